@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` (everything locally) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run stop status test test-fast bench clean
+
+# Create the virtualenv and install the pinned requirements plus the project (the
+# `datalake` command). Re-runs only when requirements.txt or pyproject.toml change.
+install: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: install
+	$(BIN)/datalake platform up
+
+stop:
+	@test -x $(BIN)/datalake && $(BIN)/datalake platform down || echo "nothing to stop (no virtualenv)"
+
+status: install
+	$(BIN)/datalake status
+
+# pytest exits 5 when no test ran; that must fail, and it does, since make propagates it.
+test: install
+	AIRFLOW__CORE__LOAD_EXAMPLES=False $(BIN)/python -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: install
+	AIRFLOW__CORE__LOAD_EXAMPLES=False $(BIN)/python -m pytest tests -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
+
+clean: stop
+	rm -rf .local

@@ -1,0 +1,134 @@
+-- Warehouse tables on the local PostgreSQL stand-in (SPEC §2). Idempotent.
+-- The Redshift twin, with DISTKEY/SORTKEY, is include/sql/redshift/ddl.sql.
+CREATE SCHEMA IF NOT EXISTS epilot_datalake;
+
+-- One row per event (EntityOperation and SnapshotOperation). All columns are strings, as in the docs.
+CREATE TABLE IF NOT EXISTS epilot_datalake.entity_operations (
+    id            varchar(256)  NOT NULL,
+    "detail-type" varchar(64)   NOT NULL,
+    operation     varchar(32)   NOT NULL,
+    source        varchar(256),
+    account       varchar(64)   NOT NULL,
+    time          varchar(24)   NOT NULL,
+    region        varchar(32),
+    activity_id   varchar(64),
+    entity_id     varchar(64)   NOT NULL,
+    detail        varchar(65535),
+    schema        varchar(128),
+    month         varchar(2)    NOT NULL,
+    year          varchar(4)    NOT NULL,
+    -- Redshift does not enforce keys; locally the key catches a merge that would duplicate.
+    CONSTRAINT entity_operations_pk PRIMARY KEY (id)
+);
+CREATE INDEX IF NOT EXISTS entity_operations_partition_idx
+    ON epilot_datalake.entity_operations (year, month, schema);
+CREATE INDEX IF NOT EXISTS entity_operations_entity_time_idx
+    ON epilot_datalake.entity_operations (entity_id, time);
+
+-- Latest state of every active entity, maintained incrementally by the hourly load so that
+-- reading it never scans history (SPEC §2 "current_entities").
+CREATE TABLE IF NOT EXISTS epilot_datalake.current_entities (
+    id            varchar(256)  NOT NULL,
+    "detail-type" varchar(64)   NOT NULL,
+    operation     varchar(32)   NOT NULL,
+    source        varchar(256),
+    account       varchar(64)   NOT NULL,
+    time          varchar(24)   NOT NULL,
+    region        varchar(32),
+    activity_id   varchar(64),
+    entity_id     varchar(64)   NOT NULL,
+    detail        varchar(65535),
+    schema        varchar(128),
+    month         varchar(2)    NOT NULL,
+    year          varchar(4)    NOT NULL,
+    CONSTRAINT current_entities_pk PRIMARY KEY (entity_id)
+);
+CREATE INDEX IF NOT EXISTS current_entities_account_schema_idx
+    ON epilot_datalake.current_entities (account, schema);
+
+-- Latest operation seen per entity, deletes included, so that a late older event can be
+-- recognised as stale without scanning history.
+CREATE TABLE IF NOT EXISTS epilot_datalake.entity_latest_operation (
+    entity_id   varchar(64)  NOT NULL PRIMARY KEY,
+    time        varchar(24)  NOT NULL,
+    id          varchar(256) NOT NULL,
+    operation   varchar(32)  NOT NULL
+);
+
+-- The five workflow snapshot tables (reference/workflow-tables-diagram.png).
+CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowExecution (
+    org_id          varchar(64)  NOT NULL,
+    id              varchar(128) NOT NULL PRIMARY KEY,
+    name            varchar(1024),
+    status          varchar(32),
+    definition_id   varchar(128),
+    created_at      timestamptz,
+    last_updated_at timestamptz,
+    started_at      timestamptz,
+    completed_at    timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowPhases (
+    id                    varchar(128) NOT NULL,
+    position              int,
+    workflow_execution_id varchar(128) NOT NULL,
+    definition_id         varchar(128),
+    name                  varchar(1024),
+    status                varchar(32),
+    created_at            timestamptz,
+    started_at            timestamptz,
+    completed_at          timestamptz,
+    org_id                varchar(64)  NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflowphases_execution_idx ON epilot_datalake.WorkflowPhases (workflow_execution_id);
+
+CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowTasks (
+    org_id                  varchar(64)  NOT NULL,
+    id                      varchar(128) NOT NULL,
+    phase_name              varchar(1024),
+    position                int,
+    name                    varchar(1024),
+    status                  varchar(32),
+    phase_id                varchar(128),
+    workflow_execution_id   varchar(128) NOT NULL,
+    definition_id           varchar(128),
+    entity_ref_id           varchar(128),
+    created_at              timestamptz,
+    started_at              timestamptz,
+    completed_at            timestamptz,
+    last_updated_at         timestamptz,
+    due_date                timestamptz,
+    assigned_to             varchar(4096),
+    assigned_to_in_progress varchar(1024),
+    manually_created        boolean,
+    enabled                 boolean
+);
+CREATE INDEX IF NOT EXISTS workflowtasks_execution_idx ON epilot_datalake.WorkflowTasks (workflow_execution_id);
+
+CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowCancellations (
+    org_id                varchar(64)  NOT NULL,
+    workflow_execution_id varchar(128) NOT NULL,
+    closing_reason_id     varchar(128),
+    closing_reason_title  varchar(1024)
+);
+CREATE INDEX IF NOT EXISTS workflowcancellations_execution_idx ON epilot_datalake.WorkflowCancellations (workflow_execution_id);
+
+CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowContexts (
+    org_id                varchar(64)  NOT NULL,
+    workflow_execution_id varchar(128) NOT NULL,
+    context_entity_id     varchar(128),
+    context_entity_schema varchar(128)
+);
+CREATE INDEX IF NOT EXISTS workflowcontexts_execution_idx ON epilot_datalake.WorkflowContexts (workflow_execution_id);
+
+-- Run manifests: what each pipeline run read, dropped, quarantined and loaded (SPEC §5).
+CREATE SCHEMA IF NOT EXISTS datalake_ops;
+CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest (
+    pipeline      varchar(64)  NOT NULL,
+    run_key       varchar(128) NOT NULL,
+    window_start  timestamptz  NOT NULL,
+    window_end    timestamptz  NOT NULL,
+    manifest      text         NOT NULL,
+    loaded_at     timestamptz  NOT NULL DEFAULT now(),
+    PRIMARY KEY (pipeline, run_key)
+);

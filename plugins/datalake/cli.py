@@ -1,0 +1,134 @@
+"""The `datalake` command (SPEC §6): query, status, produce, init, and the local platform."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_status(args) -> int:
+    from datalake.config import load_settings
+
+    for line in load_settings().status_lines():
+        print(line)
+    return 0
+
+
+def _cmd_init(args) -> int:
+    from datalake.config import load_settings
+    from datalake.s3 import ensure_bucket, s3_client
+    from datalake.warehouse import init_warehouse
+
+    settings = load_settings()
+    client = s3_client(settings)
+    for bucket in (settings.landing_bucket, settings.lake_bucket):
+        created = ensure_bucket(client, bucket, settings.aws_region)
+        print(f"bucket {bucket}: {'created' if created else 'exists'}")
+    init_warehouse(settings)
+    print("warehouse: DDL and compatibility layer applied")
+    return 0
+
+
+def _cmd_query(args) -> int:
+    from datalake.query import format_result, run_query
+
+    if args.file:
+        sql = Path(args.file).read_text()
+    elif args.sql and args.sql != "-":
+        sql = args.sql
+    else:
+        sql = sys.stdin.read()
+    result = run_query(sql)
+    sys.stdout.write(format_result(result, args.format))
+    return 0
+
+
+def _cmd_produce(args) -> int:
+    from datalake import producer
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+
+    settings = load_settings()
+    client = s3_client(settings)
+    config = producer.ProducerConfig(seed=args.seed, entities_per_hour=args.events_per_hour)
+    if args.no_defects:
+        config.defects = producer.DefectRates.none()
+    if args.follow:
+        producer.follow(client, settings.landing_bucket, interval_seconds=args.interval, config=config)
+        return 0
+    objects = producer.produce_past_hours(client, settings.landing_bucket, args.hours, config=config)
+    events = sum(len(o.events) for o in objects)
+    broken = sum(len(o.broken) for o in objects)
+    print(f"wrote {len(objects)} objects ({events} events, {broken} broken records) for {args.hours} past hours "
+          f"to s3://{settings.landing_bucket}/")
+    return 0
+
+
+def _cmd_platform(args) -> int:
+    from datalake.local import platform
+
+    if args.action == "up":
+        platform.up(seed_hours=args.seed_hours, follow_interval=args.interval, with_airflow=not args.no_airflow)
+    else:
+        platform.down()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datalake", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("status", help="print the endpoints as KEY=VALUE lines").set_defaults(func=_cmd_status)
+    sub.add_parser("init", help="create the buckets and apply the warehouse DDL (idempotent)").set_defaults(
+        func=_cmd_init
+    )
+
+    query = sub.add_parser("query", help="run Redshift SQL against the warehouse")
+    query.add_argument("sql", nargs="?", help="SQL text, or - for standard input")
+    query.add_argument("--file", "-f", help="read the SQL from a file")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    query.set_defaults(func=_cmd_query)
+
+    produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
+    produce.add_argument("--hours", type=int, default=1, help="number of past hours to produce")
+    produce.add_argument("--follow", action="store_true", help="keep producing for the current hour")
+    produce.add_argument("--interval", type=float, default=60.0, help="seconds between objects with --follow")
+    produce.add_argument("--seed", type=int, default=42)
+    produce.add_argument("--events-per-hour", type=int, default=40)
+    produce.add_argument("--no-defects", action="store_true", help="no duplicates, late or broken records")
+    produce.set_defaults(func=_cmd_produce)
+
+    plat = sub.add_parser("platform", help="start or stop the local platform (what make run / make stop call)")
+    plat.add_argument("action", choices=("up", "down"))
+    plat.add_argument("--seed-hours", type=int, default=6)
+    plat.add_argument("--interval", type=float, default=60.0)
+    plat.add_argument("--no-airflow", action="store_true")
+    plat.set_defaults(func=_cmd_platform)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "query" and not (args.sql or args.file) and sys.stdin.isatty():
+        build_parser().error("query needs SQL text, --file or SQL on standard input")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line instead of a traceback for expected failures
+        from datalake.s3 import ConfigurationError
+
+        if isinstance(exc, (ConfigurationError, FileNotFoundError, ValueError)):
+            print(f"datalake {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        import psycopg
+
+        if isinstance(exc, psycopg.Error):
+            print(f"datalake {args.command}: SQL error: {str(exc).strip()}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

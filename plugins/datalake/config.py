@@ -1,0 +1,198 @@
+"""Where the platform's endpoints come from.
+
+Resolution order, per setting (SPEC §6):
+1. an environment variable named like the ``datalake status`` key (``S3_ENDPOINT_URL``,
+   ``LANDING_BUCKET``, ``LAKE_BUCKET``, ``WAREHOUSE_URI``, ``AIRFLOW_URL``);
+2. inside an Airflow task: the ``aws_default`` / ``redshift_default`` connections and the
+   ``datalake_*`` variables (only looked up at run time, never while a DAG file parses);
+3. the state file written by ``make run`` (the ports it actually chose);
+4. the local defaults below.
+
+A real deployment changes connections (or the environment) only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_S3_PORT = 5055
+DEFAULT_WAREHOUSE_PORT = 5439
+DEFAULT_AIRFLOW_PORT = 8080
+# Local-only development credentials of the embedded PostgreSQL; never used elsewhere.
+LOCAL_WAREHOUSE_USER = "datalake_admin"
+LOCAL_WAREHOUSE_PASSWORD = "datalake-local-only"
+WAREHOUSE_DATABASE = "epilot_datalake"
+WAREHOUSE_SCHEMA = "epilot_datalake"
+
+STATUS_KEYS = ("S3_ENDPOINT_URL", "LANDING_BUCKET", "LAKE_BUCKET", "WAREHOUSE_URI", "AIRFLOW_URL")
+
+
+def state_dir() -> Path:
+    """Folder for the local platform's data, pids and logs (ignored by git)."""
+    return Path(os.environ.get("DATALAKE_STATE_DIR", PROJECT_ROOT / ".local")).resolve()
+
+
+def state_file() -> Path:
+    return state_dir() / "platform.json"
+
+
+def read_state() -> dict:
+    path = state_file()
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def local_warehouse_uri(port: int = DEFAULT_WAREHOUSE_PORT) -> str:
+    return (
+        f"postgresql://{LOCAL_WAREHOUSE_USER}:{LOCAL_WAREHOUSE_PASSWORD}"
+        f"@127.0.0.1:{port}/{WAREHOUSE_DATABASE}"
+    )
+
+
+DEFAULTS = {
+    "S3_ENDPOINT_URL": f"http://127.0.0.1:{DEFAULT_S3_PORT}",
+    "LANDING_BUCKET": "datalake-landing",
+    "LAKE_BUCKET": "datalake-lake",
+    "WAREHOUSE_URI": local_warehouse_uri(),
+    "AIRFLOW_URL": f"http://127.0.0.1:{DEFAULT_AIRFLOW_PORT}",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    s3_endpoint_url: str | None
+    landing_bucket: str
+    lake_bucket: str
+    warehouse_uri: str
+    airflow_url: str
+    aws_region: str = "eu-central-1"
+    # IAM role Redshift assumes for COPY from the lake; only used when the warehouse is Redshift.
+    redshift_iam_role: str | None = None
+    sources: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def warehouse_is_redshift(self) -> bool:
+        scheme = urlsplit(self.warehouse_uri).scheme
+        host = urlsplit(self.warehouse_uri).hostname or ""
+        return scheme.startswith("redshift") or host.endswith(".redshift.amazonaws.com")
+
+    def status_lines(self) -> list[str]:
+        values = {
+            "S3_ENDPOINT_URL": self.s3_endpoint_url or "",
+            "LANDING_BUCKET": self.landing_bucket,
+            "LAKE_BUCKET": self.lake_bucket,
+            # The local stand-in's dev password is printed so scripts can connect; a remote
+            # warehouse's password never is.
+            "WAREHOUSE_URI": self.warehouse_uri if _is_loopback(self.warehouse_uri) else redact_uri(self.warehouse_uri),
+            "AIRFLOW_URL": self.airflow_url,
+        }
+        return [f"{k}={v}" for k, v in values.items()]
+
+    def as_env(self) -> dict[str, str]:
+        env = {
+            "S3_ENDPOINT_URL": self.s3_endpoint_url or "",
+            "LANDING_BUCKET": self.landing_bucket,
+            "LAKE_BUCKET": self.lake_bucket,
+            "WAREHOUSE_URI": self.warehouse_uri,
+            "AIRFLOW_URL": self.airflow_url,
+        }
+        return {k: v for k, v in env.items() if v}
+
+
+def _is_loopback(uri: str) -> bool:
+    return (urlsplit(uri).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+def redact_uri(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return uri
+
+
+def _from_airflow() -> dict[str, str]:
+    """Connections and variables, when running inside an Airflow task (never at parse time)."""
+    found: dict[str, str] = {}
+    if not os.environ.get("AIRFLOW_CTX_DAG_ID") and os.environ.get("DATALAKE_USE_AIRFLOW_CONNECTIONS") != "1":
+        return found
+    try:
+        from airflow.sdk import BaseHook, Variable
+    except Exception:  # pragma: no cover - Airflow not installed
+        return found
+    try:
+        aws = BaseHook.get_connection("aws_default")
+        endpoint = (aws.extra_dejson or {}).get("endpoint_url")
+        if endpoint:
+            found["S3_ENDPOINT_URL"] = endpoint
+    except Exception:
+        pass
+    try:
+        wh = BaseHook.get_connection("redshift_default")
+        found["WAREHOUSE_URI"] = _connection_uri(wh)
+    except Exception:
+        pass
+    for key, var in (("LANDING_BUCKET", "datalake_landing_bucket"), ("LAKE_BUCKET", "datalake_lake_bucket")):
+        try:
+            value = Variable.get(var, default=None)
+        except Exception:
+            value = None
+        if value:
+            found[key] = value
+    return found
+
+
+def _connection_uri(conn) -> str:
+    from urllib.parse import quote
+
+    scheme = "redshift" if conn.conn_type == "redshift" else "postgresql"
+    extra = conn.extra_dejson or {}
+    if extra.get("is_local_postgres"):
+        scheme = "postgresql"
+    auth = ""
+    if conn.login:
+        auth = quote(conn.login, safe="")
+        if conn.password:
+            auth += ":" + quote(conn.password, safe="")
+        auth += "@"
+    port = f":{conn.port}" if conn.port else ""
+    return f"{scheme}://{auth}{conn.host}{port}/{conn.schema or WAREHOUSE_DATABASE}"
+
+
+def _from_state() -> dict[str, str]:
+    state = read_state()
+    return {k: v for k, v in state.get("endpoints", {}).items() if k in STATUS_KEYS and v}
+
+
+def load_settings() -> Settings:
+    layers = [DEFAULTS, _from_state(), _from_airflow(), {k: os.environ[k] for k in STATUS_KEYS if os.environ.get(k)}]
+    merged: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name, layer in zip(("default", "state", "airflow", "env"), layers):
+        for key, value in layer.items():
+            merged[key] = value
+            sources[key] = name
+    return Settings(
+        s3_endpoint_url=merged["S3_ENDPOINT_URL"] or None,
+        landing_bucket=merged["LANDING_BUCKET"],
+        lake_bucket=merged["LAKE_BUCKET"],
+        warehouse_uri=merged["WAREHOUSE_URI"],
+        airflow_url=merged["AIRFLOW_URL"],
+        aws_region=os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
+        redshift_iam_role=os.environ.get("REDSHIFT_IAM_ROLE"),
+        sources=sources,
+    )
+
+
+def settings_dict(settings: Settings) -> dict:
+    return asdict(settings)

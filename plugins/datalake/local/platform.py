@@ -1,0 +1,145 @@
+"""`make run` / `make stop`: the whole product on one machine.
+
+up:   embedded PostgreSQL (data under .local/, survives restarts) -> moto S3 server ->
+      buckets + warehouse DDL (`datalake init`) -> past hours of sample events ->
+      continuous producer -> Airflow standalone, waited on until /api/v2/monitor/health
+      reports every component healthy.
+down: stops, by the pids recorded in .local/platform.json, exactly what `up` started.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from datalake.config import (
+    DEFAULT_AIRFLOW_PORT,
+    DEFAULT_S3_PORT,
+    DEFAULT_WAREHOUSE_PORT,
+    read_state,
+    state_dir,
+    state_file,
+)
+from datalake.local import airflow_runner
+from datalake.local.ports import choose_port
+from datalake.local.postgres import LocalPostgres
+from datalake.local.processes import is_alive, spawn, stop_group
+from datalake.local.s3server import start_s3_server
+
+
+def _write_state(state: dict) -> None:
+    state_file().parent.mkdir(parents=True, exist_ok=True)
+    state_file().write_text(json.dumps(state, indent=2))
+
+
+def _running(state: dict, name: str) -> bool:
+    return is_alive(state.get("pids", {}).get(name))
+
+
+def up(seed_hours: int = 6, follow_interval: float = 60.0, with_airflow: bool = True, log=print) -> dict:
+    root = state_dir()
+    logs = root / "logs"
+    state = read_state()
+    if state.get("pids") and any(_running(state, n) for n in state["pids"]):
+        log("The platform is already (partly) running; stopping it first for a clean start.")
+        down(log=log)
+        state = read_state()
+    ports = state.get("ports", {})
+
+    # Warehouse: the port is kept across restarts when still free, so saved BI connections work.
+    pg_port = choose_port(ports.get("warehouse", DEFAULT_WAREHOUSE_PORT), "warehouse (PostgreSQL)", log)
+    pg = LocalPostgres(root / "postgres", pg_port)
+    created = pg.init()
+    pg.start()
+    warehouse_uri = pg.bootstrap()
+    log(f"warehouse: PostgreSQL {'created' if created else 'reused'} at 127.0.0.1:{pg_port} (data in {pg.pgdata})")
+
+    s3_port = choose_port(ports.get("s3", DEFAULT_S3_PORT), "S3 server", log)
+    airflow_port = choose_port(ports.get("airflow", DEFAULT_AIRFLOW_PORT), "Airflow API server", log)
+    state = {
+        "ports": {"warehouse": pg_port, "s3": s3_port, "airflow": airflow_port},
+        "endpoints": {
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+            "LANDING_BUCKET": "datalake-landing",
+            "LAKE_BUCKET": "datalake-lake",
+            "WAREHOUSE_URI": warehouse_uri,
+            "AIRFLOW_URL": f"http://127.0.0.1:{airflow_port}",
+        },
+        "pids": {},
+        "postgres_root": str(pg.root),
+    }
+    # The state file is the record `down` relies on: write it after every start.
+    state["pids"]["postgres"] = pg.pid()
+    _write_state(state)
+    state["pids"]["s3"] = start_s3_server(s3_port, logs)
+    _write_state(state)
+    log(f"S3: moto server at {state['endpoints']['S3_ENDPOINT_URL']}")
+
+    env = _child_env(state)
+    _datalake(["init"], env)
+    if seed_hours:
+        _datalake(["produce", "--hours", str(seed_hours)], env)
+    state["pids"]["producer"] = spawn(
+        "producer", [_datalake_bin(), "produce", "--follow", "--interval", str(follow_interval)], logs, env=env
+    )
+    _write_state(state)
+    log(f"producer: {seed_hours} past hours written; new events every {follow_interval:.0f}s")
+
+    if with_airflow:
+        airflow_home = root / "airflow"
+        airflow_home.mkdir(parents=True, exist_ok=True)
+        aenv = {
+            **env,
+            **airflow_runner.airflow_process_env(
+                airflow_home, airflow_port, state["endpoints"]["S3_ENDPOINT_URL"], pg_port
+            ),
+        }
+        log("Airflow: migrating the metadata DB and creating pools ...")
+        airflow_runner.prepare(aenv)
+        state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)
+        _write_state(state)
+        url = state["endpoints"]["AIRFLOW_URL"]
+        log(f"Airflow: waiting for {url}/api/v2/monitor/health ...")
+        report = airflow_runner.wait_healthy(url, state["pids"]["airflow"])
+        password = airflow_runner.admin_password(airflow_home)
+        log("Airflow health: " + ", ".join(f"{k}={v.get('status')}" for k, v in report.items() if isinstance(v, dict)))
+        log(f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}")
+    log(f"Logs: {logs}    Stop everything: make stop")
+    return state
+
+
+def down(log=print) -> None:
+    state = read_state()
+    pids = state.get("pids", {})
+    for name in ("airflow", "producer", "s3"):
+        if stop_group(pids.get(name)):
+            log(f"stopped {name} (pid {pids[name]})")
+    root = Path(state.get("postgres_root", state_dir() / "postgres"))
+    if (root / "data").exists():
+        pg = LocalPostgres(root, state.get("ports", {}).get("warehouse", DEFAULT_WAREHOUSE_PORT))
+        if pg.is_running():
+            pg.stop()
+            log(f"stopped postgres (pid {pids.get('postgres')})")
+    if state:
+        state["pids"] = {}
+        _write_state(state)
+
+
+def _datalake_bin() -> str:
+    return str(Path(sys.executable).parent / "datalake")
+
+
+def _child_env(state: dict) -> dict[str, str]:
+    return dict(state["endpoints"])
+
+
+def _datalake(args: list[str], env: dict[str, str]) -> None:
+    import os
+    import subprocess
+
+    result = subprocess.run([_datalake_bin(), *args], env={**os.environ, **env}, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"datalake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    if result.stdout.strip():
+        print(result.stdout.strip())

@@ -1,0 +1,1 @@
+"""Data-quality checks (Great Expectations) for the rows the pipelines load."""

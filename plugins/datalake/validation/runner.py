@@ -1,0 +1,128 @@
+"""Run the entity expectation suite on a pandas DataFrame with GX Core 1.x; report per row.
+
+Ephemeral (in-memory) data context, a pandas data source, one whole-dataframe batch
+definition; ``batch.validate(suite)`` with the COMPLETE result format and the ``_row`` column
+as unexpected index, so every failing row is named with the expectations it failed.
+
+Great Expectations and pandas are imported inside the functions only (DAG files import this
+module's package and must parse fast).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from datalake.validation.entity_suite import (
+    HELPER_COLUMNS,
+    ROW_COLUMN,
+    build_entity_suite,
+    derive_helper_columns,
+    expectation_name,
+)
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+    import pandas as pd
+
+
+@dataclass
+class ValidationOutcome:
+    # _row -> sorted names of the expectations the row failed (only failing rows are keys)
+    failed_rows: dict[int, list[str]] = field(default_factory=dict)
+    # per expectation, in suite order: {"name", "success", "unexpected_count"} (JSON-able)
+    expectation_results: list[dict] = field(default_factory=list)
+    success: bool = True
+
+
+def validate_entity_rows(
+    df: pd.DataFrame, now: datetime, max_future_skew_minutes: int = 15
+) -> ValidationOutcome:
+    """Validate normalized entity rows (ENTITY_COLUMNS + a unique int ``_row`` column).
+
+    ``now`` (timezone-aware) is the reference for the not-in-the-future check: a row whose
+    ``time`` is later than ``now + max_future_skew_minutes`` fails.
+    """
+    if not df[ROW_COLUMN].is_unique:
+        raise ValueError(f"{ROW_COLUMN} must be unique")
+    work = derive_helper_columns(df, now)
+    suite = build_entity_suite(max_future_skew_minutes)
+    return run_suite(work, suite)
+
+
+def run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationOutcome:
+    """Validate ``df`` (which has a unique ``_row`` column) against ``suite``."""
+    context = _ephemeral_context()
+    batch = (
+        context.data_sources.add_pandas(name="rows")
+        .add_dataframe_asset(name="rows")
+        .add_batch_definition_whole_dataframe("whole_dataframe")
+        .get_batch(batch_parameters={"dataframe": df})
+    )
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [ROW_COLUMN],
+            # The pandas filter expression over all failing indices: unused, can be huge.
+            "return_unexpected_index_query": False,
+        },
+    )
+
+    failed: dict[int, set[str]] = {}
+    summaries: list[dict] = []
+    for res in result.results:
+        name = expectation_name(res.expectation_config)
+        details: dict[str, Any] = res.result or {}
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            # GX caught an error while evaluating (e.g. a missing column): never a pass.
+            summaries.append(
+                {
+                    "name": name,
+                    "success": False,
+                    "unexpected_count": None,
+                    "error": str(res.exception_info.get("exception_message")),
+                }
+            )
+            continue
+        count = details.get("unexpected_count")
+        summaries.append(
+            {
+                "name": name,
+                "success": bool(res.success),
+                "unexpected_count": int(count) if count is not None else None,
+            }
+        )
+        for entry in details.get("unexpected_index_list") or []:
+            row = entry[ROW_COLUMN] if isinstance(entry, dict) else entry
+            failed.setdefault(int(row), set()).add(name)
+
+    success = bool(result.success) and all(s["success"] for s in summaries)
+    return ValidationOutcome(
+        failed_rows={row: sorted(names) for row, names in sorted(failed.items())},
+        expectation_results=summaries,
+        success=success,
+    )
+
+
+def _ephemeral_context() -> Any:
+    """A fresh in-memory data context: no files, no analytics, no progress bars."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+__all__ = ["HELPER_COLUMNS", "ValidationOutcome", "run_suite", "validate_entity_rows"]

@@ -1,0 +1,63 @@
+"""Warehouse access (Redshift, or the local PostgreSQL stand-in) through psycopg 3.
+
+Redshift speaks the PostgreSQL wire protocol, so one driver serves both; what differs
+(COPY from S3, DISTKEY/SORTKEY, RLS syntax) lives in include/sql/redshift/.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from datalake.config import Settings, load_settings, redact_uri
+from datalake.sqlfiles import read_sql
+
+
+def psycopg_uri(uri: str) -> str:
+    """psycopg takes postgresql:// URIs; a redshift:// URI is the same server protocol."""
+    parts = urlsplit(uri)
+    if parts.scheme.startswith("redshift"):
+        parts = parts._replace(scheme="postgresql")
+        if parts.port is None:
+            parts = parts._replace(netloc=parts.netloc + ":5439")
+    return urlunsplit(parts)
+
+
+@contextmanager
+def connect(settings: Settings | None = None, *, autocommit: bool = False, uri: str | None = None):
+    import psycopg
+
+    settings = settings or load_settings()
+    target = uri or settings.warehouse_uri
+    try:
+        conn = psycopg.connect(psycopg_uri(target), autocommit=autocommit, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        from datalake.s3 import ConfigurationError
+
+        raise ConfigurationError(
+            f"cannot connect to the warehouse at {redact_uri(target)} (WAREHOUSE_URI or the "
+            f"redshift_default connection): {str(exc).strip()}"
+        ) from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def apply_local_schema(conn) -> None:
+    """DDL and the Redshift compatibility layer on the local PostgreSQL; idempotent."""
+    with conn.transaction():
+        # Serialise concurrent `datalake init` calls (CREATE ... IF NOT EXISTS races otherwise).
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('datalake-init'))")
+        conn.execute(read_sql("warehouse/ddl.sql"))
+        conn.execute(read_sql("warehouse/compat.sql"))
+
+
+def init_warehouse(settings: Settings | None = None) -> None:
+    settings = settings or load_settings()
+    with connect(settings) as conn:
+        if settings.warehouse_is_redshift:
+            with conn.transaction():
+                conn.execute(read_sql("redshift/ddl.sql"))
+        else:
+            apply_local_schema(conn)
