@@ -121,27 +121,34 @@ def redact_uri(uri: str) -> str:
     return uri
 
 
-def _from_airflow() -> dict[str, str]:
-    """Connections and variables, when running inside an Airflow task (never at parse time)."""
+def _from_airflow() -> tuple[dict[str, str], list[str]]:
+    """Connections and variables from Airflow (only called inside a task, never at parse time).
+
+    Returns the settings found and the names of the connections that do not exist.
+    """
     found: dict[str, str] = {}
-    if not os.environ.get("AIRFLOW_CTX_DAG_ID") and os.environ.get("DATALAKE_USE_AIRFLOW_CONNECTIONS") != "1":
-        return found
-    try:
-        from airflow.sdk import BaseHook, Variable
-    except Exception:  # pragma: no cover - Airflow not installed
-        return found
+    missing: list[str] = []
+    from airflow.sdk import BaseHook, Variable
+
     try:
         aws = BaseHook.get_connection("aws_default")
-        endpoint = (aws.extra_dejson or {}).get("endpoint_url")
-        if endpoint:
-            found["S3_ENDPOINT_URL"] = endpoint
     except Exception:
-        pass
+        missing.append("aws_default")
+    else:
+        # No endpoint_url means real S3 (the normal AWS credential chain).
+        found["S3_ENDPOINT_URL"] = (aws.extra_dejson or {}).get("endpoint_url") or ""
+        region = (aws.extra_dejson or {}).get("region_name")
+        if region:
+            found["AWS_REGION"] = region
     try:
-        wh = BaseHook.get_connection("redshift_default")
-        found["WAREHOUSE_URI"] = _connection_uri(wh)
+        warehouse = BaseHook.get_connection("redshift_default")
     except Exception:
-        pass
+        missing.append("redshift_default")
+    else:
+        found["WAREHOUSE_URI"] = _connection_uri(warehouse)
+        role = (warehouse.extra_dejson or {}).get("iam_role")
+        if role:
+            found["REDSHIFT_IAM_ROLE"] = role
     for key, var in (("LANDING_BUCKET", "datalake_landing_bucket"), ("LAKE_BUCKET", "datalake_lake_bucket")):
         try:
             value = Variable.get(var, default=None)
@@ -149,7 +156,7 @@ def _from_airflow() -> dict[str, str]:
             value = None
         if value:
             found[key] = value
-    return found
+    return found, missing
 
 
 def _connection_uri(conn) -> str:
@@ -174,8 +181,21 @@ def _from_state() -> dict[str, str]:
     return {k: v for k, v in state.get("endpoints", {}).items() if k in STATUS_KEYS and v}
 
 
-def load_settings() -> Settings:
-    layers = [DEFAULTS, _from_state(), _from_airflow(), {k: os.environ[k] for k in STATUS_KEYS if os.environ.get(k)}]
+def load_settings(use_airflow: bool = False) -> Settings:
+    """Resolve the settings; tasks pass use_airflow=True to consult connections and variables."""
+    env = {k: os.environ[k] for k in (*STATUS_KEYS, "REDSHIFT_IAM_ROLE") if os.environ.get(k)}
+    airflow: dict[str, str] = {}
+    if use_airflow:
+        airflow, missing = _from_airflow()
+        for conn_id, env_key in (("aws_default", "S3_ENDPOINT_URL"), ("redshift_default", "WAREHOUSE_URI")):
+            if conn_id in missing and env_key not in env:
+                from datalake.s3 import ConfigurationError
+
+                raise ConfigurationError(
+                    f"Airflow connection {conn_id!r} is not defined and {env_key} is not set: "
+                    f"add the connection (see airflow_settings.yaml) or export {env_key}"
+                )
+    layers = [DEFAULTS, _from_state(), airflow, env]
     merged: dict[str, str] = {}
     sources: dict[str, str] = {}
     for name, layer in zip(("default", "state", "airflow", "env"), layers):
@@ -188,8 +208,8 @@ def load_settings() -> Settings:
         lake_bucket=merged["LAKE_BUCKET"],
         warehouse_uri=merged["WAREHOUSE_URI"],
         airflow_url=merged["AIRFLOW_URL"],
-        aws_region=os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
-        redshift_iam_role=os.environ.get("REDSHIFT_IAM_ROLE"),
+        aws_region=merged.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
+        redshift_iam_role=merged.get("REDSHIFT_IAM_ROLE"),
         sources=sources,
     )
 

@@ -29,3 +29,20 @@ def render_sql(relative: str, **params: str) -> str:
 
 def sql_path(relative: str) -> Path:
     return SQL_ROOT / relative
+
+
+def statements(sql: str) -> list[str]:
+    """Split a SQL file into statements (psycopg runs one parameterised statement at a time)."""
+    import sqlparse
+
+    return [s.strip().rstrip(";") for s in sqlparse.split(sql) if sqlparse.format(s, strip_comments=True).strip()]
+
+
+def execute_file(conn, relative: str, params: dict | None = None, **render) -> list[int]:
+    """Run every statement of include/sql/<relative> on conn; returns each rowcount."""
+    sql = render_sql(relative, **render) if render else read_sql(relative)
+    counts = []
+    for statement in statements(sql):
+        cur = conn.execute(statement, params if params and "%(" in statement else None)
+        counts.append(cur.rowcount)
+    return counts

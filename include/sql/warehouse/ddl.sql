@@ -132,3 +132,10 @@ CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest (
     loaded_at     timestamptz  NOT NULL DEFAULT now(),
     PRIMARY KEY (pipeline, run_key)
 );
+
+-- Which run (arrival hour) loaded each event id: an id delivered again in another hour is a
+-- duplicate, while a rerun of the same hour replaces its own rows.
+CREATE TABLE IF NOT EXISTS datalake_ops.entity_event_owner (
+    id      varchar(256) NOT NULL PRIMARY KEY,
+    run_key varchar(128) NOT NULL
+);

@@ -99,6 +99,9 @@ def run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationOutcome
             row = entry[ROW_COLUMN] if isinstance(entry, dict) else entry
             failed.setdefault(int(row), set()).add(name)
 
+    # GX groups results by domain; report them in the suite's (reviewed) order.
+    order = {expectation_name(e): i for i, e in enumerate(suite.expectations)}
+    summaries.sort(key=lambda s: order.get(s["name"], len(order)))
     success = bool(result.success) and all(s["success"] for s in summaries)
     return ValidationOutcome(
         failed_rows={row: sorted(names) for row, names in sorted(failed.items())},

@@ -1,0 +1,84 @@
+"""What the tasks of DAG ``entity_operations_hourly`` do, callable without Airflow
+(tests and the benchmark run exactly these functions)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from datalake.config import Settings
+from datalake.pipeline import entity_batch, entity_load
+from datalake.pipeline.landing import hour_key, hours_in_window, list_window_objects, plan_batches
+from datalake.pipeline.lake import delete_prefix, staging_prefix
+from datalake.pipeline.manifest import assess_hour
+from datalake.pipeline.quarantine import quarantine_prefix
+from datalake.s3 import require_bucket
+
+STREAM = entity_batch.STREAM
+DEFAULT_QUARANTINE_THRESHOLD = 0.05
+DEFAULT_MAX_FUTURE_SKEW_MINUTES = 15
+
+
+def run_key_for(window_start: datetime, window_end: datetime) -> str:
+    hours = hours_in_window(window_start, window_end)
+    if len(hours) != 1:
+        raise ValueError(
+            f"entity_operations_hourly processes one arrival hour per run; got window "
+            f"[{window_start.isoformat()}, {window_end.isoformat()}) of {len(hours)} hours"
+        )
+    return hour_key(hours[0])
+
+
+def plan(client, settings: Settings, window_start: datetime, window_end: datetime) -> list[dict]:
+    """Batches of the window's landing objects; clears what an earlier try of this run left."""
+    run_key = run_key_for(window_start, window_end)
+    require_bucket(client, settings.landing_bucket, "landing")
+    require_bucket(client, settings.lake_bucket, "lake")
+    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    delete_prefix(client, settings.lake_bucket, quarantine_prefix(STREAM, run_key))
+    objects = list_window_objects(client, settings.landing_bucket, STREAM, window_start, window_end)
+    # Always at least one (possibly empty) batch, so an empty hour still gets its manifest.
+    batches = plan_batches(objects) or [[]]
+    return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
+
+
+def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
+    skew = int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+    return entity_batch.process_entity_batch(
+        client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
+        # "Not in the future" is judged against the end of the arrival window, so the verdict
+        # does not depend on when the run (or its rerun) happens.
+        now=window_end, max_future_skew_minutes=skew,
+    )
+
+
+def quarantine_threshold() -> float:
+    value = os.environ.get("DATALAKE_QUARANTINE_THRESHOLD")
+    if value is None:
+        try:
+            from airflow.sdk import Variable
+
+            value = Variable.get("datalake_quarantine_threshold", default=None)
+        except Exception:
+            value = None
+    return float(value) if value not in (None, "") else DEFAULT_QUARANTINE_THRESHOLD
+
+
+def assess(batch_counts: list[dict], threshold: float | None = None) -> dict:
+    return assess_hour(batch_counts, quarantine_threshold() if threshold is None else threshold)
+
+
+def load(client, settings: Settings, batch_counts: list[dict], window_start: datetime, window_end: datetime) -> dict:
+    fail = os.environ.get("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT") == run_key_for(window_start, window_end)
+    return entity_load.load_entity_hour(
+        client, settings, run_key_for(window_start, window_end), window_start, window_end, batch_counts,
+        fail_before_commit=fail,
+    )
+
+
+def run_hour(client, settings: Settings, window_start: datetime, window_end: datetime) -> dict:
+    """The whole hour in one process, the way the DAG chains the steps."""
+    batches = plan(client, settings, window_start, window_end)
+    counts = [process(client, settings, b, window_start, window_end) for b in batches]
+    assess(counts)
+    return load(client, settings, counts, window_start, window_end)

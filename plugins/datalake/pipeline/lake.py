@@ -1,0 +1,72 @@
+"""Parquet in the lake bucket. Names are derived from the run, so a rerun overwrites its
+own files; rows are sorted so the same input gives the same bytes."""
+
+from __future__ import annotations
+
+import io
+from typing import Iterable
+
+from datalake.entity_schema import ENTITY_COLUMNS
+
+STAGING_ROOT = "_staging"
+SEQ_COLUMN = "_seq"  # delivery order across the run's batches: the first copy of an id wins
+
+
+def entity_arrow_schema(with_seq: bool = False):
+    import pyarrow as pa
+
+    fields = [pa.field(name, pa.string()) for name in ENTITY_COLUMNS]
+    if with_seq:
+        fields.append(pa.field(SEQ_COLUMN, pa.int64()))
+    return pa.schema(fields)
+
+
+def rows_to_table(rows: list[dict], seqs: list[int] | None = None):
+    import pyarrow as pa
+
+    columns = {name: pa.array([r[name] for r in rows], pa.string()) for name in ENTITY_COLUMNS}
+    if seqs is not None:
+        columns[SEQ_COLUMN] = pa.array(seqs, pa.int64())
+    return pa.table(columns, schema=entity_arrow_schema(with_seq=seqs is not None))
+
+
+def table_to_parquet_bytes(table) -> bytes:
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True)
+    return buf.getvalue()
+
+
+def put_parquet(client, bucket: str, key: str, table) -> int:
+    body = table_to_parquet_bytes(table)
+    client.put_object(Bucket=bucket, Key=key, Body=body)
+    return len(body)
+
+
+def read_parquet(client, bucket: str, key: str):
+    import pyarrow.parquet as pq
+
+    body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return pq.read_table(io.BytesIO(body))
+
+
+def staging_prefix(stream: str, run_key: str) -> str:
+    return f"{STAGING_ROOT}/{stream}/{run_key}/"
+
+
+def curated_key(stream: str, year: str, month: str, run_key: str) -> str:
+    return f"{stream}/year={year}/month={month}/part-{run_key}.parquet"
+
+
+def delete_keys(client, bucket: str, keys: Iterable[str]) -> int:
+    keys = list(keys)
+    for i in range(0, len(keys), 1000):
+        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True})
+    return len(keys)
+
+
+def delete_prefix(client, bucket: str, prefix: str) -> int:
+    from datalake.s3 import iter_keys
+
+    return delete_keys(client, bucket, [key for key, _ in iter_keys(client, bucket, prefix)])

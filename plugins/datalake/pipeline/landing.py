@@ -1,0 +1,60 @@
+"""The landing zone: which objects belong to an arrival-hour window, grouped into batches.
+
+Batches bound the memory of one task (issue: 1 M events an hour on a small worker) and are
+the unit of Airflow dynamic task mapping, so more workers process an hour in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+from datalake.s3 import iter_keys
+
+DEFAULT_BATCH_BYTES = 8 * 1024 * 1024  # compressed bytes per batch; ~10x that in memory
+
+
+def hour_prefix(stream: str, hour: datetime) -> str:
+    hour = hour.astimezone(timezone.utc)
+    return f"{stream}/{hour:%Y/%m/%d/%H}/"
+
+
+def hours_in_window(start: datetime, end: datetime) -> list[datetime]:
+    """Every arrival hour in [start, end), start rounded down to the hour."""
+    start = start.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    end = end.astimezone(timezone.utc)
+    hours = []
+    current = start
+    while current < end:
+        hours.append(current)
+        current += timedelta(hours=1)
+    return hours
+
+
+def hour_key(hour: datetime) -> str:
+    """Run key and file-name stem of one arrival hour: 2026112810."""
+    return hour.astimezone(timezone.utc).strftime("%Y%m%d%H")
+
+
+def list_window_objects(client, bucket: str, stream: str, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    objects: list[tuple[str, int]] = []
+    for hour in hours_in_window(start, end):
+        objects.extend(sorted(iter_keys(client, bucket, hour_prefix(stream, hour))))
+    return objects
+
+
+def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None) -> list[list[str]]:
+    """Consecutive groups of keys of at most max_bytes each (an object alone may exceed it)."""
+    max_bytes = max_bytes or int(os.environ.get("DATALAKE_BATCH_BYTES", DEFAULT_BATCH_BYTES))
+    batches: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for key, obj_size in objects:
+        if current and size + obj_size > max_bytes:
+            batches.append(current)
+            current, size = [], 0
+        current.append(key)
+        size += obj_size
+    if current:
+        batches.append(current)
+    return batches
