@@ -139,3 +139,13 @@ CREATE TABLE IF NOT EXISTS datalake_ops.entity_event_owner (
     id      varchar(256) NOT NULL PRIMARY KEY,
     run_key varchar(128) NOT NULL
 );
+
+-- Snapshot months (YYYYMM) whose SnapshotOperation rows are stale because an hourly run loaded
+-- events of an earlier month after the snapshot was written (late data). Written by the hourly
+-- load in its transaction (entity_operations/mark_stale_snapshots.sql), cleared by the refresh
+-- in plugins/datalake/pipeline/snapshot.py.
+CREATE TABLE IF NOT EXISTS datalake_ops.snapshot_refresh_needed (
+    month_key    varchar(6)    NOT NULL PRIMARY KEY,
+    reason       varchar(1024) NOT NULL,
+    requested_at timestamptz   NOT NULL DEFAULT now()
+);

@@ -128,6 +128,10 @@ def load_entity_hour(
             manifest.replaced = deleted
             manifest.loaded = inserted
             execute_file(conn, "entity_operations/current_entities.sql")
+            # Late data: events of a month behind an existing monthly snapshot mark the
+            # snapshot months to refresh; the mark commits with the data (issue 4).
+            execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
+            snapshots_stale = conn.execute("SELECT COUNT(*) FROM datalake_ops.snapshot_refresh_needed").fetchone()[0]
             if fail_before_commit:
                 raise InjectedFailure("failure injected between staging and commit")
 
@@ -146,4 +150,12 @@ def load_entity_hour(
     # Staging files are only needed until the commit.
     delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
-    return manifest.as_dict()
+    result = manifest.as_dict()
+    if snapshots_stale:
+        # After the commit, in its own locked transaction: a refresh failure fails this task
+        # (Airflow retries the idempotent load) but never rolls back the hour, and the marks
+        # stay until a refresh (this one, a later hour's or the monthly DAG's) succeeds.
+        from datalake.pipeline.snapshot import refresh_pending as refresh_snapshots
+
+        result["snapshots_refreshed"] = [r["month"] for r in refresh_snapshots(client, settings)]
+    return result

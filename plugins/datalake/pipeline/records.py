@@ -42,23 +42,23 @@ def _raw(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _next_start(text: str, after: int) -> int:
-    for pattern in (_ENVELOPE_START, _ANY_OBJECT_START):
-        match = pattern.search(text, after)
-        if match:
-            return match.start()
-    return len(text)
+def _next_start(text: str, after: int, pattern: re.Pattern) -> int:
+    match = pattern.search(text, after)
+    return match.start() if match else len(text)
 
 
 def split_records(body: bytes) -> Iterator[RawRecord]:
     text = decompress(body).decode("utf-8", "surrogateescape")
+    # In an EventBridge stream only an envelope start is a record start: the `{"` of a nested
+    # object inside a truncated record must not split it into fragments.
+    resync = _ENVELOPE_START if _ENVELOPE_START.search(text) else _ANY_OBJECT_START
     pos = _WS.match(text, 0).end()
     ordinal = 0
     while pos < len(text):
         try:
             value, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError:
-            end = _next_start(text, pos + 1)
+            end = _next_start(text, pos + 1, resync)
             yield RawRecord(ordinal, None, _raw(text[pos:end].rstrip()), "invalid_json")
         else:
             chunk = text[pos:end]

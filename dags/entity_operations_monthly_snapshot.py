@@ -1,0 +1,125 @@
+"""
+### entity_operations_monthly_snapshot
+
+The monthly roll-up of `epilot_datalake.entity_operations` (SPEC §2 "SnapshotOperation rows").
+The run whose data interval is month **M-1** writes, into partition `year`/`month` = **M**,
+one `SnapshotOperation` row per entity active at the end of M-1 (latest operation, by
+`(time, id)`, not `deleteEntity`; an entity deleted and re-created is active):
+`operation` = `updateEntity` (so the docs' Example 1, which counts `createEntity`, is
+unchanged), `time` = the first instant of M (`2026-11-01T00:00:00.000Z`), the entity's latest
+`detail`, `activity_id`, `schema`, `account`, `source`, `region`, and the deterministic
+`id` = `snapshot-<entity_id>-<YYYY>-<MM>`. The docs' Example 2, which reads only the current
+month's partition, then lists every active entity, including those untouched this month.
+
+1. **check_hourly_runs**: the snapshot starts only when every arrival hour of M-1 has a
+   committed `entity_operations_hourly` run (its row in `datalake_ops.run_manifest`, written in
+   the load's transaction). Otherwise the task fails with the number of missing hours and the
+   first of them, and retries with exponential backoff (up to about two days), like a sensor
+   in reschedule mode without holding a worker slot. The boolean param
+   `require_complete_hours` (default true) skips the check, for local demos and
+   backfills of months before the hourly pipeline existed.
+2. **build_snapshot** (pool `warehouse_entity_operations`, the hourly load's pool, and inside
+   the transaction the same lock the hourly load takes, `pg_advisory_xact_lock(hashtext(
+   'entity_operations'))` locally / `LOCK` on Redshift; `max_active_runs=1`): one transaction
+   that
+   - first refreshes earlier snapshot months marked stale (late data, below);
+   - builds M **incrementally** from the latest earlier snapshot (normally M-1: its
+     partition holds M-1's snapshot rows and M-1's operations) plus the operations of any
+     months in between. Only the very first snapshot (no earlier one exists) falls back to
+     every operation before M;
+   - replaces M's `SnapshotOperation` rows (delete + insert: a rerun is idempotent) and
+     rewrites `s3://<lake>/entity_operations/year=Y/month=M/snapshot-YYYYMM.parquet`
+     (columns of `entity_operations`, sorted by id: the same rows give the same bytes);
+   - records the run in `datalake_ops.run_manifest` (pipeline
+     `entity_operations_monthly_snapshot`, run key `YYYYMM`), which is also the list of
+     existing snapshot months;
+   - if M's rows changed and a later snapshot exists (a rerun, or a backfill out of order),
+     refreshes the later months in order.
+
+**Late data.** An event of month X can arrive after the snapshot of X+1 was written. The
+hourly load then, in its own transaction, inserts the first snapshot month after X into
+`datalake_ops.snapshot_refresh_needed` (`include/sql/entity_operations/mark_stale_snapshots.sql`),
+so the mark commits atomically with the event. Right after its commit, the same load task
+refreshes the marked months in a second transaction under the same lock
+(`datalake.pipeline.snapshot.refresh_pending`): each marked month is recomputed from its
+predecessor in ascending order; if its rows changed, the next snapshot month is marked
+and refreshed too, so a chain of months is corrected in order and stops where nothing
+changes. Keeping the refresh out of the load's transaction means a snapshot problem can never
+roll back ingested data; the marks are durable, and this DAG refreshes any that are left
+(e.g. after a failed refresh) before building its month. `current_entities` needs none of
+this: the hourly load maintains it by `(time, id)` and a late older event never wins.
+
+Backfill in order, e.g. `airflow backfill create --dag-id entity_operations_monthly_snapshot
+--from-date 2026-08-01 --to-date 2026-10-01` (one run at a time, oldest first).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+
+ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
+
+
+def _settings_and_client():
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+
+    settings = load_settings(use_airflow=True)
+    return settings, s3_client(settings)
+
+
+@dag(
+    dag_id="entity_operations_monthly_snapshot",
+    schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
+    start_date=datetime(2026, 10, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["datalake", "entity_operations", "monthly"],
+    params={
+        "require_complete_hours": Param(
+            True,
+            type="boolean",
+            description="Wait until every arrival hour of the month has a committed hourly run. "
+                        "Set false only for local demos.",
+        ),
+    },
+    default_args={
+        "owner": "data-engineering",
+        "retries": 3,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+        "execution_timeout": timedelta(hours=2),
+    },
+)
+def entity_operations_monthly_snapshot():
+    @task(
+        retries=30,
+        retry_delay=timedelta(minutes=10),
+        retry_exponential_backoff=True,
+        max_retry_delay=timedelta(hours=2),
+        execution_timeout=timedelta(minutes=5),
+    )
+    def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None) -> dict:
+        from datalake.pipeline import snapshot
+
+        settings, _ = _settings_and_client()
+        return snapshot.check_hourly_runs(
+            settings, data_interval_start, data_interval_end,
+            require_complete=bool(params.get("require_complete_hours", True)),
+        )
+
+    @task(pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS])
+    def build_snapshot(data_interval_start=None, data_interval_end=None) -> dict:
+        from datalake.pipeline import snapshot
+
+        settings, client = _settings_and_client()
+        return snapshot.run_snapshot(client, settings, data_interval_start, data_interval_end)
+
+    check_hourly_runs() >> build_snapshot()
+
+
+entity_operations_monthly_snapshot()

@@ -1,0 +1,220 @@
+"""Delivery cases of the hourly entity pipeline, on real S3 and PostgreSQL, against an
+independent computation over the raw events (entity_truth.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from datalake.producer import ProducerConfig, simulate, ulid, upload
+from datalake.s3 import ConfigurationError, iter_keys, s3_client
+from datalake.warehouse import connect
+
+from entity_truth import example_1, example_2, expected_current, expected_rows
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+ORG = "739224"
+
+
+def _hour(h: datetime):
+    return h, h + timedelta(hours=1)
+
+
+def run(settings, hour):
+    from datalake.pipeline import entity_tasks
+
+    return entity_tasks.run_hour(s3_client(settings), settings, *_hour(hour))
+
+
+def put(settings, hour: datetime, name: str, records: list[bytes], gz=False):
+    body = b"\n".join(records) + b"\n"
+    key = f"entity_operations/{hour:%Y/%m/%d/%H}/{name}" + (".gz" if gz else "")
+    s3_client(settings).put_object(Bucket=settings.landing_bucket, Key=key, Body=gzip.compress(body) if gz else body)
+    return key
+
+
+def event(entity: str, op: str, when: datetime, title="Wallbox Journey", event_id=None, schema="opportunity", **extra):
+    import random
+    import uuid
+
+    rng = random.Random(f"{entity}{op}{when}")
+    detail = {"entity": entity, "org": ORG, "activity_id": ulid(when, rng), "operation": op,
+              "params": {"id": entity, "slug": schema},
+              "payload": {"_id": entity, "_schema": schema, "_org": ORG, "_title": "t",
+                          "_created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": {"type": "link", "title": title}},
+              "diff": {"added": {}, "updated": {}, "deleted": {}}}
+    body = {"version": "0", "id": event_id or str(uuid.UUID(int=rng.getrandbits(128))), "detail-type": "EntityOperation",
+            "source": "entity-api", "account": "123456789012", "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "eu-central-1", "resources": [], "detail": detail}
+    body.update(extra)
+    return body
+
+
+def enc(e) -> bytes:
+    return json.dumps(e).encode()
+
+
+def rows(settings, table="entity_operations", where="TRUE"):
+    with connect(settings) as conn:
+        cur = conn.execute(f"SELECT * FROM epilot_datalake.{table} WHERE {where} ORDER BY id")
+        cols = [d.name for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def test_docs_examples_verbatim_match_an_independent_computation(clean_platform):
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    start = max(now - timedelta(hours=5), now.replace(day=1, hour=0))
+    hours = int((now - start) / timedelta(hours=1))
+    if hours < 2:
+        pytest.skip("too close to a month start for a same-month window")
+    objects = simulate(start, hours, ProducerConfig(seed=3, entities_per_hour=60))
+    upload(objects, s3_client(clean_platform), clean_platform.landing_bucket)
+    for i in range(hours):
+        run(clean_platform, start + timedelta(hours=i))
+    truth = expected_rows(objects)
+    datalake = str(Path(sys.executable).parent / "datalake")
+
+    def query(name):
+        out = subprocess.run([datalake, "query", "--file", str(ROOT / "include/sql/examples" / name), "--format", "json"],
+                             capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    got1 = {(r["journey title"], int(r["year_"]), int(r["month_"])): r["count"] for r in query("docs_example_1.sql")}
+    assert got1 == example_1(truth) and got1
+    got2 = query("docs_example_2.sql")
+    expected2 = example_2(truth, now.year, now.month)
+    assert {r["entity_id"] for r in got2} == expected2 and expected2
+    assert len(got2) == len(expected2), "an active entity listed twice"
+
+
+def test_same_event_in_two_hours_is_loaded_once_and_counted_as_duplicate(clean_platform):
+    h1 = datetime(2026, 11, 3, 8, tzinfo=timezone.utc)
+    e = event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0001", "createEntity", h1 + timedelta(minutes=5))
+    put(clean_platform, h1, "a", [enc(e), enc(e)])            # twice in one object
+    put(clean_platform, h1, "b", [enc(e)], gz=True)            # again in another object
+    put(clean_platform, h1 + timedelta(hours=1), "c", [enc(e)])  # and in the next hour
+    m1, m2 = run(clean_platform, h1), run(clean_platform, h1 + timedelta(hours=1))
+    assert [r["id"] for r in rows(clean_platform)] == [e["id"]]
+    assert (m1["loaded"], m1["duplicates_in_batch"], m1["duplicates"]) == (1, 2, 2)
+    assert (m2["loaded"], m2["duplicates_already_loaded"]) == (0, 1)
+    # Rerunning the first hour keeps the row; rerunning the second still drops its copy.
+    assert run(clean_platform, h1)["loaded"] == 1 and run(clean_platform, h1 + timedelta(hours=1))["loaded"] == 0
+    assert len(rows(clean_platform)) == 1
+
+
+def test_late_event_from_last_month_lands_in_its_partition_and_never_regresses_current(clean_platform):
+    entity = "0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0002"
+    h = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
+    newer = event(entity, "updateEntity", h + timedelta(minutes=1), title="Energieausweis Journey")
+    put(clean_platform, h, "new", [enc(newer)])
+    run(clean_platform, h)
+    late = event(entity, "createEntity", datetime(2026, 10, 31, 23, 50, tzinfo=timezone.utc))
+    put(clean_platform, h + timedelta(hours=1), "late", [enc(late)])
+    manifest = run(clean_platform, h + timedelta(hours=1))
+    assert manifest["loaded"] == 1
+    assert "entity_operations/year=2026/month=10/part-2026110103.parquet" in manifest["lake_files"]
+    (row,) = rows(clean_platform, where=f"id = '{late['id']}'")
+    assert (row["year"], row["month"]) == ("2026", "10")
+    (current,) = rows(clean_platform, "current_entities")
+    assert current["id"] == newer["id"]
+    # A later delete removes it; an even later-arriving older update does not bring it back.
+    delete = event(entity, "deleteEntity", h + timedelta(hours=2, minutes=3))
+    put(clean_platform, h + timedelta(hours=2), "del", [enc(delete)])
+    run(clean_platform, h + timedelta(hours=2))
+    stale = event(entity, "updateEntity", h + timedelta(minutes=30))
+    put(clean_platform, h + timedelta(hours=3), "stale", [enc(stale)])
+    run(clean_platform, h + timedelta(hours=3))
+    assert rows(clean_platform, "current_entities") == []
+
+
+def test_every_kind_of_broken_record_is_quarantined_whole_and_counted(clean_platform):
+    h = datetime(2026, 11, 4, 9, tzinfo=timezone.utc)
+    ok = [event(f"0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e{i:04d}", "createEntity", h + timedelta(minutes=i)) for i in range(1, 41)]
+    good = b"".join(enc(e) for e in ok[:20])  # concatenated JSON, no separator
+    no_id = event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0100", "createEntity", h)
+    no_id.pop("id")
+    bad_entity = event("not-a-uuid", "createEntity", h)
+    broken = {
+        "invalid_json": enc(ok[20])[:-15],
+        "invalid_utf8": enc(event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0101", "createEntity", h)).replace(b"t\"", b"t\xff\"", 1),
+        "not_an_object": b"[1, 2, 3]",
+        "wrong_type:detail.org": enc(event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0102", "createEntity", h) | {"detail": {"org": ["x"]}}),
+        "unknown_operation": enc(event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0103", "renameEntity", h)),
+        "bad_time": enc(event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0104", "createEntity", h) | {"time": "yesterday-ish"}),
+        "future_time": enc(event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0105", "createEntity", h + timedelta(days=2))),
+        "missing_id": enc(no_id),
+        "bad_entity": enc(bad_entity),
+    }
+    body = good + b"".join(broken.values()) + b"\n".join(enc(e) for e in ok[21:])
+    client = s3_client(clean_platform)
+    client.put_object(Bucket=clean_platform.landing_bucket, Key=f"entity_operations/{h:%Y/%m/%d/%H}/mixed.gz",
+                      Body=gzip.compress(body))
+    from datalake.pipeline import entity_tasks
+
+    counts = [entity_tasks.process(client, clean_platform, b, *_hour(h)) for b in entity_tasks.plan(client, clean_platform, *_hour(h))]
+    with pytest.raises(ValueError, match="above the threshold"):
+        entity_tasks.assess(counts)  # 9 of 48 broken: the hour looks wrong
+    manifest = entity_tasks.load(client, clean_platform, counts, *_hour(h))
+    assert manifest["loaded"] == 39 and manifest["records_read"] == 48
+    assert manifest["quarantined"] == {"failed_expectations": 5, "invalid_json": 1, "invalid_utf8": 1,
+                                     "not_an_object": 1, "wrong_type:detail.org": 1}
+    quarantined = []
+    for key, _ in iter_keys(client, clean_platform.lake_bucket, "quarantine/entity_operations/2026110409/"):
+        raw = gzip.decompress(client.get_object(Bucket=clean_platform.lake_bucket, Key=key)["Body"].read())
+        quarantined += [json.loads(line) for line in raw.splitlines()]
+    assert len(quarantined) == 9
+    import base64
+
+    raws = {base64.b64decode(q["raw_base64"]) for q in quarantined}
+    for name, raw in broken.items():
+        if name != "invalid_json":
+            assert raw in raws, name
+    failed = {tuple(q["failed_expectations"]) for q in quarantined if q["reason"] == "failed_expectations"}
+    assert ("expect_column_values_to_be_in_set(operation)",) in failed
+    assert ("expect_column_values_to_match_regex(entity_id)",) in failed
+    assert all(q["source_key"].endswith("mixed.gz") and isinstance(q["position"], int) for q in quarantined)
+
+
+def test_failure_between_staging_and_commit_leaves_the_warehouse_unchanged(clean_platform, monkeypatch):
+    h = datetime(2026, 11, 5, 9, tzinfo=timezone.utc)
+    upload(simulate(h - timedelta(hours=1), 2, ProducerConfig(seed=5)), s3_client(clean_platform), clean_platform.landing_bucket)
+    run(clean_platform, h - timedelta(hours=1))
+    before = {t: rows(clean_platform, t) for t in ("entity_operations", "current_entities")}
+    monkeypatch.setenv("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT", "2026110509")
+    from datalake.pipeline.entity_load import InjectedFailure
+
+    with pytest.raises(InjectedFailure):
+        run(clean_platform, h)
+    assert {t: rows(clean_platform, t) for t in before} == before
+    monkeypatch.delenv("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT")
+    assert run(clean_platform, h)["loaded"] > 0
+    assert len(rows(clean_platform)) > len(before["entity_operations"])
+
+
+def test_missing_bucket_and_unreachable_warehouse_fail_with_their_names(clean_platform, monkeypatch):
+    from dataclasses import replace
+
+    h = datetime(2026, 11, 6, 9, tzinfo=timezone.utc)
+    with pytest.raises(ConfigurationError, match="no-such-landing"):
+        run(replace(clean_platform, landing_bucket="no-such-landing"), h)
+    bad = replace(clean_platform, warehouse_uri="postgresql://x:y@127.0.0.1:1/epilot_datalake")
+    with pytest.raises(ConfigurationError, match="WAREHOUSE_URI or the redshift_default connection"):
+        run(bad, h)
+
+
+def test_missing_airflow_connection_is_named(monkeypatch):
+    from datalake.config import load_settings
+
+    monkeypatch.delenv("WAREHOUSE_URI", raising=False)
+    with pytest.raises(ConfigurationError, match="redshift_default"):
+        load_settings(use_airflow=True)
