@@ -8,7 +8,13 @@ transform the tree, generate PostgreSQL):
 * ``LISTAGG(x)`` without a delimiter concatenates with no separator, as in Redshift;
 * a string column compared with a number (``"year" = EXTRACT(YEAR FROM CURRENT_DATE)``):
   Redshift casts implicitly, PostgreSQL refuses; the number side becomes text, which keeps
-  indexes on the string column usable.
+  indexes on the string column usable;
+* ``DATEDIFF(unit, a, b)`` for units from microsecond to day counts the unit *boundaries*
+  crossed between a and b, as Redshift does (``DATEDIFF(day, '2026-01-01 23:00',
+  '2026-01-02 01:00')`` is 1). sqlglot's own rewrite rounds the elapsed time instead (2 h -> 0
+  days, 0.6 s -> 1 second) and casts ``timestamptz`` to ``timestamp``, which depends on the
+  session time zone; here both ends become epoch seconds (UTC for ``timestamptz``, nominal for
+  ``timestamp``/``date``, like Redshift), floored to the unit.
 
 ``json_extract_path_text(varchar, ..., TRUE)`` is bridged in the database itself
 (include/sql/warehouse/compat.sql), so BI tools connecting directly get it too.
@@ -57,6 +63,36 @@ def _string_number_comparison(node: exp.Expression) -> exp.Expression:
     return node
 
 
+# DATEDIFF units measured on the epoch: seconds per unit.
+_EPOCH_UNITS = {"MICROSECOND": 1e-6, "MILLISECOND": 1e-3, "SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+
+
+def _epoch_units(node: exp.Expression, seconds: float) -> exp.Expression:
+    if isinstance(node, exp.Literal) and node.is_string:
+        node = exp.cast(node, exp.DataType.build("TIMESTAMP"))
+    epoch = exp.Extract(this=exp.var("EPOCH"), expression=node.copy())
+    if seconds < 1:
+        scaled = exp.Mul(this=epoch, expression=exp.Literal.number(int(round(1 / seconds))))
+    elif seconds == 1:
+        scaled = epoch
+    else:
+        scaled = exp.Div(this=epoch, expression=exp.Literal.number(seconds))
+    return exp.Floor(this=scaled)
+
+
+def _datediff_boundaries(node: exp.Expression) -> exp.Expression:
+    """DATEDIFF(unit, start, end) -> FLOOR(epoch(end) / unit) - FLOOR(epoch(start) / unit)."""
+    if not isinstance(node, (exp.TsOrDsDiff, exp.DateDiff)):
+        return node
+    unit = node.args.get("unit")
+    name = unit.name.upper() if unit is not None else "DAY"
+    if name not in _EPOCH_UNITS:
+        return node  # week, month, quarter, year: calendar arithmetic, left to sqlglot
+    seconds = _EPOCH_UNITS[name]
+    diff = exp.Sub(this=_epoch_units(node.this, seconds), expression=_epoch_units(node.expression, seconds))
+    return exp.cast(exp.Paren(this=diff), exp.DataType.build("BIGINT"))
+
+
 def redshift_to_postgres(sql: str) -> list[str]:
     """Translate one or more Redshift statements into PostgreSQL statements."""
     statements = []
@@ -64,5 +100,6 @@ def redshift_to_postgres(sql: str) -> list[str]:
         if tree is None:
             continue
         tree = tree.transform(_fold_identifier).transform(_listagg_separator).transform(_string_number_comparison)
+        tree = tree.transform(_datediff_boundaries)
         statements.append(tree.sql(dialect="postgres"))
     return statements

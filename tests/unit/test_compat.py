@@ -44,3 +44,24 @@ def test_several_statements_and_output_parses_as_postgres():
     assert len(statements) == 2
     for statement in statements:
         sqlglot.parse_one(statement, read="postgres")
+
+
+def test_datediff_counts_unit_boundaries_on_the_epoch_like_redshift():
+    # sqlglot alone rounds the elapsed interval (2 h -> 0 days) through a session-time-zone
+    # dependent CAST(timestamptz AS TIMESTAMP); Redshift counts the boundaries crossed.
+    out = one("SELECT DATEDIFF(day, due_date, CURRENT_DATE) FROM t")
+    assert "FLOOR(CAST(EXTRACT(EPOCH FROM CURRENT_DATE) AS DOUBLE PRECISION) / 86400)" in out
+    assert "FLOOR(CAST(EXTRACT(EPOCH FROM due_date) AS DOUBLE PRECISION) / 86400)" in out
+    assert "AS TIMESTAMP" not in out
+    out = one("SELECT DATEDIFF(second, started_at, completed_at) FROM t")
+    assert "CAST((FLOOR(EXTRACT(EPOCH FROM completed_at)) - FLOOR(EXTRACT(EPOCH FROM started_at))) AS BIGINT)" in out
+    out = one("SELECT DATEDIFF(ms, a, b) FROM t")
+    assert "FLOOR(EXTRACT(EPOCH FROM b) * 1000) - FLOOR(EXTRACT(EPOCH FROM a) * 1000)" in out
+    sqlglot.parse_one(out, read="postgres")
+
+
+def test_datediff_literal_arguments_are_cast_and_calendar_units_left_to_sqlglot():
+    out = one("SELECT DATEDIFF(hour, '2026-01-01 23:00', b) FROM t")
+    assert "EXTRACT(EPOCH FROM CAST('2026-01-01 23:00' AS TIMESTAMP))" in out
+    out = one("SELECT DATEDIFF(month, a, b) FROM t")
+    assert "AGE(" in out and "EPOCH" not in out.upper()

@@ -149,3 +149,21 @@ CREATE TABLE IF NOT EXISTS datalake_ops.snapshot_refresh_needed (
     reason       varchar(1024) NOT NULL,
     requested_at timestamptz   NOT NULL DEFAULT now()
 );
+
+-- Workflow tables (issue 5): the state each execution is at, deletes included (a tombstone),
+-- so that an older update arriving late never overwrites a newer state or resurrects a
+-- deleted execution. Ordered by (last_update_time, deleted, event_id); see
+-- include/sql/workflow/winners.sql.
+CREATE TABLE IF NOT EXISTS datalake_ops.workflow_execution_version (
+    id               varchar(128) NOT NULL PRIMARY KEY,
+    org_id           varchar(64)  NOT NULL,
+    last_update_time timestamptz  NOT NULL,
+    deleted          boolean      NOT NULL,
+    event_id         varchar(256) NOT NULL,
+    run_key          varchar(128) NOT NULL
+);
+-- Which run (arrival hour) accepted each workflow event id (duplicates across hours).
+CREATE TABLE IF NOT EXISTS datalake_ops.workflow_event_owner (
+    id      varchar(256) NOT NULL PRIMARY KEY,
+    run_key varchar(128) NOT NULL
+);

@@ -1,0 +1,66 @@
+"""What the tasks of DAG ``workflow_executions_hourly`` do, callable without Airflow
+(tests run exactly these functions). Same shape as entity_tasks.py, same shared machinery."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from datalake.config import Settings
+from datalake.pipeline import workflow_batch, workflow_load
+from datalake.pipeline.entity_tasks import DEFAULT_MAX_FUTURE_SKEW_MINUTES, quarantine_threshold
+from datalake.pipeline.landing import list_window_objects, plan_batches, single_hour_run_key
+from datalake.pipeline.lake import delete_prefix, staging_prefix
+from datalake.pipeline.manifest import assess_hour
+from datalake.pipeline.quarantine import quarantine_prefix
+from datalake.s3 import require_bucket
+
+STREAM = workflow_batch.STREAM
+PIPELINE = workflow_load.PIPELINE
+
+
+def run_key_for(window_start: datetime, window_end: datetime) -> str:
+    return single_hour_run_key(PIPELINE, window_start, window_end)
+
+
+def plan(client, settings: Settings, window_start: datetime, window_end: datetime) -> list[dict]:
+    """Batches of the window's landing objects; clears what an earlier try of this run left."""
+    run_key = run_key_for(window_start, window_end)
+    require_bucket(client, settings.landing_bucket, "landing")
+    require_bucket(client, settings.lake_bucket, "lake")
+    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    delete_prefix(client, settings.lake_bucket, quarantine_prefix(STREAM, run_key))
+    objects = list_window_objects(client, settings.landing_bucket, STREAM, window_start, window_end)
+    # Always at least one (possibly empty) batch, so an empty hour still gets its manifest.
+    batches = plan_batches(objects) or [[]]
+    return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
+
+
+def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
+    skew = int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+    return workflow_batch.process_workflow_batch(
+        client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
+        # "lastUpdateTime not in the future" is judged against the end of the arrival window,
+        # so the verdict does not depend on when the run (or its rerun) happens.
+        now=window_end, max_future_skew_minutes=skew,
+    )
+
+
+def assess(batch_counts: list[dict], threshold: float | None = None) -> dict:
+    return assess_hour(batch_counts, quarantine_threshold() if threshold is None else threshold)
+
+
+def load(client, settings: Settings, batch_counts: list[dict], window_start: datetime, window_end: datetime) -> dict:
+    run_key = run_key_for(window_start, window_end)
+    fail = os.environ.get("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT") == f"{PIPELINE}:{run_key}"
+    return workflow_load.load_workflow_hour(client, settings, run_key, window_start, window_end, batch_counts,
+                                            fail_before_commit=fail)
+
+
+def run_hour(client, settings: Settings, window_start: datetime, window_end: datetime,
+             threshold: float | None = None) -> dict:
+    """The whole hour in one process, the way the DAG chains the steps."""
+    batches = plan(client, settings, window_start, window_end)
+    counts = [process(client, settings, b, window_start, window_end) for b in batches]
+    assess(counts, threshold)
+    return load(client, settings, counts, window_start, window_end)

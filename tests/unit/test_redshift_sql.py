@@ -1,0 +1,46 @@
+"""The Redshift-only SQL, rendered as it would be sent (no Redshift here): parsed by sqlglot's
+Redshift dialect and checked for what matters."""
+
+import re
+
+import sqlglot
+
+from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.sqlfiles import read_sql, render_sql, statements
+
+
+def test_ddl_parses_and_has_keys_and_the_13_columns_in_order():
+    ddl = read_sql("redshift/ddl.sql")
+    for statement in statements(ddl):
+        assert sqlglot.parse_one(statement, read="redshift") is not None
+    body = ddl.split("CREATE TABLE IF NOT EXISTS epilot_datalake.entity_operations (", 1)[1].split("PRIMARY KEY")[0]
+    columns = [line.strip().split()[0].strip('"') for line in body.strip().splitlines()]
+    assert tuple(columns) == ENTITY_COLUMNS
+    assert "DISTKEY (entity_id)" in ddl and "COMPOUND SORTKEY (year, month, schema" in ddl
+
+
+def test_copy_from_the_runs_parquet_with_an_iam_role():
+    sql = render_sql("redshift/stage_entity_operations.sql", staging_uri="s3://lake/_staging/entity_operations/2026112810/",
+                     iam_role="arn:aws:iam::123456789012:role/datalake-copy")
+    copy = [s for s in statements(sql) if s.startswith("COPY")][0]
+    assert re.fullmatch(
+        r"COPY stage_entity_operations\s+FROM 's3://lake/_staging/entity_operations/2026112810/'\s+"
+        r"IAM_ROLE 'arn:aws:iam::123456789012:role/datalake-copy'\s+FORMAT AS PARQUET", copy)
+    create = [s for s in statements(sql) if "CREATE TEMP TABLE" in s][0].split("CREATE TEMP TABLE", 1)[1]
+    names = [line.strip().split()[0].strip('"') for line in create.split("(", 1)[1].rsplit(")", 1)[0].strip().splitlines()]
+    # COPY from Parquet maps by position: the stage columns must be the Parquet column order.
+    assert tuple(names) == (*ENTITY_COLUMNS, "_seq")
+
+
+def test_unload_writes_partitioned_parquet_named_after_the_run():
+    sql = render_sql("redshift/unload_entity_operations.sql", lake_uri="s3://lake/entity_operations",
+                     run_key="2026112810", iam_role="arn:aws:iam::1:role/r")
+    assert "TO 's3://lake/entity_operations/part-2026112810-'" in sql
+    assert "PARTITION BY (year, month)" in sql and "FORMAT AS PARQUET" in sql and "ALLOWOVERWRITE" in sql
+
+
+def test_merge_sql_is_the_same_for_both_warehouses_and_redshift_parses_it():
+    for name in ("entity_operations/dedupe.sql", "entity_operations/merge.sql", "entity_operations/current_entities.sql"):
+        for statement in statements(read_sql(name)):
+            sqlglot.parse_one(statement.replace("%(run_key)s", "'2026112810'"), read="redshift")
+        assert "ON CONFLICT" not in read_sql(name) and "TRUNCATE" not in read_sql(name)
