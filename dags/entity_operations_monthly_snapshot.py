@@ -9,7 +9,10 @@ one `SnapshotOperation` row per entity active at the end of M-1 (latest operatio
 unchanged), `time` = the first instant of M (`2026-11-01T00:00:00.000Z`), the entity's latest
 `detail`, `activity_id`, `schema`, `account`, `source`, `region`, and the deterministic
 `id` = `snapshot-<entity_id>-<YYYY>-<MM>`. The docs' Example 2, which reads only the current
-month's partition, then lists every active entity, including those untouched this month.
+month's partition, then lists every active entity, including those untouched this month
+(one caveat of that query, not of the data: an entity deleted *and* re-created within the
+current month is active, yet Example 2 drops it because its operations contain a delete;
+`current_entities` lists it).
 
 1. **check_hourly_runs**: the snapshot starts only when every arrival hour of M-1 has a
    committed `entity_operations_hourly` run (its row in `datalake_ops.run_manifest`, written in
@@ -73,7 +76,8 @@ def _settings_and_client():
 @dag(
     dag_id="entity_operations_monthly_snapshot",
     schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
-    start_date=datetime(2026, 10, 1, tzinfo=timezone.utc),
+    # Early enough that past months can be backfilled (catchup=False: nothing runs by itself).
+    start_date=datetime(2025, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,

@@ -44,3 +44,12 @@ def test_merge_sql_is_the_same_for_both_warehouses_and_redshift_parses_it():
         for statement in statements(read_sql(name)):
             sqlglot.parse_one(statement.replace("%(run_key)s", "'2026112810'"), read="redshift")
         assert "ON CONFLICT" not in read_sql(name) and "TRUNCATE" not in read_sql(name)
+
+
+def test_redshift_ddl_creates_every_table_of_the_local_ddl():
+    import re as _re
+
+    def tables(sql):
+        return {m.lower() for m in _re.findall(r"CREATE TABLE IF NOT EXISTS (\S+)", sql)}
+
+    assert tables(read_sql("warehouse/ddl.sql")) <= tables(read_sql("redshift/ddl.sql"))

@@ -97,3 +97,29 @@ CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowContexts (
     org_id varchar(64) NOT NULL, workflow_execution_id varchar(128) NOT NULL,
     context_entity_id varchar(128), context_entity_schema varchar(128)
 ) DISTKEY (workflow_execution_id) SORTKEY (org_id, workflow_execution_id);
+
+CREATE TABLE IF NOT EXISTS datalake_ops.snapshot_refresh_needed (
+    month_key    varchar(6)    NOT NULL,
+    reason       varchar(1024) NOT NULL,
+    requested_at timestamptz   NOT NULL DEFAULT getdate(),
+    PRIMARY KEY (month_key)
+)
+DISTSTYLE ALL;
+
+CREATE TABLE IF NOT EXISTS datalake_ops.workflow_execution_version (
+    id               varchar(128) NOT NULL,
+    org_id           varchar(64)  NOT NULL,
+    last_update_time timestamptz  NOT NULL,
+    deleted          boolean      NOT NULL,
+    event_id         varchar(256) NOT NULL,
+    run_key          varchar(128) NOT NULL,
+    PRIMARY KEY (id)
+)
+DISTKEY (id) SORTKEY (id);
+
+CREATE TABLE IF NOT EXISTS datalake_ops.workflow_event_owner (
+    id      varchar(256) NOT NULL,
+    run_key varchar(128) NOT NULL,
+    PRIMARY KEY (id)
+)
+DISTKEY (id) SORTKEY (id);

@@ -38,6 +38,15 @@ def _running(state: dict, name: str) -> bool:
 
 
 def up(seed_hours: int = 6, follow_interval: float = 60.0, with_airflow: bool = True, log=print) -> dict:
+    try:
+        return _up(seed_hours, follow_interval, with_airflow, log)
+    except BaseException:
+        log(f"start-up failed; stopping what was started (logs in {state_dir() / 'logs'})")
+        down(log=log)
+        raise
+
+
+def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dict:
     root = state_dir()
     logs = root / "logs"
     state = read_state()

@@ -96,13 +96,14 @@ def build_workflow_suites(execution_ids: set[str], max_future_skew_minutes: int 
     if max_future_skew_minutes < 0:
         raise ValueError("max_future_skew_minutes must be >= 0")
     import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
 
     E = gx.expectations
     t = "WorkflowExecution"
     executions = _not_null(E, ("event_id", "detail_type", "id", "org_id", raw_column("event_time"),
                                raw_column("last_updated_at")), t) + [
         E.ExpectColumnValuesToNotBeNull(
-            column="status", row_condition=f'detail_type!="{DELETED}"', condition_parser="pandas",
+            column="status", row_condition=Column("detail_type") != DELETED,
             notes=f"{t}: `status` is required unless the event deletes the execution.",
         ),
         E.ExpectColumnValuesToBeUnique(column="event_id", notes="The event id is unique within the batch."),
