@@ -96,6 +96,25 @@ def wait_healthy(url: str, pid: int, timeout: float = 300) -> dict:
     raise TimeoutError(f"Airflow at {url} not healthy within {timeout:.0f}s: {report}")
 
 
+HOURLY_DAGS = ("entity_operations_hourly", "workflow_executions_hourly")
+
+
+def backfill_hours(env: dict[str, str], dag_id: str, first_hour, last_hour, timeout: float = 180) -> None:
+    """`airflow backfill create` over arrival hours [first_hour, last_hour] (logical dates are
+    the data interval starts). Retried until the DAG processor has serialised the DAG."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = airflow_cli(
+            env, "backfill", "create", "--dag-id", dag_id,
+            "--from-date", first_hour.isoformat(), "--to-date", last_hour.isoformat(),
+        )
+        if result.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"airflow backfill create {dag_id} failed:\n{result.stderr[-2000:]}")
+        time.sleep(5)
+
+
 def admin_password(airflow_home: Path) -> str | None:
     generated = airflow_home / "simple_auth_manager_passwords.json.generated"
     if generated.exists():

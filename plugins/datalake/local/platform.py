@@ -113,6 +113,16 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
         report = airflow_runner.wait_healthy(url, state["pids"]["airflow"])
         password = airflow_runner.admin_password(airflow_home)
         log("Airflow health: " + ", ".join(f"{k}={v.get('status')}" for k, v in report.items() if isinstance(v, dict)))
+        if seed_hours:
+            # Load the seeded past hours the way a user would: a backfill on the scheduler.
+            from datetime import datetime, timedelta, timezone
+
+            last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+            first = last - timedelta(hours=seed_hours - 1)
+            for dag_id in airflow_runner.HOURLY_DAGS:
+                airflow_runner.backfill_hours(aenv, dag_id, first, last)
+            log(f"backfills created for arrival hours {first:%Y-%m-%d %H:00} .. {last:%H:00} UTC "
+                f"({', '.join(airflow_runner.HOURLY_DAGS)})")
         log(f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}")
     log(f"Logs: {logs}    Stop everything: make stop")
     return state

@@ -1,0 +1,5 @@
+import sys
+
+from datalake.bench.runner import main
+
+sys.exit(main())

@@ -1,0 +1,146 @@
+"""The floor: the least work that turns the same landing objects into rows in the same
+PostgreSQL, with the fastest stock tools, and nothing of what the pipeline adds (no
+normalisation, no dedupe, no validation, no quarantine, no staging, no merge, no Parquet).
+
+Per object: GET from S3, gunzip (by magic number), split into records (NDJSON: newlines;
+concatenated JSON: before every ``{"version":``), parse blocks of 64 records with
+``pyarrow.json.read_json`` against an explicit schema (the envelope scalars and the
+``detail`` fields that become columns; everything else is parsed but not converted); a
+block pyarrow rejects (a broken record in it) is parsed record by record, the broken ones
+skipped. The 13 columns are projected with pyarrow compute (``detail`` = the record's
+text, ``year``/``month`` = slices of ``time``), written as CSV with ``pyarrow.csv`` and
+streamed with ``COPY ... FROM STDIN (FORMAT csv)`` into a plain 13-column table without
+keys or indexes. Objects are split over as many processes as the pipeline's workers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import time
+
+FLOOR_TABLE = "bench_floor.entity_operations_floor"
+BLOCK_RECORDS = 64
+_RECORD_START = re.compile(rb'(?=\{"version":)')
+
+COLUMNS = ("id", "detail-type", "operation", "source", "account", "time", "region", "activity_id", "entity_id",
+           "detail", "schema", "month", "year")
+
+
+def create_table_sql() -> str:
+    cols = ", ".join(f'"{c}" varchar' for c in COLUMNS)
+    return f"CREATE SCHEMA IF NOT EXISTS bench_floor; DROP TABLE IF EXISTS {FLOOR_TABLE}; CREATE TABLE {FLOOR_TABLE} ({cols})"
+
+
+def _schema():
+    import pyarrow as pa
+
+    s = pa.string()
+    detail = pa.struct([("entity", s), ("org", s), ("activity_id", s), ("operation", s),
+                        ("params", pa.struct([("slug", s)]))])
+    return pa.schema([("id", s), ("detail-type", s), ("source", s), ("time", s), ("region", s), ("detail", detail)])
+
+
+def split(data: bytes) -> list[bytes]:
+    if b"}\n{" in data[:1_000_000] or data.count(b"\n") > 1:
+        return [r for r in data.split(b"\n") if r.strip()]
+    return [r for r in _RECORD_START.split(data) if r.strip()]
+
+
+def parse_block(records: list[bytes], options):
+    """(table, kept records) for one block; broken records dropped."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    try:
+        table = pj.read_json(io.BytesIO(b"\n".join(records)), parse_options=options,
+                             read_options=pj.ReadOptions(use_threads=False))
+        if table.num_rows == len(records):
+            return table, records
+    except pa.ArrowInvalid:
+        pass
+    tables, kept = [], []
+    for record in records:
+        try:
+            t = pj.read_json(io.BytesIO(record), parse_options=options, read_options=pj.ReadOptions(use_threads=False))
+        except pa.ArrowInvalid:
+            continue
+        if t.num_rows == 1:
+            tables.append(t)
+            kept.append(record)
+    return (pa.concat_tables(tables) if tables else None), kept
+
+
+def to_columns(table, records: list[bytes]):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    detail = table.column("detail").combine_chunks()
+    time_col = table.column("time")
+    columns = {
+        "id": table.column("id"),
+        "detail-type": table.column("detail-type"),
+        "operation": pc.struct_field(detail, "operation"),
+        "source": table.column("source"),
+        "account": pc.struct_field(detail, "org"),
+        "time": time_col,
+        "region": table.column("region"),
+        "activity_id": pc.struct_field(detail, "activity_id"),
+        "entity_id": pc.struct_field(detail, "entity"),
+        "detail": pa.array(records, pa.binary()).cast(pa.string()),
+        "schema": pc.struct_field(pc.struct_field(detail, "params"), "slug"),
+        "month": pc.utf8_slice_codeunits(time_col, 5, 7),
+        "year": pc.utf8_slice_codeunits(time_col, 0, 4),
+    }
+    return pa.table(columns)
+
+
+def parse_objects(spec: dict) -> dict:
+    """Worker entry point: read, parse and COPY the objects in ``spec['keys']``."""
+    import psycopg
+    import pyarrow.csv as pacsv
+    import pyarrow.json as pj
+
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+    from datalake.warehouse import psycopg_uri
+
+    settings = load_settings()
+    client = s3_client(settings)
+    options = pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="ignore")
+    write_options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    t0 = time.perf_counter()
+    rows = records_total = 0
+    parse_seconds = 0.0
+    with psycopg.connect(psycopg_uri(settings.warehouse_uri)) as conn:
+        with conn.cursor().copy(f"COPY {FLOOR_TABLE} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for key in spec["keys"]:
+                p0 = time.perf_counter()
+                body = client.get_object(Bucket=settings.landing_bucket, Key=key)["Body"].read()
+                data = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+                records = split(data)
+                records_total += len(records)
+                for i in range(0, len(records), BLOCK_RECORDS * 64):
+                    chunk = records[i: i + BLOCK_RECORDS * 64]
+                    tables = []
+                    for j in range(0, len(chunk), BLOCK_RECORDS):
+                        table, kept = parse_block(chunk[j: j + BLOCK_RECORDS], options)
+                        if table is not None:
+                            tables.append(to_columns(table, kept))
+                    if not tables:
+                        continue
+                    import pyarrow as pa
+
+                    out = pa.concat_tables(tables)
+                    buf = io.BytesIO()
+                    pacsv.write_csv(out, buf, write_options)
+                    parse_seconds += time.perf_counter() - p0
+                    copy.write(buf.getvalue())
+                    p0 = time.perf_counter()
+                    rows += out.num_rows
+                parse_seconds += time.perf_counter() - p0
+        conn.commit()
+    return {"result": {"objects": len(spec["keys"]), "records": records_total, "rows": rows,
+                       "parse_seconds": parse_seconds}, "seconds": time.perf_counter() - t0}

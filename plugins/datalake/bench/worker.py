@@ -1,0 +1,75 @@
+"""One step of an hourly pipeline in its own process, like one Airflow task (mapped or not).
+
+    python -m datalake.bench.worker <step> <input.json> <output.json>
+
+The process imports what the DAG's task imports, calls the same ``*_tasks`` function the task
+calls, and writes ``{"result", "seconds", "peak_rss_bytes"}``: the wall time of the call
+(imports excluded, reported separately as ``import_seconds``) and the process's peak RSS
+(``getrusage(RUSAGE_SELF).ru_maxrss``, which includes the imports).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import datetime
+
+
+def _tasks(pipeline: str):
+    if pipeline == "entity":
+        from datalake.pipeline import entity_tasks as tasks
+    else:
+        from datalake.pipeline import workflow_tasks as tasks
+    return tasks
+
+
+def run(step: str, spec: dict) -> dict:
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+
+    pipeline, action = step.split("_", 1)
+    tasks = _tasks(pipeline)
+    # What the task imports lazily, imported up front so that `seconds` is the work itself.
+    if action == "process":
+        import great_expectations  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    settings = load_settings()
+    client = s3_client(settings)
+    start = datetime.fromisoformat(spec["window_start"])
+    end = datetime.fromisoformat(spec["window_end"])
+    t0 = time.perf_counter()
+    if action == "plan":
+        result = tasks.plan(client, settings, start, end)
+    elif action == "process":
+        result = tasks.process(client, settings, spec["batch"], start, end)
+    elif action == "assess":
+        result = tasks.assess(spec["batch_counts"])
+    elif action == "load":
+        result = tasks.load(client, settings, spec["batch_counts"], start, end)
+    else:
+        raise ValueError(f"unknown step {step!r}")
+    return {"result": result, "seconds": time.perf_counter() - t0}
+
+
+def main(argv: list[str]) -> int:
+    t_start = time.perf_counter()
+    step, inp, outp = argv
+    spec = json.loads(open(inp).read())
+    if step == "floor_parse":
+        from datalake.bench.floor import parse_objects
+
+        out = parse_objects(spec)
+    else:
+        out = run(step, spec)
+    out["process_seconds"] = time.perf_counter() - t_start
+    out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    with open(outp, "w") as fh:
+        json.dump(out, fh, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
