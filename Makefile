@@ -34,3 +34,6 @@ test-fast: install
 
 clean: stop
 	rm -rf .local
+
+bench: install
+	$(BIN)/python -m datalake.bench --out bench/results.json
