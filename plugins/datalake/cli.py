@@ -1,4 +1,4 @@
-"""The `datalake` command (SPEC §6): query, status, produce, init, and the local platform."""
+"""The `datalake` command (SPEC §6): query, status, produce, init, credentials, and the local platform."""
 
 from __future__ import annotations
 
@@ -65,6 +65,19 @@ def _cmd_produce(args) -> int:
     return 0
 
 
+def _cmd_credentials(args) -> int:
+    from datalake import credentials
+
+    if args.action == "generate":
+        credential = credentials.generate(args.org, created_by=args.created_by)
+        sys.stdout.write(credentials.format_generated(credential, args.format))
+    elif args.action == "list":
+        sys.stdout.write(credentials.format_records(credentials.list_credentials(args.org), args.format))
+    else:
+        sys.stdout.write(credentials.format_revoked(credentials.revoke(args.username, revoked_by=args.revoked_by)))
+    return 0
+
+
 def _cmd_platform(args) -> int:
     from datalake.local import platform
 
@@ -98,6 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
     produce.add_argument("--events-per-hour", type=int, default=40)
     produce.add_argument("--no-defects", action="store_true", help="no duplicates, late or broken records")
     produce.set_defaults(func=_cmd_produce)
+
+    creds = sub.add_parser("credentials", help="generate, list or revoke an organization's read-only warehouse credentials")
+    creds_sub = creds.add_subparsers(dest="action", required=True)
+    gen = creds_sub.add_parser("generate", help="issue a credential; prints username, endpoint, database and the password once")
+    gen.add_argument("--org", required=True, help="organization id (letters, digits, '_' or '-')")
+    gen.add_argument("--created-by", default=None, help="who asked for it (kept in the registry)")
+    gen.add_argument("--format", choices=("text", "json"), default="text")
+    gen.set_defaults(func=_cmd_credentials)
+    lst = creds_sub.add_parser("list", help="the credential registry (no passwords)")
+    lst.add_argument("--org", default=None, help="only this organization")
+    lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    lst.set_defaults(func=_cmd_credentials)
+    rev = creds_sub.add_parser("revoke", help="revoke a credential: its login fails and its open sessions end")
+    rev.add_argument("username")
+    rev.add_argument("--revoked-by", default=None, help="who revoked it (kept in the registry)")
+    rev.set_defaults(func=_cmd_credentials)
 
     plat = sub.add_parser("platform", help="start or stop the local platform (what make run / make stop call)")
     plat.add_argument("action", choices=("up", "down"))

@@ -51,6 +51,9 @@ def apply_local_schema(conn) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('datalake-init'))")
         conn.execute(read_sql("warehouse/ddl.sql"))
         conn.execute(read_sql("warehouse/compat.sql"))
+        from datalake.credentials import apply_isolation
+
+        apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
 
 
 def init_warehouse(settings: Settings | None = None) -> None:

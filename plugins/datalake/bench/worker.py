@@ -30,6 +30,8 @@ def run(step: str, spec: dict) -> dict:
     from datalake.s3 import s3_client
 
     pipeline, action = step.split("_", 1)
+    if pipeline == "snapshot":
+        return _snapshot(spec)
     tasks = _tasks(pipeline)
     # What the task imports lazily, imported up front so that `seconds` is the work itself.
     if action == "process":
@@ -51,6 +53,22 @@ def run(step: str, spec: dict) -> dict:
         result = tasks.load(client, settings, spec["batch_counts"], start, end)
     else:
         raise ValueError(f"unknown step {step!r}")
+    return {"result": result, "seconds": time.perf_counter() - t0}
+
+
+def _snapshot(spec: dict) -> dict:
+    """The monthly DAG's build task: ``snapshot.run_snapshot`` for the interval's month."""
+    from datalake.config import load_settings
+    from datalake.pipeline import snapshot
+    from datalake.s3 import s3_client
+
+    import pyarrow.parquet  # noqa: F401
+
+    settings = load_settings()
+    client = s3_client(settings)
+    t0 = time.perf_counter()
+    result = snapshot.run_snapshot(client, settings, datetime.fromisoformat(spec["window_start"]),
+                                   datetime.fromisoformat(spec["window_end"]))
     return {"result": result, "seconds": time.perf_counter() - t0}
 
 

@@ -1,0 +1,8 @@
+-- One tenant credential on Redshift; the twin of include/sql/credentials/create_user.sql.
+-- The password is sent as Redshift's documented MD5 form, 'md5' || md5(password || username),
+-- which is what Redshift stores for a clear-text password anyway: the clear password never
+-- reaches the cluster or its query logs. Template values are validated in Python: the user
+-- name is dl_ and hex digits, the hash md5 and 32 hex digits.
+CREATE USER {{ username }} PASSWORD '{{ password_md5 }}'
+    NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED CONNECTION LIMIT {{ connection_limit }};
+GRANT ROLE datalake_tenant TO {{ username }};

@@ -1,0 +1,64 @@
+-- Tenant isolation on Amazon Redshift (SPEC §4, issue 7); the twin of
+-- include/sql/credentials/isolation.sql. Rendered by plugins/datalake/credentials.py
+-- (render_redshift_isolation) and run by a superuser (or a user with sys:secadmin) after
+-- redshift/ddl.sql. Template values are identifiers validated and double-quoted in Python.
+--
+-- Model: every credential is a user whose only role is datalake_tenant. The role has SELECT on
+-- the tenant-visible tables only; each of them has row-level security ON with one policy
+-- attached to the role, keyed on the organisation column through the registry
+-- (datalake_ops.credentials, the policies' lookup table). Redshift applies RLS to every user,
+-- owners included, so the pipelines' user gets IGNORE RLS through datalake_pipeline.
+-- CREATE ROLE has no IF NOT EXISTS: credentials.py runs roles.sql only when svv_roles lacks them.
+
+-- The registry: who, which organisation, created and revoked; never a password.
+CREATE TABLE IF NOT EXISTS datalake_ops.credentials (
+    username    varchar(63)   NOT NULL,
+    org_id      varchar(64)   NOT NULL,
+    created_by  varchar(256),
+    created_at  timestamptz   NOT NULL,
+    revoked_at  timestamptz,
+    revoked_by  varchar(256),
+    PRIMARY KEY (username)
+);
+
+-- Schemas: tenants look up objects in epilot_datalake only and create nothing.
+REVOKE ALL ON SCHEMA datalake_ops FROM PUBLIC;
+REVOKE ALL ON SCHEMA datalake_ops FROM ROLE datalake_tenant;
+REVOKE ALL ON ALL TABLES IN SCHEMA datalake_ops FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA datalake_ops FROM ROLE datalake_tenant;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+REVOKE CREATE ON SCHEMA epilot_datalake FROM PUBLIC;
+GRANT USAGE ON SCHEMA epilot_datalake TO ROLE datalake_tenant;
+REVOKE ALL ON epilot_datalake.entity_latest_operation FROM PUBLIC;
+REVOKE ALL ON epilot_datalake.entity_latest_operation FROM ROLE datalake_tenant;
+REVOKE TEMP ON DATABASE {{ database }} FROM PUBLIC;
+GRANT TEMP ON DATABASE {{ database }} TO {{ pipeline_user }};
+
+-- New tables are not granted to tenants unless this script covers them.
+ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM ROLE datalake_tenant;
+ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM PUBLIC;
+
+-- The pipelines load and read every row.
+GRANT IGNORE RLS TO ROLE datalake_pipeline;
+GRANT ROLE datalake_pipeline TO {{ pipeline_user }};
+
+-- One policy per organisation column; re-created so that a re-run is idempotent
+-- (CASCADE detaches it; tables with RLS ON and no policy show tenants nothing meanwhile).
+{% for column, policy in policies %}
+DROP RLS POLICY IF EXISTS {{ policy }} CASCADE;
+CREATE RLS POLICY {{ policy }}
+WITH ({{ column }} VARCHAR(64)) AS t
+USING (t.{{ column }} IN (
+    SELECT c.org_id FROM datalake_ops.credentials c
+    WHERE c.username = current_user AND c.revoked_at IS NULL
+));
+GRANT SELECT ON TABLE datalake_ops.credentials TO RLS POLICY {{ policy }};
+{% endfor %}
+
+-- The tenant-visible tables: policy attached to the role, RLS on, SELECT only.
+{% for table, column, policy in tables %}
+ATTACH RLS POLICY {{ policy }} ON epilot_datalake.{{ table }} TO ROLE datalake_tenant;
+ALTER TABLE epilot_datalake.{{ table }} ROW LEVEL SECURITY ON;
+REVOKE ALL ON epilot_datalake.{{ table }} FROM ROLE datalake_tenant;
+GRANT SELECT ON epilot_datalake.{{ table }} TO ROLE datalake_tenant;
+{% endfor %}

@@ -1,0 +1,4 @@
+-- One credential's registry row on Redshift.
+SELECT username, org_id, created_by, created_at, revoked_at, revoked_by
+FROM datalake_ops.credentials
+WHERE username = %(username)s;

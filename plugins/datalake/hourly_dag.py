@@ -1,0 +1,88 @@
+"""The shape shared by the hourly DAGs (entity operations, workflow executions):
+
+plan_batches -> process_batch (mapped, one per bounded batch) -> assess_hour -> load_warehouse
+
+Imported while DAG files parse, so it only imports airflow.sdk; the steps import their
+tasks module (``datalake.pipeline.<stream>_tasks``) at run time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from importlib import import_module
+
+from datalake.alerts import on_task_failure
+from datalake.dag_params import reprocess_params
+
+DEFAULT_ARGS = {
+    "owner": "data-engineering",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=20),
+    # A stuck task (hung connection, lock wait) fails instead of blocking the hour forever.
+    "execution_timeout": timedelta(minutes=45),
+    "on_failure_callback": on_task_failure,
+}
+
+
+def _context_settings():
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+
+    settings = load_settings(use_airflow=True)
+    return settings, s3_client(settings)
+
+
+def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_md: str, tags: list[str],
+                     max_active_runs: int = 4):
+    from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+
+    def tasks():
+        return import_module(tasks_module)
+
+    @dag(
+        dag_id=dag_id,
+        schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+        start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
+        catchup=False,
+        max_active_runs=max_active_runs,
+        doc_md=doc_md,
+        tags=tags,
+        default_args=DEFAULT_ARGS,
+        params=reprocess_params(),
+    )
+    def hourly():
+        @task
+        def plan_batches(params=None, data_interval_start=None, data_interval_end=None) -> list[dict]:
+            from datalake.pipeline import windows
+
+            window = windows.resolve_window(params, data_interval_start, data_interval_end)
+            settings, client = _context_settings()
+            return windows.plan_window(tasks(), client, settings, window)
+
+        @task(max_active_tis_per_dagrun=4)
+        def process_batch(batch: dict) -> dict:
+            from datalake.pipeline import windows
+
+            settings, client = _context_settings()
+            return windows.process_batch(tasks(), client, settings, batch)
+
+        @task
+        def assess_hour(batch_counts) -> dict:
+            from datalake.pipeline import windows
+
+            return windows.assess_window(tasks(), list(batch_counts))
+
+        @task(pool=pool, outlets=[outlet])
+        def load_warehouse(batch_counts, assessment: dict, params=None) -> list[dict]:
+            from datalake.pipeline import windows
+
+            settings, client = _context_settings()
+            steps = (params or {}).get("steps") or windows.STEPS
+            return windows.load_window(tasks(), client, settings, list(batch_counts), steps)
+
+        counts = process_batch.expand(batch=plan_batches())
+        load_warehouse(counts, assess_hour(counts))
+
+    return hourly()
