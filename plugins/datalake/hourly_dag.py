@@ -55,9 +55,14 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
     def hourly():
         @task
         def plan_batches(params=None, data_interval_start=None, data_interval_end=None) -> list[dict]:
+            from airflow.sdk.exceptions import AirflowFailException
+
             from datalake.pipeline import windows
 
-            window = windows.resolve_window(params, data_interval_start, data_interval_end)
+            try:
+                window = windows.resolve_window(params, data_interval_start, data_interval_end)
+            except windows.WindowError as exc:
+                raise AirflowFailException(f"rejected window: {exc}") from None  # a retry would not help
             settings, client = _context_settings()
             return windows.plan_window(tasks(), client, settings, window)
 

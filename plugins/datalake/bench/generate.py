@@ -138,7 +138,7 @@ class _ObjectWriter:
 
 def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, duplicate_rate: float = 0.003,
                 broken_rate: float = 0.003, min_object_bytes: int = 5 * MB, max_object_bytes: int = 20 * MB,
-                string_detail_share: float = 0.02) -> Generated:
+                string_detail_share: float = 0.0) -> Generated:
     """Upload one arrival hour of ``n`` distinct entity events (+ duplicates and broken records)."""
     rng = random.Random(seed)
     templates = _templates(producer.ENTITY_STREAM, seed)
@@ -157,6 +157,7 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
         stamp = _iso_ms(t) if rng.random() < 0.2 else t.strftime("%Y-%m-%dT%H:%M:%SZ")
         raw_text = (text.replace(ID, _uuid(rng)).replace(ENT, entities[rng.randrange(len(entities))])
                     .replace(ACT, _ulid(ms, rng)).replace(TIME, stamp))
+        base_text = raw_text
         if string_detail_share and rng.random() < string_detail_share:
             ev = json.loads(raw_text)
             ev["detail"] = producer._dumps(ev["detail"])
@@ -175,7 +176,7 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
             result.records += 1
             result.duplicates += 1
         if rng.random() < broken_rate:
-            writer.add(producer._break(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(raw_text), rng))
+            writer.add(producer._break(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(base_text), rng))
             result.records += 1
             result.broken += 1
         if pending_dups and rng.random() < 0.01:

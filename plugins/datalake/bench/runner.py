@@ -663,8 +663,8 @@ METHOD = """## How it is measured
   events from the sample producer (`datalake.producer.simulate`): real payloads, 0.4-2 KB per
   record, ~N/3 distinct entities; 3 per mille duplicates (same bytes, same or later object) and
   3 per mille broken records (the producer's `_break`: truncated, non-UTF-8, not an object,
-  missing field, wrong type, unknown operation, bad time); 2% of records carry `detail` as a
-  JSON string. Objects of 5-20 MB uncompressed, half gzip, half NDJSON / half concatenated.
+  missing field, wrong type, unknown operation, bad time); `detail` is a JSON object, as
+  EventBridge delivers it (the JSON-string form is covered by the tests). Objects of 5-20 MB uncompressed, half gzip, half NDJSON / half concatenated.
   Generation is not measured.
 - **Pipeline**: exactly the DAG's task functions (`datalake.pipeline.entity_tasks`): `plan`,
   then `process` for each batch **in its own fresh Python process** (like a mapped Airflow
@@ -676,8 +676,8 @@ METHOD = """## How it is measured
   with psutil every 0.2 s (a backend's RSS includes the shared buffers it touched, max 256 MB).
 - **Floor** (same run, same objects, same PostgreSQL, same number of processes): GET, gunzip,
   split records (newlines, or before each `{"version":`), `pyarrow.json.read_json` on blocks of
-  64 records with an explicit schema (envelope scalars + the `detail` fields that are columns),
-  a block with a broken record re-read record by record, the 13 columns projected with
+  256 records with an explicit schema (envelope scalars + the `detail` fields that are columns),
+  a block with a broken record halved until the broken ones are isolated and skipped, the 13 columns projected with
   pyarrow compute (`detail` = the record text), `pyarrow.csv` and `COPY ... FROM STDIN (FORMAT
   csv)` into a plain 13-column table without keys or indexes. No dedupe, validation,
   quarantine, staging, merge, current_entities or Parquet: the least work that gets the rows in.
