@@ -42,8 +42,12 @@ def plan(client, settings: Settings, window_start: datetime, window_end: datetim
     return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
 
 
+def max_future_skew_minutes() -> int:
+    return int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+
+
 def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
-    skew = int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+    skew = max_future_skew_minutes()
     return entity_batch.process_entity_batch(
         client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
         # "Not in the future" is judged against the end of the arrival window, so the verdict
