@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 from datalake.config import Settings, load_settings, redact_uri
-from datalake.sqlfiles import read_sql
+from datalake.sqlfiles import read_sql, statements
 
 
 def psycopg_uri(uri: str) -> str:
@@ -60,7 +60,14 @@ def init_warehouse(settings: Settings | None = None) -> None:
     settings = settings or load_settings()
     with connect(settings) as conn:
         if settings.warehouse_is_redshift:
+            from urllib.parse import urlsplit
+
+            from datalake.credentials import apply_redshift_isolation
+
             with conn.transaction():
-                conn.execute(read_sql("redshift/ddl.sql"))
+                for statement in statements(read_sql("redshift/ddl.sql")):
+                    conn.execute(statement)
+                # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
+                apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
         else:
             apply_local_schema(conn)

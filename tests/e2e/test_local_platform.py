@@ -1,6 +1,12 @@
-"""`make run` for real: the local platform comes up from scratch (embedded PostgreSQL, moto S3,
-Airflow standalone), reports healthy, receives events, loads the seeded hours through a real
-scheduler backfill, answers the docs' queries, and `make stop` ends every process it started.
+"""`make run` for real, then the product driven the way users drive it.
+
+The local platform comes up from scratch (embedded PostgreSQL, moto S3, Airflow standalone:
+scheduler, dag-processor, API server, triggerer), reports healthy and receives events. On
+that real scheduler: the seeded hours are loaded by `airflow backfill create` (what
+`make run` does), reprocessed by a backfill created through the REST API
+(`/api/v2/backfills`, reprocess_behavior=completed) while the monthly snapshot and the
+workflow refresh run at the same time, and the warehouse is checked against the raw events
+after each step. At the end `make stop` must leave no process behind.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,7 +25,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
 DATALAKE = str(Path(sys.executable).parent / "datalake")
+SEED_HOURS = 3
 
 
 def _env(state_dir: Path) -> dict[str, str]:
@@ -33,55 +42,191 @@ def _datalake(env, *args, timeout=120) -> subprocess.CompletedProcess:
     return subprocess.run([DATALAKE, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def test_run_command_brings_up_a_healthy_platform_and_stop_ends_it(tmp_path):
-    env = _env(tmp_path / "state")
-    up = subprocess.run([DATALAKE, "platform", "up", "--seed-hours", "2", "--interval", "15"], env=env,
+def _query(env, sql):
+    out = _datalake(env, "query", sql, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+class Api:
+    """The Airflow REST API, logged in as the admin that `make run` printed."""
+
+    def __init__(self, url: str, password: str):
+        self.url = url
+        token = self._call("POST", "/auth/token", {"username": "admin", "password": password}, auth=False)
+        self.token = token["access_token"]
+
+    def _call(self, method, path, body=None, auth=True):
+        request = urllib.request.Request(self.url + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json"})
+        if auth:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def get(self, path):
+        return self._call("GET", path)
+
+    def post(self, path, body):
+        return self._call("POST", path, body)
+
+    def runs(self, dag_id):
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
+
+
+@pytest.fixture(scope="module")
+def local_platform(tmp_path_factory):
+    state = tmp_path_factory.mktemp("platform") / "state"
+    env = _env(state)
+    up = subprocess.run([DATALAKE, "platform", "up", "--seed-hours", str(SEED_HOURS), "--interval", "20"], env=env,
                         capture_output=True, text=True, timeout=600)
+    info = {"env": env, "up": up, "state": state}
     try:
-        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
-        assert "Airflow UI: http://127.0.0.1:" in up.stdout and "login: admin / " in up.stdout
-        status = dict(line.split("=", 1) for line in _datalake(env, "status").stdout.splitlines())
-        with urllib.request.urlopen(status["AIRFLOW_URL"] + "/api/v2/monitor/health", timeout=10) as resp:
-            health = json.loads(resp.read())
-        assert {k: v["status"] for k, v in health.items()} == {
-            "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}
-
-        import boto3
-
-        s3 = boto3.client("s3", endpoint_url=status["S3_ENDPOINT_URL"], region_name="eu-central-1",
-                          aws_access_key_id="x", aws_secret_access_key="x")
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=status["LANDING_BUCKET"]).get("Contents", [])]
-        assert any(k.startswith("entity_operations/") for k in keys)
-        assert any(k.startswith("workflow_executions/") for k in keys)
-
-        # The seeded hours are loaded by backfills on the real scheduler.
-        deadline = time.monotonic() + 420
-        loaded = []
-        while time.monotonic() < deadline:
-            out = _datalake(env, "query", "SELECT pipeline, run_key FROM datalake_ops.run_manifest", "--format", "json")
-            loaded = json.loads(out.stdout) if out.returncode == 0 else []
-            if len(loaded) >= 4:
-                break
-            time.sleep(10)
-        assert {r["pipeline"] for r in loaded} == {"entity_operations_hourly", "workflow_executions_hourly"}, loaded
-        count = json.loads(_datalake(env, "query", "SELECT COUNT(*) AS n FROM entity_operations", "--format", "json").stdout)
-        assert count[0]["n"] > 0
-        for example in ("docs_example_1.sql", "docs_example_2.sql"):
-            out = _datalake(env, "query", "--file", str(ROOT / "include/sql/examples" / example))
-            assert out.returncode == 0, out.stderr
+        yield info
     finally:
-        started = json.loads((tmp_path / "state" / "platform.json").read_text())["pids"]
-        down = _datalake(env, "platform", "down", timeout=180)
-    assert down.returncode == 0, down.stderr
-    state = json.loads((tmp_path / "state" / "platform.json").read_text())
-    assert state["pids"] == {}
-    assert set(started) == {"postgres", "s3", "producer", "airflow"}
+        info["started"] = json.loads((state / "platform.json").read_text()).get("pids", {})
+        info["down"] = _datalake(env, "platform", "down", timeout=180)
+        _assert_everything_stopped(info)
+
+
+def _assert_everything_stopped(info):
     from datalake.local.processes import is_alive
 
+    assert info["down"].returncode == 0, info["down"].stderr
+    started = info["started"]
+    assert set(started) == {"postgres", "s3", "producer", "airflow"}
     time.sleep(1)
     assert [name for name, pid in started.items() if is_alive(pid)] == []
-    # Nothing of the platform's process groups is left (airflow standalone's children included).
-    leftovers = subprocess.run(["pgrep", "-g", ",".join(str(p) for n, p in started.items() if n != "postgres")],
-                               capture_output=True, text=True).stdout.split()
-    assert leftovers == [], f"processes still running: {leftovers}"
-    assert subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split() == []
+    groups = ",".join(str(p) for n, p in started.items() if n != "postgres")
+    leftovers = subprocess.run(["pgrep", "-g", groups], capture_output=True, text=True).stdout.split()
+    assert leftovers == [], f"processes of the platform still running: {leftovers}"
+    assert json.loads((info["state"] / "platform.json").read_text())["pids"] == {}
+
+
+def _status(env) -> dict:
+    return dict(line.split("=", 1) for line in _datalake(env, "status").stdout.splitlines())
+
+
+def _parse(ts: str | None) -> datetime | None:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
+
+
+def _wait_hours(api: Api, dag_id: str, hours: list[datetime], finished_after: datetime | None = None,
+                timeout: float = 480) -> dict:
+    """Wait until the run of every hour (whatever created it: schedule or backfill) has
+    finished, after `finished_after` when given (a reprocessed run is cleared and re-run)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = {_parse(r["data_interval_start"]): r for r in api.runs(dag_id) if r.get("data_interval_start")}
+        ready = all(
+            h in runs and runs[h]["state"] in ("success", "failed")
+            and (finished_after is None or (_parse(runs[h].get("end_date")) or finished_after) > finished_after)
+            for h in hours
+        )
+        if ready:
+            return {h: runs[h] for h in hours}
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{dag_id}: runs not finished in {timeout}s: "
+                                 f"{[(r['run_id'], r['state'], r.get('end_date')) for r in runs.values()]}")
+        time.sleep(5)
+
+
+def _truth(env, hours):
+    """Independent expectation: the raw landing objects of the backfilled hours, parsed here."""
+    import boto3
+
+    from entity_truth import expected_rows
+
+    status = _status(env)
+    s3 = boto3.client("s3", endpoint_url=status["S3_ENDPOINT_URL"], region_name="eu-central-1",
+                      aws_access_key_id="x", aws_secret_access_key="x")
+
+    class Obj:
+        def __init__(self, key, body, hour):
+            self.key, self.body, self.arrival_hour, self.stream = key, body, hour, "entity_operations"
+
+    objects = []
+    for hour in hours:
+        prefix = f"entity_operations/{hour:%Y/%m/%d/%H}/"
+        for item in s3.list_objects_v2(Bucket=status["LANDING_BUCKET"], Prefix=prefix).get("Contents", []):
+            body = s3.get_object(Bucket=status["LANDING_BUCKET"], Key=item["Key"])["Body"].read()
+            objects.append(Obj(item["Key"], body, hour))
+    return expected_rows(objects)
+
+
+def test_platform_is_healthy_and_fed(local_platform):
+    up = local_platform["up"]
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+    assert "Airflow UI: http://127.0.0.1:" in up.stdout and "login: admin / " in up.stdout
+    status = _status(local_platform["env"])
+    with urllib.request.urlopen(status["AIRFLOW_URL"] + "/api/v2/monitor/health", timeout=10) as resp:
+        health = json.loads(resp.read())
+    assert {k: v["status"] for k, v in health.items()} == {
+        "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=status["S3_ENDPOINT_URL"], region_name="eu-central-1",
+                      aws_access_key_id="x", aws_secret_access_key="x")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=status["LANDING_BUCKET"]).get("Contents", [])]
+    assert any(k.startswith("entity_operations/") for k in keys)
+    assert any(k.startswith("workflow_executions/") for k in keys)
+
+
+def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_doubles_nothing(local_platform):
+    env = local_platform["env"]
+    assert local_platform["up"].returncode == 0
+    status = _status(env)
+    password = local_platform["up"].stdout.split("login: admin / ")[1].split()[0]
+    api = Api(status["AIRFLOW_URL"], password)
+    last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    hours = [last - timedelta(hours=i) for i in range(SEED_HOURS - 1, -1, -1)]
+
+    # 1. The CLI backfills that `make run` created.
+    for dag_id in ("entity_operations_hourly", "workflow_executions_hourly"):
+        runs = _wait_hours(api, dag_id, hours)
+        assert all(r["state"] == "success" for r in runs.values()), runs
+        # The scheduler may have run the latest hour itself before the backfill was created.
+        assert sum(r["run_type"] == "backfill" for r in runs.values()) >= SEED_HOURS - 1
+    truth = _truth(env, hours)
+    loaded = {r["id"] for r in _query(env, "SELECT id FROM entity_operations")}
+    assert loaded == set(truth) and truth
+
+    # 2. Reprocess through the REST API, while the monthly snapshot and the workflow refresh run.
+    before = {t: _query(env, f"SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM {t}")[0]
+              for t in ("entity_operations", "current_entities", "WorkflowExecution", "WorkflowTasks")}
+    started = datetime.now(timezone.utc)
+    created = api.post("/api/v2/backfills", {
+        "dag_id": "entity_operations_hourly", "from_date": hours[0].isoformat(), "to_date": hours[-1].isoformat(),
+        "reprocess_behavior": "completed", "max_active_runs": 3})
+    assert created["dag_id"] == "entity_operations_hourly"
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "backfill", "create", "--dag-id", "workflow_executions_hourly",
+         "--from-date", hours[0].isoformat(), "--to-date", hours[-1].isoformat(), "--reprocess-behavior", "completed"],
+        env={**env, "AIRFLOW_HOME": str(local_platform["state"] / "airflow"),
+             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+        capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    # The snapshot whose interval is this month (rows for next month): it takes the same pool
+    # and lock as the hourly loads, so it runs between them, never inside one.
+    month = hours[-1].replace(day=1, hour=0)
+    api.post("/api/v2/dags/entity_operations_monthly_snapshot/dagRuns",
+             {"logical_date": month.isoformat(), "conf": {"require_complete_hours": False}})
+
+    for dag_id in ("entity_operations_hourly", "workflow_executions_hourly"):
+        runs = _wait_hours(api, dag_id, hours, finished_after=started)
+        assert all(r["state"] == "success" for r in runs.values()), runs
+    (snapshot,) = _wait_hours(api, "entity_operations_monthly_snapshot", [month], finished_after=started).values()
+    assert snapshot["state"] == "success", snapshot
+
+    after = {t: _query(env, f"SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM {t}")[0] for t in before}
+    snapshot_rows = _query(env, "SELECT COUNT(*) AS n FROM entity_operations WHERE \"detail-type\" = 'SnapshotOperation'")[0]["n"]
+    assert after["entity_operations"]["n"] == before["entity_operations"]["n"] + snapshot_rows
+    assert after["entity_operations"]["n"] == after["entity_operations"]["d"], "an event id loaded twice"
+    for table in ("current_entities", "WorkflowExecution", "WorkflowTasks"):
+        assert after[table] == before[table], table
+    loaded = {r["id"] for r in _query(env, "SELECT id FROM entity_operations WHERE \"detail-type\" = 'EntityOperation'")}
+    assert loaded == set(truth)
+    for example in ("docs_example_1.sql", "docs_example_2.sql"):
+        out = _datalake(env, "query", "--file", str(ROOT / "include/sql/examples" / example))
+        assert out.returncode == 0, out.stderr

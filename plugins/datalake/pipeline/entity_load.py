@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 STREAM = "entity_operations"
 PIPELINE = "entity_operations_hourly"
-CURATED_CHUNK_ROWS = 50_000
+CURATED_CHUNK_ROWS = 50_000  # rows per row group of a curated file
+CURATED_FETCH_ROWS = 10_000  # rows per fetch from the stage table
 
 
 class InjectedFailure(RuntimeError):
@@ -69,28 +70,54 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
 
 
 def _write_curated_local(conn, client, bucket: str, run_key: str) -> list[str]:
-    """Curated Parquet per event month, rows sorted by id, streamed from the stage table."""
+    """Curated Parquet per event month, rows sorted by id, streamed from the stage table.
+
+    Memory stays bounded whatever the hour's volume: rows are fetched CURATED_FETCH_ROWS at a
+    time, a row group (CURATED_CHUNK_ROWS rows) is written as soon as it is complete, and the
+    file goes to a temporary file on disk, then to S3 in parts (upload_fileobj), never whole
+    into memory."""
+    import tempfile
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = entity_arrow_schema()
     columns = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
     months = conn.execute("SELECT DISTINCT year, month FROM stage_entity_operations ORDER BY 1, 2").fetchall()
+    pool = pa.default_memory_pool()
     written = []
     for year, month in months:
-        buf = io.BytesIO()
-        with pq.ParquetWriter(buf, schema, compression="zstd") as writer:
-            with conn.cursor(name=f"curated_{year}_{month}") as cur:
-                cur.itersize = CURATED_CHUNK_ROWS
-                cur.execute(
-                    f"SELECT {columns} FROM stage_entity_operations WHERE year = %s AND month = %s ORDER BY id",
-                    (year, month),
-                )
-                while chunk := cur.fetchmany(CURATED_CHUNK_ROWS):
-                    arrays = [pa.array([row[i] for row in chunk], pa.string()) for i in range(len(ENTITY_COLUMNS))]
-                    writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-        key = curated_key(STREAM, year, month, run_key)
-        client.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
+        with tempfile.TemporaryFile() as tmp:
+            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                with conn.cursor(name=f"curated_{year}_{month}") as cur:
+                    cur.itersize = CURATED_FETCH_ROWS
+                    cur.execute(
+                        f"SELECT {columns} FROM stage_entity_operations WHERE year = %s AND month = %s ORDER BY id",
+                        (year, month),
+                    )
+                    pending: list = []
+                    pending_rows = 0
+                    while True:
+                        chunk = cur.fetchmany(CURATED_FETCH_ROWS)
+                        done = not chunk
+                        if chunk:
+                            arrays = [pa.array([row[i] for row in chunk], pa.string()) for i in range(len(ENTITY_COLUMNS))]
+                            pending.append(pa.Table.from_arrays(arrays, schema=schema))
+                            pending_rows += len(chunk)
+                            del chunk, arrays
+                        # Row groups of CURATED_CHUNK_ROWS rows, as before: same bytes for the same rows.
+                        if pending and (pending_rows >= CURATED_CHUNK_ROWS or done):
+                            table = pa.concat_tables(pending)
+                            writer.write_table(table.slice(0, CURATED_CHUNK_ROWS))
+                            rest = table.slice(CURATED_CHUNK_ROWS)
+                            pending, pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+                            del table
+                            pool.release_unused()
+                        if done and not pending:
+                            break
+            tmp.seek(0)
+            key = curated_key(STREAM, year, month, run_key)
+            client.upload_fileobj(tmp, bucket, key)
         written.append(key)
     return written
 
