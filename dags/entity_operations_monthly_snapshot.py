@@ -62,6 +62,8 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
+from datalake.hourly_dag import DEFAULT_ARGS
+
 ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
 
 
@@ -91,10 +93,8 @@ def _settings_and_client():
         ),
     },
     default_args={
-        "owner": "data-engineering",
-        "retries": 3,
+        **DEFAULT_ARGS,
         "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
         "execution_timeout": timedelta(hours=2),
     },

@@ -52,6 +52,18 @@ def test_every_dag_has_tags_owner_retries_and_docs(dagbag):
             assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
 
 
+def test_every_task_backs_off_times_out_and_reports_failures(dagbag):
+    from datalake.alerts import on_task_failure
+
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            name = f"{dag_id}.{task.task_id}"
+            assert task.retry_exponential_backoff, f"{name} retries without backoff"
+            assert task.execution_timeout is not None, f"{name} can hang forever"
+            callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [task.on_failure_callback]
+            assert on_task_failure in callbacks, f"{name} has no failure callback"
+
+
 def test_no_cycles(dagbag):
     from airflow.utils.dag_cycle_tester import check_cycle
 
@@ -89,10 +101,15 @@ def test_dag_file_imports_fast_and_light(path):
     import os
 
     env = {"AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PYTHONPATH": str(ROOT / "plugins")}
-    out = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True,
-                         env={**os.environ, **env}, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    seconds, _, heavy = out.stdout.strip().splitlines()[-1].partition(" ")
+    # Best of three cold imports, each in a fresh process: one run can be slowed by a busy machine.
+    timings = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True,
+                             env={**os.environ, **env}, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        seconds, _, heavy = out.stdout.strip().splitlines()[-1].partition(" ")
+        timings.append(float(seconds))
+    seconds = min(timings)
     print(f"{path.name}: {float(seconds):.3f}s")
     assert float(seconds) < MAX_IMPORT_SECONDS, f"{path.name} took {seconds}s to import"
     assert not heavy, f"{path.name} imports {heavy} at parse time"

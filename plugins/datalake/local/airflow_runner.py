@@ -99,14 +99,17 @@ def wait_healthy(url: str, pid: int, timeout: float = 300) -> dict:
 HOURLY_DAGS = ("entity_operations_hourly", "workflow_executions_hourly")
 
 
-def backfill_hours(env: dict[str, str], dag_id: str, first_hour, last_hour, timeout: float = 180) -> None:
+def backfill_hours(env: dict[str, str], dag_id: str, first_hour, last_hour, timeout: float = 180,
+                   reprocess: str = "none") -> None:
     """`airflow backfill create` over arrival hours [first_hour, last_hour] (logical dates are
-    the data interval starts). Retried until the DAG processor has serialised the DAG."""
+    the data interval starts). Retried until the DAG processor has serialised the DAG (and
+    while standalone's SQLite database is locked by the scheduler)."""
     deadline = time.monotonic() + timeout
     while True:
         result = airflow_cli(
             env, "backfill", "create", "--dag-id", dag_id,
             "--from-date", first_hour.isoformat(), "--to-date", last_hour.isoformat(),
+            "--reprocess-behavior", reprocess,
         )
         if result.returncode == 0:
             return
