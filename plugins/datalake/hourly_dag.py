@@ -36,7 +36,7 @@ def _context_settings():
 
 def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_md: str, tags: list[str],
                      max_active_runs: int = 4):
-    from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+    from airflow.sdk import CronDataIntervalTimetable, dag, task
 
     def tasks():
         return import_module(tasks_module)

@@ -17,7 +17,7 @@ from datalake.producer import ProducerConfig, simulate, ulid, upload
 from datalake.s3 import ConfigurationError, iter_keys, s3_client
 from datalake.warehouse import connect
 
-from entity_truth import example_1, example_2, expected_current, expected_rows
+from entity_truth import example_1, example_2, expected_rows
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,6 @@ results come from tests/integration/workflow_truth.py (plain Python over the raw
 
 from __future__ import annotations
 
-import copy
 import gzip
 import hashlib
 import json

@@ -46,7 +46,6 @@ def test_window_maximum_is_configurable(monkeypatch):
 
 
 def test_param_schema_rejects_malformed_dates_and_steps_at_trigger_time():
-    from airflow.sdk import Param  # noqa: F401  (the schema is Airflow's own validation)
     from airflow.sdk.definitions.param import ParamsDict
 
     from datalake.dag_params import reprocess_params

@@ -26,6 +26,9 @@ def base_env(airflow_home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         # Local platform: the pipelines run as soon as they are parsed.
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # A local platform has hours, not months, of data: the monthly snapshot must not wait
+        # for every hour of last month (see entity_operations_monthly_snapshot's doc).
+        "DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS": "false",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",

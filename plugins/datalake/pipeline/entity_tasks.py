@@ -8,11 +8,8 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.pipeline import entity_batch, entity_load
-from datalake.pipeline.landing import hour_key, hours_in_window, list_window_objects, plan_batches
-from datalake.pipeline.lake import delete_prefix, staging_prefix
+from datalake.pipeline.landing import plan_hour, single_hour_run_key
 from datalake.pipeline.manifest import assess_hour
-from datalake.pipeline.quarantine import quarantine_prefix
-from datalake.s3 import require_bucket
 
 STREAM = entity_batch.STREAM
 DEFAULT_QUARANTINE_THRESHOLD = 0.05
@@ -20,26 +17,12 @@ DEFAULT_MAX_FUTURE_SKEW_MINUTES = 15
 
 
 def run_key_for(window_start: datetime, window_end: datetime) -> str:
-    hours = hours_in_window(window_start, window_end)
-    if len(hours) != 1:
-        raise ValueError(
-            f"entity_operations_hourly processes one arrival hour per run; got window "
-            f"[{window_start.isoformat()}, {window_end.isoformat()}) of {len(hours)} hours"
-        )
-    return hour_key(hours[0])
+    return single_hour_run_key("entity_operations_hourly", window_start, window_end)
 
 
 def plan(client, settings: Settings, window_start: datetime, window_end: datetime) -> list[dict]:
     """Batches of the window's landing objects; clears what an earlier try of this run left."""
-    run_key = run_key_for(window_start, window_end)
-    require_bucket(client, settings.landing_bucket, "landing")
-    require_bucket(client, settings.lake_bucket, "lake")
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
-    delete_prefix(client, settings.lake_bucket, quarantine_prefix(STREAM, run_key))
-    objects = list_window_objects(client, settings.landing_bucket, STREAM, window_start, window_end)
-    # Always at least one (possibly empty) batch, so an empty hour still gets its manifest.
-    batches = plan_batches(objects) or [[]]
-    return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
+    return plan_hour(client, settings, STREAM, run_key_for(window_start, window_end), window_start, window_end)
 
 
 def max_future_skew_minutes() -> int:

@@ -8,12 +8,9 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.pipeline import workflow_batch, workflow_load
-from datalake.pipeline.entity_tasks import DEFAULT_MAX_FUTURE_SKEW_MINUTES, quarantine_threshold
-from datalake.pipeline.landing import list_window_objects, plan_batches, single_hour_run_key
-from datalake.pipeline.lake import delete_prefix, staging_prefix
+from datalake.pipeline.entity_tasks import max_future_skew_minutes, quarantine_threshold
+from datalake.pipeline.landing import plan_hour, single_hour_run_key
 from datalake.pipeline.manifest import assess_hour
-from datalake.pipeline.quarantine import quarantine_prefix
-from datalake.s3 import require_bucket
 
 STREAM = workflow_batch.STREAM
 PIPELINE = workflow_load.PIPELINE
@@ -25,19 +22,11 @@ def run_key_for(window_start: datetime, window_end: datetime) -> str:
 
 def plan(client, settings: Settings, window_start: datetime, window_end: datetime) -> list[dict]:
     """Batches of the window's landing objects; clears what an earlier try of this run left."""
-    run_key = run_key_for(window_start, window_end)
-    require_bucket(client, settings.landing_bucket, "landing")
-    require_bucket(client, settings.lake_bucket, "lake")
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
-    delete_prefix(client, settings.lake_bucket, quarantine_prefix(STREAM, run_key))
-    objects = list_window_objects(client, settings.landing_bucket, STREAM, window_start, window_end)
-    # Always at least one (possibly empty) batch, so an empty hour still gets its manifest.
-    batches = plan_batches(objects) or [[]]
-    return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
+    return plan_hour(client, settings, STREAM, run_key_for(window_start, window_end), window_start, window_end)
 
 
 def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
-    skew = int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+    skew = max_future_skew_minutes()
     return workflow_batch.process_workflow_batch(
         client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
         # "lastUpdateTime not in the future" is judged against the end of the arrival window,
