@@ -88,6 +88,20 @@ def _cmd_platform(args) -> int:
     return 0
 
 
+def _cmd_airflow(args) -> int:
+    """The Airflow CLI against the local platform (its AIRFLOW_HOME and metadata database)."""
+    import os
+    import subprocess
+
+    from datalake.config import read_state
+
+    env = read_state().get("airflow_cli_env")
+    if not env:
+        raise ValueError("the local platform has not been started here (make run)")
+    airflow = str(Path(sys.executable).parent / "airflow")
+    return subprocess.call([airflow, *args.airflow_args], env={**os.environ, **env})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datalake", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     plat.add_argument("--interval", type=float, default=60.0)
     plat.add_argument("--no-airflow", action="store_true")
     plat.set_defaults(func=_cmd_platform)
+    airflow = sub.add_parser("airflow", help="run the Airflow CLI against the local platform, e.g. "
+                             "`datalake airflow backfill create --dag-id ... --from-date ... --to-date ...`")
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    airflow.set_defaults(func=_cmd_airflow)
     return parser
 
 

@@ -212,9 +212,8 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
     assert created["dag_id"] == "entity_operations_hourly"
     from datalake.local.airflow_runner import backfill_hours
 
-    backfill_hours({**env, "AIRFLOW_HOME": str(local_platform["state"] / "airflow"),
-                    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
-                   "workflow_executions_hourly", hours[0], hours[-1], reprocess="completed")
+    airflow_env = json.loads((local_platform["state"] / "platform.json").read_text())["airflow_cli_env"]
+    backfill_hours({**env, **airflow_env}, "workflow_executions_hourly", hours[0], hours[-1], reprocess="completed")
     # The snapshot whose interval is this month (rows for next month): it takes the same pool
     # and lock as the hourly loads, so it runs between them, never inside one.
     month = hours[-1].replace(day=1, hour=0)

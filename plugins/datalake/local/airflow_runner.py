@@ -40,9 +40,15 @@ def base_env(airflow_home: Path, port: int) -> dict[str, str]:
     }
 
 
-def airflow_process_env(airflow_home: Path, port: int, s3_endpoint: str, warehouse_port: int) -> dict[str, str]:
+def airflow_process_env(airflow_home: Path, port: int, s3_endpoint: str, warehouse_port: int,
+                        metadata_uri: str | None = None) -> dict[str, str]:
     settings = load_airflow_settings()
-    return {**base_env(airflow_home, port), **airflow_env(settings, s3_endpoint=s3_endpoint, warehouse_port=warehouse_port)}
+    env = {**base_env(airflow_home, port), **airflow_env(settings, s3_endpoint=s3_endpoint, warehouse_port=warehouse_port)}
+    if metadata_uri:
+        # psycopg 3 serves SQLAlchemy's sync and async engines (no psycopg2/asyncpg needed).
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_uri
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = metadata_uri
+    return env
 
 
 def airflow_cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -108,14 +114,18 @@ def backfill_hours(env: dict[str, str], dag_id: str, first_hour, last_hour, time
     the data interval starts). Retried until the DAG processor has serialised the DAG (and
     while standalone's SQLite database is locked by the scheduler)."""
     deadline = time.monotonic() + timeout
+    attempts = 0
     while True:
         result = airflow_cli(
             env, "backfill", "create", "--dag-id", dag_id,
             "--from-date", first_hour.isoformat(), "--to-date", last_hour.isoformat(),
             "--reprocess-behavior", reprocess,
         )
+        attempts += 1
         if result.returncode == 0:
             return
+        if attempts > 1 and "AlreadyRunningBackfill" in result.stderr:
+            return  # an earlier attempt created it and then failed on SQLite's lock afterwards
         if time.monotonic() > deadline:
             raise RuntimeError(f"airflow backfill create {dag_id} failed:\n{result.stderr[-2000:]}")
         time.sleep(5)

@@ -62,6 +62,7 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     created = pg.init()
     pg.start()
     warehouse_uri = pg.bootstrap()
+    airflow_db_uri = pg.bootstrap_airflow_db()
     log(f"warehouse: PostgreSQL {'created' if created else 'reused'} at 127.0.0.1:{pg_port} (data in {pg.pgdata})")
 
     s3_port = choose_port(ports.get("s3", DEFAULT_S3_PORT), "S3 server", log)
@@ -101,10 +102,13 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
         aenv = {
             **env,
             **airflow_runner.airflow_process_env(
-                airflow_home, airflow_port, state["endpoints"]["S3_ENDPOINT_URL"], pg_port
+                airflow_home, airflow_port, state["endpoints"]["S3_ENDPOINT_URL"], pg_port, airflow_db_uri
             ),
         }
-        log("Airflow: migrating the metadata DB and creating pools ...")
+        # What `datalake airflow ...` needs to run the Airflow CLI against this platform.
+        state["airflow_cli_env"] = {k: v for k, v in aenv.items() if k.startswith("AIRFLOW__") or k == "AIRFLOW_HOME"}
+        _write_state(state)
+        log("Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ...")
         airflow_runner.prepare(aenv)
         state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)
         _write_state(state)

@@ -17,6 +17,7 @@ from pathlib import Path
 from datalake.config import LOCAL_WAREHOUSE_PASSWORD, LOCAL_WAREHOUSE_USER, WAREHOUSE_DATABASE
 
 PG_MAJOR = 16
+AIRFLOW_DB_PASSWORD = "airflow-local-only"  # local development value only
 SYSTEM_USER = "pgserver"
 
 
@@ -138,6 +139,23 @@ class LocalPostgres:
         if not pidfile.exists():
             return None
         return int(pidfile.read_text().splitlines()[0])
+
+    def bootstrap_airflow_db(self) -> str:
+        """Airflow's metadata database in the same cluster (SQLite's single writer lock made
+        the scheduler, API server and CLI trip over each other); returns its SQLAlchemy URI."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'airflow'").fetchone():
+                conn.execute(sql.SQL("CREATE ROLE airflow LOGIN PASSWORD {}").format(sql.Literal(AIRFLOW_DB_PASSWORD)))
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'airflow'").fetchone():
+                conn.execute("CREATE DATABASE airflow OWNER airflow")
+            # Tenant credentials log in to this cluster: they must not reach Airflow's database
+            # (nor the maintenance database).
+            conn.execute("REVOKE CONNECT, TEMPORARY ON DATABASE airflow FROM PUBLIC")
+            conn.execute("REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC")
+        return f"postgresql+psycopg://airflow:{AIRFLOW_DB_PASSWORD}@127.0.0.1:{self.port}/airflow"
 
     def superuser_conninfo(self, dbname: str = "postgres") -> str:
         # Trusted local socket login for bootstrap only.
