@@ -142,6 +142,18 @@ def _wait_hours(api: Api, dag_id: str, hours: list[datetime], finished_after: da
         time.sleep(5)
 
 
+def _wait_backfills_completed(api: Api, dag_id: str, timeout: float = 180) -> None:
+    """The scheduler marks a backfill completed a little after its last run finished; only
+    one backfill per DAG may be running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        backfills = api.get(f"/api/v2/backfills?dag_id={dag_id}")["backfills"]
+        if all(b.get("completed_at") for b in backfills):
+            return
+        time.sleep(3)
+    raise AssertionError(f"{dag_id}: backfills not completed: {backfills}")
+
+
 def _truth(env, hours):
     """Independent expectation: the raw landing objects of the backfilled hours, parsed here."""
     import boto3
@@ -206,6 +218,8 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
     before = {t: _query(env, f"SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS d FROM {t}")[0]
               for t in ("entity_operations", "current_entities", "WorkflowExecution", "WorkflowTasks")}
     started = datetime.now(timezone.utc)
+    for dag_id in ("entity_operations_hourly", "workflow_executions_hourly"):
+        _wait_backfills_completed(api, dag_id)
     created = api.post("/api/v2/backfills", {
         "dag_id": "entity_operations_hourly", "from_date": hours[0].isoformat(), "to_date": hours[-1].isoformat(),
         "reprocess_behavior": "completed", "max_active_runs": 3})
