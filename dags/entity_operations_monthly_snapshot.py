@@ -17,7 +17,7 @@ current month is active, yet Example 2 drops it because its operations contain a
 1. **check_hourly_runs**: the snapshot starts only when every arrival hour of M-1 has a
    committed `entity_operations_hourly` run (its row in `datalake_ops.run_manifest`, written in
    the load's transaction). Otherwise the task fails with the number of missing hours and the
-   first of them, and retries with exponential backoff (up to about two days), like a sensor
+   first of them, and retries with exponential backoff (from 2 minutes up to 2 hours apart, about three days in all), like a sensor
    in reschedule mode without holding a worker slot. The boolean param
    `require_complete_hours` set to false skips the check, for local demos and backfills of
    months before the hourly pipeline existed. Its default is true, false where
@@ -105,8 +105,8 @@ def _settings_and_client():
 )
 def entity_operations_monthly_snapshot():
     @task(
-        retries=30,
-        retry_delay=timedelta(minutes=10),
+        retries=40,
+        retry_delay=timedelta(minutes=2),
         retry_exponential_backoff=True,
         max_retry_delay=timedelta(hours=2),
         execution_timeout=timedelta(minutes=5),

@@ -228,11 +228,14 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
 
     airflow_env = json.loads((local_platform["state"] / "platform.json").read_text())["airflow_cli_env"]
     backfill_hours({**env, **airflow_env}, "workflow_executions_hourly", hours[0], hours[-1], reprocess="completed")
-    # The snapshot whose interval is this month (rows for next month): it takes the same pool
-    # and lock as the hourly loads, so it runs between them, never inside one.
-    month = hours[-1].replace(day=1, hour=0)
-    api.post("/api/v2/dags/entity_operations_monthly_snapshot/dagRuns",
-             {"logical_date": month.isoformat(), "conf": {"require_complete_hours": False}})
+    # The scheduled monthly snapshot (last month's interval) runs again at the same time: it
+    # takes the same pool and lock as the hourly loads, so it runs between them, never inside one.
+    month = (hours[-1].replace(day=1, hour=0) - timedelta(days=1)).replace(day=1)
+    _wait_hours(api, "entity_operations_monthly_snapshot", [month])
+    (snapshot_run,) = [r for r in api.runs("entity_operations_monthly_snapshot")
+                       if _parse(r["data_interval_start"]) == month]
+    api.post("/api/v2/dags/entity_operations_monthly_snapshot/clearTaskInstances",
+             {"dag_run_id": snapshot_run["dag_run_id"], "dry_run": False, "only_failed": False, "reset_dag_runs": True})
 
     for dag_id in ("entity_operations_hourly", "workflow_executions_hourly"):
         runs = _wait_hours(api, dag_id, hours, finished_after=started)

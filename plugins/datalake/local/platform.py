@@ -106,7 +106,9 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
             ),
         }
         # What `datalake airflow ...` needs to run the Airflow CLI against this platform.
-        state["airflow_cli_env"] = {k: v for k, v in aenv.items() if k.startswith("AIRFLOW__") or k == "AIRFLOW_HOME"}
+        state["airflow_cli_env"] = {
+            k: v for k, v in aenv.items() if k.startswith(("AIRFLOW", "DATALAKE_")) or k in ("PATH", "PYTHONPATH", *env)
+        }
         _write_state(state)
         log("Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ...")
         airflow_runner.prepare(aenv)
