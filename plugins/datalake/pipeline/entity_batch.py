@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import datetime
 
 from datalake.config import Settings
@@ -42,9 +43,13 @@ def batch_file_name(batch: int) -> str:
     return f"batch-{batch:05d}"
 
 
-def extract_rows(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]):
-    """Rows in delivery order, first copy of each id only, with the raw bytes behind each."""
-    rows: list[dict] = []
+def extract_records(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
+                    shape: Callable[[dict], object], event_id: Callable[[object], str | None],
+                    shape_errors: tuple[type[Exception], ...]):
+    """Every record of the objects, shaped by `shape`, in delivery order, first copy of each
+    event id only, with the raw bytes behind each. A record that does not parse, or that
+    `shape` rejects (one of `shape_errors`, whose message is the reason), is quarantined."""
+    shaped: list = []
     sources: list[tuple[str, int, bytes]] = []
     seen: set[str] = set()
     for key in keys:
@@ -56,19 +61,26 @@ def extract_rows(client, bucket: str, keys: list[str], counts: BatchCounts, reje
                 rejects.append(QuarantineRecord(key, record.position, record.error, record.raw))
                 continue
             try:
-                row = normalize_entity_event(record.value)
-            except NormalizeError as exc:
+                item = shape(record.value)
+            except shape_errors as exc:
                 rejects.append(QuarantineRecord(key, record.position, str(exc), record.raw))
                 continue
             counts.parsed += 1
-            if row["id"] is not None:
-                if row["id"] in seen:
+            identity = event_id(item)
+            if identity is not None:
+                if identity in seen:
                     counts.duplicates_in_batch += 1
                     continue
-                seen.add(row["id"])
-            rows.append(row)
+                seen.add(identity)
+            shaped.append(item)
             sources.append((key, record.position, record.raw))
-    return rows, sources
+    return shaped, sources
+
+
+def extract_rows(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]):
+    """Entity rows in delivery order, first copy of each id only, with the raw bytes behind each."""
+    return extract_records(client, bucket, keys, counts, rejects, normalize_entity_event, lambda row: row["id"],
+                           (NormalizeError,))
 
 
 def process_entity_batch(

@@ -21,11 +21,10 @@ from datalake.pipeline.lake import (
     delete_keys,
     delete_prefix,
     entity_arrow_schema,
-    read_parquet,
     staging_prefix,
 )
 from datalake.pipeline.manifest import RunManifest, load_previous_manifest, save_manifest
-from datalake.sqlfiles import execute_file, render_sql, statements
+from datalake.sqlfiles import execute_file
 
 log = logging.getLogger(__name__)
 

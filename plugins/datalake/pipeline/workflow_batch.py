@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from datalake.config import Settings
-from datalake.pipeline.entity_batch import SEQ_STRIDE, BatchCounts, batch_file_name
+from datalake.pipeline.entity_batch import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
 from datalake.pipeline.lake import put_parquet, staging_prefix
 from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
-from datalake.pipeline.records import split_records
 from datalake.pipeline.workflow_flatten import (
     EVENT_COLUMNS,
     EVENT_ID_COLUMN,
@@ -51,32 +50,8 @@ class WorkflowBatchCounts(BatchCounts):
 
 def extract_flats(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]):
     """Flattened events in delivery order, first copy of each event id only, with their raw bytes."""
-    flats: list[FlatExecution] = []
-    sources: list[tuple[str, int, bytes]] = []
-    seen: set[str] = set()
-    for key in keys:
-        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        counts.objects += 1
-        for record in split_records(body):
-            counts.records_read += 1
-            if record.error:
-                rejects.append(QuarantineRecord(key, record.position, record.error, record.raw))
-                continue
-            try:
-                flat = flatten_workflow_event(record.value)
-            except FlattenError as exc:
-                rejects.append(QuarantineRecord(key, record.position, str(exc), record.raw))
-                continue
-            counts.parsed += 1
-            event_id = flat.event["event_id"]
-            if event_id is not None:
-                if event_id in seen:
-                    counts.duplicates_in_batch += 1
-                    continue
-                seen.add(event_id)
-            flats.append(flat)
-            sources.append((key, record.position, record.raw))
-    return flats, sources
+    return extract_records(client, bucket, keys, counts, rejects, flatten_workflow_event,
+                           lambda flat: flat.event["event_id"], (FlattenError,))
 
 
 def staged_rows(flats: list[FlatExecution], seqs: list[int]) -> dict[str, list[dict]]:
