@@ -12,6 +12,7 @@ import json
 from datetime import datetime, timezone
 
 from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.pipeline.records import decode_detail
 
 
 class NormalizeError(ValueError):
@@ -48,14 +49,7 @@ def _scalar(event: dict, path: str, value) -> str | None:
 
 
 def normalize_entity_event(event: dict) -> dict[str, str | None]:
-    detail = event.get("detail")
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except json.JSONDecodeError:
-            raise NormalizeError("invalid_detail_json") from None
-    if detail is None:
-        raise NormalizeError("missing_field:detail")
+    detail = decode_detail(event, NormalizeError)
     if not isinstance(detail, dict):
         raise NormalizeError("wrong_type:detail")
     params = detail.get("params") if isinstance(detail.get("params"), dict) else {}

@@ -70,3 +70,17 @@ def split_records(body: bytes) -> Iterator[RawRecord]:
                 yield RawRecord(ordinal, value, _raw(chunk), None)
         ordinal += 1
         pos = _WS.match(text, end).end()
+
+
+def decode_detail(event: dict, error: type[Exception]):
+    """An envelope's `detail`, which EventBridge delivers as an object and some producers as a
+    JSON string (SPEC §1): the decoded value, or `error` with the quarantine reason."""
+    detail = event.get("detail")
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail)
+        except json.JSONDecodeError:
+            raise error("invalid_detail_json") from None
+    if detail is None:
+        raise error("missing_field:detail")
+    return detail

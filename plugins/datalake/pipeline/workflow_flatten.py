@@ -50,9 +50,10 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+from datalake.pipeline.records import decode_detail
 
 DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
 DELETED = "WorkflowExecutionDeleted"
@@ -251,15 +252,7 @@ def _phase(section: dict, path: str, base: dict, position: int) -> dict:
 
 
 def _detail(event: dict) -> dict:
-    detail = event.get("detail")
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except json.JSONDecodeError:
-            raise FlattenError("invalid_detail_json") from None
-    if detail is None:
-        raise FlattenError("missing_field:detail")
-    return _object("detail", detail)
+    return _object("detail", decode_detail(event, FlattenError))
 
 
 def flatten_workflow_event(event: dict) -> FlatExecution:
