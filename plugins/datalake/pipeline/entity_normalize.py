@@ -8,11 +8,10 @@ row with a bad value reaches validation and is quarantined with the expectation'
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.records import decode_detail
+from datalake.pipeline.records import compact_json, decode_detail
 
 
 class NormalizeError(ValueError):
@@ -73,7 +72,7 @@ def normalize_entity_event(event: dict) -> dict[str, str | None]:
         "region": _scalar(event, "region", event.get("region")),
         "activity_id": _scalar(event, "detail.activity_id", detail.get("activity_id")),
         "entity_id": _scalar(event, "detail.entity", detail.get("entity")),
-        "detail": json.dumps(detail, separators=(",", ":"), ensure_ascii=False),
+        "detail": compact_json(detail),
         "schema": _scalar(event, "detail.params.slug", schema),
         "month": str(parsed.astimezone(timezone.utc).month) if parsed else None,
         "year": str(parsed.astimezone(timezone.utc).year) if parsed else None,

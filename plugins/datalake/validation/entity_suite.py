@@ -19,7 +19,6 @@ and this module is reachable from DAG files, which must parse fast.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -262,7 +261,8 @@ def _parse_json(text: Any) -> Any:
     """The decoded JSON value of ``text``, or ``_NOT_JSON``."""
     if not isinstance(text, str):
         return _NOT_JSON
-    try:
-        return json.loads(text)
-    except ValueError:  # JSONDecodeError, and lone surrogates etc.
-        return _NOT_JSON
+    from datalake.pipeline.records import loads_or_none
+
+    value = loads_or_none(text)
+    # loads_or_none also answers None for JSON `null`; either way it is not an object.
+    return _NOT_JSON if value is None else value
