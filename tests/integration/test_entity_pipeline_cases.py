@@ -137,7 +137,10 @@ def test_late_event_from_last_month_lands_in_its_partition_and_never_regresses_c
     assert rows(clean_platform, "current_entities") == []
 
 
-def test_every_kind_of_broken_record_is_quarantined_whole_and_counted(clean_platform):
+@pytest.mark.parametrize("chunk_rows", [None, "4"], ids=["one-chunk", "chunks-of-4-rows"])
+def test_every_kind_of_broken_record_is_quarantined_whole_and_counted(clean_platform, monkeypatch, chunk_rows):
+    if chunk_rows:  # a batch validated and staged 4 rows at a time gives the same result
+        monkeypatch.setenv("DATALAKE_CHUNK_ROWS", chunk_rows)
     h = datetime(2026, 11, 4, 9, tzinfo=timezone.utc)
     ok = [event(f"0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e{i:04d}", "createEntity", h + timedelta(minutes=i)) for i in range(1, 41)]
     good = b"".join(enc(e) for e in ok[:20])  # concatenated JSON, no separator
@@ -182,7 +185,12 @@ def test_every_kind_of_broken_record_is_quarantined_whole_and_counted(clean_plat
     failed = {tuple(q["failed_expectations"]) for q in quarantined if q["reason"] == "failed_expectations"}
     assert ("expect_column_values_to_be_in_set(operation)",) in failed
     assert ("expect_column_values_to_match_regex(entity_id)",) in failed
-    assert all(q["source_key"].endswith("mixed.gz") and isinstance(q["position"], int) for q in quarantined)
+    assert all(q["source_key"].endswith("mixed.gz") for q in quarantined)
+    # 20 good records, then the 9 broken ones, then the rest
+    assert sorted(q["position"] for q in quarantined) == list(range(20, 29))
+    with connect(clean_platform) as conn:
+        loaded = {r[0] for r in conn.execute("SELECT id FROM epilot_datalake.entity_operations")}
+    assert loaded == {e["id"] for e in ok if e is not ok[20]}
 
 
 def test_failure_between_staging_and_commit_leaves_the_warehouse_unchanged(clean_platform, monkeypatch):

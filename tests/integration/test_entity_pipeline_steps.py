@@ -32,7 +32,10 @@ def warehouse(settings, table):
         return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
 
 
-def test_hours_load_exactly_the_valid_events_once(clean_platform):
+@pytest.mark.parametrize("chunk_rows", [None, "97"], ids=["one-chunk", "chunks-of-97-rows"])
+def test_hours_load_exactly_the_valid_events_once(clean_platform, monkeypatch, chunk_rows):
+    if chunk_rows:
+        monkeypatch.setenv("DATALAKE_CHUNK_ROWS", chunk_rows)
     objects = simulate(START, 6, ProducerConfig(seed=7))
     upload(objects, s3_client(clean_platform), clean_platform.landing_bucket)
     manifests = run_hours(clean_platform, [START + timedelta(hours=i) for i in range(6)])

@@ -6,6 +6,7 @@ Several batches of one hour run as mapped Airflow tasks; the load step merges th
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -13,13 +14,14 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.entity_normalize import NormalizeError, normalize_entity_event
-from datalake.pipeline.lake import put_parquet, rows_to_table, staging_prefix
+from datalake.pipeline.entity_normalize import DETAIL_HAS_PAYLOAD_KEY, NormalizeError, normalize_entity_event
+from datalake.pipeline.lake import StagedParquet, rows_to_table, staging_prefix
 from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 from datalake.pipeline.records import split_records
 
 STREAM = "entity_operations"
 SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
+DEFAULT_CHUNK_ROWS = 25_000
 
 
 @dataclass
@@ -43,11 +45,12 @@ def batch_file_name(batch: int) -> str:
     return f"batch-{batch:05d}"
 
 
-def extract_records(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
-                    shape: Callable[[dict], object], event_id: Callable[[object], str | None],
-                    shape_errors: tuple[type[Exception], ...]):
+def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
+                   shape: Callable[[dict], object], event_id: Callable[[object], str | None],
+                   shape_errors: tuple[type[Exception], ...], chunk_records: int | None = None):
     """Every record of the objects, shaped by `shape`, in delivery order, first copy of each
-    event id only, with the raw bytes behind each. A record that does not parse, or that
+    event id only, with the raw bytes behind each, as (shaped, sources) chunks of about
+    `chunk_records` records (one chunk when None). A record that does not parse, or that
     `shape` rejects (one of `shape_errors`, whose message is the reason), is quarantined."""
     shaped: list = []
     sources: list[tuple[str, int, bytes]] = []
@@ -74,13 +77,25 @@ def extract_records(client, bucket: str, keys: list[str], counts: BatchCounts, r
                 seen.add(identity)
             shaped.append(item)
             sources.append((key, record.position, record.raw))
+            if chunk_records and len(shaped) >= chunk_records:
+                yield shaped, sources
+                shaped, sources = [], []
+        del body
+    if shaped or not chunk_records:
+        yield shaped, sources
+
+
+def extract_records(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
+                    shape: Callable[[dict], object], event_id: Callable[[object], str | None],
+                    shape_errors: tuple[type[Exception], ...]):
+    """All of iter_extracted's records at once: (shaped, sources)."""
+    ((shaped, sources),) = iter_extracted(client, bucket, keys, counts, rejects, shape, event_id, shape_errors)
     return shaped, sources
 
 
-def extract_rows(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]):
-    """Entity rows in delivery order, first copy of each id only, with the raw bytes behind each."""
-    return extract_records(client, bucket, keys, counts, rejects, normalize_entity_event, lambda row: row["id"],
-                           (NormalizeError,))
+def chunk_rows() -> int:
+    """Rows validated and staged at a time: bounds a batch's memory whatever its size."""
+    return int(os.environ.get("DATALAKE_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
 
 
 def process_entity_batch(
@@ -88,29 +103,37 @@ def process_entity_batch(
 ) -> dict:
     import pandas as pd
 
-    from datalake.validation.runner import validate_entity_rows
+    from datalake.validation.runner import entity_suite_runner, merge_expectation_results, validate_entity_rows
 
     counts = BatchCounts(batch=batch)
     rejects: list[QuarantineRecord] = []
-    rows, sources = extract_rows(client, settings.landing_bucket, keys, counts, rejects)
-
-    frame = pd.DataFrame(rows, columns=list(ENTITY_COLUMNS))
-    frame["_row"] = range(len(frame))
-    outcome = validate_entity_rows(frame, now=now, max_future_skew_minutes=max_future_skew_minutes)
-    counts.expectation_results = outcome.expectation_results
-    for index, names in sorted(outcome.failed_rows.items()):
-        key, position, raw = sources[index]
-        rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, sorted(names)))
-
-    failed = outcome.failed_rows
-    valid_rows = [row for i, row in enumerate(rows) if i not in failed]
-    seqs = [batch * SEQ_STRIDE + i for i in range(len(rows)) if i not in failed]
-    counts.valid = len(valid_rows)
-    counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
-
+    runner = entity_suite_runner(max_future_skew_minutes)
+    results: list[list[dict]] = []
     name = batch_file_name(batch)
     counts.staged_key = f"{staging_prefix(STREAM, run_key)}{name}.parquet"
-    put_parquet(client, settings.lake_bucket, counts.staged_key, rows_to_table(valid_rows, seqs))
+    offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
+    with StagedParquet(client, settings.lake_bucket, counts.staged_key) as staged:
+        chunks = iter_extracted(client, settings.landing_bucket, keys, counts, rejects, normalize_entity_event,
+                                lambda row: row["id"], (NormalizeError,), chunk_records=chunk_rows())
+        for rows, sources in chunks:
+            frame = pd.DataFrame(rows, columns=[*ENTITY_COLUMNS, DETAIL_HAS_PAYLOAD_KEY])
+            frame["_row"] = range(len(frame))
+            outcome = validate_entity_rows(frame, now=now, max_future_skew_minutes=max_future_skew_minutes,
+                                           runner=runner)
+            del frame
+            results.append(outcome.expectation_results)
+            failed = outcome.failed_rows
+            for index, names in failed.items():
+                key, position, raw = sources[index]
+                rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, sorted(names)))
+            valid_rows = [row for i, row in enumerate(rows) if i not in failed]
+            seqs = [batch * SEQ_STRIDE + offset + i for i in range(len(rows)) if i not in failed]
+            staged.write(rows_to_table(valid_rows, seqs))
+            counts.valid += len(valid_rows)
+            offset += len(rows)
+            del rows, sources, valid_rows
+    counts.expectation_results = merge_expectation_results(results)
+    counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
         client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),

@@ -44,6 +44,46 @@ def put_parquet(client, bucket: str, key: str, table) -> int:
     return len(body)
 
 
+class StagedParquet:
+    """A Parquet file written a table (row group) at a time to a temporary file, uploaded on
+    a clean exit: memory holds one table, not the file. With no table written, an empty file
+    (entity rows with `_seq`, unless `schema` says otherwise) is uploaded all the same."""
+
+    def __init__(self, client, bucket: str, key: str, schema=None):
+        self.client, self.bucket, self.key = client, bucket, key
+        self.schema = schema
+        self._tmp = None
+        self._writer = None
+
+    def __enter__(self):
+        import tempfile
+
+        self._tmp = tempfile.TemporaryFile()
+        return self
+
+    def write(self, table) -> None:
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd", write_statistics=True)
+        self._writer.write_table(table)
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                if self._writer is None:
+                    self.write(entity_arrow_schema(with_seq=True).empty_table() if self.schema is None
+                               else self.schema.empty_table())
+                self._writer.close()
+                self._tmp.seek(0)
+                self.client.upload_fileobj(self._tmp, self.bucket, self.key)
+            elif self._writer is not None:
+                self._writer.close()
+        finally:
+            self._tmp.close()
+        return False
+
+
 def read_parquet(client, bucket: str, key: str):
     import pyarrow.parquet as pq
 

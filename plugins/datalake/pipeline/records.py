@@ -37,7 +37,10 @@ _WS = re.compile(r"\s*")
 _ENVELOPE_START = re.compile(r'\{\s*"version"\s*:')
 _ANY_OBJECT_START = re.compile(r"\{\s*\"")
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_LONG_DIGITS = re.compile("[0-9]{19}")
+# bytes.translate + `in` finds a run of 19 digits several times faster than the regex.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_DIGIT_RUN = b"0" * 19
+_ENVELOPE_LITERAL = '{"version":'
 # orjson writes 1e-7 where json.dumps writes 1e-07 (the only difference in their compact output).
 _SHORT_NEGATIVE_EXPONENT = re.compile(rb"[0-9]e-[0-9](?![0-9])")
 _JSON_WS = " \t\r\n"
@@ -71,16 +74,24 @@ def _looks_like_ndjson(text: str) -> bool:
     return text.count("\n", 0, 1 << 20) >= 2
 
 
-def _fast_object(piece: str) -> dict | None:
-    """The JSON object `piece` holds (one value plus JSON whitespace), or None when the
-    reference path must decide."""
-    if _LONG_DIGITS.search(piece):
+def _has_long_digit_run(data: bytes) -> bool:
+    return _DIGIT_RUN in data.translate(_DIGITS_AS_ZERO)
+
+
+def _fast_record(piece: str) -> tuple[dict, bytes] | None:
+    """The JSON object `piece` holds (one value plus JSON whitespace) and its bytes, or None
+    when the reference path must decide."""
+    try:
+        raw = piece.rstrip(_JSON_WS).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: invalid UTF-8 in the object
+        return None
+    if _has_long_digit_run(raw):
         return None
     try:
-        value = orjson.loads(piece)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    return value if isinstance(value, dict) else None
+    return (value, raw) if isinstance(value, dict) else None
 
 
 def _reference_record(text: str, pos: int, ordinal: int, resync: re.Pattern) -> tuple[RawRecord, int]:
@@ -112,11 +123,12 @@ def split_records(body: bytes, fast: bool = True) -> Iterator[RawRecord]:
     while pos < size:
         if fast:
             # Guess the record's end, let orjson check the guess.
-            guess = text.find("\n", pos) if ndjson else _next_start(text, pos + 1, resync)
+            # (A guess is only a guess: str.find for the common spelling of a record start.)
+            guess = text.find("\n" if ndjson else _ENVELOPE_LITERAL, pos + 1)
             guess = size if guess < 0 else guess
-            value = _fast_object(text[pos:guess])
-            if value is not None:
-                yield RawRecord(ordinal, value, text[pos:guess].rstrip(_JSON_WS).encode("utf-8"), None)
+            hit = _fast_record(text[pos:guess])
+            if hit is not None:
+                yield RawRecord(ordinal, hit[0], hit[1], None)
                 ordinal += 1
                 pos = _WS.match(text, guess).end()
                 continue
@@ -146,19 +158,23 @@ def compact_json(value) -> str:
     bits and NonFiniteFloat (the only way a NaN gets here: JSON parsed by orjson has none), and
     spells negative exponents differently: those go through json.dumps."""
     try:
-        out = orjson.dumps(value)
+        out = orjson.dumps(value)  # big ints and float subclasses raise TypeError
     except TypeError:
         out = None
-    if out is None or _SHORT_NEGATIVE_EXPONENT.search(out):
+    if out is None or (b"e-" in out and _SHORT_NEGATIVE_EXPONENT.search(out)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return out.decode("utf-8")
 
 
 def loads_or_none(text: str):
     """The decoded JSON value of `text` (json.loads semantics), or None when it is not JSON."""
-    if not _LONG_DIGITS.search(text):
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = None
+    if data is not None and not _has_long_digit_run(data):
         try:
-            return orjson.loads(text)
+            return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
     try:

@@ -198,6 +198,10 @@ def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Return a copy of ``df`` with the HELPER_COLUMNS added (vectorised, except the JSON
     parse of ``detail``, which has no vectorised form). ``df`` itself is not modified.
 
+    When ``df`` already has a ``_detail_has_payload`` column (bools, from the normaliser that
+    built ``detail`` out of a parsed object), ``detail`` is known to be a JSON object and is
+    not parsed again.
+
     ``now`` must be timezone-aware (the reference instant for the not-in-the-future check).
     """
     import numpy as np
@@ -232,23 +236,31 @@ def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
     out[TIME_MONTH] = pd.Series(months, index=out.index, dtype=object)
 
     # --- detail: JSON object with a "payload" key.
-    is_object: list[bool | None] = []
-    has_payload: list[bool | None] = []
-    detail_missing = out["detail"].isna().tolist()  # None, NaN, pd.NA alike
-    for text, missing_value in zip(out["detail"].tolist(), detail_missing):
-        if missing_value:  # reported by the not-null expectation
-            is_object.append(None)
-            has_payload.append(None)
-            continue
-        value = _parse_json(text)
-        if isinstance(value, dict):
-            is_object.append(True)
-            has_payload.append("payload" in value)
-        else:
-            is_object.append(False)
-            has_payload.append(None)
-    out[DETAIL_IS_JSON_OBJECT] = pd.Series(is_object, index=out.index, dtype=object)
-    out[DETAIL_HAS_PAYLOAD] = pd.Series(has_payload, index=out.index, dtype=object)
+    detail_missing = out["detail"].isna()  # None, NaN, pd.NA alike
+    if DETAIL_HAS_PAYLOAD in df.columns:
+        # Rows from the normaliser: it wrote `detail` from a parsed JSON object, and knew then
+        # whether it had a payload; the text is not parsed again.
+        is_object_values = np.where(detail_missing.to_numpy(), None, True)
+        has_payload_values = np.where(detail_missing.to_numpy(), None, df[DETAIL_HAS_PAYLOAD].to_numpy(dtype=object))
+        out[DETAIL_IS_JSON_OBJECT] = pd.Series(is_object_values, index=out.index, dtype=object)
+        out[DETAIL_HAS_PAYLOAD] = pd.Series(has_payload_values, index=out.index, dtype=object)
+    else:
+        is_object: list[bool | None] = []
+        has_payload: list[bool | None] = []
+        for text, missing_value in zip(out["detail"].tolist(), detail_missing.tolist()):
+            if missing_value:  # reported by the not-null expectation
+                is_object.append(None)
+                has_payload.append(None)
+                continue
+            value = _parse_json(text)
+            if isinstance(value, dict):
+                is_object.append(True)
+                has_payload.append("payload" in value)
+            else:
+                is_object.append(False)
+                has_payload.append(None)
+        out[DETAIL_IS_JSON_OBJECT] = pd.Series(is_object, index=out.index, dtype=object)
+        out[DETAIL_HAS_PAYLOAD] = pd.Series(has_payload, index=out.index, dtype=object)
     # One consolidated copy: GX filters the frame once per expectation, and an unconsolidated
     # frame (one block per added column) is re-consolidated on every one of those copies.
     return out.copy()

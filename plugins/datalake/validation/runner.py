@@ -38,76 +38,127 @@ class ValidationOutcome:
 
 
 def validate_entity_rows(
-    df: pd.DataFrame, now: datetime, max_future_skew_minutes: int = 15
+    df: pd.DataFrame, now: datetime, max_future_skew_minutes: int = 15, runner: SuiteRunner | None = None
 ) -> ValidationOutcome:
     """Validate normalized entity rows (ENTITY_COLUMNS + a unique int ``_row`` column).
 
     ``now`` (timezone-aware) is the reference for the not-in-the-future check: a row whose
-    ``time`` is later than ``now + max_future_skew_minutes`` fails.
+    ``time`` is later than ``now + max_future_skew_minutes`` fails. A batch validated in
+    chunks passes one ``runner`` (an ``entity_suite_runner``) for all of them.
     """
     if not df[ROW_COLUMN].is_unique:
         raise ValueError(f"{ROW_COLUMN} must be unique")
     work = derive_helper_columns(df, now)
-    suite = build_entity_suite(max_future_skew_minutes)
-    return run_suite(work, suite)
+    runner = runner or entity_suite_runner(max_future_skew_minutes)
+    # GX sees the columns the suite checks and nothing else (it hashes and filters the whole
+    # frame once per expectation).
+    return runner.validate(work[[*runner.columns, ROW_COLUMN]])
+
+
+def entity_suite_runner(max_future_skew_minutes: int = 15) -> SuiteRunner:
+    return SuiteRunner(build_entity_suite(max_future_skew_minutes))
 
 
 def run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationOutcome:
     """Validate ``df`` (which has a unique ``_row`` column) against ``suite``."""
-    context = _ephemeral_context()
-    batch = (
-        context.data_sources.add_pandas(name="rows")
-        .add_dataframe_asset(name="rows")
-        .add_batch_definition_whole_dataframe("whole_dataframe")
-        .get_batch(batch_parameters={"dataframe": df})
-    )
-    result = batch.validate(
-        suite,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": [ROW_COLUMN],
-            # The pandas filter expression over all failing indices: unused, can be huge.
-            "return_unexpected_index_query": False,
-        },
-    )
+    return SuiteRunner(suite).validate(df)
 
-    failed: dict[int, set[str]] = {}
-    summaries: list[dict] = []
-    for res in result.results:
-        name = expectation_name(res.expectation_config)
-        details: dict[str, Any] = res.result or {}
-        if res.exception_info and res.exception_info.get("raised_exception"):
-            # GX caught an error while evaluating (e.g. a missing column): never a pass.
+
+class SuiteRunner:
+    """One suite and one in-memory data context, to validate any number of frames."""
+
+    def __init__(self, suite: gx.ExpectationSuite):
+        self.suite = suite
+        self._definition = (
+            _ephemeral_context()
+            .data_sources.add_pandas(name="rows")
+            .add_dataframe_asset(name="rows")
+            .add_batch_definition_whole_dataframe("whole_dataframe")
+        )
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the suite's expectations refer to, in suite order."""
+        seen: dict[str, None] = {}
+        for expectation in self.suite.expectations:
+            kwargs = expectation.configuration.kwargs
+            for key in ("column", "column_A", "column_B"):
+                if key in kwargs:
+                    seen[kwargs[key]] = None
+            for column in kwargs.get("column_list") or []:
+                seen[column] = None
+        return list(seen)
+
+    def validate(self, df: pd.DataFrame) -> ValidationOutcome:
+        suite = self.suite
+        batch = self._definition.get_batch(batch_parameters={"dataframe": df})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_COLUMN],
+                # The pandas filter expression over all failing indices: unused, can be huge.
+                "return_unexpected_index_query": False,
+            },
+        )
+
+        failed: dict[int, set[str]] = {}
+        summaries: list[dict] = []
+        for res in result.results:
+            name = expectation_name(res.expectation_config)
+            details: dict[str, Any] = res.result or {}
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                # GX caught an error while evaluating (e.g. a missing column): never a pass.
+                summaries.append(
+                    {
+                        "name": name,
+                        "success": False,
+                        "unexpected_count": None,
+                        "error": str(res.exception_info.get("exception_message")),
+                    }
+                )
+                continue
+            count = details.get("unexpected_count")
             summaries.append(
                 {
                     "name": name,
-                    "success": False,
-                    "unexpected_count": None,
-                    "error": str(res.exception_info.get("exception_message")),
+                    "success": bool(res.success),
+                    "unexpected_count": int(count) if count is not None else None,
                 }
             )
-            continue
-        count = details.get("unexpected_count")
-        summaries.append(
-            {
-                "name": name,
-                "success": bool(res.success),
-                "unexpected_count": int(count) if count is not None else None,
-            }
-        )
-        for entry in details.get("unexpected_index_list") or []:
-            row = entry[ROW_COLUMN] if isinstance(entry, dict) else entry
-            failed.setdefault(int(row), set()).add(name)
+            for entry in details.get("unexpected_index_list") or []:
+                row = entry[ROW_COLUMN] if isinstance(entry, dict) else entry
+                failed.setdefault(int(row), set()).add(name)
 
-    # GX groups results by domain; report them in the suite's (reviewed) order.
-    order = {expectation_name(e): i for i, e in enumerate(suite.expectations)}
-    summaries.sort(key=lambda s: order.get(s["name"], len(order)))
-    success = bool(result.success) and all(s["success"] for s in summaries)
-    return ValidationOutcome(
-        failed_rows={row: sorted(names) for row, names in sorted(failed.items())},
-        expectation_results=summaries,
-        success=success,
-    )
+        # GX groups results by domain; report them in the suite's (reviewed) order.
+        order = {expectation_name(e): i for i, e in enumerate(suite.expectations)}
+        summaries.sort(key=lambda s: order.get(s["name"], len(order)))
+        success = bool(result.success) and all(s["success"] for s in summaries)
+        return ValidationOutcome(
+            failed_rows={row: sorted(names) for row, names in sorted(failed.items())},
+            expectation_results=summaries,
+            success=success,
+        )
+
+
+def merge_expectation_results(parts: list[list[dict]]) -> list[dict]:
+    """Per-expectation results of chunks of one batch, as if validated at once: success if
+    every chunk succeeded, counts added (unknown if any chunk's is), first error kept."""
+    merged: dict[str, dict] = {}
+    for part in parts:
+        for result in part:
+            entry = merged.get(result["name"])
+            if entry is None:
+                merged[result["name"]] = dict(result)
+                continue
+            entry["success"] = entry["success"] and result["success"]
+            if entry["unexpected_count"] is None or result["unexpected_count"] is None:
+                entry["unexpected_count"] = None
+            else:
+                entry["unexpected_count"] += result["unexpected_count"]
+            if "error" in result and "error" not in entry:
+                entry["error"] = result["error"]
+    return list(merged.values())
 
 
 def _ephemeral_context() -> Any:
@@ -128,4 +179,5 @@ def _ephemeral_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-__all__ = ["HELPER_COLUMNS", "ValidationOutcome", "run_suite", "validate_entity_rows"]
+__all__ = ["HELPER_COLUMNS", "SuiteRunner", "ValidationOutcome", "entity_suite_runner", "merge_expectation_results",
+           "run_suite", "validate_entity_rows"]
