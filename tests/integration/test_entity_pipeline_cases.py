@@ -105,7 +105,10 @@ def test_same_event_in_two_hours_is_loaded_once_and_counted_as_duplicate(clean_p
     put(clean_platform, h1 + timedelta(hours=1), "c", [enc(e)])  # and in the next hour
     m1, m2 = run(clean_platform, h1), run(clean_platform, h1 + timedelta(hours=1))
     assert [r["id"] for r in rows(clean_platform)] == [e["id"]]
-    assert (m1["loaded"], m1["duplicates_in_batch"], m1["duplicates"]) == (1, 2, 2)
+    assert (m1["loaded"], m1["duplicates"]) == (1, 2)
+    # The copy in object a is a batch's own duplicate; the one in b is too when a and b share
+    # a batch, and the run's otherwise (the hour is cut into at least two batches).
+    assert m1["duplicates_in_batch"] >= 1 and m1["duplicates_in_batch"] + m1["duplicates_in_run"] == 2
     assert (m2["loaded"], m2["duplicates_already_loaded"]) == (0, 1)
     # Rerunning the first hour keeps the row; rerunning the second still drops its copy.
     assert run(clean_platform, h1)["loaded"] == 1 and run(clean_platform, h1 + timedelta(hours=1))["loaded"] == 0

@@ -1,6 +1,7 @@
--- Local PostgreSQL: the run's staging table, filled by COPY FROM STDIN.
+-- Local PostgreSQL: the run's staging table, filled by COPY FROM STDIN. Indexed and analysed
+-- after the COPY (stage_local_index.sql): building an index once is faster than maintaining it
+-- row by row, and a temp table has no statistics unless someone runs ANALYZE.
 CREATE TEMP TABLE stage_entity_operations (
     LIKE epilot_datalake.entity_operations,
     _seq bigint NOT NULL
 ) ON COMMIT DROP;
-CREATE INDEX ON stage_entity_operations (id, _seq);

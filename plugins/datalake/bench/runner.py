@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from datalake.config import PROJECT_ROOT
+from datalake.pipeline.landing import DEFAULT_BATCH_BYTES, ENTITY_BATCH_BYTES
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -784,7 +785,8 @@ def main(argv: list[str] | None = None) -> int:
         "parameters": {"events": args.events, "workers": args.workers, "snapshot_entities": args.snapshot_entities,
                        "history_rows": args.history_rows, "history_entities": args.history_entities,
                        "current_month_rows": args.current_month_rows, "executions": args.executions,
-                       "batch_bytes": int(os.environ.get("DATALAKE_BATCH_BYTES", 8 * 1024 * 1024)),
+                       "batch_bytes": {"entity": ENTITY_BATCH_BYTES, "workflow": DEFAULT_BATCH_BYTES,
+                                       "override": os.environ.get("DATALAKE_BATCH_BYTES")},
                        "parts": args.parts},
         "targets": TARGETS,
     }

@@ -1,7 +1,8 @@
 """Load one arrival hour into the warehouse and the curated lake, in one transaction.
 
 stage (COPY) -> dedupe within the run and against other runs -> delete-and-insert by id ->
-current_entities -> curated Parquet per event month -> manifest -> COMMIT.
+current_entities -> manifest -> COMMIT; the curated Parquet per event month is written from
+the staged files by a thread while PostgreSQL merges, and is complete before the manifest.
 Anything failing before COMMIT leaves the warehouse as it was; the lake files are named
 after the run, so the retry overwrites them.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from datalake.config import Settings
@@ -30,32 +32,85 @@ log = logging.getLogger(__name__)
 
 STREAM = "entity_operations"
 PIPELINE = "entity_operations_hourly"
-CURATED_CHUNK_ROWS = 50_000  # rows per row group of a curated file
-CURATED_FETCH_ROWS = 10_000  # rows per fetch from the stage table
+STAGED_READ_ROWS = 20_000  # rows per block read back from a staged file
 
 
 class InjectedFailure(RuntimeError):
     """Raised by the test hook that simulates a crash between staging and COMMIT."""
 
 
-def _copy_staged_local(conn, client, bucket: str, staged_keys: list[str]) -> int:
-    """COPY FROM STDIN of the staged Parquet, one record batch at a time (bounded memory)."""
-    import pyarrow.csv as pacsv
+def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[str] | None = None):
+    """The staged files' record batches in order, one staged file in memory at a time."""
     import pyarrow.parquet as pq
+
+    for key in staged_keys:
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        parquet = pq.ParquetFile(io.BytesIO(body))
+        for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS, columns=columns):
+            yield batch
+        del parquet, body
+
+
+def _copy_staged_local(conn, client, bucket: str, staged_keys: list[str]) -> int:
+    """COPY FROM STDIN of the staged Parquet as CSV. A thread reads and converts the next
+    block while PostgreSQL parses this one (at most two blocks in memory)."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+
+    def csv_blocks():
+        for batch in _staged_batches(client, bucket, staged_keys):
+            buf = io.BytesIO()
+            # Quote every string so '' stays '' and only a missing value becomes NULL.
+            pacsv.write_csv(batch, buf, options)
+            yield batch.num_rows, buf.getvalue()
 
     columns = ", ".join(f'"{c}"' for c in (*ENTITY_COLUMNS, SEQ_COLUMN))
     total = 0
     with conn.cursor().copy(f"COPY stage_entity_operations ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for key in staged_keys:
-            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-            parquet = pq.ParquetFile(io.BytesIO(body))
-            for batch in parquet.iter_batches(batch_size=20_000):
-                buf = io.BytesIO()
-                # Quote every string so '' stays '' and only a missing value becomes NULL.
-                pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
-                copy.write(buf.getvalue())
-                total += batch.num_rows
+        for rows, block in _prefetched(csv_blocks()):
+            copy.write(block)
+            total += rows
     return total
+
+
+def _prefetched(iterable, depth: int = 1):
+    """Iterate `iterable` in a thread, `depth` items ahead of the consumer."""
+    import queue
+    import threading
+
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in iterable:
+                while not stop.is_set():
+                    try:
+                        items.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as exc:  # handed to the consumer
+            items.put(exc)
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
@@ -68,57 +123,56 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
     return conn.execute("SELECT COUNT(*) FROM stage_entity_operations").fetchone()[0]
 
 
-def _write_curated_local(conn, client, bucket: str, run_key: str) -> list[str]:
-    """Curated Parquet per event month, rows sorted by id, streamed from the stage table.
+def _surviving_seqs(conn):
+    """The _seq of every staged row left after the dedupe: the rows this run loads."""
+    import pyarrow as pa
 
-    Memory stays bounded whatever the hour's volume: rows are fetched CURATED_FETCH_ROWS at a
-    time, a row group (CURATED_CHUNK_ROWS rows) is written as soon as it is complete, and the
-    file goes to a temporary file on disk, then to S3 in parts (upload_fileobj), never whole
-    into memory."""
+    seqs: list[int] = []
+    with conn.cursor().copy("COPY (SELECT _seq FROM stage_entity_operations) TO STDOUT (FORMAT binary)") as copy:
+        copy.set_types(["int8"])
+        seqs.extend(row[0] for row in copy.rows())
+    return pa.array(seqs, pa.int64())
+
+
+def _write_curated_local(client, bucket: str, run_key: str, staged_keys: list[str], survivors) -> list[str]:
+    """Curated Parquet per event month from the staged files: the rows that survived the
+    dedupe (`survivors`, their _seq), in delivery order (_seq), one row group per staged
+    block. Memory holds one staged file and one block; each month's file is written to a
+    temporary file and uploaded in parts. Same staged input, same bytes."""
     import tempfile
 
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     schema = entity_arrow_schema()
-    columns = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
-    months = conn.execute("SELECT DISTINCT year, month FROM stage_entity_operations ORDER BY 1, 2").fetchall()
-    pool = pa.default_memory_pool()
-    written = []
-    for year, month in months:
-        with tempfile.TemporaryFile() as tmp:
-            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-                with conn.cursor(name=f"curated_{year}_{month}") as cur:
-                    cur.itersize = CURATED_FETCH_ROWS
-                    cur.execute(
-                        f"SELECT {columns} FROM stage_entity_operations WHERE year = %s AND month = %s ORDER BY id",
-                        (year, month),
-                    )
-                    pending: list = []
-                    pending_rows = 0
-                    while True:
-                        chunk = cur.fetchmany(CURATED_FETCH_ROWS)
-                        done = not chunk
-                        if chunk:
-                            arrays = [pa.array([row[i] for row in chunk], pa.string()) for i in range(len(ENTITY_COLUMNS))]
-                            pending.append(pa.Table.from_arrays(arrays, schema=schema))
-                            pending_rows += len(chunk)
-                            del chunk, arrays
-                        # Row groups of CURATED_CHUNK_ROWS rows, as before: same bytes for the same rows.
-                        if pending and (pending_rows >= CURATED_CHUNK_ROWS or done):
-                            table = pa.concat_tables(pending)
-                            writer.write_table(table.slice(0, CURATED_CHUNK_ROWS))
-                            rest = table.slice(CURATED_CHUNK_ROWS)
-                            pending, pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
-                            del table
-                            pool.release_unused()
-                        if done and not pending:
-                            break
+    files: dict[tuple[str, str], tuple] = {}
+    try:
+        for batch in _staged_batches(client, bucket, staged_keys):
+            table = pa.Table.from_batches([batch]).filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=survivors))
+            if not table.num_rows:
+                continue
+            table = table.select(list(ENTITY_COLUMNS))
+            months = pc.unique(pc.binary_join_element_wise(table["year"], table["month"], "-")).to_pylist()
+            for ym in sorted(months):
+                year, month = ym.split("-")
+                part = table.filter(pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month)))
+                if (year, month) not in files:
+                    tmp = tempfile.TemporaryFile()
+                    files[(year, month)] = (tmp, pq.ParquetWriter(tmp, schema, compression="zstd"))
+                files[(year, month)][1].write_table(part.cast(schema))
+        written = []
+        for (year, month), (tmp, writer) in sorted(files.items()):
+            writer.close()
             tmp.seek(0)
             key = curated_key(STREAM, year, month, run_key)
             client.upload_fileobj(tmp, bucket, key)
-        written.append(key)
-    return written
+            written.append(key)
+        return written
+    finally:
+        for tmp, writer in files.values():
+            writer.close()
+            tmp.close()
 
 
 def load_entity_hour(
@@ -136,13 +190,16 @@ def load_entity_hour(
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
     params = {"run_key": run_key}
-    with connect(settings) as conn:
+    # Leaving the pool waits for its thread, also when the transaction fails: no lake write
+    # outlives the task.
+    with connect(settings) as conn, ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated") as background:
         with conn.transaction():
             # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
             if not settings.warehouse_is_redshift:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
                 execute_file(conn, "entity_operations/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys)
+                execute_file(conn, "entity_operations/stage_local_index.sql")
             else:
                 conn.execute("LOCK epilot_datalake.entity_operations")
                 staged = _copy_staged_redshift(conn, settings, run_key)
@@ -150,6 +207,13 @@ def load_entity_hour(
             in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
             manifest.duplicates_in_run = in_run
             manifest.duplicates_already_loaded = across_runs
+            curated = None
+            if not settings.warehouse_is_redshift:
+                # The curated files need only the surviving rows: written from the staged
+                # files by a thread while PostgreSQL merges (pyarrow and the socket wait
+                # both release the GIL, so the two cores work at once).
+                curated = background.submit(_write_curated_local, client, settings.lake_bucket, run_key,
+                                            staged_keys, _surviving_seqs(conn))
             deleted, inserted, _, _ = execute_file(conn, "entity_operations/merge.sql", params)
             manifest.replaced = deleted
             manifest.loaded = inserted
@@ -168,7 +232,7 @@ def load_entity_hour(
                              iam_role=settings.redshift_iam_role)
                 manifest.lake_files = []
             else:
-                manifest.lake_files = _write_curated_local(conn, client, settings.lake_bucket, run_key)
+                manifest.lake_files = curated.result()
             stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
             delete_keys(client, settings.lake_bucket, stale)
             manifest.check()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.pipeline import entity_batch, entity_load
-from datalake.pipeline.landing import plan_hour, single_hour_run_key
+from datalake.pipeline.landing import ENTITY_BATCH_BYTES, plan_hour, single_hour_run_key
 from datalake.pipeline.manifest import assess_hour
 
 STREAM = entity_batch.STREAM
@@ -22,7 +22,8 @@ def run_key_for(window_start: datetime, window_end: datetime) -> str:
 
 def plan(client, settings: Settings, window_start: datetime, window_end: datetime) -> list[dict]:
     """Batches of the window's landing objects; clears what an earlier try of this run left."""
-    return plan_hour(client, settings, STREAM, run_key_for(window_start, window_end), window_start, window_end)
+    return plan_hour(client, settings, STREAM, run_key_for(window_start, window_end), window_start, window_end,
+                     max_bytes=ENTITY_BATCH_BYTES)
 
 
 def max_future_skew_minutes() -> int:

@@ -11,7 +11,15 @@ from datetime import datetime, timedelta, timezone
 
 from datalake.s3 import iter_keys
 
-DEFAULT_BATCH_BYTES = 8 * 1024 * 1024  # compressed bytes per batch; ~10x that in memory
+# Compressed bytes per batch, per stream (DATALAKE_BATCH_BYTES overrides both). The entity
+# batch is validated and staged in chunks, so its memory does not grow with its size and a
+# batch only has to be small enough to share an hour among workers; a workflow batch is
+# validated at once and holds ~10x its size in memory.
+DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
+ENTITY_BATCH_BYTES = 64 * 1024 * 1024
+# An hour with at least this many objects is cut into at least this many batches, so that
+# that many workers share it (DATALAKE_MIN_BATCHES).
+DEFAULT_MIN_BATCHES = 2
 # A plain (not gzip) object weighs its size divided by this in the batch budget: JSON events
 # gzip about 8:1, so a batch holds about the same number of records (and needs about the same
 # memory) whatever the mix. Counting a plain object at its full size made every plain 5-20 MB
@@ -67,26 +75,41 @@ def batch_weight(key: str, size: int) -> int:
     return size if key.endswith(".gz") else -(-size // PLAIN_OBJECT_COMPRESSION)
 
 
-def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None) -> list[list[str]]:
-    """Consecutive groups of keys of at most max_bytes (compressed, see batch_weight) each; an
-    object alone may exceed it."""
-    max_bytes = max_bytes or int(os.environ.get("DATALAKE_BATCH_BYTES", DEFAULT_BATCH_BYTES))
+def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None,
+                 min_batches: int | None = None) -> list[list[str]]:
+    """Consecutive groups of keys, as many as it takes for none to weigh more than max_bytes
+    (compressed, see batch_weight; an object alone may) and at least min_batches (when there
+    are as many objects), of about equal weight: each is one mapped task, and a batch much
+    larger than the others would keep its worker busy after the rest are done."""
+    max_bytes = int(os.environ.get("DATALAKE_BATCH_BYTES", 0)) or max_bytes or DEFAULT_BATCH_BYTES
+    if min_batches is None:
+        min_batches = int(os.environ.get("DATALAKE_MIN_BATCHES", DEFAULT_MIN_BATCHES))
+    if not objects:
+        return []
+    weights = [batch_weight(key, size) for key, size in objects]
+    total = sum(weights)
+    count = max(-(-total // max_bytes), min(min_batches, len(objects)), 1)
     batches: list[list[str]] = []
     current: list[str] = []
-    size = 0
-    for key, raw_size in objects:
-        obj_size = batch_weight(key, raw_size)
-        if current and size + obj_size > max_bytes:
+    size = done = 0
+    for (key, _), weight in zip(objects, weights):
+        # Close the batch when adding the object would overshoot it by more than leaving it
+        # out undershoots (targets: equal shares of what is left), or break max_bytes.
+        left = count - len(batches)
+        target = (total - done) / left if left > 0 else max_bytes
+        overshoot = left > 1 and size + weight - target > target - size
+        if current and (overshoot or size + weight > max_bytes):
             batches.append(current)
+            done += size
             current, size = [], 0
         current.append(key)
-        size += obj_size
-    if current:
-        batches.append(current)
+        size += weight
+    batches.append(current)
     return batches
 
 
-def plan_hour(client, settings, stream: str, run_key: str, window_start: datetime, window_end: datetime) -> list[dict]:
+def plan_hour(client, settings, stream: str, run_key: str, window_start: datetime, window_end: datetime,
+              max_bytes: int = DEFAULT_BATCH_BYTES) -> list[dict]:
     """Batches of one hourly run's landing objects, after clearing what an earlier try of the
     same run left (staging files, quarantine files): a retry starts clean."""
     from datalake.pipeline.lake import delete_prefix, staging_prefix
@@ -99,5 +122,5 @@ def plan_hour(client, settings, stream: str, run_key: str, window_start: datetim
     delete_prefix(client, settings.lake_bucket, quarantine_prefix(stream, run_key))
     objects = list_window_objects(client, settings.landing_bucket, stream, window_start, window_end)
     # Always at least one (possibly empty) batch, so an empty hour still gets its manifest.
-    batches = plan_batches(objects) or [[]]
+    batches = plan_batches(objects, max_bytes) or [[]]
     return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
