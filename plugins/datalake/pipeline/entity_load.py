@@ -35,6 +35,20 @@ PIPELINE = "entity_operations_hourly"
 STAGED_READ_ROWS = 20_000  # rows per block read back from a staged file
 
 
+class StepTimer:
+    def __init__(self):
+        import time
+
+        self._clock = time.perf_counter
+        self._last = self._clock()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = self._clock()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
+
+
 class InjectedFailure(RuntimeError):
     """Raised by the test hook that simulates a crash between staging and COMMIT."""
 
@@ -190,6 +204,7 @@ def load_entity_hour(
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
     params = {"run_key": run_key}
+    timer = StepTimer()
     # Leaving the pool waits for its thread, also when the transaction fails: no lake write
     # outlives the task.
     with connect(settings) as conn, ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated") as background:
@@ -199,7 +214,9 @@ def load_entity_hour(
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
                 execute_file(conn, "entity_operations/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys)
+                timer.lap("stage_copy")
                 execute_file(conn, "entity_operations/stage_local_index.sql")
+                timer.lap("stage_index")
             else:
                 conn.execute("LOCK epilot_datalake.entity_operations")
                 staged = _copy_staged_redshift(conn, settings, run_key)
@@ -207,6 +224,7 @@ def load_entity_hour(
             in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
             manifest.duplicates_in_run = in_run
             manifest.duplicates_already_loaded = across_runs
+            timer.lap("dedupe")
             curated = None
             if not settings.warehouse_is_redshift:
                 # The curated files need only the surviving rows: written from the staged
@@ -214,10 +232,13 @@ def load_entity_hour(
                 # both release the GIL, so the two cores work at once).
                 curated = background.submit(_write_curated_local, client, settings.lake_bucket, run_key,
                                             staged_keys, _surviving_seqs(conn))
+                timer.lap("survivors")
             deleted, inserted, _, _ = execute_file(conn, "entity_operations/merge.sql", params)
             manifest.replaced = deleted
             manifest.loaded = inserted
+            timer.lap("merge")
             execute_file(conn, "entity_operations/current_entities.sql")
+            timer.lap("current_entities")
             # Late data: events of a month behind an existing monthly snapshot mark the
             # snapshot months to refresh; the mark commits with the data (issue 4).
             execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
@@ -233,14 +254,20 @@ def load_entity_hour(
                 manifest.lake_files = []
             else:
                 manifest.lake_files = curated.result()
+                timer.lap("curated_wait")
             stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
             delete_keys(client, settings.lake_bucket, stale)
             manifest.check()
             save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
+            timer.lap("manifest")
+        timer.lap("commit")
     # Staging files are only needed until the commit.
     delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     result = manifest.as_dict()
+    # Where the load's time went (not part of the manifest, which stays free of wall-clock).
+    result["step_seconds"] = timer.laps
+    log.info("load steps (s): %s", json.dumps(timer.laps))
     if snapshots_stale:
         # After the commit, in its own locked transaction: a refresh failure fails this task
         # (Airflow retries the idempotent load) but never rolls back the hour, and the marks

@@ -17,9 +17,10 @@ from datalake.s3 import iter_keys
 # validated at once and holds ~10x its size in memory.
 DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
 ENTITY_BATCH_BYTES = 64 * 1024 * 1024
-# An hour with at least this many objects is cut into at least this many batches, so that
-# that many workers share it (DATALAKE_MIN_BATCHES).
-DEFAULT_MIN_BATCHES = 2
+# The workers expected to share an hour (DATALAKE_PARALLEL_BATCHES): an hour with enough
+# objects is cut into a multiple of this many batches, so that no worker is left idle while
+# another processes a last, lone batch.
+DEFAULT_PARALLEL_BATCHES = 2
 # A plain (not gzip) object weighs its size divided by this in the batch budget: JSON events
 # gzip about 8:1, so a batch holds about the same number of records (and needs about the same
 # memory) whatever the mix. Counting a plain object at its full size made every plain 5-20 MB
@@ -76,19 +77,20 @@ def batch_weight(key: str, size: int) -> int:
 
 
 def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None,
-                 min_batches: int | None = None) -> list[list[str]]:
-    """Consecutive groups of keys, as many as it takes for none to weigh more than max_bytes
-    (compressed, see batch_weight; an object alone may) and at least min_batches (when there
-    are as many objects), of about equal weight: each is one mapped task, and a batch much
-    larger than the others would keep its worker busy after the rest are done."""
+                 parallel: int | None = None) -> list[list[str]]:
+    """Consecutive groups of keys of about equal weight, each one mapped task: as many as it
+    takes for none to weigh more than max_bytes (compressed, see batch_weight; an object alone
+    may), rounded up to a multiple of `parallel` (as far as there are objects)."""
     max_bytes = int(os.environ.get("DATALAKE_BATCH_BYTES", 0)) or max_bytes or DEFAULT_BATCH_BYTES
-    if min_batches is None:
-        min_batches = int(os.environ.get("DATALAKE_MIN_BATCHES", DEFAULT_MIN_BATCHES))
+    if parallel is None:
+        parallel = int(os.environ.get("DATALAKE_PARALLEL_BATCHES", DEFAULT_PARALLEL_BATCHES))
+    parallel = max(parallel, 1)
     if not objects:
         return []
     weights = [batch_weight(key, size) for key, size in objects]
     total = sum(weights)
-    count = max(-(-total // max_bytes), min(min_batches, len(objects)), 1)
+    needed = max(-(-total // max_bytes), 1)
+    count = min(-(-needed // parallel) * parallel, len(objects))
     batches: list[list[str]] = []
     current: list[str] = []
     size = done = 0
