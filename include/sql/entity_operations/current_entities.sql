@@ -1,11 +1,14 @@
 -- Incremental current_entities: only the entities this run touched are looked at, so the
 -- cost follows the hour's volume, not the length of history.
 -- Order of operations is (time, id): an older event that arrives late never wins.
+-- stage_latest is narrow (the ranking sorts keys, not whole rows); the rows are taken from
+-- the stage at the end.
 CREATE TEMP TABLE stage_latest AS
-SELECT id, "detail-type", operation, source, account, time, region, activity_id, entity_id, detail, schema, month, year
+SELECT entity_id, time, id, operation
 FROM (
-    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY entity_id ORDER BY time DESC, id DESC) AS rn
-    FROM stage_entity_operations s
+    SELECT entity_id, time, id, operation,
+           ROW_NUMBER() OVER (PARTITION BY entity_id ORDER BY time DESC, id DESC) AS rn
+    FROM stage_entity_operations
 ) ranked
 WHERE rn = 1;
 
@@ -28,8 +31,10 @@ WHERE epilot_datalake.current_entities.entity_id = stage_latest.entity_id;
 
 INSERT INTO epilot_datalake.current_entities
     (id, "detail-type", operation, source, account, time, region, activity_id, entity_id, detail, schema, month, year)
-SELECT id, "detail-type", operation, source, account, time, region, activity_id, entity_id, detail, schema, month, year
-FROM stage_latest
-WHERE operation <> 'deleteEntity';
+SELECT s.id, s."detail-type", s.operation, s.source, s.account, s.time, s.region, s.activity_id, s.entity_id,
+       s.detail, s.schema, s.month, s.year
+FROM stage_entity_operations s
+JOIN stage_latest latest ON latest.id = s.id
+WHERE latest.operation <> 'deleteEntity';
 
 DROP TABLE stage_latest;

@@ -124,7 +124,12 @@ class LocalPostgres:
             return
         if os.geteuid() == 0:
             _prepare_root_permissions(self.root)
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir}"
+        # Bulk-load settings, given at start so that existing data directories get them too:
+        # an hour's load writes ~2 GB of WAL, and with the default 1 GB max_wal_size every
+        # load triggers checkpoints mid-transaction; the load's temp tables (stage, latest
+        # per entity) live in temp_buffers, 8 MB by default.
+        options = (f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} -c max_wal_size=8GB -c min_wal_size=1GB "
+                   f"-c checkpoint_timeout=30min -c wal_buffers=64MB -c temp_buffers=512MB")
         result = _pg("pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_file), "-o", options, "-w", "-t", "60", "start")
         if result.returncode != 0:
             log = self.log_file.read_text()[-3000:] if self.log_file.exists() else ""
