@@ -14,8 +14,8 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.entity_normalize import DETAIL_HAS_PAYLOAD_KEY, NormalizeError, normalize_entity_event
-from datalake.pipeline.lake import StagedParquet, rows_to_table, staging_prefix
+from datalake.pipeline.entity_normalize import ID_INDEX, ROW_FIELDS, NormalizeError, normalize_entity_event
+from datalake.pipeline.lake import StagedParquet, columns_to_table, staging_prefix
 from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 from datalake.pipeline.records import split_records
 
@@ -114,9 +114,11 @@ def process_entity_batch(
     offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
     with StagedParquet(client, settings.lake_bucket, counts.staged_key) as staged:
         chunks = iter_extracted(client, settings.landing_bucket, keys, counts, rejects, normalize_entity_event,
-                                lambda row: row["id"], (NormalizeError,), chunk_records=chunk_rows())
+                                lambda row: row[ID_INDEX], (NormalizeError,), chunk_records=chunk_rows())
         for rows, sources in chunks:
-            frame = pd.DataFrame(rows, columns=[*ENTITY_COLUMNS, DETAIL_HAS_PAYLOAD_KEY])
+            columns = list(zip(*rows)) if rows else [() for _ in ROW_FIELDS]
+            del rows
+            frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in zip(ROW_FIELDS, columns)})
             frame["_row"] = range(len(frame))
             outcome = validate_entity_rows(frame, now=now, max_future_skew_minutes=max_future_skew_minutes,
                                            runner=runner)
@@ -126,12 +128,14 @@ def process_entity_batch(
             for index, names in failed.items():
                 key, position, raw = sources[index]
                 rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, sorted(names)))
-            valid_rows = [row for i, row in enumerate(rows) if i not in failed]
-            seqs = [batch * SEQ_STRIDE + offset + i for i in range(len(rows)) if i not in failed]
-            staged.write(rows_to_table(valid_rows, seqs))
-            counts.valid += len(valid_rows)
-            offset += len(rows)
-            del rows, sources, valid_rows
+            size = len(sources)
+            seqs = range(batch * SEQ_STRIDE + offset, batch * SEQ_STRIDE + offset + size)
+            keep = [i not in failed for i in range(size)] if failed else None
+            table = columns_to_table(dict(zip(ENTITY_COLUMNS, columns)), seqs)
+            staged.write(table.filter(keep) if keep is not None else table)
+            counts.valid += size - len(failed)
+            offset += size
+            del columns, sources, table
     counts.expectation_results = merge_expectation_results(results)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(

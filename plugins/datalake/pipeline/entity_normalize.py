@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from datalake.pipeline.records import compact_json, decode_detail
+from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.pipeline.records import compact_json_bytes, decode_detail
 
 
 class NormalizeError(ValueError):
@@ -51,12 +52,31 @@ def _scalar(event: dict, path: str, value) -> str | None:
 # parse rejects 2026-02-30 and 24:00), since format_time would write the same characters.
 _CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
-# Not a column: whether `detail` has a payload, known here from the parsed object, handed to
-# the suite's helper columns so that the `detail` text is not parsed a second time.
+# The fields of a normalised row, in order: the 13 columns, then (not a column) whether
+# `detail` has a payload, known here from the parsed object and handed to the suite's helper
+# columns so that the `detail` text is not parsed a second time. `detail` is UTF-8 bytes (it
+# goes to Parquet as is); every other field is a str or None.
 DETAIL_HAS_PAYLOAD_KEY = "_detail_has_payload"
+ROW_FIELDS: tuple[str, ...] = (*ENTITY_COLUMNS, DETAIL_HAS_PAYLOAD_KEY)
+ID_INDEX = ROW_FIELDS.index("id")
+DETAIL_INDEX = ROW_FIELDS.index("detail")
 
 
-def normalize_entity_event(event: dict) -> dict[str, str | None]:
+def _storable(*values: str | None) -> None:
+    """Text PostgreSQL and Redshift can store: UTF-8 (no lone surrogate, which only a
+    ``\\ud800``-style escape can produce) and no NUL character."""
+    text = "".join(v for v in values if v)
+    if "\x00" in text:
+        raise NormalizeError("unstorable_text:nul_character")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NormalizeError("unstorable_text:lone_surrogate") from None
+
+
+def normalize_entity_event(event: dict) -> tuple:
+    """One row, laid out as ROW_FIELDS."""
     detail = decode_detail(event, NormalizeError)
     if not isinstance(detail, dict):
         raise NormalizeError("wrong_type:detail")
@@ -78,20 +98,25 @@ def normalize_entity_event(event: dict) -> dict[str, str | None]:
         time_text = format_time(parsed)
     if parsed is not None:
         parsed = parsed.astimezone(timezone.utc)
-    row = {
-        "id": _scalar(event, "id", event.get("id")),
-        "detail-type": _scalar(event, "detail-type", event.get("detail-type")),
-        "operation": _scalar(event, "detail.operation", detail.get("operation")),
-        "source": _scalar(event, "source", event.get("source")),
-        "account": _scalar(event, "detail.org", detail.get("org")),
-        "time": time_text,
-        "region": _scalar(event, "region", event.get("region")),
-        "activity_id": _scalar(event, "detail.activity_id", detail.get("activity_id")),
-        "entity_id": _scalar(event, "detail.entity", detail.get("entity")),
-        "detail": compact_json(detail),
-        "schema": _scalar(event, "detail.params.slug", schema),
-        "month": str(parsed.month) if parsed else None,
-        "year": str(parsed.year) if parsed else None,
-        DETAIL_HAS_PAYLOAD_KEY: "payload" in detail,
-    }
+    try:
+        detail_json = compact_json_bytes(detail)
+    except UnicodeEncodeError:
+        raise NormalizeError("unstorable_text:lone_surrogate") from None
+    row = (
+        _scalar(event, "id", event.get("id")),
+        _scalar(event, "detail-type", event.get("detail-type")),
+        _scalar(event, "detail.operation", detail.get("operation")),
+        _scalar(event, "source", event.get("source")),
+        _scalar(event, "detail.org", detail.get("org")),
+        time_text,
+        _scalar(event, "region", event.get("region")),
+        _scalar(event, "detail.activity_id", detail.get("activity_id")),
+        _scalar(event, "detail.entity", detail.get("entity")),
+        detail_json,
+        _scalar(event, "detail.params.slug", schema),
+        str(parsed.month) if parsed else None,
+        str(parsed.year) if parsed else None,
+        "payload" in detail,
+    )
+    _storable(*row[:DETAIL_INDEX], *row[DETAIL_INDEX + 1:-1])
     return row

@@ -21,13 +21,21 @@ def entity_arrow_schema(with_seq: bool = False):
     return pa.schema(fields)
 
 
-def rows_to_table(rows: list[dict], seqs: list[int] | None = None):
+def columns_to_table(columns: dict, seqs=None):
+    """Entity rows given column-wise (ENTITY_COLUMNS -> values; `detail` may be UTF-8 bytes,
+    which go in without a round trip through str), plus `_seq` when `seqs` is given."""
     import pyarrow as pa
 
-    columns = {name: pa.array([r[name] for r in rows], pa.string()) for name in ENTITY_COLUMNS}
+    arrays = {}
+    for name in ENTITY_COLUMNS:
+        values = columns[name]
+        if name == "detail" and len(values) and isinstance(values[0], bytes):
+            arrays[name] = pa.array(values, pa.binary()).cast(pa.string())  # validates UTF-8
+        else:
+            arrays[name] = pa.array(values, pa.string())
     if seqs is not None:
-        columns[SEQ_COLUMN] = pa.array(seqs, pa.int64())
-    return pa.table(columns, schema=entity_arrow_schema(with_seq=seqs is not None))
+        arrays[SEQ_COLUMN] = pa.array(seqs, pa.int64())
+    return pa.table(arrays, schema=entity_arrow_schema(with_seq=seqs is not None))
 
 
 def table_to_parquet_bytes(table) -> bytes:

@@ -16,7 +16,7 @@ from datalake.s3 import iter_keys
 # batch only has to be small enough to share an hour among workers; a workflow batch is
 # validated at once and holds ~10x its size in memory.
 DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
-ENTITY_BATCH_BYTES = 64 * 1024 * 1024
+ENTITY_BATCH_BYTES = 256 * 1024 * 1024
 # The workers expected to share an hour (DATALAKE_PARALLEL_BATCHES): an hour with enough
 # objects is cut into a multiple of this many batches, so that no worker is left idle while
 # another processes a last, lone batch.

@@ -152,18 +152,27 @@ def decode_detail(event: dict, error: type[Exception]):
     return detail
 
 
-def compact_json(value) -> str:
-    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, byte for byte, but
-    with orjson where it writes the same bytes. It refuses lone surrogates, integers past 64
-    bits and NonFiniteFloat (the only way a NaN gets here: JSON parsed by orjson has none), and
-    spells negative exponents differently: those go through json.dumps."""
+def compact_json_bytes(value) -> bytes:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)`` as UTF-8, byte for
+    byte, but with orjson where it writes the same bytes. It refuses lone surrogates, integers
+    past 64 bits and NonFiniteFloat (the only way a NaN gets here: JSON parsed by orjson has
+    none), and spells negative exponents differently: those go through json.dumps. A lone
+    surrogate (from a ``\\ud800`` escape) cannot be UTF-8: UnicodeEncodeError."""
     try:
         out = orjson.dumps(value)  # big ints and float subclasses raise TypeError
     except TypeError:
         out = None
     if out is None or (b"e-" in out and _SHORT_NEGATIVE_EXPONENT.search(out)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return out
+
+
+def compact_json(value) -> str:
+    """compact_json_bytes as text (lone surrogates kept)."""
+    try:
+        return compact_json_bytes(value).decode("utf-8")
+    except UnicodeEncodeError:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return out.decode("utf-8")
 
 
 def loads_or_none(text: str):

@@ -1,0 +1,50 @@
+"""An EventBridge envelope -> one row laid out as ROW_FIELDS; text the warehouse cannot store is
+refused with a reason instead of failing the batch."""
+
+import json
+
+import pytest
+
+from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.pipeline.entity_normalize import ROW_FIELDS, NormalizeError, normalize_entity_event
+from datalake.pipeline.records import split_records
+
+ENVELOPE = {
+    "version": "0", "id": "e1", "detail-type": "EntityOperation", "source": "entity-api", "account": "1",
+    "time": "2026-11-29T06:00:01Z", "region": "eu-central-1",
+    "detail": {"org": "739224", "entity": "7d1a", "operation": "createEntity", "activity_id": "01J",
+               "params": {"slug": "order"}, "payload": {"n": 1e-7, "t": "é"}},
+}
+
+
+def test_row_layout_and_values():
+    row = dict(zip(ROW_FIELDS, normalize_entity_event(ENVELOPE)))
+    assert ROW_FIELDS[: len(ENTITY_COLUMNS)] == ENTITY_COLUMNS
+    assert row["time"] == "2026-11-29T06:00:01.000Z" and (row["year"], row["month"]) == ("2026", "11")
+    assert row["schema"] == "order" and row["account"] == "739224" and row["_detail_has_payload"] is True
+    assert row["detail"] == json.dumps(ENVELOPE["detail"], separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_canonical_time_kept_as_delivered():
+    row = normalize_entity_event(ENVELOPE | {"time": "2026-11-29T06:00:01.250Z"})
+    assert row[ROW_FIELDS.index("time")] == "2026-11-29T06:00:01.250Z"
+
+
+@pytest.mark.parametrize("record, reason", [
+    (b'{"version":"0","id":"a\\ud800","time":"2026-11-29T06:00:01Z","detail":{"payload":{}}}',
+     "unstorable_text:lone_surrogate"),
+    (b'{"version":"0","id":"a","time":"2026-11-29T06:00:01Z","detail":{"payload":{"x":"\\udc80"}}}',
+     "unstorable_text:lone_surrogate"),
+    (b'{"version":"0","id":"a\\u0000b","time":"2026-11-29T06:00:01Z","detail":{"payload":{}}}',
+     "unstorable_text:nul_character"),
+])
+def test_text_the_warehouse_cannot_store_is_refused(record, reason):
+    (parsed,) = split_records(record)
+    with pytest.raises(NormalizeError, match=reason):
+        normalize_entity_event(parsed.value)
+
+
+def test_nul_inside_detail_stays_escaped_json():
+    (parsed,) = split_records(b'{"version":"0","id":"a","time":"2026-11-29T06:00:01Z","detail":{"payload":{"x":"\\u0000"}}}')
+    row = normalize_entity_event(parsed.value)
+    assert row[ROW_FIELDS.index("detail")] == b'{"payload":{"x":"\\u0000"}}'
