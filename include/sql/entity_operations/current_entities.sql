@@ -8,7 +8,7 @@ SELECT entity_id, time, id, operation
 FROM (
     SELECT entity_id, time, id, operation,
            ROW_NUMBER() OVER (PARTITION BY entity_id ORDER BY time DESC, id DESC) AS rn
-    FROM stage_entity_operations
+    FROM stage_keys  -- merge.sql
 ) ranked
 WHERE rn = 1;
 

@@ -3,13 +3,14 @@
 -- existing snapshot month S > X (and possibly for the following ones: the refresh propagates
 -- a change month by month). Runs in the load's transaction, after the merge, so the stage
 -- holds exactly the rows this run inserted; the mark commits together with the data.
+-- stage_keys is merge.sql's narrow copy of the stage's keys; dropped here, its last reader.
 -- Snapshot months are the run keys (YYYYMM) of the monthly DAG's manifests.
 INSERT INTO datalake_ops.snapshot_refresh_needed (month_key, reason)
 SELECT affected.month_key,
        'events of ' || MIN(affected.event_month) || ' loaded by entity_operations_hourly run ' || %(run_key)s
 FROM (
     SELECT s.event_month, MIN(snap.run_key) AS month_key
-    FROM (SELECT DISTINCT year || LPAD(month, 2, '0') AS event_month FROM stage_entity_operations) s
+    FROM (SELECT DISTINCT year || LPAD(month, 2, '0') AS event_month FROM stage_keys) s
     JOIN datalake_ops.run_manifest snap
       ON snap.pipeline = 'entity_operations_monthly_snapshot'
      AND snap.run_key > s.event_month
@@ -19,3 +20,5 @@ WHERE NOT EXISTS (
     SELECT 1 FROM datalake_ops.snapshot_refresh_needed pending WHERE pending.month_key = affected.month_key
 )
 GROUP BY affected.month_key;
+
+DROP TABLE stage_keys;

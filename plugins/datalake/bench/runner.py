@@ -697,7 +697,10 @@ METHOD = """## How it is measured
   then `process` for each batch **in its own fresh Python process** (like a mapped Airflow
   task; 2 at a time on this 2-core machine), `assess`, and `load` in its own process. Wall time
   is from the start of plan to the end of load, process start-up and imports included.
-  Batches are `plan_batches`' (`DATALAKE_BATCH_BYTES`, 8 MB compressed by default).
+  Batches are `plan_batches`': entity batches of at most 256 MB compressed weight, cut into a
+  multiple of `DATALAKE_PARALLEL_BATCHES` (2) equal shares, each validated and staged 50 000
+  rows at a time (`DATALAKE_CHUNK_ROWS`); workflow batches of 8 MB. The load's own step times
+  (`step_seconds`) are in the JSON.
 - **Peak memory**: each process's own `getrusage(RUSAGE_SELF).ru_maxrss` (imports included);
   the figure is the max over the batch workers and the load process. PostgreSQL's is sampled
   with psutil every 0.2 s (a backend's RSS includes the shared buffers it touched, max 256 MB).

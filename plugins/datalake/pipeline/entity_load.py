@@ -233,7 +233,7 @@ def load_entity_hour(
                 curated = background.submit(_write_curated_local, client, settings.lake_bucket, run_key,
                                             staged_keys, _surviving_seqs(conn))
                 timer.lap("survivors")
-            deleted, inserted, _, _ = execute_file(conn, "entity_operations/merge.sql", params)
+            _, deleted, inserted, _, _ = execute_file(conn, "entity_operations/merge.sql", params)
             manifest.replaced = deleted
             manifest.loaded = inserted
             timer.lap("merge")
