@@ -78,3 +78,15 @@ def test_bench_quick_writes_every_figure(tmp_path):
 
     text = md.read_text()
     assert "## Targets" in text and "cores" in text
+
+    # Re-running one part updates only that part of the same results file.
+    proc = subprocess.run(
+        [sys.executable, "-m", "datalake.bench", "--quick", "--parts", "parse", "--update", "--out", str(out),
+         "--markdown", str(md)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    updated = json.loads(out.read_text())
+    assert updated["entity_hours"] == results["entity_hours"] and updated["workflow"] == results["workflow"]
+    assert updated["part_dates"]["entity"] == results["date"] and updated["part_dates"]["parse"] == updated["date"]
+    assert set(updated["verdicts"]) == VERDICTS
