@@ -101,7 +101,7 @@ def test_sql_files_are_portable_and_parameter_safe(relative):
 
 def test_mark_sql_marks_the_first_snapshot_month_after_each_loaded_month():
     sql = read_sql("entity_operations/mark_stale_snapshots.sql")
-    assert "snapshot_refresh_needed" in sql and "stage_entity_operations" in sql
+    assert "snapshot_refresh_needed" in sql and "stage_keys" in sql
     assert "snap.run_key > s.event_month" in sql and "MIN(snap.run_key)" in sql
     assert "snapshot_refresh_needed" in read_sql("warehouse/ddl.sql")
 
