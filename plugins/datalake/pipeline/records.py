@@ -29,7 +29,7 @@ import orjson
 
 class NonFiniteFloat(float):
     """NaN/Infinity as json decodes them (Python accepts them, JSON does not). A subclass so
-    that orjson refuses to encode it (it would write null) and compact_json falls back."""
+    that orjson refuses to encode it (it would write null) and compact_json_bytes falls back."""
 
 
 _DECODER = json.JSONDecoder(parse_constant=NonFiniteFloat)
@@ -167,14 +167,6 @@ def compact_json_bytes(value) -> bytes:
     # A copy of exactly its length: orjson's bytes keep the capacity of its growing buffer
     # (8 KB for a 1.3 KB detail), and a chunk holds tens of thousands of them.
     return bytes(memoryview(out))
-
-
-def compact_json(value) -> str:
-    """compact_json_bytes as text (lone surrogates kept)."""
-    try:
-        return compact_json_bytes(value).decode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads_or_none(text: str):
