@@ -53,14 +53,14 @@ class InjectedFailure(RuntimeError):
     """Raised by the test hook that simulates a crash between staging and COMMIT."""
 
 
-def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[str] | None = None):
+def _staged_batches(client, bucket: str, staged_keys: list[str]):
     """The staged files' record batches in order, one staged file in memory at a time."""
     import pyarrow.parquet as pq
 
     for key in staged_keys:
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
         parquet = pq.ParquetFile(io.BytesIO(body))
-        for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS, columns=columns):
+        for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS):
             yield batch
         del parquet, body
 

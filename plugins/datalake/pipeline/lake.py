@@ -55,11 +55,10 @@ def put_parquet(client, bucket: str, key: str, table) -> int:
 class StagedParquet:
     """A Parquet file written a table (row group) at a time to a temporary file, uploaded on
     a clean exit: memory holds one table, not the file. With no table written, an empty file
-    (entity rows with `_seq`, unless `schema` says otherwise) is uploaded all the same."""
+    (entity rows with `_seq`) is uploaded all the same."""
 
-    def __init__(self, client, bucket: str, key: str, schema=None):
+    def __init__(self, client, bucket: str, key: str):
         self.client, self.bucket, self.key = client, bucket, key
-        self.schema = schema
         self._tmp = None
         self._writer = None
 
@@ -80,8 +79,7 @@ class StagedParquet:
         try:
             if exc_type is None:
                 if self._writer is None:
-                    self.write(entity_arrow_schema(with_seq=True).empty_table() if self.schema is None
-                               else self.schema.empty_table())
+                    self.write(entity_arrow_schema(with_seq=True).empty_table())
                 self._writer.close()
                 self._tmp.seek(0)
                 self.client.upload_fileobj(self._tmp, self.bucket, self.key)
