@@ -40,10 +40,21 @@ def test_unload_writes_partitioned_parquet_named_after_the_run():
 
 
 def test_merge_sql_is_the_same_for_both_warehouses_and_redshift_parses_it():
-    for name in ("entity_operations/dedupe.sql", "entity_operations/merge.sql", "entity_operations/current_entities.sql"):
-        for statement in statements(read_sql(name)):
+    for name in ("entity_operations/dedupe.sql", "entity_operations/merge.sql", "entity_operations/current_entities.sql",
+                 "redshift/insert_entity_operations.sql"):
+        sql = render_sql(name, rows="stage_entity_operations")
+        for statement in statements(sql):
             sqlglot.parse_one(statement.replace("%(run_key)s", "'2026112810'"), read="redshift")
-        assert "ON CONFLICT" not in read_sql(name) and "TRUNCATE" not in read_sql(name)
+        assert "ON CONFLICT" not in sql and "TRUNCATE" not in sql
+
+
+def test_redshift_stage_gives_the_keys_the_shared_dedupe_works_on():
+    sql = render_sql("redshift/stage_entity_operations.sql", staging_uri="s3://lake/x/", iam_role="arn:aws:iam::1:role/r")
+    keys = [s for s in statements(sql) if "stage_keys" in s]
+    assert len(keys) == 1 and "_seq" in keys[0] and "FROM stage_entity_operations" in keys[0]
+    # Redshift's rows come from the stage, kept to the deduped rows for the UNLOAD.
+    insert = render_sql("redshift/insert_entity_operations.sql")
+    assert "NOT EXISTS (SELECT 1 FROM stage_keys" in insert and "FROM stage_entity_operations" in insert
 
 
 def test_redshift_ddl_creates_every_table_of_the_local_ddl():

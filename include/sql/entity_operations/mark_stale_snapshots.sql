@@ -1,9 +1,9 @@
 -- Late data (issue 4): this run loaded events of month X while a snapshot exists for a later
 -- month. The snapshot state "as of the first instant of month S" is then stale for the first
 -- existing snapshot month S > X (and possibly for the following ones: the refresh propagates
--- a change month by month). Runs in the load's transaction, after the merge, so the stage
--- holds exactly the rows this run inserted; the mark commits together with the data.
--- stage_keys is merge.sql's narrow copy of the stage's keys; dropped here, its last reader.
+-- a change month by month). Runs in the load's transaction, after the dedupe, so stage_keys
+-- holds exactly the keys of the rows this run inserted; the mark commits together with the
+-- data. stage_keys is dropped here, its last reader.
 -- Snapshot months are the run keys (YYYYMM) of the monthly DAG's manifests.
 INSERT INTO datalake_ops.snapshot_refresh_needed (month_key, reason)
 SELECT affected.month_key,

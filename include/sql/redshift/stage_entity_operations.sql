@@ -20,3 +20,7 @@ COPY stage_entity_operations
 FROM '{{ staging_uri }}'
 IAM_ROLE '{{ iam_role }}'
 FORMAT AS PARQUET;
+
+-- The keys the dedupe, the merge and the ranking work on (as stage_keys_local.sql locally).
+CREATE TEMP TABLE stage_keys AS
+SELECT id, entity_id, time, operation, year, month, _seq FROM stage_entity_operations;

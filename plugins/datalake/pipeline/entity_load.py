@@ -1,8 +1,10 @@
 """Load one arrival hour into the warehouse and the curated lake, in one transaction.
 
-stage (COPY) -> dedupe within the run and against other runs -> delete-and-insert by id ->
-current_entities -> manifest -> COMMIT; the curated Parquet per event month is written from
-the staged files by a thread while PostgreSQL merges, and is complete before the manifest.
+staged keys (COPY) -> dedupe within the run and against other runs -> delete by id -> insert
+the surviving rows -> current_entities -> manifest -> COMMIT. Locally the surviving rows are
+copied from the staged files straight into entity_operations, and the curated Parquet per event
+month is written from the same files by a thread meanwhile, complete before the manifest; on
+Redshift the rows go through a stage and UNLOAD writes the lake.
 Anything failing before COMMIT leaves the warehouse as it was; the lake files are named
 after the run, so the retry overwrites them.
 """
@@ -53,35 +55,47 @@ class InjectedFailure(RuntimeError):
     """Raised by the test hook that simulates a crash between staging and COMMIT."""
 
 
-def _staged_batches(client, bucket: str, staged_keys: list[str]):
-    """The staged files' record batches in order, one staged file in memory at a time."""
+KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLUMN)  # stage_keys
+
+
+def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[str] | None = None):
+    """The staged files' record batches in order (`columns` only, when given), one staged
+    file in memory at a time."""
     import pyarrow.parquet as pq
 
     for key in staged_keys:
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
         parquet = pq.ParquetFile(io.BytesIO(body))
-        for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS):
+        for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS, columns=columns):
             yield batch
         del parquet, body
 
 
-def _copy_staged_local(conn, client, bucket: str, staged_keys: list[str]) -> int:
-    """COPY FROM STDIN of the staged Parquet as CSV. A thread reads and converts the next
-    block while PostgreSQL parses this one (at most two blocks in memory)."""
+def _copy_staged_local(conn, client, bucket: str, staged_keys: list[str], table: str, columns: tuple[str, ...],
+                       survivors=None) -> int:
+    """COPY FROM STDIN into `table` of the staged Parquet's `columns` as CSV, only the rows whose
+    _seq is in `survivors` when given. A thread reads and converts the next block while
+    PostgreSQL parses this one (at most two blocks in memory)."""
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    read = list(columns) if survivors is None or SEQ_COLUMN in columns else [*columns, SEQ_COLUMN]
 
     def csv_blocks():
-        for batch in _staged_batches(client, bucket, staged_keys):
+        for batch in _staged_batches(client, bucket, staged_keys, read):
+            if survivors is not None:
+                batch = batch.filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=survivors))
+            if not batch.num_rows:
+                continue
             buf = io.BytesIO()
             # Quote every string so '' stays '' and only a missing value becomes NULL.
-            pacsv.write_csv(batch, buf, options)
+            pacsv.write_csv(batch.select(list(columns)), buf, options)
             yield batch.num_rows, buf.getvalue()
 
-    columns = ", ".join(f'"{c}"' for c in (*ENTITY_COLUMNS, SEQ_COLUMN))
+    names = ", ".join(f'"{c}"' for c in columns)
     total = 0
-    with conn.cursor().copy(f"COPY stage_entity_operations ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+    with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
         for rows, block in _prefetched(csv_blocks()):
             copy.write(block)
             total += rows
@@ -134,7 +148,7 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
     uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
     execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
-    return conn.execute("SELECT COUNT(*) FROM stage_entity_operations").fetchone()[0]
+    return conn.execute("SELECT COUNT(*) FROM stage_keys").fetchone()[0]
 
 
 def _surviving_seqs(conn):
@@ -142,7 +156,7 @@ def _surviving_seqs(conn):
     import pyarrow as pa
 
     seqs: list[int] = []
-    with conn.cursor().copy("COPY (SELECT _seq FROM stage_entity_operations) TO STDOUT (FORMAT binary)") as copy:
+    with conn.cursor().copy("COPY (SELECT _seq FROM stage_keys) TO STDOUT (FORMAT binary)") as copy:
         copy.set_types(["int8"])
         seqs.extend(row[0] for row in copy.rows())
     return pa.array(seqs, pa.int64())
@@ -212,11 +226,11 @@ def load_entity_hour(
             # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
             if not settings.warehouse_is_redshift:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
-                execute_file(conn, "entity_operations/stage_local.sql")
-                staged = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys)
-                timer.lap("stage_copy")
-                execute_file(conn, "entity_operations/stage_local_index.sql")
-                timer.lap("stage_index")
+                execute_file(conn, "entity_operations/stage_keys_local.sql")
+                staged = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys, "stage_keys", KEY_COLUMNS)
+                timer.lap("stage_keys_copy")
+                execute_file(conn, "entity_operations/stage_keys_index.sql")
+                timer.lap("stage_keys_index")
             else:
                 conn.execute("LOCK epilot_datalake.entity_operations")
                 staged = _copy_staged_redshift(conn, settings, run_key)
@@ -225,19 +239,25 @@ def load_entity_hour(
             manifest.duplicates_in_run = in_run
             manifest.duplicates_already_loaded = across_runs
             timer.lap("dedupe")
-            curated = None
-            if not settings.warehouse_is_redshift:
-                # The curated files need only the surviving rows: written from the staged
-                # files by a thread while PostgreSQL merges (pyarrow and the socket wait
-                # both release the GIL, so the two cores work at once).
-                curated = background.submit(_write_curated_local, client, settings.lake_bucket, run_key,
-                                            staged_keys, _surviving_seqs(conn))
-                timer.lap("survivors")
-            _, deleted, inserted, _, _ = execute_file(conn, "entity_operations/merge.sql", params)
+            deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
             manifest.replaced = deleted
-            manifest.loaded = inserted
-            timer.lap("merge")
-            execute_file(conn, "entity_operations/current_entities.sql")
+            timer.lap("merge_keys")
+            curated = None
+            if settings.warehouse_is_redshift:
+                _, manifest.loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
+                rows = "stage_entity_operations"
+            else:
+                survivors = _surviving_seqs(conn)
+                # The curated files need the same rows: written from the staged files by a
+                # thread while PostgreSQL inserts (pyarrow and the socket wait both release the
+                # GIL, so the two cores work at once).
+                curated = background.submit(_write_curated_local, client, settings.lake_bucket, run_key,
+                                            staged_keys, survivors)
+                manifest.loaded = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys,
+                                                     "epilot_datalake.entity_operations", ENTITY_COLUMNS, survivors)
+                rows = "epilot_datalake.entity_operations"
+            timer.lap("insert_rows")
+            execute_file(conn, "entity_operations/current_entities.sql", rows=rows)
             timer.lap("current_entities")
             # Late data: events of a month behind an existing monthly snapshot mark the
             # snapshot months to refresh; the mark commits with the data (issue 4).

@@ -1,7 +1,7 @@
 """Run the entity expectation suite on a pandas DataFrame with GX Core 1.x; report per row.
 
 Ephemeral (in-memory) data context, a pandas data source, one whole-dataframe batch
-definition; ``batch.validate(suite)`` with the COMPLETE result format and the ``_row`` column
+definition; each frame is validated with the COMPLETE result format and the ``_row`` column
 as unexpected index, so every failing row is named with the expectations it failed.
 
 Great Expectations and pandas are imported inside the functions only (DAG files import this
@@ -90,10 +90,15 @@ class SuiteRunner:
         return list(seen)
 
     def validate(self, df: pd.DataFrame) -> ValidationOutcome:
+        # The validator ValidationDefinition.run and Batch.validate both use, built directly:
+        # Batch.validate gets the batch twice (GX fingerprints the whole frame each time) and
+        # ValidationDefinition.run keeps every result in the context's store.
+        from great_expectations.validator.v1_validator import Validator
+
         suite = self.suite
-        batch = self._definition.get_batch(batch_parameters={"dataframe": df})
-        result = batch.validate(
-            suite,
+        validator = Validator(
+            batch_definition=self._definition,
+            batch_parameters={"dataframe": df},
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": [ROW_COLUMN],
@@ -101,6 +106,7 @@ class SuiteRunner:
                 "return_unexpected_index_query": False,
             },
         )
+        result = validator.validate_expectation_suite(suite)
 
         failed: dict[int, set[str]] = {}
         summaries: list[dict] = []
