@@ -71,35 +71,49 @@ def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[s
         del parquet, body
 
 
-def _copy_staged_local(conn, client, bucket: str, staged_keys: list[str], table: str, columns: tuple[str, ...],
-                       survivors=None) -> int:
-    """COPY FROM STDIN into `table` of the staged Parquet's `columns` as CSV, only the rows whose
-    _seq is in `survivors` when given. A thread reads and converts the next block while
-    PostgreSQL parses this one (at most two blocks in memory)."""
-    import pyarrow.compute as pc
+def _copy_csv(conn, table: str, columns: tuple[str, ...], blocks) -> int:
+    """COPY FROM STDIN into `table` of Arrow `blocks` (their `columns`) as CSV. A thread
+    makes the next block and converts it while PostgreSQL parses this one (at most two blocks
+    in memory)."""
     import pyarrow.csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-    read = list(columns) if survivors is None or SEQ_COLUMN in columns else [*columns, SEQ_COLUMN]
 
     def csv_blocks():
-        for batch in _staged_batches(client, bucket, staged_keys, read):
-            if survivors is not None:
-                batch = batch.filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=survivors))
-            if not batch.num_rows:
-                continue
+        for block in blocks:
             buf = io.BytesIO()
             # Quote every string so '' stays '' and only a missing value becomes NULL.
-            pacsv.write_csv(batch.select(list(columns)), buf, options)
-            yield batch.num_rows, buf.getvalue()
+            pacsv.write_csv(block.select(list(columns)), buf, options)
+            yield block.num_rows, buf.getvalue()
 
     names = ", ".join(f'"{c}"' for c in columns)
     total = 0
     with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for rows, block in _prefetched(csv_blocks()):
-            copy.write(block)
+        for rows, data in _prefetched(csv_blocks()):
+            copy.write(data)
             total += rows
     return total
+
+
+def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, curated: CuratedFiles, background):
+    """The staged rows that survived the dedupe, block by block, read once: each block goes to
+    the warehouse (the caller) and to the curated files (written by `background`, one block
+    behind, so both cores work and memory holds two blocks)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pending = None
+    for batch in _staged_batches(client, bucket, staged_keys):
+        table = pa.Table.from_batches([batch]).filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=survivors))
+        if not table.num_rows:
+            continue
+        table = table.select(list(ENTITY_COLUMNS))
+        if pending is not None:
+            pending.result()
+        pending = background.submit(curated.write, table)
+        yield table
+    if pending is not None:
+        pending.result()
 
 
 def _prefetched(iterable, depth: int = 1):
@@ -162,45 +176,46 @@ def _surviving_seqs(conn):
     return pa.array(seqs, pa.int64())
 
 
-def _write_curated_local(client, bucket: str, run_key: str, staged_keys: list[str], survivors) -> list[str]:
-    """Curated Parquet per event month from the staged files: the rows that survived the
-    dedupe (`survivors`, their _seq), in delivery order (_seq), one row group per staged
-    block. Memory holds one staged file and one block; each month's file is written to a
-    temporary file and uploaded in parts. Same staged input, same bytes."""
-    import tempfile
+class CuratedFiles:
+    """Curated Parquet per event month of one run, from the rows it loads in delivery order
+    (_seq), one row group per staged block. Each month's file is written to a temporary file
+    and uploaded in parts. Same staged input, same bytes."""
 
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+    def __init__(self, client, bucket: str, run_key: str):
+        self.client, self.bucket, self.run_key = client, bucket, run_key
+        self._files: dict[tuple[str, str], tuple] = {}
 
-    schema = entity_arrow_schema()
-    files: dict[tuple[str, str], tuple] = {}
-    try:
-        for batch in _staged_batches(client, bucket, staged_keys):
-            table = pa.Table.from_batches([batch]).filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=survivors))
-            if not table.num_rows:
-                continue
-            table = table.select(list(ENTITY_COLUMNS))
-            months = pc.unique(pc.binary_join_element_wise(table["year"], table["month"], "-")).to_pylist()
-            for ym in sorted(months):
-                year, month = ym.split("-")
-                part = table.filter(pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month)))
-                if (year, month) not in files:
-                    tmp = tempfile.TemporaryFile()
-                    files[(year, month)] = (tmp, pq.ParquetWriter(tmp, schema, compression="zstd"))
-                files[(year, month)][1].write_table(part.cast(schema))
+    def write(self, table) -> None:
+        import tempfile
+
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        schema = entity_arrow_schema()
+        months = pc.unique(pc.binary_join_element_wise(table["year"], table["month"], "-")).to_pylist()
+        for ym in sorted(months):
+            year, month = ym.split("-")
+            part = table.filter(pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month)))
+            if (year, month) not in self._files:
+                tmp = tempfile.TemporaryFile()
+                self._files[(year, month)] = (tmp, pq.ParquetWriter(tmp, schema, compression="zstd"))
+            self._files[(year, month)][1].write_table(part.cast(schema))
+
+    def upload(self) -> list[str]:
         written = []
-        for (year, month), (tmp, writer) in sorted(files.items()):
+        for (year, month), (tmp, writer) in sorted(self._files.items()):
             writer.close()
             tmp.seek(0)
-            key = curated_key(STREAM, year, month, run_key)
-            client.upload_fileobj(tmp, bucket, key)
+            key = curated_key(STREAM, year, month, self.run_key)
+            self.client.upload_fileobj(tmp, self.bucket, key)
             written.append(key)
         return written
-    finally:
-        for tmp, writer in files.values():
+
+    def close(self) -> None:
+        for tmp, writer in self._files.values():
             writer.close()
             tmp.close()
+        self._files.clear()
 
 
 def load_entity_hour(
@@ -219,68 +234,75 @@ def load_entity_hour(
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
     params = {"run_key": run_key}
     timer = StepTimer()
-    # Leaving the pool waits for its thread, also when the transaction fails: no lake write
-    # outlives the task.
-    with connect(settings) as conn, ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated") as background:
-        with conn.transaction():
-            # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
-            if not settings.warehouse_is_redshift:
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
-                execute_file(conn, "entity_operations/stage_keys_local.sql")
-                staged = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys, "stage_keys", KEY_COLUMNS)
-                timer.lap("stage_keys_copy")
-                execute_file(conn, "entity_operations/stage_keys_index.sql")
-                timer.lap("stage_keys_index")
-            else:
-                conn.execute("LOCK epilot_datalake.entity_operations")
-                staged = _copy_staged_redshift(conn, settings, run_key)
-            manifest.staged = staged
-            in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
-            manifest.duplicates_in_run = in_run
-            manifest.duplicates_already_loaded = across_runs
-            timer.lap("dedupe")
-            deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
-            manifest.replaced = deleted
-            timer.lap("merge_keys")
-            curated = None
-            if settings.warehouse_is_redshift:
-                _, manifest.loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
-                rows = "stage_entity_operations"
-            else:
-                survivors = _surviving_seqs(conn)
-                # The curated files need the same rows: written from the staged files by a
-                # thread while PostgreSQL inserts (pyarrow and the socket wait both release the
-                # GIL, so the two cores work at once).
-                curated = background.submit(_write_curated_local, client, settings.lake_bucket, run_key,
-                                            staged_keys, survivors)
-                manifest.loaded = _copy_staged_local(conn, client, settings.lake_bucket, staged_keys,
-                                                     "epilot_datalake.entity_operations", ENTITY_COLUMNS, survivors)
-                rows = "epilot_datalake.entity_operations"
-            timer.lap("insert_rows")
-            execute_file(conn, "entity_operations/current_entities.sql", rows=rows)
-            timer.lap("current_entities")
-            # Late data: events of a month behind an existing monthly snapshot mark the
-            # snapshot months to refresh; the mark commits with the data (issue 4).
-            execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
-            snapshots_stale = conn.execute("SELECT COUNT(*) FROM datalake_ops.snapshot_refresh_needed").fetchone()[0]
-            if fail_before_commit:
-                raise InjectedFailure("failure injected between staging and commit")
+    curated_files = CuratedFiles(client, settings.lake_bucket, run_key)
+    try:
+        # Leaving the pool waits for its thread, also when the transaction fails: no lake
+        # write outlives the task.
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated")
+        with connect(settings) as conn, background:
+            with conn.transaction():
+                # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
+                if not settings.warehouse_is_redshift:
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
+                    execute_file(conn, "entity_operations/stage_keys_local.sql")
+                    staged = _copy_csv(conn, "stage_keys", KEY_COLUMNS,
+                                       _staged_batches(client, settings.lake_bucket, staged_keys, list(KEY_COLUMNS)))
+                    timer.lap("stage_keys_copy")
+                    execute_file(conn, "entity_operations/stage_keys_index.sql")
+                    timer.lap("stage_keys_index")
+                else:
+                    conn.execute("LOCK epilot_datalake.entity_operations")
+                    staged = _copy_staged_redshift(conn, settings, run_key)
+                manifest.staged = staged
+                in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
+                manifest.duplicates_in_run = in_run
+                manifest.duplicates_already_loaded = across_runs
+                timer.lap("dedupe")
+                deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
+                manifest.replaced = deleted
+                timer.lap("merge_keys")
+                curated = None
+                if settings.warehouse_is_redshift:
+                    _, manifest.loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
+                    rows = "stage_entity_operations"
+                else:
+                    # The surviving rows, read once from the staged files, go straight into
+                    # entity_operations and into the curated files (pyarrow and the socket wait
+                    # release the GIL: PostgreSQL works on one core, the writers on the other).
+                    blocks = _surviving_blocks(client, settings.lake_bucket, staged_keys, _surviving_seqs(conn),
+                                               curated_files, background)
+                    manifest.loaded = _copy_csv(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks)
+                    # Closed and uploaded while PostgreSQL updates current_entities.
+                    curated = background.submit(curated_files.upload)
+                    rows = "epilot_datalake.entity_operations"
+                timer.lap("insert_rows")
+                execute_file(conn, "entity_operations/current_entities.sql", rows=rows)
+                timer.lap("current_entities")
+                # Late data: events of a month behind an existing monthly snapshot mark the
+                # snapshot months to refresh; the mark commits with the data (issue 4).
+                execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
+                snapshots_stale = conn.execute(
+                    "SELECT COUNT(*) FROM datalake_ops.snapshot_refresh_needed").fetchone()[0]
+                if fail_before_commit:
+                    raise InjectedFailure("failure injected between staging and commit")
 
-            previous = load_previous_manifest(conn, PIPELINE, run_key)
-            if settings.warehouse_is_redshift:
-                lake_uri = f"s3://{settings.lake_bucket}/{STREAM}"
-                execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=run_key,
-                             iam_role=settings.redshift_iam_role)
-                manifest.lake_files = []
-            else:
-                manifest.lake_files = curated.result()
-                timer.lap("curated_wait")
-            stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
-            delete_keys(client, settings.lake_bucket, stale)
-            manifest.check()
-            save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
-            timer.lap("manifest")
-        timer.lap("commit")
+                previous = load_previous_manifest(conn, PIPELINE, run_key)
+                if settings.warehouse_is_redshift:
+                    lake_uri = f"s3://{settings.lake_bucket}/{STREAM}"
+                    execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=run_key,
+                                 iam_role=settings.redshift_iam_role)
+                    manifest.lake_files = []
+                else:
+                    manifest.lake_files = curated.result()
+                    timer.lap("curated_wait")
+                stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
+                delete_keys(client, settings.lake_bucket, stale)
+                manifest.check()
+                save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
+                timer.lap("manifest")
+            timer.lap("commit")
+    finally:
+        curated_files.close()  # temporary files, also when the load failed
     # Staging files are only needed until the commit.
     delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
