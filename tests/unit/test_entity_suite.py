@@ -211,3 +211,26 @@ def test_caller_frame_untouched_and_naive_now_rejected(validate):
     assert list(df.columns) == before
     with pytest.raises(ValueError):
         validate(df, datetime(2026, 11, 28, 12, 0))
+
+
+def test_pyarrow_backed_strings_give_the_same_verdicts(validate):
+    """The hourly pipeline hands the suite Arrow-backed string columns (entity_batch.suite_frame):
+    every row and every expectation must come out exactly as with object columns."""
+    import pyarrow as pa
+
+    from datalake.pipeline.lake import columns_to_table
+
+    rows = []
+    for label, changes, _ in CASES:
+        rows.append({**good_row(len(rows)), **changes})
+        rows.append(good_row(len(rows)))
+    rows += [{**good_row(len(rows) + i), **changes} for i, (_, changes) in enumerate(GOOD_VARIANTS)]
+    objects = frame(rows)
+    table = columns_to_table({c: objects[c].tolist() for c in ENTITY_COLUMNS})
+    arrow = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    arrow["_row"] = range(len(arrow))
+    assert all(isinstance(arrow[c].dtype, pd.StringDtype) for c in ENTITY_COLUMNS)
+    by_objects, by_arrow = validate(objects, NOW), validate(arrow, NOW)
+    assert by_arrow.failed_rows == by_objects.failed_rows and by_objects.failed_rows
+    assert by_arrow.expectation_results == by_objects.expectation_results
+    assert by_arrow.success == by_objects.success
