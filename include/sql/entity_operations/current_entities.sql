@@ -1,14 +1,13 @@
 -- Incremental current_entities: only the entities this run touched are looked at, so the
 -- cost follows the hour's volume, not the length of history.
 -- Order of operations is (time, id): an older event that arrives late never wins.
--- stage_latest is narrow (the ranking sorts keys, not whole rows). The winning whole rows are
--- inserted after this file, from what the run staged, never by a lookup in history: locally by
--- COPY of the staged rows whose _seq won, on Redshift from the stage
--- (redshift/insert_current_entities.sql). Both drop stage_latest.
+-- stage_latest is narrow (the ranking sorts keys, not whole rows). The whole rows are taken at
+-- the end from the table the load passes as `rows`: locally entity_operations, by its key (the
+-- run's rows are in it by now); on Redshift the stage (there, a lookup by id scans history).
 CREATE TEMP TABLE stage_latest AS
-SELECT entity_id, time, id, operation, _seq
+SELECT entity_id, time, id, operation
 FROM (
-    SELECT entity_id, time, id, operation, _seq,
+    SELECT entity_id, time, id, operation,
            ROW_NUMBER() OVER (PARTITION BY entity_id ORDER BY time DESC, id DESC) AS rn
     FROM stage_keys
 ) ranked
@@ -31,3 +30,13 @@ SELECT entity_id, time, id, operation FROM stage_latest;
 DELETE FROM epilot_datalake.current_entities
 USING stage_latest
 WHERE epilot_datalake.current_entities.entity_id = stage_latest.entity_id;
+
+INSERT INTO epilot_datalake.current_entities
+    (id, "detail-type", operation, source, account, time, region, activity_id, entity_id, detail, schema, month, year)
+SELECT s.id, s."detail-type", s.operation, s.source, s.account, s.time, s.region, s.activity_id, s.entity_id,
+       s.detail, s.schema, s.month, s.year
+FROM {{ rows }} s
+JOIN stage_latest latest ON latest.id = s.id
+WHERE latest.operation <> 'deleteEntity';
+
+DROP TABLE stage_latest;

@@ -95,24 +95,22 @@ def _copy_csv(conn, table: str, columns: tuple[str, ...], blocks) -> int:
     return total
 
 
-def _staged_rows(client, bucket: str, staged_keys: list[str], seqs, curated: CuratedFiles | None = None,
-                 background=None):
-    """The staged rows whose _seq is in `seqs`, block by block (ENTITY_COLUMNS). With
-    `curated`, each block also goes to the curated files, written by `background` one block
-    behind (both cores work; memory holds two blocks), so the rows are read once for both."""
+def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, curated: CuratedFiles, background):
+    """The staged rows that survived the dedupe, block by block, read once: each block goes to
+    the warehouse (the caller) and to the curated files (written by `background`, one block
+    behind, so both cores work and memory holds two blocks)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     pending = None
     for batch in _staged_batches(client, bucket, staged_keys):
-        table = pa.Table.from_batches([batch]).filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=seqs))
+        table = pa.Table.from_batches([batch]).filter(pc.is_in(batch.column(SEQ_COLUMN), value_set=survivors))
         if not table.num_rows:
             continue
         table = table.select(list(ENTITY_COLUMNS))
-        if curated is not None:
-            if pending is not None:
-                pending.result()
-            pending = background.submit(curated.write, table)
+        if pending is not None:
+            pending.result()
+        pending = background.submit(curated.write, table)
         yield table
     if pending is not None:
         pending.result()
@@ -167,15 +165,12 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
     return conn.execute("SELECT COUNT(*) FROM stage_keys").fetchone()[0]
 
 
-def _seqs(conn, sql_file: str):
-    """The _seq values a COPY ... TO STDOUT (FORMAT binary) of one bigint column returns."""
+def _surviving_seqs(conn):
+    """The _seq of every staged row left after the dedupe: the rows this run loads."""
     import pyarrow as pa
 
-    from datalake.sqlfiles import read_sql, statements
-
-    (query,) = statements(read_sql(sql_file))
     seqs: list[int] = []
-    with conn.cursor().copy(query) as copy:
+    with conn.cursor().copy("COPY (SELECT _seq FROM stage_keys) TO STDOUT (FORMAT binary)") as copy:
         copy.set_types(["int8"])
         seqs.extend(row[0] for row in copy.rows())
     return pa.array(seqs, pa.int64())
@@ -269,27 +264,19 @@ def load_entity_hour(
                 curated = None
                 if settings.warehouse_is_redshift:
                     _, manifest.loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
+                    rows = "stage_entity_operations"
                 else:
                     # The surviving rows, read once from the staged files, go straight into
                     # entity_operations and into the curated files (pyarrow and the socket wait
                     # release the GIL: PostgreSQL works on one core, the writers on the other).
-                    survivors = _seqs(conn, "entity_operations/surviving_seqs_local.sql")
-                    blocks = _staged_rows(client, settings.lake_bucket, staged_keys, survivors,
-                                          curated_files, background)
+                    blocks = _surviving_blocks(client, settings.lake_bucket, staged_keys, _surviving_seqs(conn),
+                                               curated_files, background)
                     manifest.loaded = _copy_csv(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks)
                     # Closed and uploaded while PostgreSQL updates current_entities.
                     curated = background.submit(curated_files.upload)
+                    rows = "epilot_datalake.entity_operations"
                 timer.lap("insert_rows")
-                execute_file(conn, "entity_operations/current_entities.sql")
-                if settings.warehouse_is_redshift:
-                    execute_file(conn, "redshift/insert_current_entities.sql")
-                else:
-                    # The winning rows come from the staged files again (a lookup by id in
-                    # entity_operations could scan the whole history).
-                    winners = _seqs(conn, "entity_operations/current_winners_local.sql")
-                    _copy_csv(conn, "epilot_datalake.current_entities", ENTITY_COLUMNS,
-                              _staged_rows(client, settings.lake_bucket, staged_keys, winners))
-                    execute_file(conn, "entity_operations/drop_stage_latest.sql")
+                execute_file(conn, "entity_operations/current_entities.sql", rows=rows)
                 timer.lap("current_entities")
                 # Late data: events of a month behind an existing monthly snapshot mark the
                 # snapshot months to refresh; the mark commits with the data (issue 4).
