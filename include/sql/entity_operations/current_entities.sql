@@ -2,8 +2,9 @@
 -- cost follows the hour's volume, not the length of history.
 -- Order of operations is (time, id): an older event that arrives late never wins.
 -- stage_latest is narrow (the ranking sorts keys, not whole rows). The whole rows are taken at
--- the end from the table the load passes as `rows`: locally entity_operations, by its key (the
--- run's rows are in it by now); on Redshift the stage (there, a lookup by id scans history).
+-- the end from the table the load passes as `rows`: locally entity_operations, joined by id (the
+-- run's rows are in it by now; with a long history the planner may scan it rather than use the
+-- key, which is open: bench/NOTES.md); on Redshift the stage (a lookup there scans history).
 CREATE TEMP TABLE stage_latest AS
 SELECT entity_id, time, id, operation
 FROM (
