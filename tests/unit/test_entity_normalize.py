@@ -30,6 +30,25 @@ def test_canonical_time_kept_as_delivered():
     assert row[ROW_FIELDS.index("time")] == "2026-11-29T06:00:01.250Z"
 
 
+@pytest.mark.parametrize("delivered", [
+    "2026-11-29T06:00:01Z", "2024-02-29T23:59:59Z", "1999-12-31T00:00:00Z",  # the shortcut's layout
+    "2026-11-29T06:00:01z", "2026-11-29T07:00:01+01:00", "2026-11-29T06:00:01.5Z", "2026-11-29 06:00:01Z",
+    "2026-11-29T06:00:01.123456Z", "2026-11-29T06:00:01",
+])
+def test_times_are_written_like_format_time_writes_them(delivered):
+    """Whole-second UTC times take a shortcut around format_time: same characters."""
+    from datalake.pipeline.entity_normalize import format_time, parse_time
+
+    row = normalize_entity_event(ENVELOPE | {"time": delivered})
+    assert row[ROW_FIELDS.index("time")] == format_time(parse_time(delivered))
+
+
+@pytest.mark.parametrize("delivered", ["2026-02-30T06:00:01Z", "2026-11-29T24:00:00Z", "2026-11-29T06:00:60Z"])
+def test_impossible_times_in_the_shortcut_layout_are_kept_for_the_suite(delivered):
+    row = normalize_entity_event(ENVELOPE | {"time": delivered})
+    assert row[ROW_FIELDS.index("time")] == delivered and row[ROW_FIELDS.index("year")] is None
+
+
 @pytest.mark.parametrize("record, reason", [
     (b'{"version":"0","id":"a\\ud800","time":"2026-11-29T06:00:01Z","detail":{"payload":{}}}',
      "unstorable_text:lone_surrogate"),

@@ -7,9 +7,10 @@ concatenated JSON: before every ``{"version":``), parse blocks of 256 records wi
 ``pyarrow.json.read_json`` against an explicit schema (the envelope scalars and the
 ``detail`` fields that become columns; everything else is parsed but not converted); a
 block pyarrow (or a UTF-8 check) rejects is halved until its broken records are isolated
-and skipped (a few extra pyarrow calls per broken record). The 13 columns are projected with pyarrow compute (``detail`` = the record's
-text, ``year``/``month`` = slices of ``time``), written as CSV with ``pyarrow.csv`` and
-streamed with ``COPY ... FROM STDIN (FORMAT csv)`` into a plain 13-column table without
+and skipped (a few extra pyarrow calls per broken record). The 13 columns are projected
+with pyarrow compute (``detail`` = the record's text, ``year``/``month`` = slices of
+``time``) and streamed with ``COPY ... FROM STDIN (FORMAT binary)``, encoded by pgpq (the
+same ``datalake.pgcopy`` the pipeline's load uses), into a plain 13-column table without
 keys or indexes. Objects are split over as many processes as the pipeline's workers.
 """
 
@@ -106,47 +107,43 @@ def to_columns(table, records: list[bytes]):
 def parse_objects(spec: dict) -> dict:
     """Worker entry point: read, parse and COPY the objects in ``spec['keys']``."""
     import psycopg
-    import pyarrow.csv as pacsv
+    import pyarrow as pa
     import pyarrow.json as pj
 
     from datalake.config import load_settings
+    from datalake.pgcopy import copy_arrow
     from datalake.s3 import s3_client
     from datalake.warehouse import psycopg_uri
 
     settings = load_settings()
     client = s3_client(settings)
     options = pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="ignore")
-    write_options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-    cols = ", ".join(f'"{c}"' for c in COLUMNS)
     t0 = time.perf_counter()
-    rows = records_total = 0
-    parse_seconds = 0.0
-    with psycopg.connect(psycopg_uri(settings.warehouse_uri)) as conn:
-        with conn.cursor().copy(f"COPY {FLOOR_TABLE} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
-            for key in spec["keys"]:
-                p0 = time.perf_counter()
-                body = client.get_object(Bucket=settings.landing_bucket, Key=key)["Body"].read()
-                data = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-                records = split(data)
-                records_total += len(records)
-                for i in range(0, len(records), BLOCK_RECORDS * 16):
-                    chunk = records[i: i + BLOCK_RECORDS * 16]
-                    tables = []
-                    for j in range(0, len(chunk), BLOCK_RECORDS):
-                        for table, kept in parse_block(chunk[j: j + BLOCK_RECORDS], options):
-                            tables.append(to_columns(table, kept))
-                    if not tables:
-                        continue
-                    import pyarrow as pa
+    tally = {"records": 0, "parse_seconds": 0.0}
 
-                    out = pa.concat_tables(tables)
-                    buf = io.BytesIO()
-                    pacsv.write_csv(out, buf, write_options)
-                    parse_seconds += time.perf_counter() - p0
-                    copy.write(buf.getvalue())
-                    p0 = time.perf_counter()
-                    rows += out.num_rows
-                parse_seconds += time.perf_counter() - p0
+    def parsed_tables():
+        for key in spec["keys"]:
+            p0 = time.perf_counter()
+            body = client.get_object(Bucket=settings.landing_bucket, Key=key)["Body"].read()
+            data = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+            records = split(data)
+            tally["records"] += len(records)
+            for i in range(0, len(records), BLOCK_RECORDS * 16):
+                chunk = records[i: i + BLOCK_RECORDS * 16]
+                tables = []
+                for j in range(0, len(chunk), BLOCK_RECORDS):
+                    for table, kept in parse_block(chunk[j: j + BLOCK_RECORDS], options):
+                        tables.append(to_columns(table, kept))
+                if not tables:
+                    continue
+                out = pa.concat_tables(tables)
+                tally["parse_seconds"] += time.perf_counter() - p0
+                yield out  # encoded and sent to PostgreSQL before the next block is parsed
+                p0 = time.perf_counter()
+            tally["parse_seconds"] += time.perf_counter() - p0
+
+    with psycopg.connect(psycopg_uri(settings.warehouse_uri)) as conn:
+        rows = copy_arrow(conn, FLOOR_TABLE, COLUMNS, parsed_tables())
         conn.commit()
-    return {"result": {"objects": len(spec["keys"]), "records": records_total, "rows": rows,
-                       "parse_seconds": parse_seconds}, "seconds": time.perf_counter() - t0}
+    return {"result": {"objects": len(spec["keys"]), "records": tally["records"], "rows": rows,
+                       "parse_seconds": tally["parse_seconds"]}, "seconds": time.perf_counter() - t0}

@@ -710,8 +710,9 @@ METHOD = """## How it is measured
   split records (newlines, or before each `{"version":`), `pyarrow.json.read_json` on blocks of
   256 records with an explicit schema (envelope scalars + the `detail` fields that are columns),
   a block with a broken record halved until the broken ones are isolated and skipped, the 13 columns projected with
-  pyarrow compute (`detail` = the record text), `pyarrow.csv` and `COPY ... FROM STDIN (FORMAT
-  csv)` into a plain 13-column table without keys or indexes. No dedupe, validation,
+  pyarrow compute (`detail` = the record text), encoded by pgpq and sent with `COPY ... FROM
+  STDIN (FORMAT binary)` (the pipeline's own COPY, `datalake.pgcopy`) into a plain 13-column
+  table without keys or indexes. No dedupe, validation,
   quarantine, staging, merge, current_entities or Parquet: the least work that gets the rows in.
 - **Snapshot**: history COPied straight into `entity_operations` (every entity created two
   months back, a third updated last month, 3% more created and deleted), then the monthly

@@ -27,6 +27,7 @@ from datalake.pipeline.lake import (
     entity_arrow_schema,
     staging_prefix,
 )
+from datalake.pgcopy import copy_arrow
 from datalake.pipeline.manifest import RunManifest, load_previous_manifest, save_manifest
 from datalake.sqlfiles import execute_file
 
@@ -71,30 +72,6 @@ def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[s
         del parquet, body
 
 
-def _copy_csv(conn, table: str, columns: tuple[str, ...], blocks) -> int:
-    """COPY FROM STDIN into `table` of Arrow `blocks` (their `columns`) as CSV. A thread
-    makes the next block and converts it while PostgreSQL parses this one (at most two blocks
-    in memory)."""
-    import pyarrow.csv as pacsv
-
-    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-
-    def csv_blocks():
-        for block in blocks:
-            buf = io.BytesIO()
-            # Quote every string so '' stays '' and only a missing value becomes NULL.
-            pacsv.write_csv(block.select(list(columns)), buf, options)
-            yield block.num_rows, buf.getvalue()
-
-    names = ", ".join(f'"{c}"' for c in columns)
-    total = 0
-    with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for rows, data in _prefetched(csv_blocks()):
-            copy.write(data)
-            total += rows
-    return total
-
-
 def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, curated: CuratedFiles, background):
     """The staged rows that survived the dedupe, block by block, read once: each block goes to
     the warehouse (the caller) and to the curated files (written by `background`, one block
@@ -114,45 +91,6 @@ def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, cu
         yield table
     if pending is not None:
         pending.result()
-
-
-def _prefetched(iterable, depth: int = 1):
-    """Iterate `iterable` in a thread, `depth` items ahead of the consumer."""
-    import queue
-    import threading
-
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce():
-        try:
-            for item in iterable:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            items.put(done)
-        except BaseException as exc:  # handed to the consumer
-            items.put(exc)
-
-    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = items.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
@@ -245,8 +183,9 @@ def load_entity_hour(
                 if not settings.warehouse_is_redshift:
                     conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
                     execute_file(conn, "entity_operations/stage_keys_local.sql")
-                    staged = _copy_csv(conn, "stage_keys", KEY_COLUMNS,
-                                       _staged_batches(client, settings.lake_bucket, staged_keys, list(KEY_COLUMNS)))
+                    staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS,
+                                        _staged_batches(client, settings.lake_bucket, staged_keys, list(KEY_COLUMNS)),
+                                        ahead=True)
                     timer.lap("stage_keys_copy")
                     execute_file(conn, "entity_operations/stage_keys_index.sql")
                     timer.lap("stage_keys_index")
@@ -271,7 +210,8 @@ def load_entity_hour(
                     # release the GIL: PostgreSQL works on one core, the writers on the other).
                     blocks = _surviving_blocks(client, settings.lake_bucket, staged_keys, _surviving_seqs(conn),
                                                curated_files, background)
-                    manifest.loaded = _copy_csv(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks)
+                    manifest.loaded = copy_arrow(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks,
+                                                 ahead=True)
                     # Closed and uploaded while PostgreSQL updates current_entities.
                     curated = background.submit(curated_files.upload)
                     rows = "epilot_datalake.entity_operations"

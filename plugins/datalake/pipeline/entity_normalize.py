@@ -51,6 +51,9 @@ def _scalar(event: dict, path: str, value) -> str | None:
 # The canonical layout itself; such a time is kept as delivered once it has parsed (the
 # parse rejects 2026-02-30 and 24:00), since format_time would write the same characters.
 _CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+# EventBridge's own layout, whole seconds in UTC: once parsed, format_time would write the
+# same characters plus ".000" (strftime costs ~8 us a record, most records are like this).
+_SECONDS_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 # The fields of a normalised row, in order: the 13 columns, then (not a column) whether
 # `detail` has a payload, known here from the parsed object and handed to the suite's helper
@@ -94,6 +97,8 @@ def normalize_entity_event(event: dict) -> tuple:
         time_text = raw_time  # kept as delivered for the suite to reject by name
     elif _CANONICAL_TIME.fullmatch(raw_time):
         time_text = raw_time
+    elif _SECONDS_TIME.fullmatch(raw_time):
+        time_text = raw_time[:-1] + ".000Z"
     else:
         time_text = format_time(parsed)
     if parsed is not None:
