@@ -11,7 +11,8 @@ and skipped (a few extra pyarrow calls per broken record). The 13 columns are pr
 with pyarrow compute (``detail`` = the record's text, ``year``/``month`` = slices of
 ``time``) and streamed with ``COPY ... FROM STDIN (FORMAT binary)``, encoded by pgpq (the
 same ``datalake.pgcopy`` the pipeline's load uses), into a plain 13-column table without
-keys or indexes. Objects are split over as many processes as the pipeline's workers.
+keys or indexes. ``copy_format="csv"`` gives the earlier floor (pyarrow's CSV writer and
+``FORMAT csv``), which the benchmark measures beside it for comparison with earlier runs. Objects are split over as many processes as the pipeline's workers.
 """
 
 from __future__ import annotations
@@ -143,7 +144,26 @@ def parse_objects(spec: dict) -> dict:
             tally["parse_seconds"] += time.perf_counter() - p0
 
     with psycopg.connect(psycopg_uri(settings.warehouse_uri)) as conn:
-        rows = copy_arrow(conn, FLOOR_TABLE, COLUMNS, parsed_tables())
+        if spec.get("copy_format", "binary") == "csv":
+            rows = _copy_csv(conn, parsed_tables())
+        else:
+            rows = copy_arrow(conn, FLOOR_TABLE, COLUMNS, parsed_tables())
         conn.commit()
     return {"result": {"objects": len(spec["keys"]), "records": tally["records"], "rows": rows,
                        "parse_seconds": tally["parse_seconds"]}, "seconds": time.perf_counter() - t0}
+
+
+def _copy_csv(conn, tables) -> int:
+    """The earlier floor's COPY, kept for comparison: pyarrow's CSV writer and FORMAT csv."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")  # '' stays ''
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    rows = 0
+    with conn.cursor().copy(f"COPY {FLOOR_TABLE} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+        for table in tables:
+            buf = io.BytesIO()
+            pacsv.write_csv(table.select(list(COLUMNS)), buf, options)
+            copy.write(buf.getvalue())
+            rows += table.num_rows
+    return rows

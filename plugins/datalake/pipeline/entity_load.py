@@ -11,7 +11,6 @@ after the run, so the retry overwrites them.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -60,16 +59,21 @@ KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLU
 
 
 def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[str] | None = None):
-    """The staged files' record batches in order (`columns` only, when given), one staged
-    file in memory at a time."""
+    """The staged files' record batches in order (`columns` only, when given). Each file is
+    downloaded to a temporary file and read a row group at a time: a batch's staged file
+    grows with the hour (~170 MB for half a million rows), the memory must not."""
+    import tempfile
+
     import pyarrow.parquet as pq
 
     for key in staged_keys:
-        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        parquet = pq.ParquetFile(io.BytesIO(body))
-        for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS, columns=columns):
-            yield batch
-        del parquet, body
+        with tempfile.NamedTemporaryFile(prefix="staged-", suffix=".parquet") as tmp:
+            client.download_fileobj(bucket, key, tmp)
+            tmp.flush()
+            parquet = pq.ParquetFile(tmp.name)  # read natively, not through the Python file object
+            for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS, columns=columns):
+                yield batch
+            del parquet
 
 
 def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, curated: CuratedFiles, background):
