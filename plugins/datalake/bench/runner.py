@@ -226,7 +226,8 @@ def run_hourly(pipeline: str, window_start: datetime, window_end: datetime, work
         steps["assess"] = {"seconds": round(assess["wall_seconds"], 3), "peak_rss_bytes": assess["peak_rss_bytes"]}
         load = run_worker(f"{pipeline}_load", {**spec, "batch_counts": counts}, workdir)
         steps["load"] = {"seconds": round(load["wall_seconds"], 3), "work_seconds": round(load["seconds"], 3),
-                         "peak_rss_bytes": load["peak_rss_bytes"], "steps": load["result"].get("step_seconds")}
+                         "peak_rss_bytes": load["peak_rss_bytes"], "steps": load["result"].get("step_seconds"),
+                         "step_peak_rss_mib": load["result"].get("step_peak_rss_mib")}
     total = time.perf_counter() - t0
     manifest = load["result"]
     return {

@@ -38,16 +38,23 @@ STAGED_READ_ROWS = 20_000  # rows per block read back from a staged file
 
 
 class StepTimer:
+    """Seconds per step, and the process's peak RSS (MiB) by the end of each step: where the
+    load's time and memory went."""
+
     def __init__(self):
         import time
 
         self._clock = time.perf_counter
         self._last = self._clock()
         self.laps: dict[str, float] = {}
+        self.peak_rss_mib: dict[str, int] = {}
 
     def lap(self, name: str) -> None:
+        import resource
+
         now = self._clock()
         self.laps[name] = round(now - self._last, 3)
+        self.peak_rss_mib[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
         self._last = now
 
 
@@ -253,6 +260,7 @@ def load_entity_hour(
     result = manifest.as_dict()
     # Where the load's time went (not part of the manifest, which stays free of wall-clock).
     result["step_seconds"] = timer.laps
+    result["step_peak_rss_mib"] = timer.peak_rss_mib
     log.info("load steps (s): %s", json.dumps(timer.laps))
     if snapshots_stale:
         # After the commit, in its own locked transaction: a refresh failure fails this task
