@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -75,7 +76,9 @@ def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[s
 
     for key in staged_keys:
         with tempfile.NamedTemporaryFile(prefix="staged-", suffix=".parquet") as tmp:
-            client.download_fileobj(bucket, key, tmp)
+            # One streamed GET: with boto3's download_fileobj (ranged GETs on threads) the key
+            # pass over 1 M staged rows took 4 s instead of 2 s.
+            shutil.copyfileobj(client.get_object(Bucket=bucket, Key=key)["Body"], tmp, 8 << 20)
             tmp.flush()
             parquet = pq.ParquetFile(tmp.name)  # read natively, not through the Python file object
             for batch in parquet.iter_batches(batch_size=STAGED_READ_ROWS, columns=columns):
