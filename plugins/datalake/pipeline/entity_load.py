@@ -68,8 +68,8 @@ KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLU
 
 def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[str] | None = None):
     """The staged files' record batches in order (`columns` only, when given). Each file is
-    downloaded to a temporary file and read a row group at a time: a batch's staged file
-    grows with the hour (~170 MB for half a million rows), the memory must not."""
+    streamed to a temporary file and read 10 000 rows at a time: a batch's staged file grows
+    with the hour, the load's memory must not."""
     import tempfile
 
     import pyarrow.parquet as pq
