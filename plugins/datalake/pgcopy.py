@@ -11,6 +11,7 @@ Not used for Redshift, which loads from S3 with its own COPY.
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Iterator
 
 
@@ -34,20 +35,6 @@ def encoded_blocks(blocks: Iterable, columns: tuple[str, ...] | list[str]) -> It
         yield 0, encoder.finish()
 
 
-def copy_statement(table: str, columns: tuple[str, ...] | list[str]) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)"
-
-
-def copy_encoded(copy, encoded: Iterable[tuple[int, bytes]]) -> int:
-    """Write an `encoded_blocks` stream to an open psycopg COPY; returns the rows written."""
-    rows = 0
-    for count, data in encoded:
-        copy.write(data)
-        rows += count
-    return rows
-
-
 def copy_arrow(conn, table: str, columns: tuple[str, ...] | list[str], blocks: Iterable, ahead: bool = False) -> int:
     """COPY `blocks` (their `columns`, in that order) into `table`; returns the rows copied.
     With `ahead`, a thread makes and encodes the next block while PostgreSQL stores this one
@@ -59,9 +46,13 @@ def copy_arrow(conn, table: str, columns: tuple[str, ...] | list[str], blocks: I
         first = next(encoded, None)
         if first is None:
             return 0
-        with conn.cursor().copy(copy_statement(table, columns)) as copy:
-            copy.write(first[1])
-            return copy_encoded(copy, encoded)
+        names = ", ".join(f'"{c}"' for c in columns)
+        rows = 0
+        with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)") as copy:
+            for count, data in itertools.chain([first], encoded):
+                copy.write(data)
+                rows += count
+        return rows
     finally:
         encoded.close()  # stops the prefetch thread also when the COPY failed
 
