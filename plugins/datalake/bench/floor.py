@@ -12,7 +12,8 @@ with pyarrow compute (``detail`` = the record's text, ``year``/``month`` = slice
 ``time``) and streamed with ``COPY ... FROM STDIN (FORMAT binary)``, encoded by pgpq (the
 same ``datalake.pgcopy`` the pipeline's load uses), into a plain 13-column table without
 keys or indexes. ``copy_format="csv"`` gives the earlier floor (pyarrow's CSV writer and
-``FORMAT csv``), which the benchmark measures beside it for comparison with earlier runs. Objects are split over as many processes as the pipeline's workers.
+``FORMAT csv``), which the benchmark measures beside it for comparison with earlier runs.
+Objects are split over as many processes as the pipeline's workers.
 """
 
 from __future__ import annotations

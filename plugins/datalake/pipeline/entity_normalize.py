@@ -52,7 +52,7 @@ def _scalar(event: dict, path: str, value) -> str | None:
 # parse rejects 2026-02-30 and 24:00), since format_time would write the same characters.
 _CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 # EventBridge's own layout, whole seconds in UTC: once parsed, format_time would write the
-# same characters plus ".000" (strftime costs ~8 us a record, most records are like this).
+# same characters plus ".000" (most records are like this; measured: ~2 us a record less).
 _SECONDS_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 # The fields of a normalised row, in order: the 13 columns, then (not a column) whether
