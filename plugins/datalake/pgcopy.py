@@ -67,20 +67,24 @@ def prefetched(iterable, depth: int = 1):
     done = object()
     stop = threading.Event()
 
+    def put(item) -> bool:
+        # Never blocks for good: once the consumer has stopped, nobody takes from the queue.
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce():
         try:
             for item in iterable:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            items.put(done)
+            put(done)
         except BaseException as exc:  # handed to the consumer
-            items.put(exc)
+            put(exc)
 
     thread = threading.Thread(target=produce, name="prefetch", daemon=True)
     thread.start()

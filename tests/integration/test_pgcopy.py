@@ -48,13 +48,23 @@ def test_no_blocks_copy_nothing(conn):
     assert conn.execute("SELECT COUNT(*) FROM copied").fetchone()[0] == 0
 
 
+def _prefetch_threads() -> int:
+    # Counted by name: other tests' threads (servers, Airflow) may end at any time.
+    return sum(t.name == "prefetch" and t.is_alive() for t in threading.enumerate())
+
+
 @pytest.mark.parametrize("ahead", [False, True])
 def test_a_rejected_value_fails_the_copy_and_stops_the_reader(conn, ahead):
-    before = threading.active_count()
-    blocks = (_block(["ok", "nul\x00inside"], [1, 2]) for _ in range(5))
+    assert _prefetch_threads() == 0
+    started = []
+    def blocks():
+        started.append(_prefetch_threads())
+        for _ in range(5):
+            yield _block(["ok", "nul\x00inside"], [1, 2])
     with pytest.raises(psycopg.Error):
-        copy_arrow(conn, "copied", ("t", "n"), blocks, ahead=ahead)
-    assert threading.active_count() == before
+        copy_arrow(conn, "copied", ("t", "n"), blocks(), ahead=ahead)
+    assert started == [1 if ahead else 0]
+    assert _prefetch_threads() == 0
 
 
 def test_a_block_with_other_types_is_refused(conn):
