@@ -3,7 +3,7 @@
 -- existing snapshot month S > X (and possibly for the following ones: the refresh propagates
 -- a change month by month). Runs in the load's transaction, after the dedupe, so stage_keys
 -- holds exactly the keys of the rows this run inserted; the mark commits together with the
--- data. stage_keys is dropped here, its last reader.
+-- data. The load's temp tables (stage_keys, stage_latest) are dropped here, after their last reader.
 -- Snapshot months are the run keys (YYYYMM) of the monthly DAG's manifests.
 INSERT INTO datalake_ops.snapshot_refresh_needed (month_key, reason)
 SELECT affected.month_key,
@@ -22,3 +22,4 @@ WHERE NOT EXISTS (
 GROUP BY affected.month_key;
 
 DROP TABLE stage_keys;
+DROP TABLE stage_latest;

@@ -1,6 +1,6 @@
 -- Local PostgreSQL: the run's staged keys, filled by COPY FROM STDIN from the staged Parquet
 -- (these columns only). The dedupe, the merge's deletes, the ownership insert, the ranking of
--- current_entities.sql and mark_stale_snapshots.sql (which drops it) work on these narrow rows;
+-- current_entities_rank.sql and mark_stale_snapshots.sql (which drops it) work on these rows;
 -- the whole rows that survive the dedupe are then copied straight into entity_operations, so
 -- the hour's 1.5 GB of rows are written once, not staged and then copied again.
 -- Indexed and analysed after the COPY (stage_keys_index.sql): building an index once is faster
