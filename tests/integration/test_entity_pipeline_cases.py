@@ -118,6 +118,26 @@ def test_same_event_in_two_hours_is_loaded_once_and_counted_as_duplicate(clean_p
     assert len(rows(clean_platform)) == 1
 
 
+def test_copies_in_different_chunks_are_dropped_by_the_load_and_the_first_copy_wins(clean_platform, monkeypatch):
+    # The ids seen are kept per chunk (memory follows the chunk): with one row per chunk every
+    # copy reaches the stage, and the load's dedupe keeps the first delivered one.
+    monkeypatch.setenv("DATALAKE_CHUNK_ROWS", "1")
+    h = datetime(2026, 11, 3, 8, tzinfo=timezone.utc)
+    first = event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0011", "createEntity", h + timedelta(minutes=5), title="first")
+    other = event("0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0012", "createEntity", h + timedelta(minutes=6))
+    later_copy = json.loads(json.dumps(first))
+    later_copy["detail"]["payload"]["source"]["title"] = "second"  # same id, told apart by content
+    put(clean_platform, h, "a", [enc(first), enc(other), enc(later_copy), enc(first)])
+    m = run(clean_platform, h)
+    assert (m["loaded"], m["duplicates"], m["duplicates_in_batch"], m["duplicates_in_run"]) == (2, 2, 0, 2)
+    assert m["quarantined_total"] == 0
+    loaded = rows(clean_platform)
+    assert [r["id"] for r in loaded] == sorted([first["id"], other["id"]])
+    assert '"title":"first"' in next(r["detail"] for r in loaded if r["id"] == first["id"])
+    current = rows(clean_platform, "current_entities")
+    assert sorted(r["entity_id"] for r in current) == sorted([first["detail"]["entity"], other["detail"]["entity"]])
+
+
 def test_late_event_from_last_month_lands_in_its_partition_and_never_regresses_current(clean_platform):
     entity = "0b9a4a6e-8a51-4a4f-9a7a-3c1d7f7e0002"
     h = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)

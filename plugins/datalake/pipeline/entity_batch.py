@@ -56,9 +56,12 @@ def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, re
                    shape: Callable[[dict], object], event_id: Callable[[object], str | None],
                    shape_errors: tuple[type[Exception], ...], chunk_records: int | None = None):
     """Every record of the objects, shaped by `shape`, in delivery order, first copy of each
-    event id only, with the raw bytes behind each, as (shaped, sources) chunks of about
-    `chunk_records` records (one chunk when None). A record that does not parse, or that
-    `shape` rejects (one of `shape_errors`, whose message is the reason), is quarantined."""
+    event id within its chunk only, with the raw bytes behind each, as (shaped, sources) chunks
+    of about `chunk_records` records (one chunk when None). A record that does not parse, or
+    that `shape` rejects (one of `shape_errors`, whose message is the reason), is quarantined.
+    The ids seen are kept per chunk, so memory follows the chunk and not the batch: a copy in
+    a later chunk is staged, and the load's dedupe (first delivered copy wins, as here)
+    drops it and counts it with the run's duplicates."""
     shaped: list = []
     sources: list[tuple[str, int, bytes]] = []
     seen: set[str] = set()
@@ -86,7 +89,7 @@ def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, re
             sources.append((key, record.position, record.raw))
             if chunk_records and len(shaped) >= chunk_records:
                 yield shaped, sources
-                shaped, sources = [], []
+                shaped, sources, seen = [], [], set()
         del body
     if shaped or not chunk_records:
         yield shaped, sources
