@@ -88,7 +88,7 @@ def _staged_batches(client, bucket: str, staged_keys: list[str], columns: list[s
 
 
 def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, curated: CuratedFiles, background,
-                      winners=None, winner_rows: WinnerRows | None = None):
+                      winners, winner_rows: WinnerRows):
     """The staged rows that survived the dedupe, block by block, read once: each block goes to
     the warehouse (the caller), to the curated files (written by `background`, one block
     behind, so both cores work and memory holds two blocks) and, for the rows whose _seq is
@@ -100,9 +100,9 @@ def _surviving_blocks(client, bucket: str, staged_keys: list[str], survivors, cu
         table = pa.Table.from_batches([batch]).filter(_kept(batch.column(SEQ_COLUMN), survivors))
         if not table.num_rows:
             continue
-        if winner_rows is not None:
-            winner_rows.write(table.filter(_kept(table.column(SEQ_COLUMN), winners)).select(list(ENTITY_COLUMNS)))
+        seqs = table.column(SEQ_COLUMN)
         table = table.select(list(ENTITY_COLUMNS))
+        winner_rows.write(table.filter(_kept(seqs, winners)))
         if pending is not None:
             pending.result()
         pending = background.submit(curated.write, table)
@@ -125,11 +125,10 @@ def _sorted_seqs(conn, query_file: str):
     """The _seq values `query_file` selects (sorted), as a numpy array: 8 bytes a row, no
     Python list of a million ints."""
     import numpy as np
-    import sqlparse
 
-    from datalake.sqlfiles import read_sql
+    from datalake.sqlfiles import read_sql, statements
 
-    query = sqlparse.format(read_sql(query_file), strip_comments=True).strip().rstrip(";")
+    (query,) = statements(read_sql(query_file))
     with conn.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
         copy.set_types(["int8"])
         return np.fromiter((row[0] for row in copy.rows()), dtype=np.int64)
@@ -143,18 +142,19 @@ class WinnerRows:
     grow with history)."""
 
     def __init__(self):
-        import tempfile
-
-        self._file = tempfile.NamedTemporaryFile(prefix="winners-", suffix=".arrow")
+        self._file = None  # made with the first winner: Redshift's load and an hour of deletes need none
         self._writer = None
         self.rows = 0
 
     def write(self, table) -> None:
+        import tempfile
+
         import pyarrow as pa
 
         if not table.num_rows:
             return
         if self._writer is None:
+            self._file = tempfile.NamedTemporaryFile(prefix="winners-", suffix=".arrow")
             self._writer = pa.ipc.new_file(self._file, table.schema)
         self._writer.write_table(table)
         self.rows += table.num_rows
@@ -173,7 +173,8 @@ class WinnerRows:
                 yield reader.get_batch(i)
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def _kept(seqs, survivors):
