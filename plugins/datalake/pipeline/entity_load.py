@@ -122,16 +122,19 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
 
 
 def _sorted_seqs(conn, query_file: str):
-    """The _seq values `query_file` selects (sorted), as a numpy array: 8 bytes a row, no
-    Python list of a million ints."""
+    """The _seq values `query_file` selects, sorted, as a numpy array: 8 bytes a row, no
+    Python object per row. PostgreSQL packs them into one bytea (big-endian int8s): read
+    row by row (COPY) the 1.3 M seqs of a 1 M-event hour took 2.6 s of the load's Python
+    thread while PostgreSQL waited, as one value 0.4 s."""
     import numpy as np
 
     from datalake.sqlfiles import read_sql, statements
 
     (query,) = statements(read_sql(query_file))
-    with conn.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
-        copy.set_types(["int8"])
-        return np.fromiter((row[0] for row in copy.rows()), dtype=np.int64)
+    (packed,) = conn.execute(f"SELECT string_agg(int8send(_seq), ''::bytea) FROM ({query}) seqs").fetchone()
+    if packed is None:  # no row
+        return np.empty(0, dtype=np.int64)
+    return np.sort(np.frombuffer(packed, dtype=">i8").astype(np.int64))
 
 
 class WinnerRows:
