@@ -95,6 +95,16 @@ def platform(s3_server, postgres_server):
 
 
 @pytest.fixture
+def warehouse_conn(platform):
+    """A connection to the test warehouse; whatever the test did in it is rolled back."""
+    from datalake.warehouse import connect
+
+    with connect(platform) as conn:
+        yield conn
+        conn.rollback()
+
+
+@pytest.fixture
 def clean_platform(platform):
     """Empty buckets and warehouse tables before a test that loads data."""
     from datalake.s3 import s3_client

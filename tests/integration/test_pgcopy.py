@@ -20,13 +20,9 @@ def _block(texts, numbers):
 
 
 @pytest.fixture
-def conn(platform):
-    from datalake.warehouse import connect
-
-    with connect(platform) as conn:
-        conn.execute("CREATE TEMP TABLE copied (t varchar, n bigint, pos serial)")
-        yield conn
-        conn.rollback()
+def conn(warehouse_conn):
+    warehouse_conn.execute("CREATE TEMP TABLE copied (t varchar, n bigint, pos serial)")
+    return warehouse_conn
 
 
 def test_values_round_trip_exactly(conn):

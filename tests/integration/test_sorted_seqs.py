@@ -10,13 +10,9 @@ from datalake.pipeline.entity_load import _sorted_seqs
 
 
 @pytest.fixture
-def conn(platform):
-    from datalake.warehouse import connect
-
-    with connect(platform) as conn:
-        conn.execute("CREATE TEMP TABLE stage_keys (_seq bigint NOT NULL)")
-        yield conn
-        conn.rollback()
+def conn(warehouse_conn):
+    warehouse_conn.execute("CREATE TEMP TABLE stage_keys (_seq bigint NOT NULL)")
+    return warehouse_conn
 
 
 def test_no_row_gives_an_empty_array(conn):

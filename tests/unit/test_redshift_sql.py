@@ -43,7 +43,7 @@ def test_merge_sql_is_the_same_for_both_warehouses_and_redshift_parses_it():
     for name in ("entity_operations/dedupe.sql", "entity_operations/merge.sql", "entity_operations/current_entities_rank.sql",
                  "entity_operations/mark_stale_snapshots.sql", "redshift/insert_entity_operations.sql",
                  "redshift/insert_current_entities.sql"):
-        sql = render_sql(name, rows="stage_entity_operations")
+        sql = render_sql(name)
         for statement in statements(sql):
             sqlglot.parse_one(statement.replace("%(run_key)s", "'2026112810'"), read="redshift")
         assert "ON CONFLICT" not in sql and "TRUNCATE" not in sql

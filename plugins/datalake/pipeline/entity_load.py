@@ -134,7 +134,9 @@ def _sorted_seqs(conn, query_file: str):
     (packed,) = conn.execute(f"SELECT string_agg(int8send(_seq), ''::bytea) FROM ({query}) seqs").fetchone()
     if packed is None:  # no row
         return np.empty(0, dtype=np.int64)
-    return np.sort(np.frombuffer(packed, dtype=">i8").astype(np.int64))
+    seqs = np.frombuffer(packed, dtype=">i8").astype(np.int64)  # the one copy: native order, writable
+    seqs.sort()
+    return seqs
 
 
 class WinnerRows:
