@@ -234,3 +234,21 @@ def test_pyarrow_backed_strings_give_the_same_verdicts(validate):
     assert by_arrow.failed_rows == by_objects.failed_rows and by_objects.failed_rows
     assert by_arrow.expectation_results == by_objects.expectation_results
     assert by_arrow.success == by_objects.success
+
+
+def test_suite_frame_stand_in_for_detail_keeps_the_verdicts(validate):
+    """entity_batch.suite_frame hands GX the length of `detail`, not its text: the verdicts
+    (a missing detail included) are the ones the text gives."""
+    from datalake.pipeline.entity_batch import suite_frame
+    from datalake.pipeline.lake import columns_to_table
+
+    rows = [good_row(i) for i in range(6)]
+    rows[2]["detail"] = None
+    rows[4]["time"] = "2026-11-28T25:15:03.000Z"
+    detail = [None if r["detail"] is None else r["detail"].encode() for r in rows]
+    table = columns_to_table({c: [r[c] for r in rows] for c in ENTITY_COLUMNS})
+    stand_in = suite_frame(table, detail, [True] * len(rows))
+    assert stand_in["detail"].isna().tolist() == [d is None for d in detail]
+    by_stand_in, by_text = validate(stand_in, NOW), validate(frame(rows), NOW)
+    assert by_stand_in.failed_rows == by_text.failed_rows == {2: [NOT_NULL.format("detail")], 4: [TIME_REAL_DATE]}
+    assert by_stand_in.expectation_results == by_text.expectation_results

@@ -6,6 +6,7 @@ import json
 import random
 from datetime import datetime, timezone
 
+import orjson
 import pytest
 
 from datalake.pipeline.records import compact_json_bytes, loads_or_none, split_records
@@ -94,6 +95,11 @@ def test_the_fast_path_is_taken_for_well_formed_records(monkeypatch):
     {"x": 1e-7, "y": [1e-300, 5e-324, 1e16, 1e22, -0.0]},
     {"big": 2**64, "neg": -(2**63) - 1},
     {"text": "1e-7 inside a string"},
+    {"x": 5e-05, "y": [-1.234e-05, 0.0001, 10.00001]},  # orjson: 0.00005, json.dumps: 5e-05
+    {"id": "1b4e-8c0e-4a1b", "n": ":0e-4", "m": "0.00001"},  # the markers inside strings
+    [3e-8, 1e-5],
+    5e-05,
+    -7e-06,
 ])
 def test_compact_json_is_json_dumps(value):
     assert compact_json(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -121,6 +127,18 @@ def test_compact_json_random_floats():
     rng = random.Random(7)
     values = [rng.uniform(-1e6, 1e6) * 10 ** rng.randint(-30, 30) for _ in range(20_000)]
     assert compact_json(values) == json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+    # One at a time: a list falls back to json.dumps as a whole as soon as one float needs it.
+    for value in values:
+        assert compact_json({"v": value}) == json.dumps({"v": value}, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_compact_json_keeps_the_fast_path_for_uuids(monkeypatch):
+    """The ``e-`` of a UUID is no number: no fallback to json.dumps."""
+    from datalake.pipeline import records as module
+
+    monkeypatch.setattr(module.json, "dumps", lambda *a, **k: pytest.fail("fell back to json.dumps"))
+    value = {"entity": "0e3f1b4e-8c0e-4a1b-9e0e-00005e-4", "n": [1.5, 0.001, 2e-4, 1e16]}
+    assert compact_json_bytes(value) == orjson.dumps(value)
 
 
 @pytest.mark.parametrize("text", ['{"a":1}', "null", "NaN", '{"a":18446744073709551616}', "{", "", '"\\ud800"'])

@@ -68,7 +68,7 @@ DETAIL_INDEX = ROW_FIELDS.index("detail")
 def _storable(*values: str | None) -> None:
     """Text PostgreSQL and Redshift can store: UTF-8 (no lone surrogate, which only a
     ``\\ud800``-style escape can produce) and no NUL character."""
-    text = "".join(v for v in values if v)
+    text = "".join(filter(None, values))
     if "\x00" in text:
         raise NormalizeError("unstorable_text:nul_character")
     if not text.isascii():

@@ -53,12 +53,14 @@ def put_parquet(client, bucket: str, key: str, table) -> int:
 
 
 class StagedParquet:
-    """A Parquet file written a table (row group) at a time to a temporary file, uploaded on
-    a clean exit: memory holds one table, not the file. With no table written, an empty file
-    (entity rows with `_seq`) is uploaded all the same."""
+    """A Parquet file written a table at a time to a temporary file, uploaded on a clean exit:
+    memory holds one table, not the file. A table is a row group, or row groups of at most
+    `row_group_rows`. With no table written, an empty file (entity rows with `_seq`) is
+    uploaded all the same."""
 
-    def __init__(self, client, bucket: str, key: str):
+    def __init__(self, client, bucket: str, key: str, row_group_rows: int | None = None):
         self.client, self.bucket, self.key = client, bucket, key
+        self.row_group_rows = row_group_rows
         self._tmp = None
         self._writer = None
 
@@ -73,7 +75,7 @@ class StagedParquet:
 
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd", write_statistics=True)
-        self._writer.write_table(table)
+        self._writer.write_table(table, row_group_size=self.row_group_rows)
 
     def __exit__(self, exc_type, exc, tb):
         try:
