@@ -290,7 +290,9 @@ class CuratedFiles:
         months = pc.unique(pc.binary_join_element_wise(table["year"], table["month"], "-")).to_pylist()
         for ym in sorted(months):
             year, month = ym.split("-")
-            part = table.filter(pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month)))
+            # Most blocks are one month: no filtered copy of 15 MB of rows then.
+            part = table if len(months) == 1 else table.filter(
+                pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month)))
             if (year, month) not in self._files:
                 tmp = tempfile.TemporaryFile()
                 self._files[(year, month)] = (tmp, pq.ParquetWriter(tmp, schema, compression="zstd"))
