@@ -79,3 +79,16 @@ def test_runs_of_row_groups_follow_the_id_statistics():
     metadata = pq.ParquetFile(buf).metadata
     assert metadata.num_row_groups == 3 + 2 + 1
     assert _runs_of_row_groups(metadata) == [[0, 1, 2], [3, 4], [5]]
+
+
+def test_row_groups_without_statistics_are_runs_of_their_own():
+    import io
+
+    import pyarrow.parquet as pq
+
+    from datalake.pipeline.entity_load import _runs_of_row_groups
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"id": ["a", "b", "c", "d"]}), buf, row_group_size=2, write_statistics=False)
+    buf.seek(0)
+    assert _runs_of_row_groups(pq.ParquetFile(buf).metadata) == [[0], [1]]

@@ -7,9 +7,9 @@ or the next leaf. Measured with 1 M rows copied into the table (key + partition 
 in delivery order against 17-20 s in id order into an empty table, and 60-66 s against 28 s
 with 3 M rows of history.
 
-The process step stages each chunk sorted by id (a Parquet row group per chunk: a *run*);
-the load merges the runs here (a k-way merge, one block of every run in memory) before its
-COPY. Runs are merged at most MERGE_FAN_IN at a time: with more runs than that (an hour of
+The process step stages each chunk sorted by id (as small Parquet row groups: a *run*);
+the load merges the runs here (a k-way merge on the keys, one block of every run in memory)
+before its COPY. Runs are merged at most MERGE_FAN_IN at a time: with more runs than that (an hour of
 many millions of events), each group of runs comes out in id order after the one before,
 so memory stays bounded and most of the locality remains.
 """
