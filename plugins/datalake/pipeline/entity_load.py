@@ -31,7 +31,7 @@ from datalake.pipeline.lake import (
     staging_prefix,
 )
 from datalake.pgcopy import copy_arrow
-from datalake.pipeline.id_order import merge_runs
+from datalake.pipeline.id_order import ID_COLUMN, merge_runs
 from datalake.pipeline.manifest import RunManifest, load_previous_manifest, save_manifest
 from datalake.sqlfiles import execute_file
 
@@ -104,14 +104,13 @@ class StagedFiles:
     def paths(self) -> list[str]:
         import tempfile
 
-        if len(self._files) < len(self.staged_keys):
-            for key in self.staged_keys[len(self._files):]:
-                tmp = tempfile.NamedTemporaryFile(prefix="staged-", suffix=".parquet")
-                self._files.append(tmp)
-                # One streamed GET: with boto3's download_fileobj (ranged GETs on threads) the key
-                # pass over 1 M staged rows took 4 s instead of 2 s.
-                shutil.copyfileobj(self.client.get_object(Bucket=self.bucket, Key=key)["Body"], tmp, 8 << 20)
-                tmp.flush()
+        for key in self.staged_keys[len(self._files):]:  # the ones not downloaded yet
+            tmp = tempfile.NamedTemporaryFile(prefix="staged-", suffix=".parquet")
+            self._files.append(tmp)
+            # One streamed GET: with boto3's download_fileobj (ranged GETs on threads) the key
+            # pass over 1 M staged rows took 4 s instead of 2 s.
+            shutil.copyfileobj(self.client.get_object(Bucket=self.bucket, Key=key)["Body"], tmp, 8 << 20)
+            tmp.flush()
         return [tmp.name for tmp in self._files]
 
     def batches(self, columns: list[str] | None = None):
@@ -152,7 +151,7 @@ def _runs_of_row_groups(metadata) -> list[list[int]]:
     """Row groups cut into runs: consecutive groups whose ids follow on (each group's smallest
     id past the previous group's largest, by the Parquet statistics). A group without
     statistics is a run of its own (order is only for speed)."""
-    column = metadata.schema.to_arrow_schema().get_field_index("id")
+    column = metadata.schema.to_arrow_schema().get_field_index(ID_COLUMN)
     runs: list[list[int]] = []
     last = None
     for group in range(metadata.num_row_groups):

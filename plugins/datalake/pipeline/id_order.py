@@ -9,9 +9,9 @@ with 3 M rows of history.
 
 The process step stages each chunk sorted by id (as small Parquet row groups: a *run*);
 the load merges the runs here (a k-way merge on the keys, one block of every run in memory)
-before its COPY. Runs are merged at most MERGE_FAN_IN at a time: with more runs than that (an hour of
-many millions of events), each group of runs comes out in id order after the one before,
-so memory stays bounded and most of the locality remains.
+before its COPY. Runs are merged at most MERGE_FAN_IN at a time: with more runs than that
+(an hour of many millions of events), each group of runs comes out in id order after the
+one before, so memory stays bounded and most of the locality remains.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ MERGE_STEP_ROWS = 250
 ID_COLUMN = "id"
 
 
-def sort_by_id(table, key: str = ID_COLUMN):
-    """`table` in `key` order (the staged runs)."""
+def sort_by_id(table):
+    """`table` in id order (a staged run, a round of the merge)."""
     import pyarrow.compute as pc
 
-    return table.take(pc.sort_indices(table.column(key)))
+    return table.take(pc.sort_indices(table.column(ID_COLUMN)))
 
 
 def _next_block(run: Iterator):
@@ -38,13 +38,13 @@ def _next_block(run: Iterator):
     return None
 
 
-def merge_runs(runs: Iterable[Iterable], min_rows: int = 10_000, key: str = ID_COLUMN) -> Iterator:
-    """Arrow tables of the runs' rows in `key` order, each of at least `min_rows` rows (but
-    the last). Every run is an iterable of tables (or record batches) in `key` order, keys
-    unique across runs, same schema everywhere."""
+def merge_runs(runs: Iterable[Iterable], min_rows: int = 10_000) -> Iterator:
+    """Arrow tables of the runs' rows in id order, each of at least `min_rows` rows (but the
+    last). Every run is an iterable of tables (or record batches) in id order, ids unique
+    across runs, same schema everywhere."""
     runs = list(runs)
     for start in range(0, len(runs), MERGE_FAN_IN):
-        yield from _merge_group([iter(r) for r in runs[start:start + MERGE_FAN_IN]], min_rows, key)
+        yield from _merge_group([iter(r) for r in runs[start:start + MERGE_FAN_IN]], min_rows)
 
 
 class _Head:
@@ -53,28 +53,25 @@ class _Head:
 
     __slots__ = ("run", "block", "keys", "at")
 
-    def __init__(self, run: Iterator, key: str):
+    def __init__(self, run: Iterator):
         self.run = run
-        self.block = self.keys = None
-        self.at = 0
-        self.advance(key)
+        self.advance()
 
-    def advance(self, key: str) -> None:
+    def advance(self) -> None:
         block = _next_block(self.run)
         self.block = _as_table(block) if block is not None else None
-        self.keys = self.block.column(key).to_numpy(zero_copy_only=False) if block is not None else None
+        self.keys = self.block.column(ID_COLUMN).to_numpy(zero_copy_only=False) if block is not None else None
         self.at = 0
 
 
-def _merge_group(runs: list[Iterator], min_rows: int, key: str) -> Iterator:
+def _merge_group(runs: list[Iterator], min_rows: int) -> Iterator:
     """The merge works on the keys: each round finds, per run, how many of its current block's
     rows go out before any row still to come (the blocks being sorted, a binary search), and
     only slices; the rows are gathered once per output table, put in order by one take."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    heads = [head for head in (_Head(run, key) for run in runs) if head.block is not None]
+    heads = [head for head in (_Head(run) for run in runs) if head.block is not None]
     pending: list = []  # slices of blocks: each run's in order, the runs interleaved
     pending_rows = 0
     while heads:
@@ -90,13 +87,13 @@ def _merge_group(runs: list[Iterator], min_rows: int, key: str) -> Iterator:
                 pending_rows += end - head.at
                 head.at = end
             if head.at == len(head.keys):
-                head.advance(key)
+                head.advance()
         heads = [head for head in heads if head.block is not None]
         if pending_rows >= min_rows or not heads:
             # Every pending row precedes every row still to come: sorting them is enough.
             rows = pa.concat_tables(pending)
             pending, pending_rows = [], 0
-            yield rows.take(pc.sort_indices(rows.column(key)))
+            yield sort_by_id(rows)
 
 
 def _as_table(block):
