@@ -75,9 +75,14 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
 
         @task
         def assess_hour(batch_counts) -> dict:
+            from airflow.sdk.exceptions import AirflowFailException
+
             from datalake.pipeline import windows
 
-            return windows.assess_window(tasks(), list(batch_counts))
+            try:
+                return windows.assess_window(tasks(), list(batch_counts))
+            except ValueError as exc:  # the gate's verdict on the same input: final at once
+                raise AirflowFailException(f"quarantine gate: {exc}") from exc
 
         @task(pool=pool, outlets=[outlet])
         def load_warehouse(batch_counts, assessment: dict, params=None) -> list[dict]:

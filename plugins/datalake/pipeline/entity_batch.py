@@ -27,6 +27,33 @@ from datalake.pipeline.lake import StagedParquet, columns_to_table, staging_pref
 from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 from datalake.pipeline.records import split_records
 
+OBJECT_MISSING = "object_missing"
+
+
+class LandingReadError(RuntimeError):
+    """A landing object could not be read although it exists (after boto3's retries)."""
+
+
+def read_landing_object(client, bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None when it was deleted since the listing (a retry would not
+    bring it back). Throttling and 5xx are retried with backoff by the client (s3_client:
+    botocore retry mode standard); what is left fails naming the object."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") in ("NoSuchKey", "404"):
+            return None
+        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        raise LandingReadError(
+            f"cannot read landing object s3://{bucket}/{key}: {error.get('Code')} {error.get('Message', '')} "
+            f"after {attempts} attempt(s)"
+        ) from exc
+    except BotoCoreError as exc:  # connection lost, body cut while streaming, ...
+        raise LandingReadError(f"cannot read landing object s3://{bucket}/{key}: {exc}") from exc
+
 STREAM = "entity_operations"
 SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
 # Small row groups: the load merges the runs reading one row group of each at a time (a
@@ -71,12 +98,17 @@ def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, re
     sources: list[tuple[str, int, bytes]] = []
     seen: set[str] = set()
     for key in keys:
-        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = read_landing_object(client, bucket, key)
         counts.objects += 1
+        if body is None:  # listed, then deleted: one record of the object, with its reason
+            counts.records_read += 1
+            rejects.append(QuarantineRecord(key, 0, OBJECT_MISSING, b""))
+            continue
         for record in split_records(body):
             counts.records_read += 1
             if record.error:
-                rejects.append(QuarantineRecord(key, record.position, record.error, record.raw))
+                rejects.append(QuarantineRecord(key, record.position, record.error, record.raw,
+                                                byte_offset=record.offset, object_offset=record.object_offset))
                 continue
             try:
                 item = shape(record.value)

@@ -63,6 +63,10 @@ DETAIL_HAS_PAYLOAD_KEY = "_detail_has_payload"
 ROW_FIELDS: tuple[str, ...] = (*ENTITY_COLUMNS, DETAIL_HAS_PAYLOAD_KEY)
 ID_INDEX = ROW_FIELDS.index("id")
 DETAIL_INDEX = ROW_FIELDS.index("detail")
+# `detail` is varchar(65535) in both DDLs: Redshift's VARCHAR limit, counted in bytes. A larger
+# detail (EventBridge allows 256 KB events) would fail the hour's COPY: the event is
+# quarantined whole instead, reason `detail_too_large` (docs/design.md "Oversized details").
+DETAIL_MAX_BYTES = 65535
 
 
 def _storable(*values: str | None) -> None:
@@ -107,6 +111,8 @@ def normalize_entity_event(event: dict) -> tuple:
         detail_json = compact_json_bytes(detail)
     except UnicodeEncodeError:
         raise NormalizeError("unstorable_text:lone_surrogate") from None
+    if len(detail_json) > DETAIL_MAX_BYTES:
+        raise NormalizeError("detail_too_large")
     row = (
         _scalar(event, "id", event.get("id")),
         _scalar(event, "detail-type", event.get("detail-type")),

@@ -2,7 +2,9 @@
 position, as gzip NDJSON under ``quarantine/<stream>/<run key>/`` in the lake bucket.
 
 ``raw_base64`` is the exact delivered bytes (so a replay can re-read them); ``raw_text`` is
-there for people when the bytes are valid UTF-8.
+there for people when the bytes are valid UTF-8. ``byte_offset`` (object-level reasons only:
+``truncated_object``, ``corrupt_gzip``) is where ``raw`` starts in the object's decoded bytes;
+``object_offset`` the compressed byte where reading stopped.
 """
 
 from __future__ import annotations
@@ -22,10 +24,15 @@ class QuarantineRecord:
     reason: str
     raw: bytes
     failed_expectations: list[str] = field(default_factory=list)
+    byte_offset: int | None = None
+    object_offset: int | None = None
 
     def to_json(self) -> str:
         body = asdict(self)
         raw = body.pop("raw")
+        for name in ("byte_offset", "object_offset"):  # only where they mean something
+            if body[name] is None:
+                del body[name]
         body["raw_base64"] = base64.b64encode(raw).decode("ascii")
         try:
             body["raw_text"] = raw.decode("utf-8")
@@ -42,6 +49,8 @@ class QuarantineRecord:
             reason=body["reason"],
             raw=base64.b64decode(body["raw_base64"]),
             failed_expectations=body.get("failed_expectations", []),
+            byte_offset=body.get("byte_offset"),
+            object_offset=body.get("object_offset"),
         )
 
 

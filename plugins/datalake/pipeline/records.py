@@ -15,14 +15,21 @@ slice ``raw_decode`` yields the same value and the same end, so the result is id
 slice orjson refuses (a broken record, a wrong guess, ``NaN``, lone surrogates, ...) goes
 through the reference path. One exception, handled by a guard: orjson turns integers outside
 the 64-bit range into floats, so a slice with a run of 19 or more digits is never fast-pathed.
+
+Unreadable objects (issue 18) never cost the records that can be read: gzip is decoded member
+by member with zlib (Firehose concatenates members); a stream cut short or corrupt keeps the
+records decoded before the damage and ends in one record with reason ``truncated_object`` /
+``corrupt_gzip`` holding the decoded rest and its byte offset; an object with no record at all
+is one ``empty_object`` record. A whole, valid object costs one zlib call, as before.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from typing import Iterator, NamedTuple
+
+import zlib
 
 import orjson
 
@@ -55,13 +62,79 @@ class RawRecord(NamedTuple):  # made once per record: ~0.5 us less than a frozen
     value: object | None    # the parsed JSON value, None when broken
     raw: bytes              # the record's bytes as delivered
     error: str | None       # quarantine reason when broken
+    offset: int | None = None  # object-level damage only: decoded byte offset of `raw`
+    object_offset: int | None = None  # object-level damage only: compressed byte where reading stopped
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+TRUNCATED = "truncated_object"
+CORRUPT_GZIP = "corrupt_gzip"
+EMPTY_OBJECT = "empty_object"
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+# Fed to zlib in pieces: a member's unused_data (the rest of the object, copied) stays small
+# however many members an object holds, and the output before a zlib error is kept.
+_FEED_BYTES = 256 * 1024
+
+
+class Damage(NamedTuple):
+    reason: str        # TRUNCATED or CORRUPT_GZIP
+    object_offset: int  # compressed byte offset where reading stopped
+
+
+def _gunzip_member(data: memoryview, out: list[bytes]) -> tuple[int, str | None]:
+    """Decode the gzip member at the start of `data` into `out`: the bytes it used, and the
+    damage (None, TRUNCATED, CORRUPT_GZIP)."""
+    unzip = zlib.decompressobj(_GZIP_WBITS)
+    used = 0
+    while used < len(data) and not unzip.eof:
+        piece = data[used:used + _FEED_BYTES]
+        before = unzip.copy()
+        try:
+            out.append(unzip.decompress(piece))
+        except zlib.error:
+            # A failed call returns nothing: replay the piece a byte at a time from the state
+            # before it (rare path), keeping the output up to the bad byte.
+            return _up_to_error(before, piece, used, out), CORRUPT_GZIP
+        used += len(piece) - len(unzip.unused_data)
+    if not unzip.eof:
+        out.append(unzip.flush())
+        return used, TRUNCATED
+    return used, None
+
+
+def _up_to_error(unzip, piece: memoryview, used: int, out: list[bytes]) -> int:
+    for at in range(len(piece)):
+        try:
+            out.append(unzip.decompress(piece[at:at + 1]))
+        except zlib.error:
+            return used + at
+    return used + len(piece)
+
+
+def decompress_object(body: bytes) -> tuple[bytes, Damage | None]:
+    """The decoded bytes of an object and where it is damaged. gzip by magic number, not by
+    file name (Firehose names do not always say); every member is read; zero bytes after the
+    last member are padding (the gzip module ignores them too)."""
+    if body[:2] != GZIP_MAGIC:
+        return body, None
+    view = memoryview(body)
+    pieces: list[bytes] = []
+    at = 0
+    while at < len(body):
+        if body[at:at + 2] != GZIP_MAGIC:
+            if body[at:].strip(b"\x00"):
+                return b"".join(pieces), Damage(CORRUPT_GZIP, at)
+            break
+        used, reason = _gunzip_member(view[at:], pieces)
+        if reason is not None:
+            return b"".join(pieces), Damage(reason, at + used)
+        at += used
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces), None
 
 
 def decompress(body: bytes) -> bytes:
-    """gzip by magic number, not by file name: Firehose names do not always say."""
-    if body[:2] == b"\x1f\x8b":
-        return gzip.decompress(body)
-    return body
+    """The decoded bytes of an object as far as they can be read."""
+    return decompress_object(body)[0]
 
 
 def _raw(text: str) -> bytes:
@@ -114,8 +187,31 @@ def _reference_record(text: str, pos: int, ordinal: int, resync: re.Pattern) -> 
 
 def split_records(body: bytes, fast: bool = True) -> Iterator[RawRecord]:
     """The records of one landing object in order; `fast=False` is the reference path only
-    (the tests check that both give the same records)."""
-    text = decompress(body).decode("utf-8", "surrogateescape")
+    (the tests check that both give the same records). A damaged gzip stream ends in one
+    TRUNCATED / CORRUPT_GZIP record; an object without any record is one EMPTY_OBJECT record."""
+    data, damage = decompress_object(body)
+    text = data.decode("utf-8", "surrogateescape")
+    if damage is None:
+        empty = True
+        for record in _split_text(text, fast):
+            empty = False
+            yield record
+        if empty:
+            yield RawRecord(0, None, body, EMPTY_OBJECT, 0)
+        return
+    # Damaged: the records up to the last one that parsed are kept as they are; what follows
+    # (the record the damage cut, often only a part of one) is one record with the reason.
+    spans: list[tuple[int, int]] = []
+    records = list(_split_text(text, fast, spans))
+    good = max((i + 1 for i, r in enumerate(records) if r.error is None), default=0)
+    yield from records[:good]
+    start = _WS.match(text, spans[good - 1][1]).end() if good else 0
+    offset = len(_raw(text[:start]))
+    yield RawRecord(good, None, _raw(text[start:]), damage.reason, offset, damage.object_offset)
+
+
+def _split_text(text: str, fast: bool, spans: list | None = None) -> Iterator[RawRecord]:
+    """split_records over decoded text; `spans` (when given) gets each record's (start, end)."""
     # In an EventBridge stream only an envelope start is a record start: the `{"` of a nested
     # object inside a truncated record must not split it into fragments.
     resync = _ENVELOPE_START if _ENVELOPE_START.search(text) else _ANY_OBJECT_START
@@ -131,11 +227,15 @@ def split_records(body: bytes, fast: bool = True) -> Iterator[RawRecord]:
             guess = size if guess < 0 else guess
             hit = _fast_record(text[pos:guess])
             if hit is not None:
+                if spans is not None:
+                    spans.append((pos, guess))
                 yield RawRecord(ordinal, hit[0], hit[1], None)
                 ordinal += 1
                 pos = _WS.match(text, guess).end()
                 continue
         record, end = _reference_record(text, pos, ordinal, resync)
+        if spans is not None:
+            spans.append((pos, end))
         yield record
         ordinal += 1
         pos = _WS.match(text, end).end()

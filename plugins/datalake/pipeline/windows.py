@@ -110,7 +110,7 @@ def assess_window(tasks: ModuleType, counts: list[dict]) -> dict:
         try:
             results[hour] = tasks.assess(group)
         except ValueError as exc:
-            raise ValueError(f"arrival hour {hour}: {exc}") from exc
+            raise type(exc)(f"arrival hour {hour}: {exc}") from exc
     return results
 
 
