@@ -64,6 +64,7 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
+from datalake.alerts import FailureNotifier
 from datalake.hourly_dag import DEFAULT_ARGS
 
 ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
@@ -86,6 +87,7 @@ def _settings_and_client():
     max_active_runs=1,
     doc_md=__doc__,
     tags=["datalake", "entity_operations", "monthly"],
+    on_failure_callback=FailureNotifier(),  # one email per failed run when alerts are configured
     params={
         "require_complete_hours": Param(
             # The local platform (`make run`) exports DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 from airflow.sdk import Param, dag, task
 
+from datalake.alerts import FailureNotifier
 from datalake.hourly_dag import DEFAULT_ARGS
 
 
@@ -32,6 +33,7 @@ from datalake.hourly_dag import DEFAULT_ARGS
     max_active_runs=1,
     doc_md=__doc__,
     tags=["datalake", "entity_operations", "quarantine", "manual"],
+    on_failure_callback=FailureNotifier(),  # one email per failed run when alerts are configured
     default_args=DEFAULT_ARGS,
     params={
         "start": Param(type="string", format="date-time", title="Window start (UTC, inclusive)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from importlib import import_module
 
-from datalake.alerts import on_task_failure
+from datalake.alerts import FailureNotifier, on_task_failure
 from datalake.dag_params import reprocess_params
 
 DEFAULT_ARGS = {
@@ -51,6 +51,8 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
         tags=tags,
         default_args=DEFAULT_ARGS,
         params=reprocess_params(),
+        # One email per failed run when alerts are configured (datalake.alerts).
+        on_failure_callback=FailureNotifier(),
     )
     def hourly():
         @task
@@ -92,6 +94,22 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
             steps = (params or {}).get("steps") or windows.STEPS
             return windows.load_window(tasks(), client, settings, list(batch_counts), steps)
 
+        @task(retries=1)
+        def check_freshness(dag_run=None) -> dict:
+            """Alert when earlier arrival hours are still not loaded (datalake.freshness).
+            Scheduled runs only: a manual reprocess of an old window says nothing about now."""
+            if getattr(dag_run, "run_type", None) != "scheduled":  # DagRunType is a str enum
+                return {"skipped": "not a scheduled run"}
+            from airflow.sdk import get_current_context
+
+            from datalake import freshness
+            from datalake.warehouse import connect
+
+            settings, _ = _context_settings()
+            with connect(settings) as conn:
+                return freshness.check_freshness(conn, dag_id, datetime.now(timezone.utc), get_current_context())
+
+        check_freshness()
         counts = process_batch.expand(batch=plan_batches())
         load_warehouse(counts, assess_hour(counts))
 

@@ -1,7 +1,7 @@
 """Splitting Firehose objects into records; a broken record never takes its neighbours."""
 
 import gzip
-import os
+import random
 
 from datalake.pipeline.records import decompress_object, split_records
 
@@ -44,7 +44,8 @@ def test_an_object_without_records_is_one_empty_object_record():
 
 
 def many(n, start=0):
-    return b"\n".join(b'{"version":"0","id":"%d","detail":{"x":"%s"}}' % (i, os.urandom(40).hex().encode())
+    rng = random.Random(start)
+    return b"\n".join(b'{"version":"0","id":"%d","detail":{"x":"%s"}}' % (i, rng.randbytes(40).hex().encode())
                       for i in range(start, start + n)) + b"\n"
 
 
@@ -85,7 +86,10 @@ def test_corrupt_gzip_and_garbage_after_a_member():
     body = bytearray(gzip.compress(many(2000)))
     body[len(body) // 2] ^= 0xFF  # a flipped byte in the deflate data
     records = list(split_records(bytes(body)))
-    assert records[-1].error == "corrupt_gzip" and all(r.error is None for r in records[:-1])
+    # zlib notices bad data some bytes after it (what it wrote meanwhile may be garbage): the
+    # records before are kept, the object ends in one corrupt_gzip record.
+    good = [r.value["id"] for r in records if r.error is None]
+    assert records[-1].error == "corrupt_gzip" and good[:900] == [str(i) for i in range(900)]
     data, damage = decompress_object(gzip.compress(A) + b"not gzip")
     assert data == A and damage == ("corrupt_gzip", len(gzip.compress(A)))
     # A bad CRC: the data decoded, the check failed: keep the records, flag the object.
@@ -95,6 +99,7 @@ def test_corrupt_gzip_and_garbage_after_a_member():
 
 
 def test_not_gzip_though_named_so_and_gzip_of_invalid_utf8():
-    assert kinds(os.urandom(64).replace(b"\x1f\x8b", b"")) in ([("invalid_json", None)], [("invalid_utf8", None)])
+    (record,) = split_records(b"PK\x03\x04 a zip archive, not gzip \xff\xfe\x00 " * 3)
+    assert record.error == "invalid_json" and record.raw.startswith(b"PK\x03\x04")
     bad = b'{"version":"0","id":"\xff\xfe"}'
     assert kinds(gzip.compress(A + b"\n" + bad + b"\n" + B)) == [(None, "a"), ("invalid_utf8", None), (None, "b")]
