@@ -86,8 +86,10 @@ def send_alert(subject: str, fields: dict[str, object], context) -> bool:
         subject=subject,
         html_content=f"<table>{rows}</table>",
     )
-    # notify(), not __call__: our text is not a Jinja template (an exception message may hold "{{").
-    notifier.notify(context)
+    # notify(), not __call__: our text is not a Jinja template (an exception message may hold
+    # "{{"). Without "dag": a DAG callback may get the serialized DAG, which has no template env
+    # (dag.test() does), and the only field left to render, from_email, does not need it.
+    notifier.notify({key: value for key, value in dict(context).items() if key != "dag"})
     return True
 
 
@@ -115,6 +117,10 @@ class FailureNotifier(BaseNotifier):
     tasks skipped after it do not add mails), naming DAG, run, failed task, window and log."""
 
     template_fields = ()
+
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        """Nothing to render (see send_alert); a DAG callback's context may hold the
+        serialized DAG, which has no template env."""
 
     def notify(self, context) -> None:
         fields = failure_fields(context)

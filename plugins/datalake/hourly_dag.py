@@ -94,7 +94,7 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
             steps = (params or {}).get("steps") or windows.STEPS
             return windows.load_window(tasks(), client, settings, list(batch_counts), steps)
 
-        @task(retries=1)
+        @task
         def check_freshness(dag_run=None) -> dict:
             """Alert when earlier arrival hours are still not loaded (datalake.freshness).
             Scheduled runs only: a manual reprocess of an old window says nothing about now."""
