@@ -7,12 +7,14 @@ STAMP := $(VENV)/.installed
 .PHONY: install run stop status test test-fast bench clean
 
 # Create the virtualenv and install the pinned requirements plus the project (the
-# `datalake` command). Re-runs only when requirements.txt or pyproject.toml change.
+# `datalake` command): requirements-dev.txt = requirements.txt (what the DAG tasks import),
+# Airflow itself (the Astro image's own) and the test tools. Re-runs only when one of the
+# requirement files or pyproject.toml changes.
 install: $(STAMP)
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
