@@ -50,6 +50,8 @@ def _fixed_raw(client, bucket: str, key: str) -> list[bytes]:
         entry = json.loads(line)
         original = base64.b64decode(entry["raw_base64"])
         text = entry.get("raw_text")
+        if not original and not text:  # an object-level record (object_missing, empty_object): no event in it
+            continue
         raws.append(text.encode("utf-8") if text is not None and text.encode("utf-8") != original else original)
     return raws
 
