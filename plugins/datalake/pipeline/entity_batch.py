@@ -27,6 +27,14 @@ from datalake.pipeline.lake import StagedParquet, columns_to_table, staging_pref
 from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 from datalake.pipeline.records import split_records
 
+STREAM = "entity_operations"
+SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
+# Small row groups: the load merges the runs reading one row group of each at a time (a
+# reader decodes a whole row group: with 25 000-row groups the merge of a 1 M hour held 1.4 GB;
+# with 1 000-row groups reading them cost a third more).
+STAGED_ROW_GROUP_ROWS = 1_000
+DEFAULT_CHUNK_ROWS = 25_000  # GX costs ~0.6 s per validation plus a per-row share; memory follows the chunk
+# An object listed, then deleted before it was read: one quarantined record of its own.
 OBJECT_MISSING = "object_missing"
 
 
@@ -53,14 +61,6 @@ def read_landing_object(client, bucket: str, key: str) -> bytes | None:
         ) from exc
     except BotoCoreError as exc:  # connection lost, body cut while streaming, ...
         raise LandingReadError(f"cannot read landing object s3://{bucket}/{key}: {exc}") from exc
-
-STREAM = "entity_operations"
-SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
-# Small row groups: the load merges the runs reading one row group of each at a time (a
-# reader decodes a whole row group: with 25 000-row groups the merge of a 1 M hour held 1.4 GB;
-# with 1 000-row groups reading them cost a third more).
-STAGED_ROW_GROUP_ROWS = 1_000
-DEFAULT_CHUNK_ROWS = 25_000  # GX costs ~0.6 s per validation plus a per-row share; memory follows the chunk
 
 
 @dataclass
