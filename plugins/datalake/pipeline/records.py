@@ -71,8 +71,10 @@ TRUNCATED = "truncated_object"
 CORRUPT_GZIP = "corrupt_gzip"
 EMPTY_OBJECT = "empty_object"
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
-# Fed to zlib in pieces: a member's unused_data (the rest of the object, copied) stays small
-# however many members an object holds, and the output before a zlib error is kept.
+# After the first gzip member (fed to zlib whole: one C call, one output buffer, the common
+# case), members are fed in pieces: a member's unused_data (a copy of the rest of the object)
+# stays small however many members there are. After a zlib error the member is fed again in
+# pieces, so the output before the error is kept.
 _FEED_BYTES = 256 * 1024
 
 
@@ -81,10 +83,19 @@ class Damage(NamedTuple):
     object_offset: int  # compressed byte offset where reading stopped
 
 
-def _gunzip_member(data: memoryview, out: list[bytes]) -> tuple[int, str | None]:
+def _gunzip_member(data: memoryview, out: list[bytes], whole: bool = False) -> tuple[int, str | None]:
     """Decode the gzip member at the start of `data` into `out`: the bytes it used, and the
     damage (None, TRUNCATED, CORRUPT_GZIP)."""
     unzip = zlib.decompressobj(_GZIP_WBITS)
+    if whole:
+        try:
+            out.append(unzip.decompress(data))
+        except zlib.error:
+            return _gunzip_member(data, out)
+        if not unzip.eof:
+            out.append(unzip.flush())
+            return len(data), TRUNCATED
+        return len(data) - len(unzip.unused_data), None
     used = 0
     while used < len(data) and not unzip.eof:
         piece = data[used:used + _FEED_BYTES]
@@ -125,7 +136,7 @@ def decompress_object(body: bytes) -> tuple[bytes, Damage | None]:
             if body[at:].strip(b"\x00"):
                 return b"".join(pieces), Damage(CORRUPT_GZIP, at)
             break
-        used, reason = _gunzip_member(view[at:], pieces)
+        used, reason = _gunzip_member(view[at:], pieces, whole=not at)
         if reason is not None:
             return b"".join(pieces), Damage(reason, at + used)
         at += used
