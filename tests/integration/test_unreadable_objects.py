@@ -46,6 +46,7 @@ def bad_hour(client, bucket) -> dict:
     # An entity whose latest event is too large for varchar(65535): it keeps its earlier state.
     small = event(eid("big-entity"), "createEntity", T, title="small")
     large = event(eid("big-entity"), "updateEntity", T + timedelta(minutes=1), title="x" * 70_000)
+    long_id = event(eid("long-id"), "createEntity", T, event_id="i" * 300)  # id is varchar(256)
     truncated_body = gzip.compress(ndjson(truncated))
     objects = {
         "good.json": ndjson(good[:20]),
@@ -55,7 +56,7 @@ def bad_hour(client, bucket) -> dict:
         "not-gzip.gz": b"\x00\x01binary junk that is not gzip\xff\xfe" * 4,
         "bad-utf8.gz": gzip.compress(enc(utf8[0]) + b"\n" + b'{"version":"0","id":"\xff\xfe"}\n' + enc(utf8[1]) + b"\n"),
         "zero-bytes.gz": b"",
-        "large-detail.json": ndjson([small, large]),
+        "large-detail.json": ndjson([small, large, long_id]),
         "deleted-after-listing.gz": gzip.compress(ndjson([event(eid("ghost"), "createEntity", T)])),
     }
     for name, body in objects.items():
@@ -95,8 +96,9 @@ def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airf
     assert [r.reason for r in by_object["zero-bytes.gz"]] == ["empty_object"]
     assert {r.reason for r in by_object["not-gzip.gz"]} <= {"invalid_json", "invalid_utf8"}
     assert [r.reason for r in by_object["bad-utf8.gz"]] == ["invalid_utf8"]
-    (large,) = by_object["large-detail.json"]
+    large, long_id = by_object["large-detail.json"]
     assert large.reason == "detail_too_large" and len(large.raw) > 70_000  # whole, not truncated
+    assert long_id.reason == "too_long:id"
 
     loaded = {r["id"]: r for r in rows(settings)}
     entities = {r["entity_id"] for r in loaded.values()}
@@ -113,7 +115,8 @@ def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airf
 
     assert manifest["loaded"] == len(loaded)
     assert manifest["records_read"] == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
-    for reason in ("truncated_object", "object_missing", "empty_object", "detail_too_large", "invalid_utf8"):
+    for reason in ("truncated_object", "object_missing", "empty_object", "detail_too_large", "too_long:id",
+                   "invalid_utf8"):
         assert manifest["quarantined"].get(reason, 0) >= 1, reason
     assert manifest["quarantined_total"] == len(quarantined)
 

@@ -1,6 +1,7 @@
 """An EventBridge envelope -> one row laid out as ROW_FIELDS; text the warehouse cannot store is
 refused with a reason instead of failing the batch."""
 
+import copy
 import json
 
 import pytest
@@ -67,3 +68,46 @@ def test_nul_inside_detail_stays_escaped_json():
     (parsed,) = split_records(b'{"version":"0","id":"a","time":"2026-11-29T06:00:01Z","detail":{"payload":{"x":"\\u0000"}}}')
     row = normalize_entity_event(parsed.value)
     assert row[ROW_FIELDS.index("detail")] == b'{"payload":{"x":"\\u0000"}}'
+
+
+def _ddl_widths(relative: str) -> dict[str, int]:
+    """Column -> varchar width of entity_operations in one of the DDL files."""
+    import re
+    from pathlib import Path
+
+    sql = (Path(__file__).resolve().parents[2] / "include" / "sql" / relative).read_text()
+    body = sql[sql.index("epilot_datalake.entity_operations ("):]
+    body = body[: body.index(";")]
+    return {name.strip('"'): int(width) for name, width in re.findall(r'^\s*("?[\w-]+"?)\s+varchar\((\d+)\)', body, re.M)}
+
+
+def test_width_limits_are_the_ddls():
+    from datalake.pipeline.entity_normalize import COLUMN_MAX_BYTES, DETAIL_MAX_BYTES
+
+    for ddl in ("warehouse/ddl.sql", "redshift/ddl.sql"):
+        widths = _ddl_widths(ddl)
+        assert widths["detail"] == DETAIL_MAX_BYTES, ddl
+        assert {c: widths[c] for c in COLUMN_MAX_BYTES} == COLUMN_MAX_BYTES, ddl
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("id", "x" * 257, "too_long:id"),
+    ("source", "é" * 129, "too_long:source"),  # 129 characters, 258 bytes: Redshift counts bytes
+    ("region", "eu-central-1" * 3, "too_long:region"),
+])
+def test_values_wider_than_their_column_are_refused(field, value, reason):
+    event = copy.deepcopy(ENVELOPE)
+    event[field] = value
+    with pytest.raises(NormalizeError, match=reason):
+        normalize_entity_event(event)
+    event[field] = value[:32] if field == "region" else value[:128]
+    normalize_entity_event(event)  # at the width (in bytes): fine
+
+
+def test_a_detail_larger_than_the_column_is_refused_whole():
+    event = copy.deepcopy(ENVELOPE)
+    event["detail"]["payload"] = {"big": "é" * 33_000}  # 66 000 bytes, 33 000 characters
+    with pytest.raises(NormalizeError, match="detail_too_large"):
+        normalize_entity_event(event)
+    event["detail"]["payload"] = {"big": "x" * 60_000}
+    assert len(normalize_entity_event(event)[ROW_FIELDS.index("detail")]) < 65_535

@@ -67,6 +67,22 @@ DETAIL_INDEX = ROW_FIELDS.index("detail")
 # detail (EventBridge allows 256 KB events) would fail the hour's COPY: the event is
 # quarantined whole instead, reason `detail_too_large` (docs/design.md "Oversized details").
 DETAIL_MAX_BYTES = 65535
+# The other columns' widths in both DDLs (bytes on Redshift, characters locally; checked as
+# bytes) where nothing else bounds them: the suite's regexes and value sets bound time,
+# operation, detail-type, entity_id, month and year. A longer value would fail the hour's
+# COPY: the event is quarantined instead, reason `too_long:<column>`. tests/unit/
+# test_entity_normalize.py checks these against include/sql/{warehouse,redshift}/ddl.sql.
+COLUMN_MAX_BYTES = {"id": 256, "source": 256, "account": 64, "region": 32, "activity_id": 64, "schema": 128}
+_WIDTH_CHECKS = tuple((ROW_FIELDS.index(column), column, width) for column, width in COLUMN_MAX_BYTES.items())
+
+
+def _check_widths(row: tuple) -> None:
+    for index, column, width in _WIDTH_CHECKS:
+        value = row[index]
+        # A character is 1-4 UTF-8 bytes: only a long non-ASCII value needs encoding.
+        if value is not None and len(value) * 4 > width and (
+                len(value) > width or (not value.isascii() and len(value.encode("utf-8")) > width)):
+            raise NormalizeError(f"too_long:{column}")
 
 
 def _storable(*values: str | None) -> None:
@@ -130,4 +146,5 @@ def normalize_entity_event(event: dict) -> tuple:
         "payload" in detail,
     )
     _storable(*row[:DETAIL_INDEX], *row[DETAIL_INDEX + 1:-1])
+    _check_widths(row)
     return row
