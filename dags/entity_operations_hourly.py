@@ -22,7 +22,10 @@ Reruns and backfills are idempotent: files are named after the hour and rows rep
 Manual runs can reprocess a window: params `start`/`end` (UTC, whole hours, at most
 `DATALAKE_MAX_WINDOW_HOURS`, default 168) and `steps` (`validate` alone is a dry run that
 only writes the quarantine report). Each hour of the window is loaded as its own run.
-A failed task logs one `DATALAKE FAILURE dag=… run=… task=… window=… log=…` line.
+A failed task logs one `DATALAKE FAILURE dag=… run=… task=… window=… log=…` line; a failed
+run sends one email and **check_freshness** (scheduled runs, beside the pipeline) mails when an
+earlier arrival hour is still not loaded 45 min after it closed, once `datalake_alert_email`
+is set (README "Alerts"). A failed quarantine gate fails the run at once, without retries.
 """
 
 from __future__ import annotations
