@@ -38,4 +38,4 @@ clean: stop
 	rm -rf .local
 
 bench: install
-	$(BIN)/python -m datalake.bench --out bench/results.json
+	$(BIN)/python -m datalake_dev.bench --out bench/results.json

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "dev"))
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="datalake-tests-"))
 os.environ["AIRFLOW_HOME"] = str(_SESSION_TMP / "airflow")
@@ -46,9 +47,9 @@ def session_tmp() -> Path:
 @pytest.fixture(scope="session")
 def s3_server(session_tmp):
     """moto in server mode on a free port: the real S3 API over HTTP."""
-    from datalake.local.ports import free_port
-    from datalake.local.processes import stop_group
-    from datalake.local.s3server import start_s3_server
+    from datalake_dev.local.ports import free_port
+    from datalake_dev.local.processes import stop_group
+    from datalake_dev.local.s3server import start_s3_server
 
     port = free_port()
     pid = start_s3_server(port, session_tmp / "logs")
@@ -59,8 +60,8 @@ def s3_server(session_tmp):
 @pytest.fixture(scope="session")
 def postgres_server(session_tmp):
     """A real PostgreSQL 16 cluster on a free port, bootstrapped like `make run` does."""
-    from datalake.local.ports import free_port
-    from datalake.local.postgres import LocalPostgres
+    from datalake_dev.local.ports import free_port
+    from datalake_dev.local.postgres import LocalPostgres
 
     pg = LocalPostgres(session_tmp / "postgres", free_port())
     pg.init()

@@ -45,7 +45,7 @@ def _cmd_query(args) -> int:
 
 
 def _cmd_produce(args) -> int:
-    from datalake import producer
+    from datalake_dev import producer
     from datalake.config import load_settings
     from datalake.s3 import s3_client
 
@@ -79,7 +79,7 @@ def _cmd_credentials(args) -> int:
 
 
 def _cmd_platform(args) -> int:
-    from datalake.local import platform
+    from datalake_dev.local import platform
 
     if args.action == "up":
         platform.up(seed_hours=args.seed_hours, follow_interval=args.interval, with_airflow=not args.no_airflow)

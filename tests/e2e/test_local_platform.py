@@ -101,7 +101,7 @@ def local_platform(tmp_path_factory):
 
 
 def _assert_everything_stopped(info):
-    from datalake.local.processes import is_alive
+    from datalake_dev.local.processes import is_alive
 
     assert info["down"].returncode == 0, info["down"].stderr
     started = info["started"]
@@ -250,7 +250,7 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
         "dag_id": "entity_operations_hourly", "from_date": hours[0].isoformat(), "to_date": hours[-1].isoformat(),
         "reprocess_behavior": "completed", "max_active_runs": 3})
     assert created["dag_id"] == "entity_operations_hourly"
-    from datalake.local.airflow_runner import backfill_hours
+    from datalake_dev.local.airflow_runner import backfill_hours
 
     airflow_env = json.loads((local_platform["state"] / "platform.json").read_text())["airflow_cli_env"]
     backfill_hours({**env, **airflow_env}, "workflow_executions_hourly", hours[0], hours[-1], reprocess="completed")

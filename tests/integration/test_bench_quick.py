@@ -29,7 +29,7 @@ def test_bench_quick_writes_every_figure(tmp_path):
     out = tmp_path / "results.json"
     md = tmp_path / "benchmarks.md"
     proc = subprocess.run(
-        [sys.executable, "-m", "datalake.bench", "--quick", "--out", str(out), "--markdown", str(md)],
+        [sys.executable, "-m", "datalake_dev.bench", "--quick", "--out", str(out), "--markdown", str(md)],
         cwd=ROOT, capture_output=True, text=True, timeout=540,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -81,7 +81,7 @@ def test_bench_quick_writes_every_figure(tmp_path):
 
     # Re-running one part updates only that part of the same results file.
     proc = subprocess.run(
-        [sys.executable, "-m", "datalake.bench", "--quick", "--parts", "parse", "--update", "--out", str(out),
+        [sys.executable, "-m", "datalake_dev.bench", "--quick", "--parts", "parse", "--update", "--out", str(out),
          "--markdown", str(md)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from datalake.producer import ProducerConfig, simulate, upload
+from datalake_dev.producer import ProducerConfig, simulate, upload
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from datalake.producer import ProducerConfig, simulate, ulid, upload
+from datalake_dev.producer import ProducerConfig, simulate, ulid, upload
 from datalake.s3 import ConfigurationError, iter_keys, s3_client
 from datalake.warehouse import connect
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from datalake.producer import ProducerConfig, simulate, upload
+from datalake_dev.producer import ProducerConfig, simulate, upload
 from datalake.s3 import s3_client
 from datalake.warehouse import connect
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from datalake.producer import ulid
+from datalake_dev.producer import ulid
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 

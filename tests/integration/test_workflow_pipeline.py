@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from datalake.producer import DefectRates, LandingObject, ProducerConfig, simulate, upload
+from datalake_dev.producer import DefectRates, LandingObject, ProducerConfig, simulate, upload
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 

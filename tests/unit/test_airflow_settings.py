@@ -2,7 +2,7 @@
 
 import json
 
-from datalake.local.airflow_settings import airflow_env, load_airflow_settings, pools
+from datalake_dev.local.airflow_settings import airflow_env, load_airflow_settings, pools
 
 
 def test_local_endpoints_override_the_file_ports():

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from datalake import producer
-from datalake.producer import (
+from datalake_dev import producer
+from datalake_dev.producer import (
     BROKEN_KINDS,
     ENTITY_STREAM,
     STEP_STATUSES,

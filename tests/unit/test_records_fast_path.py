@@ -14,7 +14,7 @@ from datalake.pipeline.records import compact_json_bytes, loads_or_none, split_r
 
 def compact_json(value) -> str:
     return compact_json_bytes(value).decode("utf-8")
-from datalake.producer import DefectRates, ProducerConfig, simulate
+from datalake_dev.producer import DefectRates, ProducerConfig, simulate
 
 GOOD = b'{"version":"0","id":"g","detail":{"entity":"e","payload":{"n":1.5,"s":"\xc3\xa9"}}}'
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from datalake.local.ports import wait_for_port
-from datalake.local.processes import spawn
+from datalake_dev.local.ports import wait_for_port
+from datalake_dev.local.processes import spawn
 
 
 def start_s3_server(port: int, log_dir: Path) -> int:

@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 
 from datalake.config import PROJECT_ROOT
-from datalake.local.airflow_settings import airflow_env, load_airflow_settings, pools
-from datalake.local.processes import spawn
+from datalake_dev.local.airflow_settings import airflow_env, load_airflow_settings, pools
+from datalake_dev.local.processes import spawn
 
 ADMIN_USER = "admin"
 
@@ -91,7 +91,7 @@ def all_healthy(report: dict | None) -> bool:
 
 
 def wait_healthy(url: str, pid: int, timeout: float = 300) -> dict:
-    from datalake.local.processes import is_alive
+    from datalake_dev.local.processes import is_alive
 
     deadline = time.monotonic() + timeout
     report = None

@@ -1,6 +1,6 @@
 """One step of an hourly pipeline in its own process, like one Airflow task (mapped or not).
 
-    python -m datalake.bench.worker <step> <input.json> <output.json>
+    python -m datalake_dev.bench.worker <step> <input.json> <output.json>
 
 The process imports what the DAG's task imports, calls the same ``*_tasks`` function the task
 calls, and writes ``{"result", "seconds", "peak_rss_bytes"}``: the wall time of the call
@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
     step, inp, outp = argv
     spec = json.loads(open(inp).read())
     if step == "floor_parse":
-        from datalake.bench.floor import parse_objects
+        from datalake_dev.bench.floor import parse_objects
 
         out = parse_objects(spec)
     else:

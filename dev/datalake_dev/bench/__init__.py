@@ -1,6 +1,6 @@
 """`make bench`: the hourly pipeline against a floor, the snapshot, the docs' queries, the
 workflow refresh and the DAG files' parse time, on a private local platform (issue 8).
 
-Run ``python -m datalake.bench --help``. Results: ``bench/results.json`` and
+Run ``python -m datalake_dev.bench --help``. Results: ``bench/results.json`` and
 ``docs/benchmarks.md``.
 """

@@ -21,11 +21,11 @@ from datalake.config import (
     state_dir,
     state_file,
 )
-from datalake.local import airflow_runner
-from datalake.local.ports import choose_port
-from datalake.local.postgres import LocalPostgres
-from datalake.local.processes import is_alive, spawn, stop_group
-from datalake.local.s3server import start_s3_server
+from datalake_dev.local import airflow_runner
+from datalake_dev.local.ports import choose_port
+from datalake_dev.local.postgres import LocalPostgres
+from datalake_dev.local.processes import is_alive, spawn, stop_group
+from datalake_dev.local.s3server import start_s3_server
 
 
 def _write_state(state: dict) -> None:

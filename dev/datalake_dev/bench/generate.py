@@ -1,6 +1,6 @@
 """Fast synthetic landing objects for the benchmark, derived from the sample producer.
 
-The producer's world simulation (``datalake.producer.simulate``) is exact but quadratic in
+The producer's world simulation (``datalake_dev.producer.simulate``) is exact but quadratic in
 the number of live entities, so it cannot produce a million events. We run it once for a
 small pool of *template* events (real payloads: opportunities, contacts, orders, ...), then
 stamp out N events from the templates, each with a fresh event id, entity id (from a pool of
@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from datalake import producer
+from datalake_dev import producer
 
 ID, ENT, ACT, TIME, EXEC = "\x01ID\x01", "\x01ENT\x01", "\x01ACT\x01", "\x01TIME\x01", "\x01EXEC\x01"
 MB = 1024 * 1024

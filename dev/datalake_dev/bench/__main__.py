@@ -1,0 +1,5 @@
+import sys
+
+from datalake_dev.bench.runner import main
+
+sys.exit(main())

@@ -1,5 +1,0 @@
-import sys
-
-from datalake.bench.runner import main
-
-sys.exit(main())
