@@ -81,20 +81,21 @@ def test_the_image_file_has_no_airflow_core_runtime_providers_or_test_tools():
 
 
 def test_every_third_party_import_of_the_code_is_pinned():
-    """Each package that plugins/ and dags/ import is pinned in one of the files (in
+    """Each package that plugins/, dags/ and dev/ import is pinned in one of the files (in
     requirements.txt unless Airflow brings it), in the version installed here."""
     from importlib.metadata import packages_distributions, version
 
     image, dev = pins(ROOT / "requirements.txt"), pins(ROOT / "requirements-dev.txt")
     owners = packages_distributions()
     modules = set()
-    for path in [*ROOT.joinpath("plugins").rglob("*.py"), *ROOT.joinpath("dags").glob("*.py")]:
+    for path in [*ROOT.joinpath("plugins").rglob("*.py"), *ROOT.joinpath("dags").glob("*.py"),
+                 *ROOT.joinpath("dev").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.split(".")[0])
-    third_party = {m for m in modules if m not in sys.stdlib_module_names and m != "datalake"}
+    third_party = {m for m in modules if m not in sys.stdlib_module_names and m not in ("datalake", "datalake_dev")}
     assert {"boto3", "great_expectations", "orjson", "pgpq", "psycopg", "pyarrow"} <= third_party
     for module in sorted(third_party):
         dists = {canonicalize_name(d) for d in owners.get(module, [])}
