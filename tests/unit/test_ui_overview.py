@@ -1,0 +1,57 @@
+"""The Data lake page's model (datalake.ui.overview): one cell per hour, the state of each
+hour, freshness, expectation pass rates. Pure functions, no server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from datalake.ui.overview import build_strip, expectation_rows, hour_state, strip_hours
+
+NOW = datetime(2026, 11, 30, 12, 20, tzinfo=timezone.utc)
+
+
+def manifest(loaded: int, duplicates: int = 0, quarantined: dict | None = None) -> dict:
+    q = quarantined or {}
+    return {"records_read": loaded + duplicates + sum(q.values()), "loaded": loaded, "duplicates": duplicates,
+            "quarantined": q, "quarantined_total": sum(q.values())}
+
+
+def test_the_strip_has_48_consecutive_hours_ending_with_the_current_one():
+    hours = strip_hours(NOW)
+    assert len(hours) == 48
+    assert hours[-1] == datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    assert all(b - a == timedelta(hours=1) for a, b in zip(hours, hours[1:]))
+
+
+def test_states_loaded_failed_late_not_yet_run():
+    hour = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)  # ended 80 min before NOW
+    assert hour_state(hour, manifest(1), "failed", NOW) == "loaded"  # a manifest wins: the data is there
+    assert hour_state(hour, None, "failed", NOW) == "failed"
+    assert hour_state(hour, None, None, NOW) == "not yet run"
+    assert hour_state(hour, None, "running", NOW + timedelta(minutes=10)) == "late"
+    assert hour_state(hour - timedelta(hours=5), None, None, NOW) == "late"
+
+
+def test_strip_counts_and_freshness_come_from_the_manifests():
+    manifests = {"2026113009": manifest(40, 2, {"invalid JSON": 3}), "2026113008": manifest(10)}
+    runs = {"2026113010": {"state": "failed", "run_id": "scheduled__x"}}
+    strip = build_strip("entity_operations", manifests, runs, NOW)
+    cells = {c.run_key: c for c in strip.cells}
+    assert len(strip.cells) == 48
+    assert (cells["2026113009"].loaded, cells["2026113009"].duplicates, cells["2026113009"].quarantined) == (40, 2, 3)
+    assert cells["2026113010"].state == "failed" and cells["2026113010"].dag_run_id == "scheduled__x"
+    assert cells["2026113011"].state == "not yet run"
+    assert cells["2026113007"].state == "late"
+    # newest loaded hour 09:00-10:00 ended 2 h 20 min before NOW
+    assert strip.freshness(NOW) == timedelta(hours=2, minutes=20)
+    assert build_strip("entity_operations", {}, {}, NOW).freshness(NOW) is None
+
+
+def test_expectation_pass_rates_are_over_the_validated_rows():
+    rows = expectation_rows({"parsed": 200, "expectation_results": [
+        {"name": "a", "success": True, "unexpected_count": 0},
+        {"name": "b", "success": False, "unexpected_count": 5},
+        {"name": "c", "success": False, "unexpected_count": None},
+    ]})
+    assert [r["pass_rate"] for r in rows] == [100.0, 97.5, None]
+    assert [r["success"] for r in rows] == [True, False, False]
