@@ -157,6 +157,13 @@ def test_the_page_in_a_real_browser(page_server, loaded_hour):
             assert page.locator("#detail table.expectations tr").count() == len(manifest["expectation_results"]) + 1
             assert page.locator(f'#detail a[href*="/dags/entity_operations_hourly/runs/"]').count() >= 1
 
+            # The hour's GX Data Docs, rendered into the lake by the run, through the page.
+            docs = page.locator("#detail p.data-docs a")
+            assert docs.count() >= 1, "no Data Docs link for the loaded hour"
+            docs_page = page.request.get(page_server["url"] + docs.first.get_attribute("href"))
+            assert docs_page.status == 200 and "entity_operations_rows" in docs_page.text()
+            assert page.request.get(page_server["url"] + "/datalake/docs/static/styles/data_docs_default_styles.css").ok
+
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
@@ -165,3 +172,27 @@ def test_the_page_in_a_real_browser(page_server, loaded_hour):
     print(f"\npage load: {len(page_requests)} request(s) {[u.split(str(page_server['port']))[-1] for u in page_requests]}, "
           f"{load_seconds:.3f} s to 'load'; an hour's details: 1 request, {click_seconds:.3f} s")
     assert len(page_requests) == 1, page_requests
+
+
+def test_data_docs_retention_expires_old_hours_only(clean_platform):
+    from datalake.validation.data_docs import expire
+
+    client, bucket = s3_client(clean_platform), clean_platform.lake_bucket
+    now = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    keys = {
+        "old": ["data_docs/hours/entity_operations/2026103011.json",
+                "data_docs/validations/entity_operations_rows/entity_operations-2026103011-batch-00000-000/"
+                "20261030T110000.000000Z/batch-00000-000.html",
+                "validation_results/entity_operations/2026103011/batch-00000.json.gz"],
+        "kept": ["data_docs/hours/entity_operations/2026103112.json",
+                 "data_docs/validations/entity_operations_rows/entity_operations-2026113010-batch-00000-000/"
+                 "20261130T100000.000000Z/batch-00000-000.html",
+                 "validation_results/entity_operations/2026113010/batch-00000.json.gz",
+                 "data_docs/static/styles/data_docs_default_styles.css",
+                 "manifests/entity_operations/2026103011.json"],
+    }
+    for key in keys["old"] + keys["kept"]:
+        client.put_object(Bucket=bucket, Key=key, Body=b"x")
+    assert expire(client, bucket, now, days=30) == len(keys["old"])
+    left = {o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert left == set(keys["kept"])

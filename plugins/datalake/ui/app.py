@@ -23,13 +23,22 @@ LOG_TASK = "load_warehouse"  # the hourly DAGs' task whose log tells what was lo
 def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable | None = None):
     from fastapi import Depends, FastAPI, HTTPException, Request
     from fastapi.responses import HTMLResponse, Response
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
     from fastapi.templating import Jinja2Templates
 
-    from airflow.api_fastapi.core_api.security import get_user
+    bearer = HTTPBearer(auto_error=False)
+
+    async def airflow_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """Airflow's own check (bearer token, else the UI's _token cookie), imported on the first
+        request: the plugin module is loaded by every Airflow process, the API server only
+        needs this (airflow.api_fastapi costs ~0.6 s to import)."""
+        from airflow.api_fastapi.core_api.security import get_user
+
+        return await get_user(request, None, credentials)
 
     now = now or (lambda: datetime.now(timezone.utc))
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    app = FastAPI(title="Data lake", dependencies=[Depends(get_user)], docs_url=None, redoc_url=None,
+    app = FastAPI(title="Data lake", dependencies=[Depends(airflow_user)], docs_url=None, redoc_url=None,
                   openapi_url=None)
 
     def runs(since: datetime) -> dict:
@@ -73,11 +82,30 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
         hour = datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc)
         run = runs(hour).get(dag_id, {}).get(run_key)
         model = {"stream": stream, "dag_id": dag_id, "run_key": run_key, "hour": hour, "manifest": manifest,
-                 "run": run, "log_task": LOG_TASK, "expectations": [], "quarantine": None}
+                 "run": run, "log_task": LOG_TASK, "expectations": [], "quarantine": None,
+                 "data_docs": []}
         if manifest is not None:
+            client = s3_client(settings)
             model["expectations"] = overview.expectation_rows(manifest)
-            model["quarantine"] = overview.quarantine_summary(s3_client(settings), settings.lake_bucket, manifest)
+            model["quarantine"] = overview.quarantine_summary(client, settings.lake_bucket, manifest)
+            model["data_docs"] = overview.data_docs_pages(client, settings.lake_bucket, stream, run_key)
         return model
+
+    def docs_object(path: str) -> tuple[bytes, str]:
+        import mimetypes
+
+        from datalake.config import load_settings
+        from datalake.s3 import s3_client
+        from datalake.validation.data_docs import DOCS_ROOT
+
+        if not path or any(part in ("", ".", "..") for part in path.split("/")):
+            raise HTTPException(status_code=404, detail="no such page")
+        settings = load_settings()
+        try:
+            body = s3_client(settings).get_object(Bucket=settings.lake_bucket, Key=f"{DOCS_ROOT}/{path}")["Body"].read()
+        except Exception:
+            raise HTTPException(status_code=404, detail="no such page (expired by the Data Docs retention?)") from None
+        return body, mimetypes.guess_type(path)[0] or "application/octet-stream"
 
     @app.get("/", response_class=HTMLResponse)
     async def page(request: Request):
@@ -90,6 +118,12 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
         model = await asyncio.to_thread(hour_model, stream, run_key)
         return templates.TemplateResponse(request, "hour.html", {**model, "root": _root(request),
                                                                        "airflow": _airflow_root(request)})
+
+    @app.get("/docs/{path:path}")
+    async def data_docs(path: str):
+        """The GX Data Docs in the lake (s3://<lake>/data_docs/), behind the same login."""
+        body, media_type = await asyncio.to_thread(docs_object, path)
+        return Response(body, media_type=media_type)
 
     @app.get("/health")
     async def health() -> Response:

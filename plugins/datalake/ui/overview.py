@@ -153,3 +153,17 @@ def expectation_rows(manifest: dict) -> list[dict]:
         rows.append({"name": result["name"], "success": bool(result.get("success")), "unexpected_count": failed,
                      "pass_rate": rate})
     return rows
+
+
+def data_docs_pages(client, bucket: str, stream: str, run_key: str) -> list[str]:
+    """The hour's GX Data Docs pages (paths under data_docs/), [] when none (expired, or a
+    stream without docs)."""
+    from botocore.exceptions import ClientError
+
+    from datalake.validation.data_docs import hour_index_key
+
+    try:
+        body = client.get_object(Bucket=bucket, Key=hour_index_key(stream, run_key))["Body"].read()
+    except ClientError:
+        return []
+    return list(json.loads(body).get("pages", []))

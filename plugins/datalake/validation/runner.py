@@ -35,6 +35,8 @@ class ValidationOutcome:
     # per expectation, in suite order: {"name", "success", "unexpected_count"} (JSON-able)
     expectation_results: list[dict] = field(default_factory=list)
     success: bool = True
+    # GX's ExpectationSuiteValidationResult itself (for Data Docs: validation/data_docs.py)
+    gx_result: Any = field(default=None, repr=False, compare=False)
 
 
 def validate_entity_rows(
@@ -95,7 +97,9 @@ class SuiteRunner:
         # ValidationDefinition.run, so a long run's memory does not grow).
         batch = self._definition.get_batch(batch_parameters={"dataframe": df})
         result = batch.validate(self.suite, result_format=RESULT_FORMAT)
-        return outcome_of(result, self.suite)
+        outcome = outcome_of(result, self.suite)
+        outcome.gx_result = result
+        return outcome
 
 
 # Every failing row named by its _row; the pandas filter expression over all failing indices
