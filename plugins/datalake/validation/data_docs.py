@@ -172,11 +172,14 @@ def _run_key_of(key: str) -> str | None:
 def publish_hour_safely(client, bucket: str, stream: str, run_key: str, result_keys: list[str],
                         now: datetime | None = None) -> list[str]:
     """Docs are derived, never a reason to fail an hour that is loaded: errors are logged."""
+    import time
+
+    started = time.perf_counter()
     try:
         pages = publish_hour(client, bucket, stream, run_key, result_keys) if result_keys else []
         expired = expire(client, bucket, now or datetime.now(timezone.utc))
-        log.info("data docs of %s %s: %d page(s) in s3://%s/%s/; %d expired object(s) removed",
-                 stream, run_key, len(pages), bucket, DOCS_ROOT, expired)
+        log.info("data docs of %s %s: %d page(s) in s3://%s/%s/, %d expired object(s) removed, %.2f s",
+                 stream, run_key, len(pages), bucket, DOCS_ROOT, expired, time.perf_counter() - started)
         return pages
     except Exception:
         log.exception("data docs of %s %s could not be built (the hour is loaded all the same)", stream, run_key)
