@@ -10,6 +10,7 @@ SVG rendered on the server. One request per page load, one per hour clicked.
 # No `from __future__ import annotations`: FastAPI must see the route parameters' real
 # types (Request is imported inside create_app, so string annotations would not resolve).
 import asyncio
+import html
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
@@ -109,7 +110,13 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
 
     @app.get("/", response_class=HTMLResponse)
     async def page(request: Request):
-        model = await asyncio.to_thread(page_model)
+        from datalake.s3 import ConfigurationError
+
+        try:
+            model = await asyncio.to_thread(page_model)
+        except ConfigurationError as exc:  # the warehouse or lake is unreachable: say which
+            return HTMLResponse(f"<h1>Data lake</h1><p>Cannot read the platform: {html.escape(str(exc))}</p>",
+                                status_code=503)
         return templates.TemplateResponse(request, "page.html", {**model, "root": _root(request),
                                                                        "airflow": _airflow_root(request)})
 
