@@ -93,9 +93,10 @@ def loaded_hour(clean_platform, airflow_db, monkeypatch):
     upload(objects, s3_client(clean_platform), clean_platform.landing_bucket)
     monkeypatch.setenv("DATALAKE_QUARANTINE_THRESHOLD", "0.5")
     assert run_hourly("entity_operations_hourly", hour).state == "success"
+    assert run_hourly("workflow_executions_hourly", hour).state == "success"
     with connect(clean_platform) as conn:
-        (body,) = conn.execute("SELECT manifest FROM datalake_ops.run_manifest WHERE run_key = %s",
-                               (hour.strftime("%Y%m%d%H"),)).fetchone()
+        (body,) = conn.execute("SELECT manifest FROM datalake_ops.run_manifest WHERE run_key = %s "
+                               "AND pipeline = 'entity_operations_hourly'", (hour.strftime("%Y%m%d%H"),)).fetchone()
     import json
 
     manifest = json.loads(body)
@@ -144,7 +145,8 @@ def test_the_page_in_a_real_browser(page_server, loaded_hour):
             assert page.locator('section.stream[data-stream="entity_operations"] svg').count() >= 1, "no chart"
             cell = page.locator(f'.cell[data-stream="entity_operations"][data-run-key="{run_key}"]')
             assert cell.get_attribute("data-state") == "loaded"
-            assert page.locator('.cell[data-stream="workflow_executions"][data-state="loaded"]').count() == 0
+            loaded = page.locator('.cell[data-stream="workflow_executions"][data-state="loaded"]')
+            assert loaded.count() == 1 and loaded.get_attribute("data-run-key") == run_key
 
             started = time.perf_counter()
             cell.click()
@@ -164,6 +166,13 @@ def test_the_page_in_a_real_browser(page_server, loaded_hour):
             assert docs_page.status == 200 and "entity_operations_rows" in docs_page.text()
             assert page.request.get(page_server["url"] + "/datalake/docs/static/styles/data_docs_default_styles.css").ok
 
+            # The workflow hour has its Data Docs too (one page per table validated).
+            loaded.click()
+            page.wait_for_selector('#detail h2:has-text("workflow_executions")')
+            assert page.locator("#detail p.data-docs a").count() >= 1
+
+            cell.click()  # the entity hour again, for the screenshot
+            page.wait_for_selector('#detail h2:has-text("entity_operations")')
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
 
