@@ -55,3 +55,33 @@ def test_expectation_pass_rates_are_over_the_validated_rows():
     ]})
     assert [r["pass_rate"] for r in rows] == [100.0, 97.5, None]
     assert [r["success"] for r in rows] == [True, False, False]
+
+
+class OneFileS3:
+    """get_object of one gzip file (unit test of quarantine_summary alone)."""
+
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def get_object(self, Bucket, Key):  # noqa: N803 (boto3's names)
+        import io
+
+        return {"Body": io.BytesIO(self.body)}
+
+
+def test_quarantine_samples_are_truncated_and_capped_per_reason():
+    import gzip
+    import json
+
+    from datalake.ui.overview import quarantine_summary
+
+    lines = [json.dumps({"source_key": "k", "position": i, "reason": "invalid_json", "raw_text": "x" * 1000,
+                         "failed_expectations": []}) for i in range(8)]
+    lines.append(json.dumps({"source_key": "k", "position": 8, "reason": "invalid_utf8", "raw_text": None}))
+    client = OneFileS3(gzip.compress("\n".join(lines).encode()))
+    summary = quarantine_summary(client, "lake", {"quarantined": {"invalid_json": 8, "invalid_utf8": 1},
+                                                  "quarantine_files": ["q.jsonl.gz"]}, samples=5, text_chars=300)
+    first, second = summary["reasons"]
+    assert (first["reason"], first["count"], len(first["samples"])) == ("invalid_json", 8, 5)
+    assert first["samples"][0]["raw_text"] == "x" * 300 + "… (1000 chars)"
+    assert second["samples"][0]["raw_text"].startswith("(not UTF-8")

@@ -1,8 +1,9 @@
 """Run the entity expectation suite on a pandas DataFrame with GX Core 1.x; report per row.
 
 Ephemeral (in-memory) data context, a pandas data source, one whole-dataframe batch
-definition; each frame is validated with the COMPLETE result format and the ``_row`` column
-as unexpected index, so every failing row is named with the expectations it failed.
+definition, GX's public API only (``BatchDefinition.get_batch`` + ``Batch.validate``); each
+frame is validated with the COMPLETE result format and the ``_row`` column as unexpected index,
+so every failing row is named with the expectations it failed.
 
 Great Expectations and pandas are imported inside the functions only (DAG files import this
 module's package and must parse fast).
