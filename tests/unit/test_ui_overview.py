@@ -85,3 +85,22 @@ def test_quarantine_samples_are_truncated_and_capped_per_reason():
     assert (first["reason"], first["count"], len(first["samples"])) == ("invalid_json", 8, 5)
     assert first["samples"][0]["raw_text"] == "x" * 300 + "… (1000 chars)"
     assert second["samples"][0]["raw_text"].startswith("(not UTF-8")
+
+
+def test_quarantined_text_is_escaped_in_the_page():
+    """Records come from producers: their text must never become markup in the page."""
+    from fastapi.templating import Jinja2Templates
+
+    from datalake.ui.app import TEMPLATES
+
+    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    html = Jinja2Templates(directory=str(TEMPLATES)).get_template("hour.html").render(
+        stream="entity_operations", dag_id="entity_operations_hourly", run_key="2026113010",
+        hour=datetime(2026, 11, 30, 10, tzinfo=timezone.utc), run=None, log_task="load_warehouse", root="/datalake",
+        airflow="", expectations=[], data_docs=[],
+        manifest={"records_read": 1, "loaded": 0, "duplicates": 0, "quarantined_total": 1, "objects": 1, "batches": 1,
+                  "loaded_at": None, "duplicates_in_batch": 0, "duplicates_in_run": 0, "duplicates_already_loaded": 0},
+        quarantine={"files": ["q"], "reasons": [{"reason": evil, "count": 1, "samples": [
+            {"source_key": evil, "position": 0, "failed_expectations": [evil], "raw_text": evil}]}]})
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
