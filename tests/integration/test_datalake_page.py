@@ -5,8 +5,8 @@ platform after a real hourly run (dag.test) of landing data with broken records.
 
 Checked over HTTP (no login -> 401, forged token -> 403, Airflow JWT -> 200) and in a real
 headless Chromium (Debian's chromium driven by Playwright): one strip cell per hour (48 per
-stream), clicking the loaded hour shows its quarantine reasons. The browser test takes the
-README's screenshot (docs/img/datalake-page.png) and prints what a page load costs.
+stream), clicking the loaded hour shows its quarantine reasons. The browser test takes a
+screenshot (docs/img/datalake-page-test-platform.png) and prints what a page load costs.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from dagrun import run_hourly
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "img" / "datalake-page.png"
+# The README's screenshot (docs/img/datalake-page.png) is the e2e test's, on `make run`'s platform.
+SCREENSHOT = ROOT / "docs" / "img" / "datalake-page-test-platform.png"
 CHROMIUM = os.environ.get("DATALAKE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
