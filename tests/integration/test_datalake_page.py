@@ -61,7 +61,9 @@ def page_server(platform, airflow_db):
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     token = auth_manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="ADMIN"))
-    yield {"url": f"http://127.0.0.1:{port}", "port": port, "token": token}
+    viewer = auth_manager.generate_jwt(SimpleAuthManagerUser(username="viewer", role="VIEWER"))
+    no_role = auth_manager.generate_jwt(SimpleAuthManagerUser(username="nobody", role=None))
+    yield {"url": f"http://127.0.0.1:{port}", "port": port, "token": token, "viewer": viewer, "no_role": no_role}
     server.should_exit = True
     thread.join(10)
 
@@ -83,6 +85,11 @@ def test_the_page_needs_an_airflow_login(page_server):
     assert httpx.get(url, cookies={"_token": "not-a-jwt"}).status_code in (401, 403)
     assert httpx.get(url, headers={"Authorization": f"Bearer {page_server['token']}"}).status_code == 200
     assert httpx.get(url, cookies={"_token": page_server["token"]}).status_code == 200
+    # Airflow's permissions count: a viewer reads DAG runs, a user without a role does not.
+    assert httpx.get(url, headers={"Authorization": f"Bearer {page_server['viewer']}"}).status_code == 200
+    assert httpx.get(url, headers={"Authorization": f"Bearer {page_server['no_role']}"}).status_code == 403
+    assert httpx.get(page_server["url"] + "/datalake/docs/static/x.css",
+                     headers={"Authorization": f"Bearer {page_server['no_role']}"}).status_code == 403
 
 
 @pytest.fixture

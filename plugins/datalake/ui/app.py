@@ -1,7 +1,8 @@
 """The Data lake page as a FastAPI app (mounted by the Airflow API server at /datalake, see
 plugins/datalake_ui_plugin.py). Every route requires a valid Airflow login: the JWT of the
 Airflow UI session (``_token`` cookie) or an ``Authorization: Bearer`` token, checked by
-Airflow's own ``get_user`` dependency; without one the answer is 401/403.
+Airflow's own ``get_user`` dependency; without one the answer is 401/403. The user must also be
+allowed (by Airflow's auth manager) to read the runs of both hourly DAGs, else 403.
 
 Server-rendered HTML (Jinja2) with a few lines of JavaScript for the hour details; charts are
 SVG rendered on the server. One request per page load, one per hour clicked.
@@ -33,9 +34,18 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
         """Airflow's own check (bearer token, else the UI's _token cookie), imported on the first
         request: the plugin module is loaded by every Airflow process, the API server only
         needs this (airflow.api_fastapi costs ~0.6 s to import)."""
+        from airflow.api_fastapi.app import get_auth_manager
+        from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
         from airflow.api_fastapi.core_api.security import get_user
 
-        return await get_user(request, None, credentials)
+        user = await get_user(request, None, credentials)
+        # What the page shows is the hourly DAGs' runs: the user must be allowed to read them.
+        manager = get_auth_manager()
+        for dag_id in overview.STREAMS.values():
+            if not manager.is_authorized_dag(method="GET", user=user, access_entity=DagAccessEntity.RUN,
+                                             details=DagDetails(id=dag_id)):
+                raise HTTPException(status_code=403, detail=f"not allowed to read the runs of {dag_id}")
+        return user
 
     now = now or (lambda: datetime.now(timezone.utc))
     templates = Jinja2Templates(directory=str(TEMPLATES))
