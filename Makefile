@@ -29,6 +29,7 @@ status: install
 
 # pytest exits 5 when no test ran; that must fail, and it does, since make propagates it.
 test: install
+	sh scripts/ensure-chromium.sh
 	AIRFLOW__CORE__LOAD_EXAMPLES=False $(BIN)/python -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: install

@@ -212,6 +212,57 @@ def test_platform_is_healthy_and_fed(local_platform):
     assert any(k.startswith("workflow_executions/") for k in keys)
 
 
+def test_the_data_lake_page_on_the_real_api_server(local_platform):
+    """The plugin as `make run` serves it: Airflow's API server mounts it at /datalake, lists it
+    in the navigation, refuses it without a login, and, logged in, shows the seeded hours
+    loaded (in headless Chromium when it is installed, which also takes the README's
+    screenshot docs/img/datalake-page.png)."""
+    import httpx
+
+    env = local_platform["env"]
+    assert local_platform["up"].returncode == 0
+    status = _status(env)
+    url = status["AIRFLOW_URL"]
+    password = local_platform["up"].stdout.split("login: admin / ")[1].split()[0]
+    api = Api(url, password)
+    last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    hours = [last - timedelta(hours=i) for i in range(SEED_HOURS - 1, -1, -1)]
+    _wait_hours(api, "entity_operations_hourly", hours)
+
+    views = [v for p in api.get("/api/v2/plugins")["plugins"] for v in p["external_views"]]
+    assert {"name": "Data lake", "url_route": "datalake", "destination": "nav"}.items() <= next(
+        v for v in views if v["url_route"] == "datalake").items()
+    assert httpx.get(url + "/datalake/", timeout=60).status_code == 401
+    assert httpx.get(url + "/datalake/", headers={"Authorization": "Bearer x.y.z"}, timeout=60).status_code == 403
+    page = httpx.get(url + "/datalake/", headers={"Authorization": f"Bearer {api.token}"}, timeout=60)
+    assert page.status_code == 200, page.text[:2000]
+    for hour in hours:
+        assert f'data-stream="entity_operations" data-run-key="{hour:%Y%m%d%H}" data-state="loaded"' in page.text
+
+    chromium = os.environ.get("DATALAKE_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.skip(f"no browser at {chromium}: the page was checked over HTTP only")
+    from playwright.sync_api import sync_playwright
+
+    from test_datalake_page import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            host = url.split("//")[1].split(":")[0]
+            context.add_cookies([{"name": "_token", "value": api.token, "domain": host, "path": "/"}])
+            tab = context.new_page()
+            assert tab.goto(url + "/datalake/", wait_until="load").status == 200
+            assert tab.locator('section.stream[data-stream="entity_operations"] .cell').count() == 48
+            tab.locator(f'.cell[data-stream="entity_operations"][data-run-key="{hours[-1]:%Y%m%d%H}"]').click()
+            tab.wait_for_selector("#detail table.manifest")
+            # The README's screenshot: the page on the platform `make run` starts.
+            tab.screenshot(path=str(ROOT / "docs" / "img" / "datalake-page.png"), full_page=True)
+        finally:
+            browser.close()
+
+
 def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_doubles_nothing(local_platform):
     env = local_platform["env"]
     assert local_platform["up"].returncode == 0

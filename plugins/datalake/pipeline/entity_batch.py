@@ -75,6 +75,7 @@ class BatchCounts:
     staged_key: str | None = None
     quarantine_key: str | None = None
     expectation_results: list[dict] = field(default_factory=list)
+    results_key: str | None = None  # GX validation results kept for the Data Docs
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -170,12 +171,14 @@ def suite_frame(table, detail, detail_has_payload):
 def process_entity_batch(
     client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
 ) -> dict:
+    from datalake.validation import data_docs
     from datalake.validation.runner import entity_suite_runner, merge_expectation_results, validate_entity_rows
 
     counts = BatchCounts(batch=batch)
     rejects: list[QuarantineRecord] = []
     runner = entity_suite_runner(max_future_skew_minutes)
     results: list[list[dict]] = []
+    gx_results: list[dict] = []
     name = batch_file_name(batch)
     counts.staged_key = f"{staging_prefix(STREAM, run_key)}{name}.parquet"
     offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
@@ -195,6 +198,7 @@ def process_entity_batch(
             del frame
             results.append(outcome.expectation_results)
             failed = outcome.failed_rows
+            gx_results.append(data_docs.trimmed_result(outcome.gx_result))
             for index, names in failed.items():
                 key, position, raw = sources[index]
                 rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, sorted(names)))
@@ -206,6 +210,8 @@ def process_entity_batch(
             offset += size
             del sources, table
     counts.expectation_results = merge_expectation_results(results)
+    counts.results_key = data_docs.write_results(client, settings.lake_bucket,
+                                                 data_docs.results_key(STREAM, run_key, name), gx_results)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
         client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",

@@ -121,4 +121,10 @@ def load_window(tasks: ModuleType, client, settings, counts: list[dict], steps=S
     for hour, group in _by_hour(counts).items():
         start = datetime.fromisoformat(hour)
         manifests.append(tasks.load(client, settings, group, start, start + HOUR))
+        result_keys = [c["results_key"] for c in group if c.get("results_key")]
+        if result_keys:  # the GX results the process tasks kept, rendered as Data Docs
+            from datalake.validation.data_docs import publish_hour_safely
+
+            publish_hour_safely(client, settings.lake_bucket, tasks.STREAM, tasks.run_key_for(start, start + HOUR),
+                                result_keys)
     return manifests

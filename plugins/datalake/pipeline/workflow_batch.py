@@ -70,6 +70,7 @@ def process_workflow_batch(
 ) -> dict:
     import pyarrow as pa
 
+    from datalake.validation import data_docs
     from datalake.validation.workflow_suite import validate_workflow_rows
 
     counts = WorkflowBatchCounts(batch=batch)
@@ -78,6 +79,9 @@ def process_workflow_batch(
 
     outcome = validate_workflow_rows(flats, now=now, max_future_skew_minutes=max_future_skew_minutes)
     counts.expectation_results = outcome.expectation_results
+    counts.results_key = data_docs.write_results(
+        client, settings.lake_bucket, data_docs.results_key(STREAM, run_key, batch_file_name(batch)),
+        [data_docs.trimmed_result(result) for result in outcome.gx_results])
     for index, names in outcome.failed_events.items():
         key, position, raw = sources[index]
         rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, names))

@@ -1,8 +1,9 @@
 """Run the entity expectation suite on a pandas DataFrame with GX Core 1.x; report per row.
 
 Ephemeral (in-memory) data context, a pandas data source, one whole-dataframe batch
-definition; each frame is validated with the COMPLETE result format and the ``_row`` column
-as unexpected index, so every failing row is named with the expectations it failed.
+definition, GX's public API only (``BatchDefinition.get_batch`` + ``Batch.validate``); each
+frame is validated with the COMPLETE result format and the ``_row`` column as unexpected index,
+so every failing row is named with the expectations it failed.
 
 Great Expectations and pandas are imported inside the functions only (DAG files import this
 module's package and must parse fast).
@@ -35,6 +36,8 @@ class ValidationOutcome:
     # per expectation, in suite order: {"name", "success", "unexpected_count"} (JSON-able)
     expectation_results: list[dict] = field(default_factory=list)
     success: bool = True
+    # GX's ExpectationSuiteValidationResult itself (for Data Docs: validation/data_docs.py)
+    gx_result: Any = field(default=None, repr=False, compare=False)
 
 
 def validate_entity_rows(
@@ -90,61 +93,64 @@ class SuiteRunner:
         return list(seen)
 
     def validate(self, df: pd.DataFrame) -> ValidationOutcome:
-        # The validator ValidationDefinition.run and Batch.validate both use, built directly:
-        # Batch.validate gets the batch twice (GX fingerprints the whole frame each time) and
-        # ValidationDefinition.run keeps every result in the context's store.
-        from great_expectations.validator.v1_validator import Validator
+        # GX's public path: the batch definition hands out a Batch for this frame and the
+        # Batch validates the suite (no result kept in the context's store, unlike
+        # ValidationDefinition.run, so a long run's memory does not grow).
+        batch = self._definition.get_batch(batch_parameters={"dataframe": df})
+        result = batch.validate(self.suite, result_format=RESULT_FORMAT)
+        outcome = outcome_of(result, self.suite)
+        outcome.gx_result = result
+        return outcome
 
-        suite = self.suite
-        validator = Validator(
-            batch_definition=self._definition,
-            batch_parameters={"dataframe": df},
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [ROW_COLUMN],
-                # The pandas filter expression over all failing indices: unused, can be huge.
-                "return_unexpected_index_query": False,
-            },
-        )
-        result = validator.validate_expectation_suite(suite)
 
-        failed: dict[int, set[str]] = {}
-        summaries: list[dict] = []
-        for res in result.results:
-            name = expectation_name(res.expectation_config)
-            details: dict[str, Any] = res.result or {}
-            if res.exception_info and res.exception_info.get("raised_exception"):
-                # GX caught an error while evaluating (e.g. a missing column): never a pass.
-                summaries.append(
-                    {
-                        "name": name,
-                        "success": False,
-                        "unexpected_count": None,
-                        "error": str(res.exception_info.get("exception_message")),
-                    }
-                )
-                continue
-            count = details.get("unexpected_count")
+# Every failing row named by its _row; the pandas filter expression over all failing indices
+# (unused, can be huge) is not built.
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [ROW_COLUMN],
+    "return_unexpected_index_query": False,
+}
+
+
+def outcome_of(result: Any, suite: gx.ExpectationSuite) -> ValidationOutcome:
+    """The per-row and per-expectation outcome of an ExpectationSuiteValidationResult."""
+    failed: dict[int, set[str]] = {}
+    summaries: list[dict] = []
+    for res in result.results:
+        name = expectation_name(res.expectation_config)
+        details: dict[str, Any] = res.result or {}
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            # GX caught an error while evaluating (e.g. a missing column): never a pass.
             summaries.append(
                 {
                     "name": name,
-                    "success": bool(res.success),
-                    "unexpected_count": int(count) if count is not None else None,
+                    "success": False,
+                    "unexpected_count": None,
+                    "error": str(res.exception_info.get("exception_message")),
                 }
             )
-            for entry in details.get("unexpected_index_list") or []:
-                row = entry[ROW_COLUMN] if isinstance(entry, dict) else entry
-                failed.setdefault(int(row), set()).add(name)
-
-        # GX groups results by domain; report them in the suite's (reviewed) order.
-        order = {expectation_name(e): i for i, e in enumerate(suite.expectations)}
-        summaries.sort(key=lambda s: order.get(s["name"], len(order)))
-        success = bool(result.success) and all(s["success"] for s in summaries)
-        return ValidationOutcome(
-            failed_rows={row: sorted(names) for row, names in sorted(failed.items())},
-            expectation_results=summaries,
-            success=success,
+            continue
+        count = details.get("unexpected_count")
+        summaries.append(
+            {
+                "name": name,
+                "success": bool(res.success),
+                "unexpected_count": int(count) if count is not None else None,
+            }
         )
+        for entry in details.get("unexpected_index_list") or []:
+            row = entry[ROW_COLUMN] if isinstance(entry, dict) else entry
+            failed.setdefault(int(row), set()).add(name)
+
+    # GX groups results by domain; report them in the suite's (reviewed) order.
+    order = {expectation_name(e): i for i, e in enumerate(suite.expectations)}
+    summaries.sort(key=lambda s: order.get(s["name"], len(order)))
+    success = bool(result.success) and all(s["success"] for s in summaries)
+    return ValidationOutcome(
+        failed_rows={row: sorted(names) for row, names in sorted(failed.items())},
+        expectation_results=summaries,
+        success=success,
+    )
 
 
 def merge_expectation_results(parts: list[list[dict]]) -> list[dict]:
@@ -185,5 +191,5 @@ def _ephemeral_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-__all__ = ["HELPER_COLUMNS", "SuiteRunner", "ValidationOutcome", "entity_suite_runner", "merge_expectation_results",
+__all__ = ["HELPER_COLUMNS", "RESULT_FORMAT", "SuiteRunner", "ValidationOutcome", "entity_suite_runner", "merge_expectation_results", "outcome_of",
            "run_suite", "validate_entity_rows"]

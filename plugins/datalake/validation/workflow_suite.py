@@ -198,6 +198,8 @@ class WorkflowValidation:
     failed_events: dict[int, list[str]] = field(default_factory=dict)
     # per table and expectation: {"name", "success", "unexpected_count"} (JSON-able)
     expectation_results: list[dict] = field(default_factory=list)
+    # GX's ExpectationSuiteValidationResult of each table validated (for the Data Docs)
+    gx_results: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def success(self) -> bool:
@@ -220,6 +222,7 @@ def validate_workflow_rows(flats: list[FlatExecution], now: datetime, max_future
         if frame.empty:
             continue
         result = run_suite(frame, suite)
+        outcome.gx_results.append(result.gx_result)
         events = frame[EVENT_COLUMN].tolist()
         for row, names in result.failed_rows.items():
             failed.setdefault(int(events[row]), set()).update(f"{table}.{n}" for n in names)

@@ -1,0 +1,186 @@
+"""GX Data Docs of each hourly run, in the lake: ``s3://<lake>/data_docs/``.
+
+Each process task keeps the GX validation results of its chunks (trimmed: counts and GX's
+partial lists of up to 20 unexpected values, not the full per-row index lists, which the
+quarantine files already hold) under ``validation_results/<stream>/<run key>/``. After the
+hour is loaded, ``publish_hour`` puts them in an in-memory GX context and has GX's
+SiteBuilder render them, then uploads the pages into one shared site:
+
+    data_docs/static/...                                   GX's styles and images, uploaded once
+    data_docs/validations/<suite>/<stream>-<run key>-<batch>-<chunk>/<time>/<id>.html
+    data_docs/hours/<stream>/<run key>.json                 the hour's page list (for the UI page)
+
+Retention: ``expire`` removes the docs and kept results of hours older than
+DATALAKE_DATA_DOCS_RETENTION_DAYS (default 30) each time an hour is published (docs are
+derived: the manifests, quarantine and warehouse keep the facts).
+
+GX is imported inside the functions (DAG files must parse fast).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import mimetypes
+import os
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DOCS_ROOT = "data_docs"
+RESULTS_ROOT = "validation_results"
+DEFAULT_RETENTION_DAYS = 30
+# What GX's result keeps per expectation for the docs (the full lists stay out).
+KEPT_RESULT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpected_count", "unexpected_percent",
+                    "unexpected_percent_total", "unexpected_percent_nonmissing", "partial_unexpected_list",
+                    "partial_unexpected_counts", "observed_value")
+
+
+def retention_days() -> int:
+    return int(os.environ.get("DATALAKE_DATA_DOCS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def trimmed_result(result: Any) -> dict:
+    """A GX ExpectationSuiteValidationResult as JSON, without the per-row lists (dropped from
+    ``result`` in place first, so they are never serialized: read the outcome before)."""
+    for res in result.results:
+        res.result = {k: v for k, v in (res.result or {}).items() if k in KEPT_RESULT_KEYS}
+    body = result.to_json_dict()
+    # No wall-clock time in the lake: a rerun of the hour writes the same bytes.
+    (body.get("meta") or {}).get("batch_markers", {}).pop("ge_load_time", None)
+    return body
+
+
+def results_key(stream: str, run_key: str, batch_name: str) -> str:
+    return f"{RESULTS_ROOT}/{stream}/{run_key}/{batch_name}.json.gz"
+
+
+def write_results(client, bucket: str, key: str, results: list[dict]) -> str | None:
+    if not results:
+        return None
+    body = json.dumps(results, sort_keys=True).encode("utf-8")
+    client.put_object(Bucket=bucket, Key=key, Body=gzip.compress(body, mtime=0))
+    return key
+
+
+def hour_index_key(stream: str, run_key: str) -> str:
+    return f"{DOCS_ROOT}/hours/{stream}/{run_key}.json"
+
+
+def publish_hour(client, bucket: str, stream: str, run_key: str, result_keys: list[str]) -> list[str]:
+    """Render the hour's kept validation results as Data Docs into the lake; returns the pages'
+    keys (relative to data_docs/)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from datalake.validation.runner import _ephemeral_context
+
+    hour = datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc)
+    context = _ephemeral_context()
+    schema = ExpectationSuiteValidationResultSchema()
+    with tempfile.TemporaryDirectory(prefix="datalake-docs-") as out:
+        context.add_data_docs_site("lake", {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": out},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        for key in sorted(result_keys):
+            batch_name = key.rsplit("/", 1)[-1].removesuffix(".json.gz")
+            chunks = json.loads(gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read()))
+            for number, body in enumerate(chunks):
+                result = schema.load(body)
+                identifier = ValidationResultIdentifier(
+                    expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+                    run_id=RunIdentifier(run_name=f"{stream}-{run_key}-{batch_name}-{number:03d}", run_time=hour),
+                    batch_identifier=f"{batch_name}-{number:03d}",
+                )
+                context.validation_results_store.set(identifier, result)
+        context.build_data_docs(site_names=["lake"])
+        pages = _upload_site(client, bucket, Path(out))
+    client.put_object(Bucket=bucket, Key=hour_index_key(stream, run_key),
+                      Body=json.dumps({"stream": stream, "run_key": run_key, "pages": pages}, indent=2).encode("utf-8"),
+                      ContentType="application/json")
+    return pages
+
+
+def _upload_site(client, bucket: str, site: Path) -> list[str]:
+    """The hour's validation pages; GX's static files once (they are the same every hour); the
+    per-run index.html is not uploaded (the UI page lists the hour's pages)."""
+    static_marker = f"{DOCS_ROOT}/static/styles/data_docs_default_styles.css"
+    upload_static = not _exists(client, bucket, static_marker)
+    pages = []
+    for path in sorted(site.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(site).as_posix()
+        if relative == "index.html" or (relative.startswith("static/") and not upload_static):
+            continue
+        if relative.startswith("validations/"):
+            pages.append(relative)
+        content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+        client.put_object(Bucket=bucket, Key=f"{DOCS_ROOT}/{relative}", Body=path.read_bytes(), ContentType=content_type)
+    return pages
+
+
+def _exists(client, bucket: str, key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        client.head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError:
+        return False
+
+
+def expire(client, bucket: str, now: datetime, days: int | None = None) -> int:
+    """Delete the docs pages, hour indexes and kept results of hours older than ``days``."""
+    from datalake.s3 import iter_keys
+
+    cutoff = (now - timedelta(days=retention_days() if days is None else days)).strftime("%Y%m%d%H")
+    old = []
+    for prefix in (f"{DOCS_ROOT}/hours/", f"{DOCS_ROOT}/validations/", f"{RESULTS_ROOT}/"):
+        for key, _ in iter_keys(client, bucket, prefix):
+            run_key = _run_key_of(key)
+            if run_key is not None and run_key < cutoff:
+                old.append(key)
+    for i in range(0, len(old), 1000):
+        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in old[i:i + 1000]]})
+    return len(old)
+
+
+def _run_key_of(key: str) -> str | None:
+    """The YYYYMMDDHH run key in a docs or results key (a path part, or <stream>-<key>-...)."""
+    for part in key.split("/"):
+        stem = part.removesuffix(".json.gz").removesuffix(".json")
+        if len(stem) == 10 and stem.isdigit():
+            return stem
+        for piece in part.split("-"):
+            if len(piece) == 10 and piece.isdigit():
+                return piece
+    return None
+
+
+def publish_hour_safely(client, bucket: str, stream: str, run_key: str, result_keys: list[str],
+                        now: datetime | None = None) -> list[str]:
+    """Docs are derived, never a reason to fail an hour that is loaded: errors are logged."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        pages = publish_hour(client, bucket, stream, run_key, result_keys) if result_keys else []
+        expired = expire(client, bucket, now or datetime.now(timezone.utc))
+        log.info("data docs of %s %s: %d page(s) in s3://%s/%s/, %d expired object(s) removed, %.2f s",
+                 stream, run_key, len(pages), bucket, DOCS_ROOT, expired, time.perf_counter() - started)
+        return pages
+    except Exception:
+        log.exception("data docs of %s %s could not be built (the hour is loaded all the same)", stream, run_key)
+        return []
