@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datalake.producer import DefectRates, ProducerConfig, simulate, upload
+from datalake_dev.producer import DefectRates, ProducerConfig, simulate, upload
 from datalake.s3 import s3_client
 from datalake.warehouse import connect
 
@@ -46,7 +46,7 @@ def page_server(platform, airflow_db):
     from airflow.api_fastapi.app import init_auth_manager, init_plugins
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-    from datalake.local.ports import free_port
+    from datalake_dev.local.ports import free_port
 
     app = FastAPI()
     auth_manager = init_auth_manager(app)
