@@ -25,8 +25,11 @@ def _cmd_init(args) -> int:
     for bucket in (settings.landing_bucket, settings.lake_bucket):
         created = ensure_bucket(client, bucket, settings.aws_region)
         print(f"bucket {bucket}: {'created' if created else 'exists'}")
-    init_warehouse(settings)
+    gaps = init_warehouse(settings)
     print("warehouse: DDL and compatibility layer applied")
+    for item, problem in gaps:
+        print(f"warning: {item}: {problem}; a superuser should run include/sql/credentials/superuser_hardening.sql "
+              "(see docs/credentials.md)", file=sys.stderr)
     return 0
 
 

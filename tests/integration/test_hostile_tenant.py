@@ -1,0 +1,163 @@
+"""A tenant credential used the way an attacker would (issue 17), with REAL logins over TCP to the
+local PostgreSQL stand-in: it must not stall the pipeline, write anything, or lift its limits.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from datalake import credentials
+from datalake.credentials import TENANT_TABLES
+from datalake.locks import ENTITY_OPERATIONS_LOCK, INIT_LOCK, WORKFLOW_TABLES_LOCK, take_pipeline_lock
+from datalake.warehouse import connect, hardening_gaps, init_warehouse
+
+pytestmark = pytest.mark.integration
+
+ORG = "hostile-1"
+LOCK_MODES = ("ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
+              "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE")
+OLD_ADVISORY_KEYS = ("entity_operations", "workflow_tables", "datalake-init")
+
+
+@pytest.fixture(scope="module")
+def superuser(postgres_server):
+    pg, _ = postgres_server
+    from datalake.config import WAREHOUSE_DATABASE
+
+    with psycopg.connect(pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def cred(platform):
+    issued = credentials.generate(ORG, created_by="hostile-tenant-test", settings=platform)
+    yield issued
+    if any(r.username == issued.username and r.active for r in credentials.list_credentials(settings=platform)):
+        credentials.revoke(issued.username, settings=platform)
+
+
+def login(cred, **kw):
+    return psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=cred.password,
+                           dbname=cred.database, autocommit=True, connect_timeout=5, **kw)
+
+
+def _attempt(conn, statement, *args) -> str:
+    """Run one statement inside the tenant's open transaction, keeping the locks taken so far."""
+    conn.execute("SAVEPOINT attempt")
+    try:
+        conn.execute(statement, *args)
+        conn.execute("RELEASE SAVEPOINT attempt")
+        return "ok"
+    except psycopg.Error as exc:
+        conn.execute("ROLLBACK TO SAVEPOINT attempt")
+        return type(exc).__name__
+
+
+def hold_every_lock(conn) -> dict[str, str]:
+    """Take every lock a tenant can reach and keep the transaction open; returns what happened."""
+    outcome = {}
+    conn.execute("SET default_transaction_read_only = off")
+    conn.execute("BEGIN READ WRITE")
+    for key in OLD_ADVISORY_KEYS:
+        outcome[f"advisory {key}"] = _attempt(conn, "SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        outcome[f"advisory xact {key}"] = _attempt(conn, "SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+    for table, _ in TENANT_TABLES:
+        outcome[f"select {table}"] = _attempt(conn, f"SELECT count(*) FROM epilot_datalake.{table}")
+        outcome[f"for update {table}"] = _attempt(conn, f"SELECT 1 FROM epilot_datalake.{table} FOR UPDATE")
+        for mode in LOCK_MODES:
+            outcome[f"lock {table} {mode}"] = _attempt(conn, f"LOCK TABLE epilot_datalake.{table} IN {mode} MODE")
+    # Relations a tenant may not name can still be reached by OID through size functions, which
+    # take ACCESS SHARE without a privilege check: every relation of the warehouse's schemas.
+    oids = conn.execute(
+        "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname IN ('epilot_datalake', 'datalake_ops', 'redshift_compat') AND c.relkind IN ('r', 'i', 'p')"
+    ).fetchall()
+    outcome["relation size by oid"] = _attempt(conn, "SELECT sum(pg_relation_size(o)) FROM unnest(%s::oid[]) o",
+                                               ([o for (o,) in oids],))
+    return outcome
+
+
+def _pipeline_does_not_wait(settings) -> None:
+    """The three pipeline locks, and the writes the loads make, each within a 3 s lock_timeout."""
+    with connect(settings) as conn:
+        conn.execute("SET lock_timeout = '3s'")
+        for name in (ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK, INIT_LOCK):
+            with conn.transaction(force_rollback=True):
+                take_pipeline_lock(conn, name)
+                for table, column in TENANT_TABLES:
+                    conn.execute(f"DELETE FROM epilot_datalake.{table} WHERE {column} = 'no-such-org'")
+
+
+def test_a_tenant_holding_every_lock_it_can_does_not_stall_loads_or_init(cred, platform, monkeypatch):
+    with login(cred) as tenant:
+        outcome = hold_every_lock(tenant)
+        # What it could take: ACCESS SHARE by reading, nothing stronger; no advisory lock here.
+        assert outcome[f"select {TENANT_TABLES[0][0]}"] == "ok"
+        assert outcome["relation size by oid"] == "ok"
+        assert all(outcome[f"advisory {k}"] == "InsufficientPrivilege" for k in OLD_ADVISORY_KEYS), outcome
+        stronger = {k: v for k, v in outcome.items() if k.startswith(("for update", "lock ")) and not k.endswith("ACCESS SHARE")}
+        assert set(stronger.values()) == {"InsufficientPrivilege"}, stronger
+        held = tenant.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND granted").fetchone()[0]
+        assert held > len(TENANT_TABLES)
+
+        _pipeline_does_not_wait(platform)
+        # `datalake init` too: a wait becomes an error (lock_timeout), and init must finish.
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5s")
+        errors_seen = []
+        worker = threading.Thread(target=lambda: _run(init_warehouse, platform, errors_seen))
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive() and not errors_seen, errors_seen
+        assert tenant.execute("SELECT 1").fetchone() == (1,)  # the tenant's transaction was still open
+        tenant.execute("ROLLBACK")
+
+
+def _run(fn, settings, errors_seen):
+    try:
+        fn(settings)
+    except Exception as exc:  # noqa: BLE001 - reported by the test
+        errors_seen.append(exc)
+
+
+def test_without_the_superuser_hardening_advisory_locks_still_do_not_stall_the_pipeline(cred, platform, superuser):
+    """A foreign PostgreSQL where `datalake init` is not superuser: advisory locks stay open to
+    every login. The tenant takes the keys the pipeline used to use; the pipeline no longer cares."""
+    funcs = [r[0] for r in superuser.execute(
+        "SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace "
+        "AND proname LIKE 'pg\\_%advisory\\_%'").fetchall()]
+    for f in funcs:
+        superuser.execute(f"GRANT EXECUTE ON FUNCTION {f} TO PUBLIC")
+    try:
+        with connect(platform) as conn:
+            assert ("pg_advisory_* functions", "executable by every login (a tenant can take advisory locks)") \
+                in hardening_gaps(conn)
+        with login(cred) as tenant:
+            tenant.execute("BEGIN")
+            for key in OLD_ADVISORY_KEYS:
+                tenant.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            _pipeline_does_not_wait(platform)
+            tenant.execute("ROLLBACK")
+    finally:
+        for f in funcs:
+            superuser.execute(f"REVOKE EXECUTE ON FUNCTION {f} FROM PUBLIC")
+
+
+def test_the_pipeline_role_can_end_a_tenant_backend(cred, platform):
+    tenant = login(cred)
+    pid = tenant.execute("SELECT pg_backend_pid()").fetchone()[0]
+    tenant.execute("BEGIN")
+    tenant.execute(f"SELECT count(*) FROM epilot_datalake.{TENANT_TABLES[0][0]}")
+    with connect(platform) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0] is True
+    with pytest.raises(psycopg.OperationalError):
+        tenant.execute("SELECT 1")
+    tenant.close()
+
+
+def test_the_local_bootstrap_leaves_no_hardening_gap(platform):
+    with connect(platform) as conn:
+        assert hardening_gaps(conn) == []
