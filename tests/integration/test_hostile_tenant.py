@@ -161,3 +161,104 @@ def test_the_pipeline_role_can_end_a_tenant_backend(cred, platform):
 def test_the_local_bootstrap_leaves_no_hardening_gap(platform):
     with connect(platform) as conn:
         assert hardening_gaps(conn) == []
+
+
+# --- read-only by privileges ----------------------------------------------------------------
+
+WRITE_ATTEMPTS = {
+    "large object from bytea": "SELECT lo_from_bytea(0, '\\x00ff'::bytea)",
+    "large object create": "SELECT lo_create(0)",
+    "large object creat": "SELECT lo_creat(-1)",
+    "large object import": "SELECT lo_import('/etc/hostname')",
+    "temporary table": "CREATE TEMPORARY TABLE t (i int)",
+    "temporary function": "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "function in public": "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "function in epilot_datalake": "CREATE FUNCTION epilot_datalake.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "function in redshift_compat": "CREATE FUNCTION redshift_compat.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "table in public": "CREATE TABLE public.x (i int)",
+    "table in epilot_datalake": "CREATE TABLE epilot_datalake.x (i int)",
+    "sequence in public": "CREATE SEQUENCE public.s",
+    "sequence in epilot_datalake": "CREATE SEQUENCE epilot_datalake.s",
+    "schema": "CREATE SCHEMA mine",
+    "copy to server file": "COPY (SELECT 1) TO '/tmp/datalake-tenant-copy'",
+    "copy from server file": "COPY epilot_datalake.workflowexecution FROM '/etc/hostname'",
+    "copy to program": "COPY (SELECT 1) TO PROGRAM 'true'",
+    "comment on a table": "COMMENT ON TABLE epilot_datalake.entity_operations IS 'mine'",
+    "role": "CREATE ROLE mine",
+    "database": "CREATE DATABASE mine",
+    "admin of its group": "GRANT datalake_tenant TO CURRENT_USER WITH ADMIN OPTION",
+    "reset the role's temp_file_limit": "ALTER ROLE CURRENT_USER RESET temp_file_limit",
+    "raise temp_file_limit": "SET temp_file_limit = -1",
+    "valid until": "ALTER ROLE CURRENT_USER VALID UNTIL 'infinity'",
+    "connection limit": "ALTER ROLE CURRENT_USER CONNECTION LIMIT -1",
+}
+
+
+def test_every_write_path_fails_for_lack_of_privilege_after_lifting_read_only(cred, platform, superuser):
+    los_before = superuser.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0]
+    with login(cred) as tenant:
+        tenant.execute("SET default_transaction_read_only = off")
+        assert tenant.execute("SHOW transaction_read_only").fetchone()[0] == "off"
+        outcome = {}
+        for what, statement in WRITE_ATTEMPTS.items():
+            try:
+                tenant.execute(statement)
+                outcome[what] = "ok"
+            except psycopg.Error as exc:
+                outcome[what] = type(exc).__name__
+        for table, column in TENANT_TABLES:
+            for verb, statement in {
+                "insert": f"INSERT INTO epilot_datalake.{table} ({column}) VALUES ('{ORG}')",
+                "update": f"UPDATE epilot_datalake.{table} SET {column} = {column}",
+                "delete": f"DELETE FROM epilot_datalake.{table}",
+                "truncate": f"TRUNCATE epilot_datalake.{table}",
+            }.items():
+                try:
+                    tenant.execute(statement)
+                    outcome[f"{verb} {table}"] = "ok"
+                except psycopg.Error as exc:
+                    outcome[f"{verb} {table}"] = type(exc).__name__
+            with pytest.raises(errors.InsufficientPrivilege):
+                with tenant.cursor().copy(f"COPY epilot_datalake.{table} ({column}) FROM STDIN") as copy:
+                    copy.write_row((ORG,))
+        # Extensions need CREATE on the database (this build ships none but plpgsql: tried when present).
+        for (ext,) in tenant.execute("SELECT name FROM pg_available_extensions WHERE installed_version IS NULL").fetchall():
+            try:
+                tenant.execute(f'CREATE EXTENSION "{ext}"')
+                outcome[f"extension {ext}"] = "ok"
+            except psycopg.Error as exc:
+                outcome[f"extension {ext}"] = type(exc).__name__
+        for (seq,) in tenant.execute(
+                "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences").fetchall():
+            try:
+                tenant.execute("SELECT nextval(%s)", (seq,))
+                outcome[f"nextval {seq}"] = "ok"
+            except psycopg.Error as exc:
+                outcome[f"nextval {seq}"] = type(exc).__name__
+    assert {k: v for k, v in outcome.items() if v != "InsufficientPrivilege"} == {}
+    assert superuser.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0] == los_before
+    settings = dict(superuser.execute(
+        "SELECT split_part(s, '=', 1), split_part(s, '=', 2) FROM pg_db_role_setting d "
+        "JOIN pg_roles r ON r.oid = d.setrole, unnest(d.setconfig) s WHERE r.rolname = %s", (cred.username,)).fetchall())
+    assert settings["temp_file_limit"] == credentials.TENANT_TEMP_FILE_LIMIT
+
+
+def test_a_password_the_tenant_sets_itself_is_undone_by_the_watchdog_round(cred, platform):
+    """PostgreSQL lets every role change its own password: no privilege stops it (stated in
+    docs/credentials.md). restore_tenant_passwords, run by the tenant watchdog, puts back the
+    issued verifier; the tenant's own password then fails and the issued one works."""
+    chosen = "Tenant-Chosen-Password-1"
+    with login(cred) as tenant:
+        tenant.execute("SET default_transaction_read_only = off")
+        tenant.execute(f"ALTER ROLE CURRENT_USER PASSWORD '{chosen}'")  # allowed by PostgreSQL
+    with psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=chosen,
+                         dbname=cred.database, connect_timeout=5):
+        pass
+    with connect(platform) as admin:
+        assert credentials.restore_tenant_passwords(admin) >= 1
+        admin.commit()
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=chosen,
+                        dbname=cred.database, connect_timeout=5)
+    with login(cred) as tenant:
+        assert tenant.execute("SELECT current_user").fetchone()[0] == cred.username
