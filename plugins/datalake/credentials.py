@@ -55,6 +55,8 @@ CONNECTION_LIMIT = int(os.environ.get("DATALAKE_TENANT_CONNECTION_LIMIT", "5"))
 # Spill to disk per query (the tenant cannot lift it) and the session defaults for honest clients.
 TENANT_TEMP_FILE_LIMIT = os.environ.get("DATALAKE_TENANT_TEMP_FILE_LIMIT", "1GB")
 TENANT_STATEMENT_TIMEOUT = os.environ.get("DATALAKE_TENANT_STATEMENT_TIMEOUT", "10min")
+# The longest a tenant query may run: the local watchdog ends it, Redshift's WLM rule aborts it.
+TENANT_QUERY_LIMIT_SECONDS = int(os.environ.get("DATALAKE_TENANT_QUERY_LIMIT_SECONDS", "600"))
 
 PASSWORD_LENGTH = 32
 # Redshift's rules: 8-64 printable ASCII characters, at least one upper case letter, one lower
@@ -417,7 +419,21 @@ def render_redshift_create_user(username: str, password: str) -> str:
         username=redshift_identifier(username),
         password_md5=redshift_md5_password(password, username),
         connection_limit=str(CONNECTION_LIMIT),
+        statement_timeout_ms=str(TENANT_QUERY_LIMIT_SECONDS * 1000),
     )
+
+
+def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240, concurrency: int = 3,
+                        memory_percent: int = 20) -> str:
+    """The Redshift WLM configuration (the cluster's wlm_json_configuration parameter) with the
+    tenants' queue first: every query of a datalake_tenant member lands there whatever query_group
+    it sets (the first matching queue wins), and a query monitoring rule aborts it past the limit
+    or past a spill size. Applied by the operator (docs/credentials.md), not by `datalake init`."""
+    limit = int(limit_seconds if limit_seconds is not None else TENANT_QUERY_LIMIT_SECONDS)
+    if not (1 <= limit <= 86400 and 1 <= spill_mb and 1 <= concurrency <= 50 and 1 <= memory_percent <= 100):
+        raise CredentialError("WLM limits out of range")
+    return render_sql("redshift/credentials/wlm.json", limit_seconds=limit, spill_mb=int(spill_mb),
+                      tenant_concurrency=int(concurrency), tenant_memory_percent=int(memory_percent))
 
 
 def render_redshift_revoke_user(username: str) -> str:

@@ -262,3 +262,48 @@ def test_a_password_the_tenant_sets_itself_is_undone_by_the_watchdog_round(cred,
                         dbname=cred.database, connect_timeout=5)
     with login(cred) as tenant:
         assert tenant.execute("SELECT current_user").fetchone()[0] == cred.username
+
+
+# --- plans and statistics ----------------------------------------------------------------------
+
+def _plan_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def test_postgres_plans_still_count_other_organisations_rows_documented_limitation(cred, platform):
+    """The DOCUMENTED limitation of the PostgreSQL stand-in (README, docs/credentials.md): row-level
+    security filters rows but EXPLAIN ANALYZE reports how many it removed, so a tenant learns
+    how many rows other organisations have (and, with prefix searches, their ids). If this test
+    starts failing, the channel was closed and the documentation must say so."""
+    foreign = 7
+    with connect(platform) as admin:
+        admin.execute("DELETE FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'")
+        rows = [(ORG, f"plan-leak-own-{i}") for i in range(2)] + [("other-org", f"plan-leak-foreign-{i}") for i in range(foreign)]
+        with admin.cursor() as cur:
+            cur.executemany("INSERT INTO epilot_datalake.workflowexecution (org_id, id, name, status) "
+                            "VALUES (%s, %s, 'wf', 'STARTED')", rows)
+        admin.commit()
+        admin.execute("ANALYZE epilot_datalake.workflowexecution")
+        admin.commit()
+        assert admin.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
+                             "AND tablename = 'workflowexecution'").fetchone()[0] > 0
+    try:
+        with login(cred) as tenant:
+            query = "SELECT * FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'"
+            assert len(tenant.execute(query).fetchall()) == 2  # RLS: only its own rows come back
+            (plan,), = tenant.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()
+            removed = sum(n.get("Rows Removed by Filter", 0) for n in _plan_nodes(plan["Plan"]))
+            assert removed >= foreign  # ... but the plan counts the other organisation's rows
+            # The cheap part that is closed: per-table statistics.
+            assert tenant.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
+                                  "AND tablename = 'workflowexecution'").fetchone()[0] == 0
+            with pytest.raises(errors.InsufficientPrivilege):
+                tenant.execute("SELECT n_live_tup FROM pg_stat_user_tables").fetchall()
+            with pytest.raises(errors.InsufficientPrivilege):
+                tenant.execute("SELECT pg_stat_get_live_tuples('epilot_datalake.workflowexecution'::regclass)").fetchall()
+    finally:
+        with connect(platform) as admin:
+            admin.execute("DELETE FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'")
+            admin.commit()

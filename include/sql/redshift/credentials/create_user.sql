@@ -6,3 +6,6 @@
 CREATE USER {{ username }} PASSWORD '{{ password_md5 }}'
     NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED CONNECTION LIMIT {{ connection_limit }};
 GRANT ROLE datalake_tenant TO {{ username }};
+-- A default for honest clients (a user may SET its own statement_timeout); what aborts a long
+-- tenant query is the WLM queue rule of the role (redshift/credentials/wlm.json, issue 17).
+ALTER USER {{ username }} SET statement_timeout TO {{ statement_timeout_ms }};
