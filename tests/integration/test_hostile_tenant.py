@@ -307,3 +307,87 @@ def test_postgres_plans_still_count_other_organisations_rows_documented_limitati
         with connect(platform) as admin:
             admin.execute("DELETE FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'")
             admin.commit()
+
+
+# --- bounded resources -------------------------------------------------------------------------
+
+def _in_thread(fn):
+    box = {}
+
+    def run():
+        try:
+            box["result"] = fn()
+        except Exception as exc:  # noqa: BLE001 - inspected by the test
+            box["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    return worker, box
+
+
+def test_watchdog_ends_a_long_tenant_query_the_tenant_made_unlimited(cred, platform):
+    import time
+
+    from datalake.tenant_watchdog import watch_once
+
+    tenant = login(cred)
+    tenant.execute("SET statement_timeout = 0")  # the tenant lifts its own default
+    worker, box = _in_thread(lambda: tenant.execute("SELECT pg_sleep(60)").fetchall())
+    try:
+        time.sleep(2.5)
+        with connect(platform, autocommit=True) as admin:
+            assert watch_once(admin, limit_seconds=30) == []  # under the limit: left alone
+            ended = watch_once(admin, limit_seconds=1)
+        worker.join(15)
+        assert not worker.is_alive()
+        assert [(e.username, e.reason, e.terminated) for e in ended] == [
+            (cred.username, "query ran past the limit", True)]
+        assert isinstance(box.get("error"), psycopg.OperationalError)
+    finally:
+        tenant.close()
+
+
+def test_watchdog_ends_an_idle_transaction_and_a_tenant_blocking_the_pipeline(cred, platform):
+    import time
+
+    from datalake.tenant_watchdog import watch_once
+
+    table = TENANT_TABLES[2][0]
+    tenant = login(cred)
+    tenant.execute("BEGIN")
+    tenant.execute(f"SELECT count(*) FROM epilot_datalake.{table}")  # holds ACCESS SHARE, stays open
+    waiter = psycopg.connect(platform.warehouse_uri, autocommit=False)
+    worker, box = _in_thread(lambda: waiter.execute(f"LOCK TABLE epilot_datalake.{table} IN ACCESS EXCLUSIVE MODE"))
+    try:
+        time.sleep(1.5)
+        assert worker.is_alive()  # really blocked by the tenant
+        with connect(platform, autocommit=True) as admin:
+            ended = watch_once(admin, limit_seconds=3600, grace_seconds=1)
+        assert [(e.username, e.reason) for e in ended] == [(cred.username, "holds a lock the pipeline waits for")]
+        worker.join(15)
+        assert not worker.is_alive() and "error" not in box
+    finally:
+        tenant.close()
+        worker.join(15)
+        waiter.rollback()
+        waiter.close()
+    tenant = login(cred)
+    tenant.execute("BEGIN")
+    tenant.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+    time.sleep(2.5)
+    with connect(platform, autocommit=True) as admin:
+        ended = watch_once(admin, limit_seconds=2)
+    assert [(e.username, e.reason) for e in ended] == [(cred.username, "transaction idle past the limit")]
+    tenant.close()
+
+
+def test_connection_limit_per_credential(cred, platform):
+    opened = []
+    try:
+        with pytest.raises(psycopg.OperationalError, match="too many connections"):
+            for _ in range(credentials.CONNECTION_LIMIT + 1):
+                opened.append(login(cred))
+        assert len(opened) == credentials.CONNECTION_LIMIT
+    finally:
+        for conn in opened:
+            conn.close()

@@ -14,6 +14,9 @@ UNION ALL
 SELECT 'pg_signal_backend', 'the pipeline''s role cannot end tenant backends blocking it'
 WHERE NOT pg_catalog.pg_has_role(current_user, 'pg_signal_backend', 'USAGE')
 UNION ALL
+SELECT 'pg_read_all_stats', 'the tenant watchdog cannot see how long tenant queries run'
+WHERE NOT pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')
+UNION ALL
 SELECT 'temp_file_limit', 'the pipeline''s role cannot set temp_file_limit on tenant roles'
 WHERE NOT pg_catalog.has_parameter_privilege(current_user, 'temp_file_limit', 'SET')
 UNION ALL

@@ -34,7 +34,9 @@ $$;
 
 -- 3. The pipeline's role may end any non-superuser backend: a tenant query that holds a lock a
 --    load waits for, or runs past the limit (datalake.tenant_watchdog), is ended by it.
+--    pg_read_all_stats lets it see how long a tenant query has run (pg_stat_activity).
 GRANT pg_signal_backend TO {{ admin }};
+GRANT pg_read_all_stats TO {{ admin }};
 
 -- 4. Limits a tenant cannot lift: temp_file_limit is superuser-only to SET; the pipeline's role
 --    may put it on the tenant roles it creates (ALTER ROLE dl_... SET temp_file_limit).
