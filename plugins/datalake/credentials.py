@@ -420,6 +420,7 @@ def render_redshift_create_user(username: str, password: str) -> str:
         password_md5=redshift_md5_password(password, username),
         connection_limit=str(CONNECTION_LIMIT),
         statement_timeout_ms=str(TENANT_QUERY_LIMIT_SECONDS * 1000),
+        session_timeout_s=str(max(60, TENANT_QUERY_LIMIT_SECONDS)),
     )
 
 

@@ -43,9 +43,10 @@ def take_pipeline_lock(conn, name: str) -> None:
     from psycopg import errors
 
     try:
-        row = conn.execute(
-            "SELECT name FROM datalake_ops.pipeline_locks WHERE name = %s FOR UPDATE", (name,)
-        ).fetchone()
+        # The row is put back if someone emptied the table (a concurrent insert of the same
+        # name waits for the first inserter's transaction, so this serialises too).
+        conn.execute(read_sql("warehouse/pipeline_lock_row.sql"), {"name": name})
+        row = conn.execute(read_sql("warehouse/pipeline_lock_take.sql"), {"name": name}).fetchone()
     except errors.UndefinedTable as exc:
         raise MissingLockError("the warehouse has no datalake_ops.pipeline_locks table: run `datalake init`") from exc
     if row is None:

@@ -58,13 +58,17 @@ def apply_local_schema(conn) -> list[tuple[str, str]]:
         from datalake.credentials import apply_isolation
 
         apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
+        from datalake.query_reader import apply_query_reader
+
+        apply_query_reader(conn)  # the read-only role of `datalake query` (issue 17)
     return hardening_gaps(conn)
 
 
 def hardening_gaps(conn) -> list[tuple[str, str]]:
     """(item, problem) for what include/sql/credentials/superuser_hardening.sql, run by a
     superuser, would fix and is not in place (issue 17); empty when all is in place."""
-    return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
+    with conn.transaction():  # its own (committed) transaction, so that later blocks commit theirs
+        return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
 
 
 def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
@@ -83,4 +87,8 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
                 apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
             return []
-        return apply_local_schema(conn)
+        gaps = apply_local_schema(conn)
+        from datalake.query_reader import set_query_reader_password
+
+        set_query_reader_password(conn, settings)  # the role `datalake query` logs in as (issue 17)
+        return gaps

@@ -59,7 +59,7 @@ def test_redshift_create_user_sends_the_md5_form_never_the_password():
     assert timeout == f'ALTER USER "{USERNAME}" SET statement_timeout TO {credentials.TENANT_QUERY_LIMIT_SECONDS * 1000}'
     assert re.fullmatch(
         rf'CREATE USER "{USERNAME}" PASSWORD \'{digest}\'\s+NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED '
-        rf"CONNECTION LIMIT \d+", create)
+        rf"CONNECTION LIMIT {credentials.CONNECTION_LIMIT}\s+SESSION TIMEOUT {credentials.TENANT_QUERY_LIMIT_SECONDS}", create)
     assert grant == f'GRANT ROLE datalake_tenant TO "{USERNAME}"'
 
 
