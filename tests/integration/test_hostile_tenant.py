@@ -391,3 +391,29 @@ def test_connection_limit_per_credential(cred, platform):
     finally:
         for conn in opened:
             conn.close()
+
+
+def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_it_can(clean_platform, monkeypatch):
+    """The hourly loads themselves (plan, process, assess, load into PostgreSQL), not just their
+    lock functions, with a tenant holding every lock it can reach; a wait would be an error."""
+    from datetime import datetime, timedelta, timezone
+
+    from datalake.pipeline import entity_tasks, workflow_tasks
+    from datalake.producer import ProducerConfig, simulate, upload
+    from datalake.s3 import s3_client
+
+    start = datetime(2026, 11, 2, 7, tzinfo=timezone.utc)
+    client = s3_client(clean_platform)
+    upload(simulate(start, 1, ProducerConfig(seed=17)), client, clean_platform.landing_bucket)
+    cred = credentials.generate("hostile-2", settings=clean_platform)
+    try:
+        with login(cred) as tenant:
+            hold_every_lock(tenant)
+            monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=10s")
+            entity = entity_tasks.run_hour(client, clean_platform, start, start + timedelta(hours=1))
+            workflow = workflow_tasks.run_hour(client, clean_platform, start, start + timedelta(hours=1))
+            assert tenant.execute("SELECT 1").fetchone() == (1,)  # still holding, transaction open
+            tenant.execute("ROLLBACK")
+        assert entity["loaded"] > 0 and workflow["loaded"] > 0
+    finally:
+        credentials.revoke(cred.username, settings=clean_platform)
