@@ -417,3 +417,29 @@ def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_i
         assert entity["loaded"] > 0 and workflow["loaded"] > 0
     finally:
         credentials.revoke(cred.username, settings=clean_platform)
+
+
+def test_the_watchdog_process_as_the_platform_starts_it_ends_a_long_tenant_query(cred, platform):
+    """`python -m datalake.tenant_watchdog`, the command `make run` spawns, with a 2 s limit."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "WAREHOUSE_URI": platform.warehouse_uri, "DATALAKE_TENANT_QUERY_LIMIT_SECONDS": "2",
+           "DATALAKE_TENANT_WATCHDOG_INTERVAL_SECONDS": "1"}
+    watchdog = subprocess.Popen([sys.executable, "-m", "datalake.tenant_watchdog"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tenant = login(cred)
+    try:
+        tenant.execute("SET statement_timeout = 0")
+        began = time.monotonic()
+        with pytest.raises(psycopg.OperationalError):
+            tenant.execute("SELECT pg_sleep(60)")
+        assert time.monotonic() - began < 20
+        time.sleep(6)  # pg_terminate_backend(pid, 5000) returns, then the watchdog logs
+    finally:
+        tenant.close()
+        watchdog.terminate()
+        out, _ = watchdog.communicate(timeout=10)
+    assert f"of {cred.username}: query ran past the limit" in out, out
