@@ -893,9 +893,21 @@ def upload(objects: Iterable[LandingObject], s3_client, bucket: str) -> int:
     return count
 
 
+# `datalake produce --hours`: the whole range is simulated in memory before the upload, so it
+# is bounded (30 days: ~1 min and a few hundred MB); 0 or fewer hours would write nothing.
+MAX_PAST_HOURS = 720
+
+
+def validate_past_hours(hours) -> int:
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_PAST_HOURS:
+        raise ValueError(f"hours must be a whole number from 1 to {MAX_PAST_HOURS} (30 days), not {hours!r}")
+    return hours
+
+
 def produce_past_hours(s3_client, bucket: str, hours: int, now: datetime | None = None,
                        config: ProducerConfig = ProducerConfig()) -> list[LandingObject]:
-    """Simulate and upload the `hours` full hours before the current one."""
+    """Simulate and upload the `hours` full hours before the current one (1 to MAX_PAST_HOURS)."""
+    hours = validate_past_hours(hours)
     current = floor_hour(now or datetime.now(UTC))
     objects = simulate(current - timedelta(hours=hours), hours, config)
     upload(objects, s3_client, bucket)

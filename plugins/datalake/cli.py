@@ -25,20 +25,26 @@ def _cmd_init(args) -> int:
     for bucket in (settings.landing_bucket, settings.lake_bucket):
         created = ensure_bucket(client, bucket, settings.aws_region)
         print(f"bucket {bucket}: {'created' if created else 'exists'}")
-    init_warehouse(settings)
+    gaps = init_warehouse(settings)
     print("warehouse: DDL and compatibility layer applied")
+    for item, problem in gaps:
+        print(f"warning: {item}: {problem}; a superuser should run include/sql/credentials/superuser_hardening.sql "
+              "(see docs/credentials.md)", file=sys.stderr)
     return 0
 
 
 def _cmd_query(args) -> int:
     from datalake.query import format_result, run_query
 
-    if args.file:
-        sql = Path(args.file).read_text()
-    elif args.sql and args.sql != "-":
-        sql = args.sql
-    else:
-        sql = sys.stdin.read()
+    try:
+        if args.file:
+            sql = Path(args.file).read_text(encoding="utf-8")
+        elif args.sql and args.sql != "-":
+            sql = args.sql
+        else:
+            sql = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the SQL is not UTF-8 text (binary input?): {exc.reason} at byte {exc.start}") from None
     result = run_query(sql)
     sys.stdout.write(format_result(result, args.format))
     return 0
@@ -102,6 +108,18 @@ def _cmd_airflow(args) -> int:
     return subprocess.call([airflow, *args.airflow_args], env={**os.environ, **env})
 
 
+def _past_hours(text: str) -> int:
+    from datalake_dev.producer import MAX_PAST_HOURS
+
+    try:
+        hours = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= hours <= MAX_PAST_HOURS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_PAST_HOURS} hours (30 days), not {hours}")
+    return hours
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datalake", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.set_defaults(func=_cmd_query)
 
     produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
-    produce.add_argument("--hours", type=int, default=1, help="number of past hours to produce")
+    produce.add_argument("--hours", type=_past_hours, default=1, help="number of past hours to produce (1 to 720)")
     produce.add_argument("--follow", action="store_true", help="keep producing for the current hour")
     produce.add_argument("--interval", type=float, default=60.0, help="seconds between objects with --follow")
     produce.add_argument("--seed", type=int, default=42)

@@ -19,6 +19,7 @@ a SCRAM-SHA-256 verifier computed here (datalake.scram), Redshift its documented
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import string
@@ -49,7 +50,13 @@ ORG_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 USERNAME_PREFIX = "dl_"
 USERNAME_RE = re.compile(r"dl_[0-9a-f]{12}")
 CREATED_BY_MAX = 256
-CONNECTION_LIMIT = 15
+# Per credential (issue 17): a BI tool needs a few connections, not the server's whole pool.
+CONNECTION_LIMIT = int(os.environ.get("DATALAKE_TENANT_CONNECTION_LIMIT", "5"))
+# Spill to disk per query (the tenant cannot lift it) and the session defaults for honest clients.
+TENANT_TEMP_FILE_LIMIT = os.environ.get("DATALAKE_TENANT_TEMP_FILE_LIMIT", "1GB")
+TENANT_STATEMENT_TIMEOUT = os.environ.get("DATALAKE_TENANT_STATEMENT_TIMEOUT", "10min")
+# The longest a tenant query may run: the local watchdog ends it, Redshift's WLM rule aborts it.
+TENANT_QUERY_LIMIT_SECONDS = int(os.environ.get("DATALAKE_TENANT_QUERY_LIMIT_SECONDS", "600"))
 
 PASSWORD_LENGTH = 32
 # Redshift's rules: 8-64 printable ASCII characters, at least one upper case letter, one lower
@@ -263,22 +270,58 @@ def generate(org_id: str, created_by: str | None = None, *, settings: Settings |
                 {"u": username},
             ).fetchone():
                 username = new_username()
+            verifier = scram_sha256_verifier(password)
             for statement in _composed(
                 "credentials/create_user.sql",
                 username=sql.Identifier(username),
-                verifier=sql.Literal(scram_sha256_verifier(password)),
+                verifier=sql.Literal(verifier),
                 connection_limit=sql.Literal(CONNECTION_LIMIT),
             ):
                 conn.execute(statement)
+            _apply_tenant_limits(conn, username)
             row = conn.execute(
                 read_sql("credentials/registry_insert.sql"),
                 {"username": username, "org_id": org_id, "created_by": created_by},
             ).fetchone()
+            conn.execute(read_sql("credentials/verifier_insert.sql"), {"username": username, "verifier": verifier})
     record = _record(row)
     return Credential(
         username=username, password=password, host=host, port=port, database=database, org_id=org_id,
         created_by=record.created_by, created_at=record.created_at, ssl_required=False,
     )
+
+
+def _apply_tenant_limits(conn, username: str) -> None:
+    """Session defaults, and temp_file_limit when the superuser let this role set it (issue 17)."""
+    from psycopg import sql
+
+    for statement in _composed("credentials/tenant_defaults.sql", username=sql.Identifier(username),
+                               statement_timeout=sql.Literal(TENANT_STATEMENT_TIMEOUT)):
+        conn.execute(statement)
+    if conn.execute("SELECT pg_catalog.has_parameter_privilege(current_user, 'temp_file_limit', 'SET')").fetchone()[0]:
+        for statement in _composed("credentials/tenant_temp_file_limit.sql", username=sql.Identifier(username),
+                                   temp_file_limit=sql.Literal(TENANT_TEMP_FILE_LIMIT)):
+            conn.execute(statement)
+
+
+def restore_tenant_passwords(conn) -> int:
+    """Put back the verifier every active credential was issued with; returns how many.
+
+    PostgreSQL lets any role change its own password (ALTER ROLE current_user PASSWORD ...),
+    and no privilege or event trigger stops it. Credentials are rotated by `datalake
+    credentials`, not by tenants, so the tenant watchdog calls this on every round: a password
+    a tenant chose works until then, and never grants more than the credential already had.
+    The admin may alter the roles it created (CREATEROLE gives it ADMIN OPTION on them)."""
+    from psycopg import sql
+
+    if not conn.execute("SELECT to_regclass('datalake_ops.credential_verifiers') IS NOT NULL").fetchone()[0]:
+        return 0
+    rows = conn.execute(read_sql("credentials/verifiers_active.sql")).fetchall()
+    for username, verifier in rows:
+        for statement in _composed("credentials/restore_password.sql", username=sql.Identifier(username),
+                                   verifier=sql.Literal(verifier)):
+            conn.execute(statement)
+    return len(rows)
 
 
 def list_credentials(org_id: str | None = None, *, settings: Settings | None = None) -> list[CredentialRecord]:
@@ -325,6 +368,8 @@ def revoke(username: str, *, revoked_by: str | None = None, settings: Settings |
             row = conn.execute(
                 read_sql("credentials/registry_revoke.sql"), {"username": username, "revoked_by": revoked_by}
             ).fetchone()
+            if conn.execute("SELECT to_regclass('datalake_ops.credential_verifiers') IS NOT NULL").fetchone()[0]:
+                conn.execute(read_sql("credentials/verifier_delete.sql"), {"username": username})
         # After the commit no new login can succeed; now end the sessions already open.
         terminated = 0
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (username,)).fetchone():
@@ -374,7 +419,22 @@ def render_redshift_create_user(username: str, password: str) -> str:
         username=redshift_identifier(username),
         password_md5=redshift_md5_password(password, username),
         connection_limit=str(CONNECTION_LIMIT),
+        statement_timeout_ms=str(TENANT_QUERY_LIMIT_SECONDS * 1000),
+        session_timeout_s=str(max(60, TENANT_QUERY_LIMIT_SECONDS)),
     )
+
+
+def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240, concurrency: int = 3,
+                        memory_percent: int = 20) -> str:
+    """The Redshift WLM configuration (the cluster's wlm_json_configuration parameter) with the
+    tenants' queue first: every query of a datalake_tenant member lands there whatever query_group
+    it sets (the first matching queue wins), and a query monitoring rule aborts it past the limit
+    or past a spill size. Applied by the operator (docs/credentials.md), not by `datalake init`."""
+    limit = int(limit_seconds if limit_seconds is not None else TENANT_QUERY_LIMIT_SECONDS)
+    if not (1 <= limit <= 86400 and 1 <= spill_mb and 1 <= concurrency <= 50 and 1 <= memory_percent <= 100):
+        raise CredentialError("WLM limits out of range")
+    return render_sql("redshift/credentials/wlm.json", limit_seconds=limit, spill_mb=int(spill_mb),
+                      tenant_concurrency=int(concurrency), tenant_memory_percent=int(memory_percent))
 
 
 def render_redshift_revoke_user(username: str) -> str:

@@ -21,10 +21,21 @@ class QueryResult:
 def run_query(sql: str, settings: Settings | None = None, *, uri: str | None = None) -> QueryResult:
     """Run the statements (read-only transaction); the last statement's rows are returned.
 
-    On Redshift the SQL runs as written; locally it goes through the compatibility rewrite.
+    On Redshift the SQL runs as written; locally it goes through the compatibility rewrite and
+    runs as datalake_reader, a role without any write privilege.
     """
     settings = settings or load_settings()
+    if "\x00" in sql:
+        raise ValueError("the SQL contains a NUL byte: binary input is not SQL text")
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the SQL is not UTF-8 text (binary input?)") from None
     target_is_redshift = settings.warehouse_is_redshift and uri is None
+    if uri is None and not target_is_redshift:
+        from datalake.query_reader import reader_uri
+
+        uri = reader_uri(settings)  # read-only by privileges, not only by transaction mode (issue 17)
     statements = [sql] if target_is_redshift else redshift_to_postgres(sql)
     if not statements:
         raise ValueError("no SQL statement given")

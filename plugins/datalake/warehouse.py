@@ -44,19 +44,36 @@ def connect(settings: Settings | None = None, *, autocommit: bool = False, uri: 
         conn.close()
 
 
-def apply_local_schema(conn) -> None:
+def apply_local_schema(conn) -> list[tuple[str, str]]:
     """DDL and the Redshift compatibility layer on the local PostgreSQL; idempotent."""
+    from datalake.locks import INIT_LOCK, ensure_pipeline_locks, take_pipeline_lock
+
+    ensure_pipeline_locks(conn)
     with conn.transaction():
-        # Serialise concurrent `datalake init` calls (CREATE ... IF NOT EXISTS races otherwise).
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('datalake-init'))")
+        # Serialise concurrent `datalake init` calls (CREATE ... IF NOT EXISTS races otherwise),
+        # with a lock no tenant can take (issue 17).
+        take_pipeline_lock(conn, INIT_LOCK)
         conn.execute(read_sql("warehouse/ddl.sql"))
         conn.execute(read_sql("warehouse/compat.sql"))
         from datalake.credentials import apply_isolation
 
         apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
+        from datalake.query_reader import apply_query_reader
+
+        apply_query_reader(conn)  # the read-only role of `datalake query` (issue 17)
+    return hardening_gaps(conn)
 
 
-def init_warehouse(settings: Settings | None = None) -> None:
+def hardening_gaps(conn) -> list[tuple[str, str]]:
+    """(item, problem) for what include/sql/credentials/superuser_hardening.sql, run by a
+    superuser, would fix and is not in place (issue 17); empty when all is in place."""
+    with conn.transaction():  # its own (committed) transaction, so that later blocks commit theirs
+        return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
+
+
+def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
+    """Apply the warehouse DDL and tenant isolation; returns the hardening gaps only a superuser
+    can close (local PostgreSQL; none listed for Redshift)."""
     settings = settings or load_settings()
     with connect(settings) as conn:
         if settings.warehouse_is_redshift:
@@ -69,5 +86,9 @@ def init_warehouse(settings: Settings | None = None) -> None:
                     conn.execute(statement)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
                 apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
-        else:
-            apply_local_schema(conn)
+            return []
+        gaps = apply_local_schema(conn)
+        from datalake.query_reader import set_query_reader_password
+
+        set_query_reader_password(conn, settings)  # the role `datalake query` logs in as (issue 17)
+        return gaps

@@ -55,10 +55,11 @@ def test_redshift_create_user_sends_the_md5_form_never_the_password():
     import hashlib
 
     digest = "md5" + hashlib.md5((PASSWORD + USERNAME).encode()).hexdigest()
-    create, grant = statements(sql)
+    create, grant, timeout = statements(sql)
+    assert timeout == f'ALTER USER "{USERNAME}" SET statement_timeout TO {credentials.TENANT_QUERY_LIMIT_SECONDS * 1000}'
     assert re.fullmatch(
         rf'CREATE USER "{USERNAME}" PASSWORD \'{digest}\'\s+NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED '
-        rf"CONNECTION LIMIT \d+", create)
+        rf"CONNECTION LIMIT {credentials.CONNECTION_LIMIT}\s+SESSION TIMEOUT {credentials.TENANT_QUERY_LIMIT_SECONDS}", create)
     assert grant == f'GRANT ROLE datalake_tenant TO "{USERNAME}"'
 
 
@@ -262,3 +263,32 @@ def test_apply_redshift_isolation_creates_missing_roles_once():
     conn = _FakeConn({"all": [("datalake_tenant",), ("datalake_pipeline",)]})
     credentials.apply_redshift_isolation(conn, "etl")
     assert not any(st.startswith("CREATE ROLE") for s, _ in conn.sent for st in statements(s))
+
+
+def test_redshift_tenants_can_neither_ignore_nor_explain_rls():
+    """Issue 17: plans leak nothing. The tenant role's RLS bypass and plan visibility are revoked
+    explicitly on every init, and nothing in any rendered script grants them to a tenant."""
+    stmts = [" ".join(s.split()) for s in statements(render_redshift_isolation("etl_user"))]
+    assert "REVOKE IGNORE RLS FROM ROLE datalake_tenant" in stmts
+    assert "REVOKE EXPLAIN RLS FROM ROLE datalake_tenant" in stmts
+    everything = stmts + [" ".join(s.split()) for s in statements(render_redshift_create_user(USERNAME, PASSWORD))]
+    grants_of_rls = [s for s in everything if s.startswith("GRANT") and re.search(r"\b(IGNORE|EXPLAIN) RLS\b", s)]
+    assert grants_of_rls == ["GRANT IGNORE RLS TO ROLE datalake_pipeline"]
+    assert not any(s.startswith("GRANT ROLE datalake_pipeline TO") and USERNAME in s for s in everything)
+
+
+def test_redshift_wlm_puts_tenants_first_and_aborts_long_or_spilling_queries():
+    import json
+
+    queues = json.loads(credentials.render_redshift_wlm(limit_seconds=600, spill_mb=2048))
+    tenant = queues[0]  # first matching queue wins: a tenant's SET query_group cannot move it
+    assert tenant["user_role"] == ["datalake_tenant"] and tenant["query_group"] == []
+    rules = {r["rule_name"]: r for r in tenant["rules"]}
+    assert rules["tenant_query_too_long"]["action"] == "abort"
+    assert rules["tenant_query_too_long"]["predicate"] == [
+        {"metric_name": "query_execution_time", "operator": ">", "value": 600}]
+    assert rules["tenant_spills_too_much"]["predicate"][0]["value"] == 2048
+    assert all(not q.get("query_group") for q in queues)  # no label a tenant could route itself by
+    assert queues[-1] == {"short_query_queue": True}
+    with pytest.raises(CredentialError):
+        credentials.render_redshift_wlm(limit_seconds=0)

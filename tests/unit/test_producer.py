@@ -375,3 +375,18 @@ def test_follow_writes_the_current_hour_and_keeps_state():
         assert events
         for event in events:
             assert parse_time(event["time"]) <= min(arrival_end, datetime(2026, 11, 28, 11, 2, tzinfo=UTC))
+
+
+def test_produce_hours_out_of_range_are_rejected_before_anything_is_simulated():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for bad in (0, -1, 100000, producer.MAX_PAST_HOURS + 1, True, 1.5):
+        with pytest.raises(ValueError, match="1 to 720"):
+            producer.produce_past_hours(None, "landing", bad)  # no client needed: it fails first
+    datalake = str(Path(sys.executable).parent / "datalake")
+    for bad in ("-1", "100000", "0", "x"):
+        out = subprocess.run([datalake, "produce", "--hours", bad], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2, out
+        assert "--hours" in out.stderr and ("1 to 720" in out.stderr or "whole number" in out.stderr)

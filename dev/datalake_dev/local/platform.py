@@ -29,8 +29,16 @@ from datalake_dev.local.s3server import start_s3_server
 
 
 def _write_state(state: dict) -> None:
-    state_file().parent.mkdir(parents=True, exist_ok=True)
-    state_file().write_text(json.dumps(state, indent=2))
+    """The state file holds the admin's warehouse URI (with its password): owner-only, 0600,
+    from the moment it exists (created with that mode, and tightened if an older one was not)."""
+    import os
+
+    path = state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(state, indent=2))
 
 
 def _running(state: dict, name: str) -> bool:
@@ -88,6 +96,12 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
 
     env = _child_env(state)
     _datalake(["init"], env)
+    # Ends tenant queries past DATALAKE_TENANT_QUERY_LIMIT_SECONDS (default 10 min) and tenant
+    # backends blocking the pipeline (issue 17); runs as the pipeline's role.
+    state["pids"]["tenant_watchdog"] = spawn(
+        "tenant_watchdog", [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"], logs, env=env
+    )
+    _write_state(state)
     if seed_hours:
         _datalake(["produce", "--hours", str(seed_hours)], env)
     state["pids"]["producer"] = spawn(
@@ -137,7 +151,7 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
 def down(log=print) -> None:
     state = read_state()
     pids = state.get("pids", {})
-    for name in ("airflow", "producer", "s3"):
+    for name in ("airflow", "producer", "tenant_watchdog", "s3"):
         if stop_group(pids.get(name)):
             log(f"stopped {name} (pid {pids[name]})")
     root = Path(state.get("postgres_root", state_dir() / "postgres"))

@@ -196,6 +196,12 @@ class LocalPostgres:
             )
             # Redshift sessions run in UTC; CURRENT_DATE in the docs' queries relies on it.
             conn.execute(sql.SQL("ALTER DATABASE {} SET timezone = 'UTC'").format(sql.Identifier(WAREHOUSE_DATABASE)))
+            # What only a superuser can do against hostile tenants (issue 17): advisory locks and
+            # large objects revoked from PUBLIC, pg_signal_backend and SET temp_file_limit for
+            # the admin, per-table statistics hidden.
+            from datalake.sqlfiles import render_sql
+
+            conn.execute(render_sql("credentials/superuser_hardening.sql", admin=f'"{LOCAL_WAREHOUSE_USER}"'))
         return (
             f"postgresql://{LOCAL_WAREHOUSE_USER}:{LOCAL_WAREHOUSE_PASSWORD}@127.0.0.1:{self.port}/{WAREHOUSE_DATABASE}"
         )

@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS datalake_ops.credentials (
     revoked_by  varchar(256)
 );
 CREATE INDEX IF NOT EXISTS credentials_org_idx ON datalake_ops.credentials (org_id);
+-- The SCRAM verifier each credential was issued with (not the password: the verifier cannot log
+-- in). PostgreSQL lets every role change its own password; the tenant watchdog puts this
+-- verifier back (credentials.restore_tenant_passwords, issue 17). Deleted on revoke.
+CREATE TABLE IF NOT EXISTS datalake_ops.credential_verifiers (
+    username    varchar(63)   NOT NULL PRIMARY KEY REFERENCES datalake_ops.credentials (username),
+    verifier    text          NOT NULL
+);
 
 -- 3. The user -> organisation mapping the policies use. SECURITY DEFINER (runs as the admin) so
 --    that tenants never read the registry itself: a tenant learns only its own organisation.

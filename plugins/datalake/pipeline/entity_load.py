@@ -30,6 +30,7 @@ from datalake.pipeline.lake import (
     entity_arrow_schema,
     staging_prefix,
 )
+from datalake.locks import ENTITY_OPERATIONS_LOCK, take_pipeline_lock
 from datalake.pgcopy import copy_arrow
 from datalake.pipeline.id_order import ID_COLUMN, merge_runs
 from datalake.pipeline.manifest import RunManifest, load_previous_manifest, save_manifest
@@ -341,7 +342,7 @@ def load_entity_hour(
             with conn.transaction():
                 # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
                 if not settings.warehouse_is_redshift:
-                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
+                    take_pipeline_lock(conn, ENTITY_OPERATIONS_LOCK)
                     execute_file(conn, "entity_operations/stage_keys_local.sql")
                     staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS, staged_files.batches(list(KEY_COLUMNS)),
                                         ahead=True)

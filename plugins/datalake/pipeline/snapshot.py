@@ -191,7 +191,9 @@ def lock_entity_operations(conn, settings: Settings) -> None:
     if settings.warehouse_is_redshift:
         conn.execute("LOCK epilot_datalake.entity_operations")
     else:
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('entity_operations'))")
+        from datalake.locks import ENTITY_OPERATIONS_LOCK, take_pipeline_lock
+
+        take_pipeline_lock(conn, ENTITY_OPERATIONS_LOCK)
 
 
 def snapshot_months(conn) -> list[str]:

@@ -116,6 +116,11 @@ def assess_window(tasks: ModuleType, counts: list[dict]) -> dict:
 
 def load_window(tasks: ModuleType, client, settings, counts: list[dict], steps=STEPS) -> list[dict]:
     if "load" not in steps:
+        # A validate-only run writes the quarantine report and nothing else: the staged Parquet
+        # the process tasks wrote for the load is removed here (issue 17).
+        for hour in _by_hour(counts):
+            start = datetime.fromisoformat(hour)
+            tasks.discard_staging(client, settings, start, start + HOUR)
         return []
     manifests = []
     for hour, group in _by_hour(counts).items():

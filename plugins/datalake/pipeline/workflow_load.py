@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from datalake.config import Settings
+from datalake.locks import WORKFLOW_TABLES_LOCK, take_pipeline_lock
 from datalake.pipeline.lake import delete_prefix, staging_prefix
 from datalake.pipeline.manifest import RunManifest, save_manifest
 from datalake.pipeline.workflow_batch import EVENTS_STAGE, STAGES, STREAM
@@ -31,7 +32,7 @@ from datalake.sqlfiles import execute_file
 log = logging.getLogger(__name__)
 
 PIPELINE = "workflow_executions_hourly"
-LOCK_NAME = "workflow_tables"
+LOCK_NAME = WORKFLOW_TABLES_LOCK
 
 
 class InjectedFailure(RuntimeError):
@@ -106,7 +107,7 @@ def load_workflow_hour(
             # One writer of the five tables (and of the lake snapshot) at a time; the Airflow
             # pool warehouse_workflow_tables is the first line.
             if not settings.warehouse_is_redshift:
-                conn.execute(f"SELECT pg_advisory_xact_lock(hashtext('{LOCK_NAME}'))")
+                take_pipeline_lock(conn, LOCK_NAME)
                 execute_file(conn, "workflow/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, batch_counts)
             else:

@@ -53,3 +53,10 @@ def run_hour(client, settings: Settings, window_start: datetime, window_end: dat
     counts = [process(client, settings, b, window_start, window_end) for b in batches]
     assess(counts, threshold)
     return load(client, settings, counts, window_start, window_end)
+
+
+def discard_staging(client, settings: Settings, window_start: datetime, window_end: datetime) -> int:
+    """Remove what the process tasks staged for this hour's load (a validate-only run)."""
+    from datalake.pipeline.lake import delete_prefix, staging_prefix
+
+    return delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key_for(window_start, window_end)))

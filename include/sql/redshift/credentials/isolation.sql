@@ -38,6 +38,11 @@ GRANT TEMP ON DATABASE {{ database }} TO {{ pipeline_user }};
 ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM ROLE datalake_tenant;
 ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM PUBLIC;
 
+-- Plans leak nothing (issue 17): tenants neither bypass the policies nor see their filters in
+-- EXPLAIN. Revoked explicitly, so a grant someone made by hand is undone on every init.
+REVOKE IGNORE RLS FROM ROLE datalake_tenant;
+REVOKE EXPLAIN RLS FROM ROLE datalake_tenant;
+
 -- The pipelines load and read every row.
 GRANT IGNORE RLS TO ROLE datalake_pipeline;
 GRANT ROLE datalake_pipeline TO {{ pipeline_user }};

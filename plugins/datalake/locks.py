@@ -1,0 +1,53 @@
+"""The pipeline's mutual-exclusion locks on the local PostgreSQL (issue 17).
+
+A writer takes its lock inside its transaction with ``take_pipeline_lock(conn, name)``: a row
+lock on ``datalake_ops.pipeline_locks`` (include/sql/warehouse/pipeline_locks.sql), held until
+the transaction ends. Unlike ``pg_advisory_xact_lock``, which any login may call with any key,
+a row lock needs UPDATE on a table in a schema tenants cannot even look into, so a tenant
+credential cannot take it and cannot make a load or ``datalake init`` wait.
+"""
+
+from __future__ import annotations
+
+from datalake.sqlfiles import read_sql
+
+INIT_LOCK = "datalake-init"
+ENTITY_OPERATIONS_LOCK = "entity_operations"
+WORKFLOW_TABLES_LOCK = "workflow_tables"
+LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK)
+
+
+class MissingLockError(RuntimeError):
+    """The lock table or row is missing: the warehouse predates it; `datalake init` adds it."""
+
+
+def ensure_pipeline_locks(conn, attempts: int = 5) -> None:
+    """Create the lock table and rows (own transaction). Two concurrent first inits may race on
+    CREATE ... IF NOT EXISTS (a unique violation in the catalog): the loser retries."""
+    from psycopg import errors
+
+    for attempt in range(attempts):
+        try:
+            with conn.transaction():
+                conn.execute(read_sql("warehouse/pipeline_locks.sql"))
+            return
+        except (errors.UniqueViolation, errors.DuplicateObject, errors.DuplicateTable, errors.DuplicateSchema):
+            if attempt == attempts - 1:
+                raise
+
+
+def take_pipeline_lock(conn, name: str) -> None:
+    """Block until this transaction holds the pipeline lock ``name`` (released at commit/rollback)."""
+    if name not in LOCK_NAMES:
+        raise ValueError(f"unknown pipeline lock {name!r}")
+    from psycopg import errors
+
+    try:
+        # The row is put back if someone emptied the table (a concurrent insert of the same
+        # name waits for the first inserter's transaction, so this serialises too).
+        conn.execute(read_sql("warehouse/pipeline_lock_row.sql"), {"name": name})
+        row = conn.execute(read_sql("warehouse/pipeline_lock_take.sql"), {"name": name}).fetchone()
+    except errors.UndefinedTable as exc:
+        raise MissingLockError("the warehouse has no datalake_ops.pipeline_locks table: run `datalake init`") from exc
+    if row is None:
+        raise MissingLockError(f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: run `datalake init`")
