@@ -51,9 +51,25 @@ def apply_local_schema(conn) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('datalake-init'))")
         conn.execute(read_sql("warehouse/ddl.sql"))
         conn.execute(read_sql("warehouse/compat.sql"))
+        _apply_database_settings(conn)
         from datalake.credentials import apply_isolation
 
         apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
+
+
+def _apply_database_settings(conn) -> None:
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: the message below replaces PostgreSQL's
+            conn.execute(read_sql("warehouse/database_settings.sql"))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        from datalake.s3 import ConfigurationError
+
+        raise ConfigurationError(
+            "datalake init sets the warehouse database's search_path and time zone for every login "
+            f"and needs to run as the database's owner or a superuser: {str(exc).strip()}"
+        ) from exc
 
 
 def init_warehouse(settings: Settings | None = None) -> None:
