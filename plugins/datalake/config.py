@@ -83,6 +83,9 @@ class Settings:
     # The Airflow connection the S3 clients are built from (datalake/aws.py); None: no
     # connection defined, boto3's own credential chain.
     aws_conn_id: str | None = None
+    # The Airflow connection WAREHOUSE_URI came from: connect() reads it like RedshiftSQLHook
+    # (password or IAM, a fresh temporary password per connection); None: the URI as given.
+    warehouse_conn_id: str | None = None
     sources: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -175,8 +178,9 @@ def _connection_uri(conn) -> str:
     if extra.get("is_local_postgres"):
         scheme = "postgresql"
     auth = ""
-    if conn.login:
-        auth = quote(conn.login, safe="")
+    user = conn.login or extra.get("db_user")  # IAM connections may name the user in the extra
+    if user:
+        auth = quote(user, safe="")
         if conn.password:
             auth += ":" + quote(conn.password, safe="")
         auth += "@"
@@ -221,6 +225,7 @@ def load_settings(use_airflow: bool = False) -> Settings:
         aws_region=merged.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
         redshift_iam_role=merged.get("REDSHIFT_IAM_ROLE"),
         aws_conn_id=merged.get("AWS_CONN_ID"),
+        warehouse_conn_id="redshift_default" if sources.get("WAREHOUSE_URI") == "airflow" else None,
         sources=sources,
     )
 

@@ -23,14 +23,34 @@ def psycopg_uri(uri: str) -> str:
     return urlunsplit(parts)
 
 
+def connect_kwargs(settings: Settings, uri: str | None = None) -> dict:
+    """psycopg.connect arguments: from the warehouse Airflow connection (password or IAM, read
+    like RedshiftSQLHook, datalake/redshift.py) when the settings came from it, else the URI."""
+    from datalake.redshift import DRIVER_OPTIONS, connection_kwargs, uri_sslmode
+
+    if uri is None and settings.warehouse_conn_id:
+        from datalake.aws import get_connection
+        from datalake.config import WAREHOUSE_DATABASE
+
+        conn = get_connection(settings.warehouse_conn_id, in_task=True)
+        if conn is not None:
+            return {**connection_kwargs(conn, settings.aws_conn_id, WAREHOUSE_DATABASE), **DRIVER_OPTIONS}
+    target = uri or settings.warehouse_uri
+    is_redshift = settings.warehouse_is_redshift if uri is None else urlsplit(target).scheme.startswith("redshift")
+    return {"conninfo": psycopg_uri(target), **uri_sslmode(target, is_redshift), **DRIVER_OPTIONS}
+
+
 @contextmanager
 def connect(settings: Settings | None = None, *, autocommit: bool = False, uri: str | None = None):
     import psycopg
 
+    from datalake.redshift import register_unicode_encoding
+
+    register_unicode_encoding()
     settings = settings or load_settings()
     target = uri or settings.warehouse_uri
     try:
-        conn = psycopg.connect(psycopg_uri(target), autocommit=autocommit, connect_timeout=10)
+        conn = psycopg.connect(**connect_kwargs(settings, uri), autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
         from datalake.s3 import ConfigurationError
 
