@@ -11,8 +11,12 @@ against the access keys created in it, and the identity's policies against the a
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import boto3
 import pytest
@@ -129,8 +133,18 @@ def test_a_wrong_key_fails_the_first_s3_call_naming_the_connection(on_iam_moto, 
     with pytest.raises(ConfigurationError, match="ListObjectsV2 on bucket 'iam-landing' \\(SignatureDoesNotMatch\\)"):
         s3_client(_settings()).list_objects_v2(Bucket=LANDING)
 
+    started = time.monotonic()
     run = run_hourly("entity_operations_hourly", HOUR)
     assert run.state == "failed"
+    # AirflowFailException: no retries (3 retries with minutes of delay otherwise).
+    assert time.monotonic() - started < 120
+
+    # The datalake command outside Airflow reads the same env connection and says the same.
+    cli = subprocess.run([str(Path(sys.executable).parent / "datalake"), "produce", "--hours", "1"],
+                         capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    assert cli.returncode == 2
+    lines = cli.stderr.strip().splitlines()
+    assert len(lines) == 1 and "the credentials of Airflow connection 'aws_default'" in lines[0], cli.stderr
 
 
 def test_the_connection_id_is_configurable(on_iam_moto, monkeypatch):
