@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run stop status test test-fast bench clean
+.PHONY: install run stop status smoke test test-fast bench clean
 
 # Create the virtualenv and install the pinned requirements plus the project (the
 # `datalake` command): requirements-dev.txt = requirements.txt (what the DAG tasks import),
@@ -26,6 +26,11 @@ stop:
 
 status: install
 	$(BIN)/datalake status
+
+# One synthetic hour end to end against whatever the configuration points to (run it first
+# against a real cluster); everything it writes is removed again.
+smoke: install
+	$(BIN)/datalake smoke
 
 # pytest exits 5 when no test ran; that must fail, and it does, since make propagates it.
 test: install

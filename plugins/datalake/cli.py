@@ -50,6 +50,12 @@ def _cmd_query(args) -> int:
     return 0
 
 
+def _cmd_smoke(args) -> int:
+    from datalake.smoke import run_smoke
+
+    return 0 if run_smoke(out=lambda line: print(line, flush=True)) else 1
+
+
 def _cmd_produce(args) -> int:
     from datalake_dev import producer
     from datalake.config import load_settings
@@ -134,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--file", "-f", help="read the SQL from a file")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.set_defaults(func=_cmd_query)
+
+    sub.add_parser("smoke", help="one synthetic hour end to end against the configured S3 and warehouse, "
+                   "then removed; PASS/FAIL per step").set_defaults(func=_cmd_smoke)
 
     produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
     produce.add_argument("--hours", type=_past_hours, default=1, help="number of past hours to produce (1 to 720)")

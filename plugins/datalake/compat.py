@@ -22,7 +22,10 @@ transform the tree, generate PostgreSQL):
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
@@ -93,10 +96,37 @@ def _datediff_boundaries(node: exp.Expression) -> exp.Expression:
     return exp.cast(exp.Paren(this=diff), exp.DataType.build("BIGINT"))
 
 
+class SqlSyntaxError(ValueError):
+    """SQL that does not parse as Redshift; the message is one line: what is wrong and where."""
+
+
+def _syntax_error(exc: Exception) -> SqlSyntaxError:
+    details = getattr(exc, "errors", None) or []
+    if not details:  # a TokenError: an unterminated string or quoted identifier, no position
+        return SqlSyntaxError(f"SQL syntax error: {str(exc).splitlines()[0]} (unterminated string or quote?)")
+    first = details[0]
+    what = first.get("description") or "invalid SQL"
+    # sqlglot names the end of the text by its internal sentinel token.
+    what = re.sub(r"<Token token_type: TokenType\.SENTINEL.*?>", "end of input", what)
+    what = re.sub(r"<Token token_type: TokenType\.\w+, text: (.*?), line.*?>", r"'\1'", what)
+    what = re.sub(r"<class 'sqlglot\.expressions(?:\.\w+)*\.(\w+)'>", lambda m: m.group(1).upper(), what)
+    near = (first.get("highlight") or "").strip()
+    where = f"line {first.get('line')}, column {first.get('col')}"
+    return SqlSyntaxError(f"SQL syntax error at {where}{f' near {near!r}' if near else ''}: {what}")
+
+
 def redshift_to_postgres(sql: str) -> list[str]:
-    """Translate one or more Redshift statements into PostgreSQL statements."""
+    """Translate one or more Redshift statements into PostgreSQL statements.
+
+    Raises SqlSyntaxError (a ValueError, printed as one line by the CLI) for SQL that does
+    not parse.
+    """
     statements = []
-    for tree in sqlglot.parse(sql, read="redshift"):
+    try:
+        trees = sqlglot.parse(sql, read="redshift")
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError) as exc:
+        raise _syntax_error(exc) from None
+    for tree in trees:
         if tree is None:
             continue
         tree = tree.transform(_fold_identifier).transform(_listagg_separator).transform(_string_number_comparison)

@@ -3,8 +3,10 @@
 Resolution order, per setting (SPEC §6):
 1. an environment variable named like the ``datalake status`` key (``S3_ENDPOINT_URL``,
    ``LANDING_BUCKET``, ``LAKE_BUCKET``, ``WAREHOUSE_URI``, ``AIRFLOW_URL``);
-2. inside an Airflow task: the ``aws_default`` / ``redshift_default`` connections and the
-   ``datalake_*`` variables (only looked up at run time, never while a DAG file parses);
+2. inside an Airflow task: the ``aws_default`` (or ``DATALAKE_AWS_CONN_ID``) and
+   ``redshift_default`` connections and the ``datalake_*`` variables (only looked up at run
+   time, never while a DAG file parses); outside a task the same connections when they are
+   given as ``AIRFLOW_CONN_*`` environment variables;
 3. the state file written by ``make run`` (the ports it actually chose);
 4. the local defaults below.
 
@@ -78,6 +80,12 @@ class Settings:
     aws_region: str = "eu-central-1"
     # IAM role Redshift assumes for COPY from the lake; only used when the warehouse is Redshift.
     redshift_iam_role: str | None = None
+    # The Airflow connection the S3 clients are built from (datalake/aws.py); None: no
+    # connection defined, boto3's own credential chain.
+    aws_conn_id: str | None = None
+    # The Airflow connection WAREHOUSE_URI came from: connect() reads it like RedshiftSQLHook
+    # (password or IAM, a fresh temporary password per connection); None: the URI as given.
+    warehouse_conn_id: str | None = None
     sources: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -121,34 +129,37 @@ def redact_uri(uri: str) -> str:
     return uri
 
 
-def _from_airflow() -> tuple[dict[str, str], list[str]]:
-    """Connections and variables from Airflow (only called inside a task, never at parse time).
+def _from_airflow(in_task: bool = True) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Connections and variables from Airflow.
 
-    Returns the settings found and the names of the connections that do not exist.
+    In a task (never at parse time) the connections come from Airflow; outside one only from
+    AIRFLOW_CONN_* environment variables (datalake/aws.py). Returns the settings found and the
+    connections that do not exist, each with the environment variable that can stand in for it.
     """
+    from datalake.aws import aws_conn_id, aws_connection_settings, get_connection
+
     found: dict[str, str] = {}
     missing: list[str] = []
-    from airflow.sdk import BaseHook, Variable
-
-    try:
-        aws = BaseHook.get_connection("aws_default")
-    except Exception:
-        missing.append("aws_default")
+    conn_id = aws_conn_id(in_task)
+    aws = get_connection(conn_id, in_task)
+    if aws is None:
+        missing.append((conn_id, "S3_ENDPOINT_URL"))
     else:
-        # No endpoint_url means real S3 (the normal AWS credential chain).
-        found["S3_ENDPOINT_URL"] = (aws.extra_dejson or {}).get("endpoint_url") or ""
-        region = (aws.extra_dejson or {}).get("region_name")
-        if region:
-            found["AWS_REGION"] = region
-    try:
-        warehouse = BaseHook.get_connection("redshift_default")
-    except Exception:
-        missing.append("redshift_default")
+        found["AWS_CONN_ID"] = conn_id
+        # No endpoint_url means real S3 (the connection's credentials, or AWS's chain).
+        found.update(aws_connection_settings(aws))
+    warehouse = get_connection("redshift_default", in_task)
+    if warehouse is None:
+        missing.append(("redshift_default", "WAREHOUSE_URI"))
     else:
         found["WAREHOUSE_URI"] = _connection_uri(warehouse)
         role = (warehouse.extra_dejson or {}).get("iam_role")
         if role:
             found["REDSHIFT_IAM_ROLE"] = role
+    if not in_task:
+        return found, missing
+    from airflow.sdk import Variable
+
     for key, var in (("LANDING_BUCKET", "datalake_landing_bucket"), ("LAKE_BUCKET", "datalake_lake_bucket")):
         try:
             value = Variable.get(var, default=None)
@@ -167,8 +178,9 @@ def _connection_uri(conn) -> str:
     if extra.get("is_local_postgres"):
         scheme = "postgresql"
     auth = ""
-    if conn.login:
-        auth = quote(conn.login, safe="")
+    user = conn.login or extra.get("db_user")  # IAM connections may name the user in the extra
+    if user:
+        auth = quote(user, safe="")
         if conn.password:
             auth += ":" + quote(conn.password, safe="")
         auth += "@"
@@ -186,15 +198,17 @@ def load_settings(use_airflow: bool = False) -> Settings:
     env = {k: os.environ[k] for k in (*STATUS_KEYS, "REDSHIFT_IAM_ROLE") if os.environ.get(k)}
     airflow: dict[str, str] = {}
     if use_airflow:
-        airflow, missing = _from_airflow()
-        for conn_id, env_key in (("aws_default", "S3_ENDPOINT_URL"), ("redshift_default", "WAREHOUSE_URI")):
-            if conn_id in missing and env_key not in env:
+        airflow, missing = _from_airflow(in_task=True)
+        for conn_id, env_key in missing:
+            if env_key not in env:
                 from datalake.s3 import ConfigurationError
 
                 raise ConfigurationError(
                     f"Airflow connection {conn_id!r} is not defined and {env_key} is not set: "
                     f"add the connection (see airflow_settings.yaml) or export {env_key}"
                 )
+    elif any(k.startswith("AIRFLOW_CONN_") for k in os.environ):
+        airflow, _ = _from_airflow(in_task=False)
     layers = [DEFAULTS, _from_state(), airflow, env]
     merged: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -210,6 +224,8 @@ def load_settings(use_airflow: bool = False) -> Settings:
         airflow_url=merged["AIRFLOW_URL"],
         aws_region=merged.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
         redshift_iam_role=merged.get("REDSHIFT_IAM_ROLE"),
+        aws_conn_id=merged.get("AWS_CONN_ID"),
+        warehouse_conn_id="redshift_default" if sources.get("WAREHOUSE_URI") == "airflow" else None,
         sources=sources,
     )
 

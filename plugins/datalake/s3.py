@@ -1,8 +1,7 @@
-"""S3 access through boto3, against AWS or any S3-compatible endpoint (moto locally)."""
+"""S3 access, against AWS or any S3-compatible endpoint (moto locally): clients from the
+amazon provider's S3Hook (datalake/aws.py), our small helpers on top of them."""
 
 from __future__ import annotations
-
-import os
 
 from datalake.config import Settings, load_settings
 
@@ -12,22 +11,11 @@ class ConfigurationError(RuntimeError):
 
 
 def s3_client(settings: Settings | None = None):
-    import boto3
-    from botocore.config import Config
+    """The S3 client of the configured connection, built by the amazon provider's S3Hook
+    (datalake/aws.py); the helpers below work on any boto3 S3 client."""
+    from datalake.aws import s3_client as hook_s3_client
 
-    settings = settings or load_settings()
-    kwargs = {}
-    if settings.s3_endpoint_url:
-        kwargs["endpoint_url"] = settings.s3_endpoint_url
-        # moto accepts any key; real AWS uses the normal credential chain instead.
-        kwargs.setdefault("aws_access_key_id", os.environ.get("AWS_ACCESS_KEY_ID", "local"))
-        kwargs.setdefault("aws_secret_access_key", os.environ.get("AWS_SECRET_ACCESS_KEY", "local"))
-    return boto3.client(
-        "s3",
-        region_name=settings.aws_region,
-        config=Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "path"}),
-        **kwargs,
-    )
+    return hook_s3_client(settings or load_settings())
 
 
 def ensure_bucket(client, bucket: str, region: str) -> bool:

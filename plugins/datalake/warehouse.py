@@ -23,14 +23,34 @@ def psycopg_uri(uri: str) -> str:
     return urlunsplit(parts)
 
 
+def connect_kwargs(settings: Settings, uri: str | None = None) -> dict:
+    """psycopg.connect arguments: from the warehouse Airflow connection (password or IAM, read
+    like RedshiftSQLHook, datalake/redshift.py) when the settings came from it, else the URI."""
+    from datalake.redshift import DRIVER_OPTIONS, connection_kwargs, uri_sslmode
+
+    if uri is None and settings.warehouse_conn_id:
+        from datalake.aws import get_connection
+        from datalake.config import WAREHOUSE_DATABASE
+
+        conn = get_connection(settings.warehouse_conn_id, in_task=True)
+        if conn is not None:
+            return {**connection_kwargs(conn, settings.aws_conn_id, WAREHOUSE_DATABASE), **DRIVER_OPTIONS}
+    target = uri or settings.warehouse_uri
+    is_redshift = settings.warehouse_is_redshift if uri is None else urlsplit(target).scheme.startswith("redshift")
+    return {"conninfo": psycopg_uri(target), **uri_sslmode(target, is_redshift), **DRIVER_OPTIONS}
+
+
 @contextmanager
 def connect(settings: Settings | None = None, *, autocommit: bool = False, uri: str | None = None):
     import psycopg
 
+    from datalake.redshift import register_unicode_encoding
+
+    register_unicode_encoding()
     settings = settings or load_settings()
     target = uri or settings.warehouse_uri
     try:
-        conn = psycopg.connect(psycopg_uri(target), autocommit=autocommit, connect_timeout=10)
+        conn = psycopg.connect(**connect_kwargs(settings, uri), autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
         from datalake.s3 import ConfigurationError
 
@@ -55,6 +75,7 @@ def apply_local_schema(conn) -> list[tuple[str, str]]:
         take_pipeline_lock(conn, INIT_LOCK)
         conn.execute(read_sql("warehouse/ddl.sql"))
         conn.execute(read_sql("warehouse/compat.sql"))
+        _apply_database_settings(conn)
         from datalake.credentials import apply_isolation
 
         apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
@@ -69,6 +90,21 @@ def hardening_gaps(conn) -> list[tuple[str, str]]:
     superuser, would fix and is not in place (issue 17); empty when all is in place."""
     with conn.transaction():  # its own (committed) transaction, so that later blocks commit theirs
         return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
+
+
+def _apply_database_settings(conn) -> None:
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: the message below replaces PostgreSQL's
+            conn.execute(read_sql("warehouse/database_settings.sql"))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        from datalake.s3 import ConfigurationError
+
+        raise ConfigurationError(
+            "datalake init sets the warehouse database's search_path and time zone for every login "
+            f"and needs to run as the database's owner or a superuser: {str(exc).strip()}"
+        ) from exc
 
 
 def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:

@@ -65,3 +65,16 @@ def test_datediff_literal_arguments_are_cast_and_calendar_units_left_to_sqlglot(
     assert "EXTRACT(EPOCH FROM CAST('2026-01-01 23:00' AS TIMESTAMP))" in out
     out = one("SELECT DATEDIFF(month, a, b) FROM t")
     assert "AGE(" in out and "EPOCH" not in out.upper()
+
+
+def test_sql_that_does_not_parse_is_a_one_line_value_error():
+    import pytest
+
+    from datalake.compat import SqlSyntaxError
+
+    with pytest.raises(SqlSyntaxError) as info:
+        redshift_to_postgres("SELECT 1 FROM t WHERE")
+    message = str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert "\n" not in message and "<Token" not in message and "<class" not in message
+    assert message.startswith("SQL syntax error at line 1, column 21 near 'WHERE'")

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 DOCS_ROOT = "data_docs"
 RESULTS_ROOT = "validation_results"
 DEFAULT_RETENTION_DAYS = 30
+STATIC_MARKER = f"{DOCS_ROOT}/static/styles/data_docs_default_styles.css"
 # What GX's result keeps per expectation for the docs (the full lists stay out).
 KEPT_RESULT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpected_count", "unexpected_percent",
                     "unexpected_percent_total", "unexpected_percent_nonmissing", "partial_unexpected_list",
@@ -115,8 +116,7 @@ def publish_hour(client, bucket: str, stream: str, run_key: str, result_keys: li
 def _upload_site(client, bucket: str, site: Path) -> list[str]:
     """The hour's validation pages; GX's static files once (they are the same every hour); the
     per-run index.html is not uploaded (the UI page lists the hour's pages)."""
-    static_marker = f"{DOCS_ROOT}/static/styles/data_docs_default_styles.css"
-    upload_static = not _exists(client, bucket, static_marker)
+    upload_static = not _exists(client, bucket, STATIC_MARKER)
     pages = []
     for path in sorted(site.rglob("*")):
         if not path.is_file():
@@ -129,6 +129,22 @@ def _upload_site(client, bucket: str, site: Path) -> list[str]:
         content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
         client.put_object(Bucket=bucket, Key=f"{DOCS_ROOT}/{relative}", Body=path.read_bytes(), ContentType=content_type)
     return pages
+
+
+def remove_hour(client, bucket: str, stream: str, run_key: str) -> None:
+    """Delete one hour's docs pages, its page list and its kept results; GX's static files too
+    once no hour has docs any more (`datalake smoke` leaves the lake as it found it)."""
+    from datalake.s3 import iter_keys
+
+    index_key = hour_index_key(stream, run_key)
+    keys = [k for k, _ in iter_keys(client, bucket, f"{RESULTS_ROOT}/{stream}/{run_key}/")]
+    if _exists(client, bucket, index_key):
+        index = json.loads(client.get_object(Bucket=bucket, Key=index_key)["Body"].read())
+        keys += [f"{DOCS_ROOT}/{page}" for page in index["pages"]] + [index_key]
+    if not any(k != index_key for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/hours/")):
+        keys += [k for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/static/")]
+    for i in range(0, len(keys), 1000):
+        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
 
 
 def _exists(client, bucket: str, key: str) -> bool:

@@ -1,0 +1,97 @@
+"""The warehouse path through Redshift's wire quirks (tests/redshift_wire.py: client_encoding
+UNICODE, server_version 8.0.2, no named prepared statements, no DEALLOCATE) in front of the
+test PostgreSQL: connect, `datalake query`, `datalake credentials list` and a whole hourly
+load (its COPY and every non-COPY statement) work through it, and nothing was refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from redshift_wire import RedshiftWireProxy
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+DATALAKE = str(Path(sys.executable).parent / "datalake")
+HOUR = datetime(2026, 11, 4, 9, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def wire(postgres_server):
+    pg, uri = postgres_server
+    proxy = RedshiftWireProxy(pg.port).start()
+    parts = urlsplit(uri)
+    yield proxy, parts._replace(netloc=parts.netloc.replace(f":{pg.port}", f":{proxy.port}")).geturl()
+    proxy.stop()
+
+
+def _python(code: str, uri: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code, uri], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+
+
+def test_the_double_is_faithful_psycopg_out_of_the_box_fails(platform, wire):
+    proxy, uri = wire
+    # UNICODE decodes: psycopg 3.3.9 has the alias built in (psycopg/_encodings.py, "Unicode");
+    # datalake.redshift registers it too, for older psycopg versions.
+    plain = _python("import sys, psycopg; c = psycopg.connect(sys.argv[1]); "
+                    "print(c.pgconn.parameter_status(b'client_encoding').decode(), c.info.server_version, "
+                    "c.info.encoding)", uri)
+    assert plain.stdout.split() == ["UNICODE", "80002", "utf-8"], plain.stderr
+    # Out of the box psycopg prepares a statement run 5 times: the 6th execution is refused.
+    prepared = _python("import sys, psycopg; c = psycopg.connect(sys.argv[1])\n"
+                       "for _ in range(8): c.execute('SELECT %s::text', ['x'])", uri)
+    assert "REDSHIFT_WIRE_DOUBLE_REFUSES" in prepared.stderr
+    assert any(r.startswith("Parse name='_pg3_") for r in proxy.refused)
+    proxy.refused.clear()
+
+
+def test_connect_as_the_pipeline_does(platform, wire):
+    from datalake.warehouse import connect
+
+    proxy, uri = wire
+    with connect(platform, uri=uri) as conn:
+        assert conn.info.parameter_status("client_encoding") == "UNICODE"
+        for _ in range(10):  # past psycopg's prepare threshold: nothing is prepared
+            assert conn.execute("SELECT %s::text || 'ü'", ["ä"]).fetchone() == ("äü",)
+    assert proxy.refused == []
+
+
+def test_query_and_credentials_list_through_the_double(clean_platform, wire):
+    proxy, uri = wire
+    env = {**os.environ, "WAREHOUSE_URI": uri}
+    example = ROOT / "include" / "sql" / "examples" / "docs_example_1.sql"
+    query = subprocess.run([DATALAKE, "query", "--file", str(example), "--format", "json"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert query.returncode == 0, query.stderr
+    assert json.loads(query.stdout) == []
+    listing = subprocess.run([DATALAKE, "credentials", "list", "--format", "json"],
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    assert isinstance(json.loads(listing.stdout), list)
+    assert proxy.refused == []
+
+
+def test_an_hourly_load_through_the_double(clean_platform, airflow_db, wire, monkeypatch):
+    from datalake_dev.producer import ProducerConfig, simulate, upload
+    from datalake.s3 import s3_client
+    from datalake.warehouse import connect
+
+    from dagrun import run_hourly
+
+    proxy, uri = wire
+    monkeypatch.setenv("WAREHOUSE_URI", uri)
+    upload(simulate(HOUR, 1, ProducerConfig(seed=3)), s3_client(clean_platform), clean_platform.landing_bucket)
+    assert run_hourly("entity_operations_hourly", HOUR).state == "success"
+    with connect(clean_platform) as conn:  # straight to PostgreSQL, not through the proxy
+        loaded = conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0]
+    assert loaded > 0
+    assert proxy.refused == []
