@@ -105,7 +105,7 @@ def _assert_everything_stopped(info):
 
     assert info["down"].returncode == 0, info["down"].stderr
     started = info["started"]
-    assert set(started) == {"postgres", "s3", "producer", "airflow"}
+    assert set(started) == {"postgres", "s3", "producer", "airflow", "tenant_watchdog"}
     time.sleep(1)
     assert [name for name, pid in started.items() if is_alive(pid)] == []
     groups = ",".join(str(p) for n, p in started.items() if n != "postgres")
@@ -138,7 +138,7 @@ def _wait_hours(api: Api, dag_id: str, hours: list[datetime], finished_after: da
             return {h: runs[h] for h in hours}
         if time.monotonic() > deadline:
             raise AssertionError(f"{dag_id}: runs not finished in {timeout}s: "
-                                 f"{[(r['run_id'], r['state'], r.get('end_date')) for r in runs.values()]}")
+                                 f"{[(r['dag_run_id'], r['state'], r.get('end_date')) for r in runs.values()]}")
         time.sleep(5)
 
 
