@@ -307,7 +307,10 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
     backfill_hours({**env, **airflow_env}, "workflow_executions_hourly", hours[0], hours[-1], reprocess="completed")
     # The scheduled monthly snapshot (last month's interval) runs again at the same time: it
     # takes the same pool and lock as the hourly loads, so it runs between them, never inside one.
-    month = (hours[-1].replace(day=1, hour=0) - timedelta(days=1)).replace(day=1)
+    # (The month before the current one: in a month's first hours the seeded hours may still
+    # lie in the month before, but the scheduler's latest snapshot run follows the clock.)
+    this_month = datetime.now(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month = (this_month - timedelta(days=1)).replace(day=1)
     _wait_hours(api, "entity_operations_monthly_snapshot", [month])
     (snapshot_run,) = [r for r in api.runs("entity_operations_monthly_snapshot")
                        if _parse(r["data_interval_start"]) == month]
