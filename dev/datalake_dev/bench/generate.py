@@ -77,7 +77,7 @@ def _templates(stream: str, seed: int) -> list[tuple[dict, str]]:
             slim["detail"]["diff"] = {"added": {}, "updated": dict(list(updated.items())[:1]), "deleted": {}}
             variants.append(slim)
         for ev in variants:
-            text = producer._dumps(ev)
+            text = producer.dumps(ev)
             if stream == producer.ENTITY_STREAM:
                 entity = ev["detail"]["entity"]
                 text = (text.replace(ev["id"], ID).replace(entity, ENT)
@@ -160,8 +160,8 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
         base_text = raw_text
         if string_detail_share and rng.random() < string_detail_share:
             ev = json.loads(raw_text)
-            ev["detail"] = producer._dumps(ev["detail"])
-            raw_text = producer._dumps(ev)
+            ev["detail"] = producer.dumps(ev["detail"])
+            raw_text = producer.dumps(ev)
         raw = raw_text.encode("utf-8")
         size = len(raw)
         sizes_min, sizes_max, total = min(sizes_min, size), max(sizes_max, size), total + size
@@ -176,7 +176,7 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
             result.records += 1
             result.duplicates += 1
         if rng.random() < broken_rate:
-            writer.add(producer._break(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(base_text), rng))
+            writer.add(producer.break_record(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(base_text), rng))
             result.records += 1
             result.broken += 1
         if pending_dups and rng.random() < 0.01:

@@ -706,7 +706,7 @@ METHOD = """## How it is measured
 - **Landing objects**: one arrival hour of N distinct entity events stamped out of template
   events from the sample producer (`datalake_dev.producer.simulate`): real payloads, 0.4-2 KB per
   record, ~N/3 distinct entities; 3 per mille duplicates (same bytes, same or later object) and
-  3 per mille broken records (the producer's `_break`: truncated, non-UTF-8, not an object,
+  3 per mille broken records (the producer's `break_record`: truncated, non-UTF-8, not an object,
   missing field, wrong type, unknown operation, bad time); `detail` is a JSON object, as
   EventBridge delivers it (the JSON-string form is covered by the tests). Objects of 5-20 MB uncompressed, half gzip, half NDJSON / half concatenated.
   Generation is not measured.
