@@ -32,7 +32,6 @@ def event_detail(event: dict) -> dict:
     return json.loads(detail) if isinstance(detail, str) else detail
 
 
-
 def iso_ms(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
@@ -82,7 +81,6 @@ class Produced:
     stream: str
     time: datetime
     event: dict
-
 
 
 def envelope(rng: random.Random, detail_type: str, source: str, t: datetime, detail: dict, with_ms: bool) -> dict:

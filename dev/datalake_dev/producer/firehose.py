@@ -37,7 +37,6 @@ class LandingObject:
         return len(self.events) + len(self.broken)
 
 
-
 @dataclass
 class Delivery:
     stream: str
@@ -130,7 +129,6 @@ def assemble_objects(deliveries: list[Delivery], chunks: int, rng: random.Random
             stream=stream, events=[d.event for d in group if d.kind is None],
             broken=[(d.kind, d.raw) for d in group if d.kind is not None]))
     return objects
-
 
 
 def upload(objects: Iterable[LandingObject], s3_client, bucket: str) -> int:
