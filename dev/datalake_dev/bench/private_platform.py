@@ -21,6 +21,7 @@ class Platform:
         try:
             s3_endpoint = self._servers.enter_context(s3_server(self.root / "logs", stop_timeout=3))
             self.pg, uri = self._servers.enter_context(postgres_server(self.root / "postgres"))
+            # No Airflow runs here: its URL leads nowhere, its home and the state file stay in the temp dir.
             os.environ.update({
                 "AIRFLOW_URL": "http://127.0.0.1:1",
                 "DATALAKE_STATE_DIR": str(self.root / "state"),

@@ -156,7 +156,7 @@ class EntityActivity:
         }, "submission-api")
         # Scheduled rather than emitted now, so that nothing lands after the window being simulated.
         self.world.schedule(t + timedelta(milliseconds=self.rng.randrange(1_000, 3_000)),
-                       partial(self._create_opportunity, org, journey, contact, address))
+                            partial(self._create_opportunity, org, journey, contact, address))
 
     def _create_opportunity(self, org: str, journey: str, contact: Entity, address: dict, t: datetime) -> None:
         workflow, products = JOURNEYS[journey]
@@ -245,7 +245,7 @@ class EntityActivity:
             p["status"] = "won" if rng.random() < 0.65 else "lost"
             if p["status"] == "won":
                 self.world.schedule(t + timedelta(minutes=rng.randint(5, 120)),
-                               partial(self._create_order, entity.org, copy.deepcopy(p)))
+                                    partial(self._create_order, entity.org, copy.deepcopy(p)))
             else:
                 p["lost_reason"] = rng.choice(("Preis", "Wettbewerber", "Keine Rückmeldung"))
         else:

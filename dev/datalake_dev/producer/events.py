@@ -78,6 +78,8 @@ def random_time(rng: random.Random, start: datetime, end: datetime) -> datetime:
 
 @dataclass
 class Produced:
+    """An event the world emitted, with its stream and event time (before delivery)."""
+
     stream: str
     time: datetime
     event: dict

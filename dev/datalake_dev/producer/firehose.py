@@ -19,6 +19,7 @@ from datalake_dev.producer.events import Produced, dumps, floor_hour, new_uuid
 
 FIREHOSE_NAME = "datalake-landing"
 
+
 @dataclass
 class LandingObject:
     key: str  # full S3 key incl. stream prefix
@@ -69,7 +70,7 @@ def late_arrival(hour: datetime, last_hour: datetime, rng: random.Random) -> dat
 
 
 def deliver(produced: Iterable[Produced], last_hour: datetime, chunks: int, config: ProducerConfig,
-             wire_rng: random.Random, rng: random.Random) -> list[Delivery]:
+            wire_rng: random.Random, rng: random.Random) -> list[Delivery]:
     rates = config.defects
     out: list[Delivery] = []
     for item in produced:
@@ -88,14 +89,14 @@ def deliver(produced: Iterable[Produced], last_hour: datetime, chunks: int, conf
             if rng.random() < getattr(rates, kind):
                 raw_broken = break_record(kind, item.stream, item.event, rng)
                 out.append(Delivery(item.stream, delivery.arrival, rng.randrange(chunks), rng.uniform(0, 3600),
-                                     raw_broken, None, kind))
+                                    raw_broken, None, kind))
     return out
 
 
 def redeliver(original: Delivery, last_hour: datetime, chunks: int, rng: random.Random) -> Delivery:
     """Same bytes again: in the same object, another object of the hour, or a later hour."""
     copy_ = Delivery(original.stream, original.arrival, original.chunk, original.position + rng.uniform(0.001, 60),
-                      original.raw, original.event)
+                     original.raw, original.event)
     mode = rng.choice(("same_object", "other_object", "later_hour"))
     remaining = int((last_hour - original.arrival).total_seconds() // 3600)
     if mode == "later_hour" and remaining > 0:

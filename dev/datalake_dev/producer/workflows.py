@@ -90,7 +90,7 @@ class WorkflowActivity:
 
     def _emit_workflow(self, t: datetime, execution: Execution, detail_type: str) -> None:
         event = envelope(self.rng, detail_type, "workflow-execution-api", t, copy.deepcopy(execution.detail),
-                          with_ms=self.rng.random() < 0.2)
+                         with_ms=self.rng.random() < 0.2)
         self.world.emit(Produced(WORKFLOW_STREAM, t, event))
         execution.last = t
 
