@@ -64,9 +64,10 @@ def bench_queries(platform: Platform, args) -> dict:
         extra = count - per * len(months)
         for k, back in enumerate(months):
             start = h.add_months(this_month, -back)
-            end = h.add_months(start, 1) if back > 0 else now - timedelta(minutes=5)
+            # This month: up to a few minutes ago, or, in a month's first minutes, its first half.
+            end = h.add_months(start, 1) if back > 0 else max(now - timedelta(minutes=5), start + (now - start) / 2)
             m = per + (1 if k < extra else 0)
-            s0, span = int(start.timestamp() * 1000), int((end - start).total_seconds() * 1000)
+            s0, span = int(start.timestamp() * 1000), max(1, int((end - start).total_seconds() * 1000))
             stamps = sorted(s0 + rng.randrange(span) for _ in range(m))
             ids = h.uuids(m)
             mon, yr = str(start.month), str(start.year)
