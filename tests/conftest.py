@@ -47,52 +47,28 @@ def session_tmp() -> Path:
 @pytest.fixture(scope="session")
 def s3_server(session_tmp):
     """moto in server mode on a free port: the real S3 API over HTTP."""
-    from datalake_dev.local.ports import free_port
-    from datalake_dev.local.processes import stop_group
-    from datalake_dev.local.s3server import start_s3_server
+    from datalake_dev.local.scratch_platform import s3_server
 
-    port = free_port()
-    pid = start_s3_server(port, session_tmp / "logs")
-    yield f"http://127.0.0.1:{port}"
-    stop_group(pid)
+    with s3_server(session_tmp / "logs") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")
 def postgres_server(session_tmp):
     """A real PostgreSQL 16 cluster on a free port, bootstrapped like `make run` does."""
-    from datalake_dev.local.ports import free_port
-    from datalake_dev.local.postgres import LocalPostgres
+    from datalake_dev.local.scratch_platform import postgres_server
 
-    pg = LocalPostgres(session_tmp / "postgres", free_port())
-    pg.init()
-    pg.start()
-    uri = pg.bootstrap()
-    yield pg, uri
-    pg.stop()
+    with postgres_server(session_tmp / "postgres") as (pg, uri):
+        yield pg, uri
 
 
 @pytest.fixture(scope="session")
 def platform(s3_server, postgres_server):
     """Both servers, with buckets and warehouse schema, exported as the SPEC §6 variables."""
-    from datalake.config import load_settings
-    from datalake.s3 import ensure_bucket, s3_client
-    from datalake.warehouse import init_warehouse
+    from datalake_dev.local.scratch_platform import use_platform
 
     _, uri = postgres_server
-    os.environ.update(
-        {
-            "S3_ENDPOINT_URL": s3_server,
-            "LANDING_BUCKET": "test-landing",
-            "LAKE_BUCKET": "test-lake",
-            "WAREHOUSE_URI": uri,
-        }
-    )
-    settings = load_settings()
-    client = s3_client(settings)
-    for bucket in (settings.landing_bucket, settings.lake_bucket):
-        ensure_bucket(client, bucket, settings.aws_region)
-    init_warehouse(settings)
-    return settings
+    return use_platform(s3_server, uri, landing_bucket="test-landing", lake_bucket="test-lake")
 
 
 @pytest.fixture
@@ -110,13 +86,9 @@ def clean_platform(platform):
     """Empty buckets and warehouse tables before a test that loads data."""
     from datalake.s3 import s3_client
     from datalake.warehouse import connect
+    from datalake_dev.local.scratch_platform import empty_buckets
 
-    client = s3_client(platform)
-    for bucket in (platform.landing_bucket, platform.lake_bucket):
-        keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-                for o in page.get("Contents", [])]
-        for i in range(0, len(keys), 1000):
-            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+    empty_buckets(s3_client(platform), (platform.landing_bucket, platform.lake_bucket))
     with connect(platform) as conn:
         tables = conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "

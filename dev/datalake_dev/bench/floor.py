@@ -11,8 +11,8 @@ and skipped (a few extra pyarrow calls per broken record). The 13 columns are pr
 with pyarrow compute (``detail`` = the record's text, ``year``/``month`` = slices of
 ``time``) and streamed with ``COPY ... FROM STDIN (FORMAT binary)``, encoded by pgpq (the
 same ``datalake.pgcopy`` the pipeline's load uses), into a plain 13-column table without
-keys or indexes. ``copy_format="csv"`` gives the earlier floor (pyarrow's CSV writer and
-``FORMAT csv``), which the benchmark measures beside it for comparison with earlier runs.
+keys or indexes. ``copy_format="csv"`` gives a floor with pyarrow's CSV writer and
+``FORMAT csv``, measured beside it for comparison only (the figures are in docs/benchmarks.md).
 Objects are split over as many processes as the pipeline's workers.
 """
 

@@ -5,7 +5,7 @@ the number of live entities, so it cannot produce a million events. We run it on
 small pool of *template* events (real payloads: opportunities, contacts, orders, ...), then
 stamp out N events from the templates, each with a fresh event id, entity id (from a pool of
 ~N/3 entities), ULID activity id and event time inside the arrival hour. Broken records are
-made by the producer's own ``_break`` (truncated, non-UTF-8, wrong type, ...). Objects are
+made by the producer's own ``break_record`` (truncated, non-UTF-8, wrong type, ...). Objects are
 cut like Firehose: 5-20 MB uncompressed each, gzip or plain, NDJSON or concatenated.
 Generation time is not part of any measurement.
 """
@@ -59,7 +59,7 @@ def _ulid(ms: int, rng: random.Random) -> str:
     return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in range(25, -1, -1))
 
 
-def _templates(stream: str, seed: int) -> list[tuple[dict, str]]:
+def template_events(stream: str, seed: int) -> list[tuple[dict, str]]:
     """(event, serialized-with-placeholders) pairs from one simulated busy hour."""
     cfg = producer.ProducerConfig(
         seed=seed, entities_per_hour=2500, workflow_updates_per_hour=500, objects_per_hour=1,
@@ -77,7 +77,7 @@ def _templates(stream: str, seed: int) -> list[tuple[dict, str]]:
             slim["detail"]["diff"] = {"added": {}, "updated": dict(list(updated.items())[:1]), "deleted": {}}
             variants.append(slim)
         for ev in variants:
-            text = producer._dumps(ev)
+            text = producer.dumps(ev)
             if stream == producer.ENTITY_STREAM:
                 entity = ev["detail"]["entity"]
                 text = (text.replace(ev["id"], ID).replace(entity, ENT)
@@ -141,7 +141,7 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
                 string_detail_share: float = 0.0) -> Generated:
     """Upload one arrival hour of ``n`` distinct entity events (+ duplicates and broken records)."""
     rng = random.Random(seed)
-    templates = _templates(producer.ENTITY_STREAM, seed)
+    templates = template_events(producer.ENTITY_STREAM, seed)
     result = Generated()
     writer = _ObjectWriter(client, bucket, producer.ENTITY_STREAM, hour, rng, result, min_object_bytes, max_object_bytes)
     entities = [_uuid(rng) for _ in range(max(1, n // 3))]
@@ -160,8 +160,8 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
         base_text = raw_text
         if string_detail_share and rng.random() < string_detail_share:
             ev = json.loads(raw_text)
-            ev["detail"] = producer._dumps(ev["detail"])
-            raw_text = producer._dumps(ev)
+            ev["detail"] = producer.dumps(ev["detail"])
+            raw_text = producer.dumps(ev)
         raw = raw_text.encode("utf-8")
         size = len(raw)
         sizes_min, sizes_max, total = min(sizes_min, size), max(sizes_max, size), total + size
@@ -176,7 +176,7 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
             result.records += 1
             result.duplicates += 1
         if rng.random() < broken_rate:
-            writer.add(producer._break(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(base_text), rng))
+            writer.add(producer.break_record(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(base_text), rng))
             result.records += 1
             result.broken += 1
         if pending_dups and rng.random() < 0.01:
@@ -193,7 +193,7 @@ def workflow_hour(client, bucket: str, hour: datetime, executions: int, seed: in
                   min_object_bytes: int = 5 * MB, max_object_bytes: int = 20 * MB) -> Generated:
     """Upload one arrival hour in which ``executions`` distinct workflow executions are updated."""
     rng = random.Random(seed)
-    templates = _templates(producer.WORKFLOW_STREAM, seed)
+    templates = template_events(producer.WORKFLOW_STREAM, seed)
     result = Generated()
     writer = _ObjectWriter(client, bucket, producer.WORKFLOW_STREAM, hour, rng, result, min_object_bytes, max_object_bytes)
     start_ms = int(hour.timestamp() * 1000)

@@ -23,7 +23,7 @@ ORGS = ("739224", "728134")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def _csv(value: str) -> str:
+def csv_value(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
@@ -36,7 +36,7 @@ def uuids(n: int) -> list[str]:
     return out
 
 
-def _ulid(rng: random.Random) -> str:
+def random_ulid(rng: random.Random) -> str:
     v = rng.getrandbits(128)
     return "01" + "".join(_CROCKFORD[(v >> (5 * i)) & 31] for i in range(24))
 
@@ -66,12 +66,12 @@ class Entities:
 def row(eid: str, operation: str, entities: Entities, i: int, t: datetime, rng: random.Random, big: bool = False,
         event_id: str | None = None, detail_type: str = "EntityOperation", stamp: str | None = None) -> tuple:
     return (event_id or uuids(1)[0], detail_type, operation, "entity-api", entities.orgs[i], stamp or iso(t),
-            "eu-central-1", _ulid(rng), eid, entities.detail(i, operation, rng, big), entities.schemas[i],
+            "eu-central-1", random_ulid(rng), eid, entities.detail(i, operation, rng, big), entities.schemas[i],
             str(t.month), str(t.year))
 
 
 def csv_line(values: tuple) -> str:
-    return ",".join(_csv(v) for v in values) + "\n"
+    return ",".join(csv_value(v) for v in values) + "\n"
 
 
 def copy_rows(conn, table: str, columns: tuple[str, ...], lines, chunk: int = 20_000) -> int:

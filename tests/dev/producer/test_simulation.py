@@ -1,9 +1,11 @@
-"""Unit tests of the sample event producer (pure functions, no S3, no network)."""
+"""Unit tests of the sample event producer's simulation: the world's events as the Firehose writer
+delivers them (pure functions, no S3, no network)."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -147,7 +149,7 @@ def test_body_holds_exactly_the_records(defective):
             assert good == obj.events
         else:
             assert b"\n" not in body
-            raws = [producer._dumps(e).encode() for e in obj.events] + [raw for _, raw in obj.broken]
+            raws = [producer.dumps(e).encode() for e in obj.events] + [raw for _, raw in obj.broken]
             assert len(body) == sum(map(len, raws))
             assert all(raw in body for raw in raws)
 
@@ -159,7 +161,7 @@ def test_events_have_the_spec_fields(day):
     as_string = 0
     for obj in day:
         for event in obj.events:
-            check_event(producer._dumps(event).encode(), obj.stream)
+            check_event(producer.dumps(event).encode(), obj.stream)
             as_string += isinstance(event["detail"], str)
             detail = event_detail(event)
             if obj.stream == ENTITY_STREAM:
@@ -219,7 +221,7 @@ def test_duplicates_are_identical_and_spread(defective):
     where = defaultdict(list)
     for obj in defective:
         for event in obj.events:
-            where[event["id"]].append((obj.key, obj.arrival_hour, producer._dumps(event)))
+            where[event["id"]].append((obj.key, obj.arrival_hour, producer.dumps(event)))
     duplicates = {i: places for i, places in where.items() if len(places) > 1}
     assert duplicates
     kinds = set()
@@ -319,74 +321,9 @@ def test_workflow_contexts_point_at_produced_entities(day):
 
 def test_ulid():
     t = datetime(2026, 11, 28, 10, 15, 3, 123000, tzinfo=UTC)
-    value = producer.ulid(t, producer.random.Random(1))
+    value = producer.ulid(t, random.Random(1))
     assert ULID_RE.match(value)
     decoded = 0
     for char in value:
         decoded = decoded * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".index(char)
     assert decoded >> 80 == int(t.timestamp() * 1000)
-
-
-# --------------------------------------------------------------------------- I/O entry points
-
-
-class FakeS3:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put_object(self, Bucket: str, Key: str, Body: bytes) -> None:  # noqa: N803 (boto3 names)
-        self.objects[f"{Bucket}/{Key}"] = Body
-
-
-def test_produce_past_hours_uploads_the_previous_full_hours():
-    client, now = FakeS3(), datetime(2026, 11, 28, 10, 42, tzinfo=UTC)
-    objects = producer.produce_past_hours(client, "landing", hours=3, now=now)
-    assert len(client.objects) == len(objects) > 0
-    hours = {o.arrival_hour for o in objects}
-    assert hours == {datetime(2026, 11, 28, h, tzinfo=UTC) for h in (7, 8, 9)}
-    latest = max(parse_time(e["time"]) for o in objects for e in o.events)
-    assert latest < datetime(2026, 11, 28, 10, tzinfo=UTC)
-
-
-def decode_clean(body: bytes) -> list[dict]:
-    """All JSON objects of a defect-free body, NDJSON or concatenated."""
-    text, decoder, out, pos = body.decode("utf-8"), json.JSONDecoder(), [], 0
-    while pos < len(text.rstrip()):
-        value, pos = decoder.raw_decode(text, pos)
-        out.append(value)
-        while pos < len(text) and text[pos] == "\n":
-            pos += 1
-    return out
-
-
-def test_follow_writes_the_current_hour_and_keeps_state():
-    client, logs = FakeS3(), []
-    ticks = iter(datetime(2026, 11, 28, 10, 58, tzinfo=UTC) + timedelta(minutes=i) for i in range(10))
-    config = ProducerConfig(entities_per_hour=600, workflow_updates_per_hour=300, defects=DefectRates.none())
-    producer.follow(client, "landing", interval_seconds=0, config=config, log=logs.append,
-                    clock=lambda: next(ticks), max_ticks=4)
-    assert client.objects and len(logs) == len(client.objects)
-    keys = list(client.objects)
-    assert any("/2026/11/28/10/" in k for k in keys) and any("/2026/11/28/11/" in k for k in keys)
-    assert {k.split("/")[1] for k in keys} == {ENTITY_STREAM, WORKFLOW_STREAM}
-    for key, body in client.objects.items():
-        arrival_end = datetime.strptime(key.split("/", 2)[2][:13], "%Y/%m/%d/%H").replace(tzinfo=UTC) + timedelta(hours=1)
-        events = decode_clean(gzip.decompress(body) if key.endswith(".gz") else body)
-        assert events
-        for event in events:
-            assert parse_time(event["time"]) <= min(arrival_end, datetime(2026, 11, 28, 11, 2, tzinfo=UTC))
-
-
-def test_produce_hours_out_of_range_are_rejected_before_anything_is_simulated():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    for bad in (0, -1, 100000, producer.MAX_PAST_HOURS + 1, True, 1.5):
-        with pytest.raises(ValueError, match="1 to 720"):
-            producer.produce_past_hours(None, "landing", bad)  # no client needed: it fails first
-    datalake = str(Path(sys.executable).parent / "datalake")
-    for bad in ("-1", "100000", "0", "x"):
-        out = subprocess.run([datalake, "produce", "--hours", bad], capture_output=True, text=True, timeout=60)
-        assert out.returncode == 2, out
-        assert "--hours" in out.stderr and ("1 to 720" in out.stderr or "whole number" in out.stderr)
