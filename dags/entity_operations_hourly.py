@@ -9,7 +9,7 @@ run's data interval (`s3://<landing>/entity_operations/YYYY/MM/DD/HH/`) become r
 1. **plan_batches** lists the hour's objects and groups them into bounded batches.
 2. **process_batch** (one mapped task per batch): split records (gzip/plain, NDJSON or
    concatenated JSON), normalise to the 13 columns, drop duplicate ids, validate with the
-   Great Expectations suite in `plugins/datalake/validation/entity_suite.py`; rejects go to
+   Great Expectations suite in `plugins/datalake/entity/suite.py`; rejects go to
    `s3://<lake>/quarantine/entity_operations/<hour>/` with their reason.
 3. **assess_hour** fails the run when the hour looks wrong as a whole (objects but no
    records, or a quarantine share above `datalake_quarantine_threshold`, default 5%).
@@ -38,7 +38,7 @@ ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/ep
 
 build_hourly_dag(
     dag_id="entity_operations_hourly",
-    tasks_module="datalake.pipeline.entity_tasks",
+    tasks_module="datalake.entity.tasks",
     pool="warehouse_entity_operations",
     outlet=ENTITY_OPERATIONS,
     doc_md=__doc__,

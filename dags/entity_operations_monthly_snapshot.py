@@ -45,7 +45,7 @@ hourly load then, in its own transaction, inserts the first snapshot month after
 `datalake_ops.snapshot_refresh_needed` (`include/sql/entity_operations/mark_stale_snapshots.sql`),
 so the mark commits atomically with the event. Right after its commit, the same load task
 refreshes the marked months in a second transaction under the same lock
-(`datalake.pipeline.snapshot.refresh_pending`): each marked month is recomputed from its
+(`datalake.monthly_snapshot.refresh_pending`): each marked month is recomputed from its
 predecessor in ascending order; if its rows changed, the next snapshot month is marked
 and refreshed too, so a chain of months is corrected in order and stops where nothing
 changes. Keeping the refresh out of the load's transaction means a snapshot problem can never
@@ -114,7 +114,7 @@ def entity_operations_monthly_snapshot():
         execution_timeout=timedelta(minutes=5),
     )
     def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None) -> dict:
-        from datalake.pipeline import snapshot
+        from datalake import monthly_snapshot as snapshot
 
         settings, _ = _settings_and_client()
         return snapshot.check_hourly_runs(
@@ -124,7 +124,7 @@ def entity_operations_monthly_snapshot():
 
     @task(pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS])
     def build_snapshot(data_interval_start=None, data_interval_end=None) -> dict:
-        from datalake.pipeline import snapshot
+        from datalake import monthly_snapshot as snapshot
 
         settings, client = _settings_and_client()
         return snapshot.run_snapshot(client, settings, data_interval_start, data_interval_end)

@@ -10,9 +10,9 @@ workflow tables `epilot_datalake.WorkflowExecution`, `WorkflowPhases`, `Workflow
 1. **plan_batches** lists the hour's objects and groups them into bounded batches.
 2. **process_batch** (one mapped task per batch): split records (gzip/plain, NDJSON or
    concatenated JSON), flatten each event (the full state of one execution) into rows of the
-   five tables (`plugins/datalake/pipeline/workflow_flatten.py` documents the mapping), drop
+   five tables (`plugins/datalake/workflow/flatten.py` documents the mapping), drop
    duplicate event ids, validate with the Great Expectations suites in
-   `plugins/datalake/validation/workflow_suite.py`; a rejected event goes whole to
+   `plugins/datalake/workflow/suite.py`; a rejected event goes whole to
    `s3://<lake>/quarantine/workflow_executions/<hour>/` with its reason.
 3. **assess_hour** fails the run when the hour looks wrong as a whole (objects but no
    records, or a quarantine share above `datalake_quarantine_threshold`, default 5%).
@@ -45,7 +45,7 @@ WORKFLOW_TABLES = Asset(name="workflow_tables", uri="datalake://warehouse/epilot
 
 build_hourly_dag(
     dag_id="workflow_executions_hourly",
-    tasks_module="datalake.pipeline.workflow_tasks",
+    tasks_module="datalake.workflow.tasks",
     pool="warehouse_workflow_tables",
     outlet=WORKFLOW_TABLES,
     doc_md=__doc__,

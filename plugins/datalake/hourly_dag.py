@@ -59,7 +59,7 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
         def plan_batches(params=None, data_interval_start=None, data_interval_end=None) -> list[dict]:
             from airflow.sdk.exceptions import AirflowFailException
 
-            from datalake.pipeline import windows
+            from datalake.hourly import windows
 
             try:
                 window = windows.resolve_window(params, data_interval_start, data_interval_end)
@@ -70,7 +70,7 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
 
         @task(max_active_tis_per_dagrun=4)
         def process_batch(batch: dict) -> dict:
-            from datalake.pipeline import windows
+            from datalake.hourly import windows
 
             settings, client = _context_settings()
             return windows.process_batch(tasks(), client, settings, batch)
@@ -79,7 +79,7 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
         def assess_hour(batch_counts) -> dict:
             from airflow.sdk.exceptions import AirflowFailException
 
-            from datalake.pipeline import windows
+            from datalake.hourly import windows
 
             try:
                 return windows.assess_window(tasks(), list(batch_counts))
@@ -88,7 +88,7 @@ def build_hourly_dag(*, dag_id: str, tasks_module: str, pool: str, outlet, doc_m
 
         @task(pool=pool, outlets=[outlet])
         def load_warehouse(batch_counts, assessment: dict, params=None) -> list[dict]:
-            from datalake.pipeline import windows
+            from datalake.hourly import windows
 
             settings, client = _context_settings()
             steps = (params or {}).get("steps") or windows.STEPS

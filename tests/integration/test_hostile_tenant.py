@@ -398,7 +398,8 @@ def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_i
     lock functions, with a tenant holding every lock it can reach; a wait would be an error."""
     from datetime import datetime, timedelta, timezone
 
-    from datalake.pipeline import entity_tasks, workflow_tasks
+    from datalake.entity import tasks as entity_tasks
+    from datalake.workflow import tasks as workflow_tasks
     from datalake_dev.producer import ProducerConfig, simulate, upload
     from datalake.s3 import s3_client
 

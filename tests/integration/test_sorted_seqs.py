@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from datalake.pipeline.entity_load import _sorted_seqs
+from datalake.entity.load import _sorted_seqs
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.entity_normalize import ROW_FIELDS, NormalizeError, normalize_entity_event
-from datalake.pipeline.records import split_records
+from datalake.entity.normalize import ROW_FIELDS, NormalizeError, normalize_entity_event
+from datalake.hourly.records import split_records
 
 ENVELOPE = {
     "version": "0", "id": "e1", "detail-type": "EntityOperation", "source": "entity-api", "account": "1",
@@ -38,7 +38,7 @@ def test_canonical_time_kept_as_delivered():
 ])
 def test_times_are_written_like_format_time_writes_them(delivered):
     """Whole-second UTC times take a shortcut around format_time: same characters."""
-    from datalake.pipeline.entity_normalize import format_time, parse_time
+    from datalake.entity.normalize import format_time, parse_time
 
     row = normalize_entity_event(ENVELOPE | {"time": delivered})
     assert row[ROW_FIELDS.index("time")] == format_time(parse_time(delivered))
@@ -82,7 +82,7 @@ def _ddl_widths(relative: str) -> dict[str, int]:
 
 
 def test_width_limits_are_the_ddls():
-    from datalake.pipeline.entity_normalize import COLUMN_MAX_BYTES, DETAIL_MAX_BYTES
+    from datalake.entity.normalize import COLUMN_MAX_BYTES, DETAIL_MAX_BYTES
 
     for ddl in ("warehouse/ddl.sql", "redshift/ddl.sql"):
         widths = _ddl_widths(ddl)

@@ -128,7 +128,7 @@ def mixed(validate):
 
 def test_module_import_does_not_import_gx_or_pandas():
     code = (
-        "import sys, datalake.validation.entity_suite, datalake.validation.runner;"
+        "import sys, datalake.entity.suite, datalake.validation.runner;"
         "print(sorted(m for m in ('great_expectations', 'pandas') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -194,7 +194,7 @@ def test_future_skew_is_a_parameter(validate):
 
 
 def test_suite_is_reviewable():
-    from datalake.validation.entity_suite import build_entity_suite, expectation_name
+    from datalake.entity.suite import build_entity_suite, expectation_name
 
     suite = build_entity_suite(max_future_skew_minutes=5)
     names = [expectation_name(e) for e in suite.expectations]
@@ -218,7 +218,7 @@ def test_pyarrow_backed_strings_give_the_same_verdicts(validate):
     every row and every expectation must come out exactly as with object columns."""
     import pyarrow as pa
 
-    from datalake.pipeline.lake import columns_to_table
+    from datalake.hourly.lake import columns_to_table
 
     rows = []
     for label, changes, _ in CASES:
@@ -239,8 +239,8 @@ def test_pyarrow_backed_strings_give_the_same_verdicts(validate):
 def test_suite_frame_stand_in_for_detail_keeps_the_verdicts(validate):
     """entity_batch.suite_frame hands GX the length of `detail`, not its text: the verdicts
     (a missing detail included) are the ones the text gives."""
-    from datalake.pipeline.entity_batch import suite_frame
-    from datalake.pipeline.lake import columns_to_table
+    from datalake.entity.batch import suite_frame
+    from datalake.hourly.lake import columns_to_table
 
     rows = [good_row(i) for i in range(6)]
     rows[2]["detail"] = None

@@ -1,12 +1,12 @@
-"""The k-way merge that puts the load's rows in event-id order (datalake.pipeline.id_order)."""
+"""The k-way merge that puts the load's rows in event-id order (datalake.hourly.id_order)."""
 
 import random
 
 import pyarrow as pa
 import pytest
 
-from datalake.pipeline import id_order
-from datalake.pipeline.id_order import merge_runs, sort_by_id
+from datalake.hourly import id_order
+from datalake.hourly.id_order import merge_runs, sort_by_id
 
 
 def _runs(rng: random.Random, sizes: list[int], block: int):
@@ -68,7 +68,7 @@ def test_runs_of_row_groups_follow_the_id_statistics():
 
     import pyarrow.parquet as pq
 
-    from datalake.pipeline.entity_load import _runs_of_row_groups
+    from datalake.entity.load import _runs_of_row_groups
 
     buf = io.BytesIO()
     chunks = [["a", "b", "c", "d", "e"], ["b1", "c1", "z"], ["0", "1"]]
@@ -86,7 +86,7 @@ def test_row_groups_without_statistics_are_runs_of_their_own():
 
     import pyarrow.parquet as pq
 
-    from datalake.pipeline.entity_load import _runs_of_row_groups
+    from datalake.entity.load import _runs_of_row_groups
 
     buf = io.BytesIO()
     pq.write_table(pa.table({"id": ["a", "b", "c", "d"]}), buf, row_group_size=2, write_statistics=False)

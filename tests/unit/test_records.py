@@ -3,7 +3,7 @@
 import gzip
 import random
 
-from datalake.pipeline.records import decompress_object, split_records
+from datalake.hourly.records import decompress_object, split_records
 
 A = b'{"version":"0","id":"a","detail":{"x":1}}'
 B = b'{"version":"0","id":"b","detail":{"x":2}}'

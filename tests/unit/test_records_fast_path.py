@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from datalake.pipeline.records import compact_json_bytes, loads_or_none, split_records
+from datalake.hourly.records import compact_json_bytes, loads_or_none, split_records
 
 
 def compact_json(value) -> str:
@@ -80,7 +80,7 @@ def test_producer_objects_with_all_defects():
 
 
 def test_the_fast_path_is_taken_for_well_formed_records(monkeypatch):
-    from datalake.pipeline import records as module
+    from datalake.hourly import records as module
 
     calls = []
     reference = module._reference_record
@@ -117,7 +117,7 @@ def test_compact_json_of_non_finite_numbers_as_decoded():
     record = b'{"version":"0","id":"nan","detail":{"x":NaN,"y":[-Infinity,1]}}'
     (parsed,) = split_records(record)
     assert compact_json(parsed.value["detail"]) == '{"x":NaN,"y":[-Infinity,1]}'
-    from datalake.pipeline.records import decode_detail
+    from datalake.hourly.records import decode_detail
 
     detail = decode_detail({"detail": '{"x":Infinity}'}, ValueError)
     assert compact_json(detail) == '{"x":Infinity}'
@@ -134,7 +134,7 @@ def test_compact_json_random_floats():
 
 def test_compact_json_keeps_the_fast_path_for_uuids(monkeypatch):
     """The ``e-`` of a UUID is no number: no fallback to json.dumps."""
-    from datalake.pipeline import records as module
+    from datalake.hourly import records as module
 
     monkeypatch.setattr(module.json, "dumps", lambda *a, **k: pytest.fail("fell back to json.dumps"))
     value = {"entity": "0e3f1b4e-8c0e-4a1b-9e0e-00005e-4", "n": [1.5, 0.001, 2e-4, 1e16]}

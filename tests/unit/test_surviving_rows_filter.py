@@ -5,7 +5,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from datalake.pipeline.entity_load import _kept
+from datalake.entity.load import _kept
 
 
 @pytest.mark.parametrize("survivors", [[], [0], [5], [2, 3, 5, 8, 13, 1 << 40], list(range(0, 200, 3))])

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from datalake.pipeline.windows import Window, WindowError, assess_window, resolve_window
+from datalake.hourly.windows import Window, WindowError, assess_window, resolve_window
 
 T0 = datetime(2026, 11, 28, 0, tzinfo=timezone.utc)
 T1 = datetime(2026, 11, 28, 1, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from datalake.pipeline.entity_load import WinnerRows
+from datalake.entity.load import WinnerRows
 
 
 def _rows(ids):

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from datalake.pipeline.workflow_flatten import (
+from datalake.workflow.flatten import (
     CANCELLATION_COLUMNS,
     CONTEXT_COLUMNS,
     EXECUTION_COLUMNS,

@@ -7,9 +7,9 @@ import re
 
 import sqlglot
 
-from datalake.pipeline.workflow_batch import STAGES
-from datalake.pipeline.workflow_flatten import TABLES, arrow_schema
-from datalake.pipeline.workflow_load import stage_columns
+from datalake.workflow.batch import STAGES
+from datalake.workflow.flatten import TABLES, arrow_schema
+from datalake.workflow.load import stage_columns
 from datalake.sqlfiles import read_sql, render_sql, statements
 
 

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from datalake.pipeline.workflow_flatten import DETAIL_TYPES, EXECUTION_STATUSES, PHASE_STATUSES, TASK_STATUSES
-from datalake.pipeline.workflow_flatten import flatten_workflow_event
-from datalake.validation.workflow_suite import build_workflow_suites, validate_workflow_rows
+from datalake.workflow.flatten import DETAIL_TYPES, EXECUTION_STATUSES, PHASE_STATUSES, TASK_STATUSES
+from datalake.workflow.flatten import flatten_workflow_event
+from datalake.workflow.suite import build_workflow_suites, validate_workflow_rows
 
 NOW = datetime(2026, 11, 2, 11, tzinfo=timezone.utc)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from datalake.validation.entity_suite import (
+from datalake.entity.suite import (
     HELPER_COLUMNS,
     ROW_COLUMN,
     build_entity_suite,

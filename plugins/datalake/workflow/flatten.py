@@ -9,7 +9,7 @@ Only what cannot be shaped into rows is rejected here (:class:`FlattenError`, it
 the quarantine reason): ``detail`` not an object, a field of the wrong JSON type, a flow item
 that is neither a section nor a step. Whether the *values* are right (ids present, statuses
 in their enums, timestamps parse, positions non-negative) is the Great Expectations suite's
-job (plugins/datalake/validation/workflow_suite.py), so a bad value is quarantined under the
+job (plugins/datalake/workflow/suite.py), so a bad value is quarantined under the
 name of the expectation it failed.
 
 Mapping decisions (the docs' diagram fixes the columns, not how the API fills them):
@@ -53,7 +53,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from datalake.pipeline.records import decode_detail
+from datalake.hourly.records import decode_detail
 
 DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
 DELETED = "WorkflowExecutionDeleted"

@@ -7,10 +7,11 @@ import os
 from datetime import datetime
 
 from datalake.config import Settings
-from datalake.pipeline import workflow_batch, workflow_load
-from datalake.pipeline.entity_tasks import max_future_skew_minutes, quarantine_threshold
-from datalake.pipeline.landing import plan_hour, single_hour_run_key
-from datalake.pipeline.manifest import assess_hour
+from datalake.workflow import batch as workflow_batch
+from datalake.workflow import load as workflow_load
+from datalake.entity.tasks import max_future_skew_minutes, quarantine_threshold
+from datalake.hourly.landing import plan_hour, single_hour_run_key
+from datalake.hourly.manifest import assess_hour
 
 STREAM = workflow_batch.STREAM
 PIPELINE = workflow_load.PIPELINE
@@ -57,6 +58,6 @@ def run_hour(client, settings: Settings, window_start: datetime, window_end: dat
 
 def discard_staging(client, settings: Settings, window_start: datetime, window_end: datetime) -> int:
     """Remove what the process tasks staged for this hour's load (a validate-only run)."""
-    from datalake.pipeline.lake import delete_prefix, staging_prefix
+    from datalake.hourly.lake import delete_prefix, staging_prefix
 
     return delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key_for(window_start, window_end)))

@@ -22,11 +22,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from datalake.config import Settings
-from datalake.pipeline import entity_batch, entity_load
-from datalake.pipeline.entity_tasks import max_future_skew_minutes
-from datalake.pipeline.landing import hour_key
-from datalake.pipeline.lake import delete_prefix, staging_prefix
-from datalake.pipeline.quarantine import quarantine_prefix, read_quarantine
+from datalake.entity import batch as entity_batch
+from datalake.entity import load as entity_load
+from datalake.entity.tasks import max_future_skew_minutes
+from datalake.hourly.landing import hour_key
+from datalake.hourly.lake import delete_prefix, staging_prefix
+from datalake.hourly.quarantine import quarantine_prefix, read_quarantine
 from datalake.s3 import iter_keys, require_bucket
 
 STREAM = entity_batch.STREAM

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from datalake.config import Settings
-from datalake.pipeline.entity_batch import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
-from datalake.pipeline.lake import put_parquet, staging_prefix
-from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
-from datalake.pipeline.workflow_flatten import (
+from datalake.entity.batch import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
+from datalake.hourly.lake import put_parquet, staging_prefix
+from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.workflow.flatten import (
     EVENT_COLUMNS,
     EVENT_ID_COLUMN,
     SEQ_COLUMN,
@@ -71,7 +71,7 @@ def process_workflow_batch(
     import pyarrow as pa
 
     from datalake.validation import data_docs
-    from datalake.validation.workflow_suite import validate_workflow_rows
+    from datalake.workflow.suite import validate_workflow_rows
 
     counts = WorkflowBatchCounts(batch=batch)
     rejects: list[QuarantineRecord] = []

@@ -39,8 +39,8 @@ import io
 import json
 import uuid
 
-from datalake.pipeline.lake import delete_keys
-from datalake.pipeline.workflow_flatten import TABLE_ORDER, TABLES, arrow_schema
+from datalake.hourly.lake import delete_keys
+from datalake.workflow.flatten import TABLE_ORDER, TABLES, arrow_schema
 from datalake.sqlfiles import execute_file
 
 ROOT = "workflow"

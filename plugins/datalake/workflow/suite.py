@@ -1,6 +1,6 @@
 """Expectation suites for the flattened workflow rows (issue 5), as reviewable code.
 
-One frame per table, built from :class:`~datalake.pipeline.workflow_flatten.FlatExecution`
+One frame per table, built from :class:`~datalake.workflow.flatten.FlatExecution`
 objects: the ``WorkflowExecution`` frame carries the event's own facts too (event id,
 ``detail-type``, envelope ``time``), one row per event. Every child frame has a ``_event``
 column (index of its event in the batch). All expectations are row-level (map)
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from datalake.pipeline.workflow_flatten import (
+from datalake.workflow.flatten import (
     DELETED,
     DETAIL_TYPES,
     EXECUTION_STATUSES,
@@ -43,7 +43,7 @@ from datalake.pipeline.workflow_flatten import (
     FlatExecution,
     raw_column,
 )
-from datalake.validation.entity_suite import ROW_COLUMN, expectation_name
+from datalake.entity.suite import ROW_COLUMN, expectation_name
 
 if TYPE_CHECKING:
     import great_expectations as gx

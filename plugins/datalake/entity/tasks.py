@@ -7,9 +7,10 @@ import os
 from datetime import datetime
 
 from datalake.config import Settings
-from datalake.pipeline import entity_batch, entity_load
-from datalake.pipeline.landing import ENTITY_BATCH_BYTES, plan_hour, single_hour_run_key
-from datalake.pipeline.manifest import assess_hour
+from datalake.entity import batch as entity_batch
+from datalake.entity import load as entity_load
+from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour, single_hour_run_key
+from datalake.hourly.manifest import assess_hour
 
 STREAM = entity_batch.STREAM
 DEFAULT_QUARANTINE_THRESHOLD = 0.05
@@ -74,6 +75,6 @@ def run_hour(client, settings: Settings, window_start: datetime, window_end: dat
 
 def discard_staging(client, settings: Settings, window_start: datetime, window_end: datetime) -> int:
     """Remove what the process tasks staged for this hour's load (a validate-only run)."""
-    from datalake.pipeline.lake import delete_prefix, staging_prefix
+    from datalake.hourly.lake import delete_prefix, staging_prefix
 
     return delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key_for(window_start, window_end)))

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.entity_normalize import (
+from datalake.entity.normalize import (
     DETAIL_HAS_PAYLOAD_KEY,
     DETAIL_INDEX,
     ID_INDEX,
@@ -22,10 +22,10 @@ from datalake.pipeline.entity_normalize import (
     NormalizeError,
     normalize_entity_event,
 )
-from datalake.pipeline.id_order import sort_by_id
-from datalake.pipeline.lake import StagedParquet, columns_to_table, staging_prefix
-from datalake.pipeline.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
-from datalake.pipeline.records import split_records
+from datalake.hourly.id_order import sort_by_id
+from datalake.hourly.lake import StagedParquet, columns_to_table, staging_prefix
+from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.records import split_records
 
 STREAM = "entity_operations"
 SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch

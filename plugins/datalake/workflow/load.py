@@ -22,11 +22,11 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.locks import WORKFLOW_TABLES_LOCK, take_pipeline_lock
-from datalake.pipeline.lake import delete_prefix, staging_prefix
-from datalake.pipeline.manifest import RunManifest, save_manifest
-from datalake.pipeline.workflow_batch import EVENTS_STAGE, STAGES, STREAM
-from datalake.pipeline.workflow_flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
-from datalake.pipeline import workflow_snapshot
+from datalake.hourly.lake import delete_prefix, staging_prefix
+from datalake.hourly.manifest import RunManifest, save_manifest
+from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
+from datalake.workflow.flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
+from datalake.workflow import lake_snapshot as workflow_snapshot
 from datalake.sqlfiles import execute_file
 
 log = logging.getLogger(__name__)

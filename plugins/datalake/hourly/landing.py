@@ -114,8 +114,8 @@ def plan_hour(client, settings, stream: str, run_key: str, window_start: datetim
               max_bytes: int = DEFAULT_BATCH_BYTES) -> list[dict]:
     """Batches of one hourly run's landing objects, after clearing what an earlier try of the
     same run left (staging files, quarantine files): a retry starts clean."""
-    from datalake.pipeline.lake import delete_prefix, staging_prefix
-    from datalake.pipeline.quarantine import quarantine_prefix
+    from datalake.hourly.lake import delete_prefix, staging_prefix
+    from datalake.hourly.quarantine import quarantine_prefix
     from datalake.s3 import require_bucket
 
     require_bucket(client, settings.landing_bucket, "landing")

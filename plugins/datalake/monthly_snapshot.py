@@ -45,8 +45,8 @@ from datetime import datetime, timezone
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.landing import hour_key, hours_in_window
-from datalake.pipeline.lake import entity_arrow_schema
+from datalake.hourly.landing import hour_key, hours_in_window
+from datalake.hourly.lake import entity_arrow_schema
 from datalake.sqlfiles import execute_file
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from types import ModuleType
 
 from datalake.dag_params import DEFAULT_MAX_WINDOW_HOURS, STEPS
-from datalake.pipeline.landing import hours_in_window
+from datalake.hourly.landing import hours_in_window
 
 HOUR = timedelta(hours=1)
 

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.lake import (
+from datalake.hourly.lake import (
     SEQ_COLUMN,
     curated_key,
     delete_keys,
@@ -32,8 +32,8 @@ from datalake.pipeline.lake import (
 )
 from datalake.locks import ENTITY_OPERATIONS_LOCK, take_pipeline_lock
 from datalake.pgcopy import copy_arrow
-from datalake.pipeline.id_order import ID_COLUMN, merge_runs
-from datalake.pipeline.manifest import RunManifest, load_previous_manifest, save_manifest
+from datalake.hourly.id_order import ID_COLUMN, merge_runs
+from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
 from datalake.sqlfiles import execute_file
 
 log = logging.getLogger(__name__)
@@ -424,7 +424,7 @@ def load_entity_hour(
         # After the commit, in its own locked transaction: a refresh failure fails this task
         # (Airflow retries the idempotent load) but never rolls back the hour, and the marks
         # stay until a refresh (this one, a later hour's or the monthly DAG's) succeeds.
-        from datalake.pipeline.snapshot import refresh_pending as refresh_snapshots
+        from datalake.monthly_snapshot import refresh_pending as refresh_snapshots
 
         result["snapshots_refreshed"] = [r["month"] for r in refresh_snapshots(client, settings)]
     return result

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.pipeline.records import compact_json_bytes, decode_detail
+from datalake.hourly.records import compact_json_bytes, decode_detail
 
 
 class NormalizeError(ValueError):

@@ -273,7 +273,7 @@ def _parse_json(text: Any) -> Any:
     """The decoded JSON value of ``text``, or ``_NOT_JSON``."""
     if not isinstance(text, str):
         return _NOT_JSON
-    from datalake.pipeline.records import loads_or_none
+    from datalake.hourly.records import loads_or_none
 
     value = loads_or_none(text)
     # loads_or_none also answers None for JSON `null`; either way it is not an object.
