@@ -101,7 +101,7 @@ GOOD_VARIANTS: list[tuple[str, dict]] = [
 
 @pytest.fixture(scope="module")
 def validate():
-    from datalake.validation.runner import validate_entity_rows
+    from datalake.entity.suite import validate_entity_rows
 
     return validate_entity_rows
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from datalake.config import Settings
 from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
-from datalake.entity.tasks import max_future_skew_minutes
+from datalake.hourly.thresholds import max_future_skew_minutes
 from datalake.hourly.landing import hour_key
 from datalake.hourly.lake import delete_prefix, staging_prefix
 from datalake.hourly.quarantine import quarantine_prefix, read_quarantine

@@ -23,15 +23,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from datalake.entity_schema import DETAIL_TYPES, ENTITY_COLUMNS, OPERATIONS
+from datalake.validation.runner import ROW_COLUMN, SuiteRunner, ValidationOutcome, expectation_name
 
 if TYPE_CHECKING:
     import great_expectations as gx
     import pandas as pd
 
 SUITE_NAME = "entity_operations_rows"
-
-# Row-number column added by the caller; used as GX's unexpected index column.
-ROW_COLUMN = "_row"
 
 # Fixed-width ISO-8601 UTC, millisecond precision (SPEC §2). ``[0-9]`` rather than ``\d``: in
 # Python's ``re`` ``\d`` also matches non-ASCII digits. ``\Z`` rather than ``$``: ``$`` also
@@ -172,28 +170,6 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
     return gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations)
 
 
-def expectation_name(expectation: Any) -> str:
-    """Stable, readable name: ``<expectation type>(<column>)`` or ``<type>(<col A>,<col B>)``.
-
-    Accepts an Expectation or an ExpectationConfiguration (``.type`` and ``.kwargs``).
-    """
-    if hasattr(expectation, "expectation_type"):  # an Expectation instance
-        type_name = expectation.expectation_type
-        kwargs = expectation.configuration.kwargs
-    else:  # an ExpectationConfiguration
-        type_name = expectation.type
-        kwargs = expectation.kwargs
-    if "column" in kwargs:
-        target = kwargs["column"]
-    elif "column_A" in kwargs:
-        target = f"{kwargs['column_A']},{kwargs['column_B']}"
-    elif "column_list" in kwargs:
-        target = ",".join(kwargs["column_list"])
-    else:
-        return type_name
-    return f"{type_name}({target})"
-
-
 def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Return a copy of ``df`` with the HELPER_COLUMNS added (vectorised, except the JSON
     parse of ``detail``, which has no vectorised form). ``df`` itself is not modified.
@@ -278,3 +254,25 @@ def _parse_json(text: Any) -> Any:
     value = loads_or_none(text)
     # loads_or_none also answers None for JSON `null`; either way it is not an object.
     return _NOT_JSON if value is None else value
+
+
+def validate_entity_rows(
+    df: pd.DataFrame, now: datetime, max_future_skew_minutes: int = 15, runner: SuiteRunner | None = None
+) -> ValidationOutcome:
+    """Validate normalized entity rows (ENTITY_COLUMNS + a unique int ``_row`` column).
+
+    ``now`` (timezone-aware) is the reference for the not-in-the-future check: a row whose
+    ``time`` is later than ``now + max_future_skew_minutes`` fails. A batch validated in
+    chunks passes one ``runner`` (an ``entity_suite_runner``) for all of them.
+    """
+    if not df[ROW_COLUMN].is_unique:
+        raise ValueError(f"{ROW_COLUMN} must be unique")
+    work = derive_helper_columns(df, now)
+    runner = runner or entity_suite_runner(max_future_skew_minutes)
+    # GX sees the columns the suite checks and nothing else (it hashes and filters the whole
+    # frame once per expectation).
+    return runner.validate(work[[*runner.columns, ROW_COLUMN]])
+
+
+def entity_suite_runner(max_future_skew_minutes: int = 15) -> SuiteRunner:
+    return SuiteRunner(build_entity_suite(max_future_skew_minutes))

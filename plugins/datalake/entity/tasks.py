@@ -11,10 +11,9 @@ from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
 from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour, single_hour_run_key
 from datalake.hourly.manifest import assess_hour
+from datalake.hourly.thresholds import max_future_skew_minutes, quarantine_threshold
 
 STREAM = entity_batch.STREAM
-DEFAULT_QUARANTINE_THRESHOLD = 0.05
-DEFAULT_MAX_FUTURE_SKEW_MINUTES = 15
 
 
 def run_key_for(window_start: datetime, window_end: datetime) -> str:
@@ -27,10 +26,6 @@ def plan(client, settings: Settings, window_start: datetime, window_end: datetim
                      max_bytes=ENTITY_BATCH_BYTES)
 
 
-def max_future_skew_minutes() -> int:
-    return int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
-
-
 def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
     skew = max_future_skew_minutes()
     return entity_batch.process_entity_batch(
@@ -39,18 +34,6 @@ def process(client, settings: Settings, batch: dict, window_start: datetime, win
         # does not depend on when the run (or its rerun) happens.
         now=window_end, max_future_skew_minutes=skew,
     )
-
-
-def quarantine_threshold() -> float:
-    value = os.environ.get("DATALAKE_QUARANTINE_THRESHOLD")
-    if value is None:
-        try:
-            from airflow.sdk import Variable
-
-            value = Variable.get("datalake_quarantine_threshold", default=None)
-        except Exception:
-            value = None
-    return float(value) if value not in (None, "") else DEFAULT_QUARANTINE_THRESHOLD
 
 
 def assess(batch_counts: list[dict], threshold: float | None = None) -> dict:

@@ -3,7 +3,7 @@
 Parquet (one file per table), rejected events quarantined whole. Returns small counts for XCom.
 
 The machinery is the entity pipeline's: records.split_records, quarantine.QuarantineRecord,
-entity_batch.BatchCounts / batch_file_name / SEQ_STRIDE, lake.put_parquet.
+hourly.extract.BatchCounts / batch_file_name / SEQ_STRIDE, lake.put_parquet.
 
 Staging layout (Redshift COPYs one table from its prefix)::
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from datalake.config import Settings
-from datalake.entity.batch import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
+from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
 from datalake.hourly.lake import put_parquet, staging_prefix
 from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 from datalake.workflow.flatten import (

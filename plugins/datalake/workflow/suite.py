@@ -43,7 +43,7 @@ from datalake.workflow.flatten import (
     FlatExecution,
     raw_column,
 )
-from datalake.entity.suite import ROW_COLUMN, expectation_name
+from datalake.validation.runner import ROW_COLUMN, expectation_name
 
 if TYPE_CHECKING:
     import great_expectations as gx

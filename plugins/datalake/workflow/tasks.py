@@ -9,7 +9,7 @@ from datetime import datetime
 from datalake.config import Settings
 from datalake.workflow import batch as workflow_batch
 from datalake.workflow import load as workflow_load
-from datalake.entity.tasks import max_future_skew_minutes, quarantine_threshold
+from datalake.hourly.thresholds import max_future_skew_minutes, quarantine_threshold
 from datalake.hourly.landing import plan_hour, single_hour_run_key
 from datalake.hourly.manifest import assess_hour
 
