@@ -29,21 +29,10 @@ from urllib.parse import unquote, urlsplit
 
 from datalake.config import WAREHOUSE_DATABASE, Settings, load_settings
 from datalake.sqlfiles import read_sql, render_sql, statements
+from datalake.tenant_tables import TENANT_TABLES
 
 TENANT_ROLE = "datalake_tenant"
 
-# The tenant-visible tables and the column holding the organisation id (SPEC §2). Any other
-# table or view in the warehouse is invisible to tenants unless it is added here (or is a
-# security_invoker view over these tables).
-TENANT_TABLES: tuple[tuple[str, str], ...] = (
-    ("entity_operations", "account"),
-    ("current_entities", "account"),
-    ("workflowexecution", "org_id"),
-    ("workflowphases", "org_id"),
-    ("workflowtasks", "org_id"),
-    ("workflowcancellations", "org_id"),
-    ("workflowcontexts", "org_id"),
-)
 REDSHIFT_POLICIES = {"account": "datalake_tenant_account", "org_id": "datalake_tenant_org_id"}
 
 ORG_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

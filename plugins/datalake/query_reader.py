@@ -45,7 +45,7 @@ def reader_uri(settings: Settings) -> str:
 
 def apply_query_reader(conn) -> None:
     """The reader role, its grants and its row-level security policies (inside init's transaction)."""
-    from datalake.credentials import TENANT_TABLES
+    from datalake.tenant_tables import TENANT_TABLES
     from datalake.sqlfiles import render_sql
 
     conn.execute(render_sql("warehouse/query_reader.sql", tenant_tables=TENANT_TABLES))
