@@ -47,7 +47,9 @@ from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.landing import hour_key, hours_in_window
 from datalake.hourly.lake import entity_arrow_schema
-from datalake.sqlfiles import execute_file
+from datalake.hourly.manifest import record_run
+from datalake.locks import lock_entity_operations
+from datalake.sqlfiles import execute_file, query_file, statement_of
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +144,7 @@ def expected_hour_keys(month: Month) -> list[str]:
 
 def missing_hourly_runs(conn, month: Month) -> list[str]:
     expected = expected_hour_keys(month)
-    rows = execute_query(conn, "snapshot/hourly_runs.sql", {"first_hour": expected[0], "last_hour": expected[-1]})
+    rows = query_file(conn, "snapshot/hourly_runs.sql", {"first_hour": expected[0], "last_hour": expected[-1]})
     done = {r[0] for r in rows}
     return [k for k in expected if k not in done]
 
@@ -174,34 +176,9 @@ def check_hourly_runs(settings: Settings, interval_start: datetime, interval_end
 # --------------------------------------------------------------------------- building
 
 
-def execute_query(conn, relative: str, params: dict | None = None, **render) -> list[tuple]:
-    """Rows of the last statement of an SQL file."""
-    from datalake.sqlfiles import read_sql, render_sql, statements
-
-    sql = render_sql(relative, **render) if render else read_sql(relative)
-    rows: list[tuple] = []
-    for statement in statements(sql):
-        cur = conn.execute(statement, params if params and "%(" in statement else None)
-        rows = cur.fetchall() if cur.description is not None else []
-    return rows
-
-
-def lock_entity_operations(conn, settings: Settings) -> None:
-    """The lock every writer of entity_operations takes inside its transaction."""
-    if settings.warehouse_is_redshift:
-        conn.execute("LOCK epilot_datalake.entity_operations")
-    else:
-        from datalake.locks import ENTITY_OPERATIONS_LOCK, take_pipeline_lock
-
-        take_pipeline_lock(conn, ENTITY_OPERATIONS_LOCK)
-
-
 def snapshot_months(conn) -> list[str]:
     """Month keys (YYYYMM) of every snapshot written so far, ascending."""
-    rows = conn.execute(
-        "SELECT run_key FROM datalake_ops.run_manifest WHERE pipeline = %s ORDER BY run_key", (PIPELINE,)
-    ).fetchall()
-    return [r[0] for r in rows]
+    return [r[0] for r in query_file(conn, "ops/run_keys.sql", {"pipeline": PIPELINE})]
 
 
 def _months_between(first: Month, last: Month) -> list[Month]:
@@ -223,22 +200,13 @@ def _write_lake_local(conn, client, bucket: str, month: Month) -> str:
     with pq.ParquetWriter(buf, schema, compression="zstd") as writer:
         with conn.cursor(name=f"snapshot_{month.key}") as cur:
             cur.itersize = LAKE_CHUNK_ROWS
-            cur.execute(f"SELECT {columns} FROM snapshot_rows ORDER BY id")
+            cur.execute(statement_of("snapshot/read_rows.sql", columns=columns))
             while chunk := cur.fetchmany(LAKE_CHUNK_ROWS):
                 arrays = [pa.array([row[i] for row in chunk], pa.string()) for i in range(len(ENTITY_COLUMNS))]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
     key = snapshot_lake_key(month)
     client.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
     return key
-
-
-def _save_manifest(conn, month: Month, body: dict) -> None:
-    conn.execute("DELETE FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s", (PIPELINE, month.key))
-    conn.execute(
-        "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        (PIPELINE, month.key, month.prev().start, month.start, json.dumps(body, sort_keys=True, indent=2)),
-    )
 
 
 def build_month(conn, client, settings: Settings, month: Month, force: bool = True) -> dict:
@@ -257,9 +225,9 @@ def build_month(conn, client, settings: Settings, month: Month, force: bool = Tr
     params = {"id_suffix": f"{month.year:04d}-{month.month:02d}", "month_start": month.time_text, **month.partition}
     execute_file(conn, "snapshot/create_rows.sql")
     execute_file(conn, "snapshot/build_rows.sql", params, **render)
-    entities = conn.execute("SELECT COUNT(*) FROM snapshot_rows").fetchone()[0]
+    entities = query_file(conn, "snapshot/count_rows.sql")[0][0]
     existed = month.key in existing
-    differences = execute_query(conn, "snapshot/count_changes.sql", month.partition)[0][0]
+    differences = query_file(conn, "snapshot/count_changes.sql", month.partition)[0][0]
     changed = (not existed) or differences > 0
     result = {
         "month": month.label,
@@ -284,7 +252,8 @@ def build_month(conn, client, settings: Settings, month: Month, force: bool = Tr
             "window_start": month.prev().start.isoformat(), "window_end": month.start.isoformat(),
             "base": result["base"], "entities": entities, "lake_file": result["lake_file"],
         }
-        _save_manifest(conn, month, manifest)
+        record_run(conn, PIPELINE, month.key, month.prev().start, month.start,
+                   json.dumps(manifest, sort_keys=True, indent=2))
         log.info("snapshot %s: %d entities (base: %s), replaced %d rows, %d differences",
                  month.label, inserted, result["base"], deleted, differences)
     execute_file(conn, "snapshot/drop_rows.sql")
@@ -294,11 +263,7 @@ def build_month(conn, client, settings: Settings, month: Month, force: bool = Tr
 
 
 def _mark(conn, month_key: str, reason: str) -> None:
-    conn.execute(
-        "INSERT INTO datalake_ops.snapshot_refresh_needed (month_key, reason) SELECT %s, %s "
-        "WHERE NOT EXISTS (SELECT 1 FROM datalake_ops.snapshot_refresh_needed WHERE month_key = %s)",
-        (month_key, reason, month_key),
-    )
+    execute_file(conn, "snapshot/mark_stale.sql", {"month_key": month_key, "reason": reason})
 
 
 def _mark_next(conn, month: Month, reason: str) -> None:
@@ -313,16 +278,12 @@ def refresh_stale(conn, client, settings: Settings, before: Month | None = None)
     transaction), clearing each mark; a change propagates to the next snapshot month."""
     done = []
     while True:
-        sql = "SELECT month_key, reason FROM datalake_ops.snapshot_refresh_needed"
-        args: tuple = ()
-        if before is not None:
-            sql += " WHERE month_key < %s"
-            args = (before.key,)
-        row = conn.execute(sql + " ORDER BY month_key LIMIT 1", args).fetchone()
-        if row is None:
+        rows = query_file(conn, "snapshot/next_stale.sql", {"before": before.key if before else None},
+                          before=before is not None)
+        if not rows:
             return done
-        key, reason = row
-        conn.execute("DELETE FROM datalake_ops.snapshot_refresh_needed WHERE month_key = %s", (key,))
+        key, reason = rows[0]
+        execute_file(conn, "snapshot/clear_mark.sql", {"month_key": key})
         if key not in snapshot_months(conn):
             log.info("refresh of %s requested (%s) but no snapshot exists for it: nothing to do", key, reason)
             continue
@@ -333,8 +294,7 @@ def refresh_stale(conn, client, settings: Settings, before: Month | None = None)
 
 
 def pending_refreshes(conn) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT month_key FROM datalake_ops.snapshot_refresh_needed ORDER BY month_key").fetchall()]
+    return [r[0] for r in query_file(conn, "snapshot/pending.sql")]
 
 
 def refresh_pending(client, settings: Settings) -> list[dict]:
@@ -360,7 +320,7 @@ def run_snapshot(client, settings: Settings, interval_start: datetime, interval_
             lock_entity_operations(conn, settings)
             # Stale earlier months first: this month is built on top of them.
             before = refresh_stale(conn, client, settings, before=month)
-            conn.execute("DELETE FROM datalake_ops.snapshot_refresh_needed WHERE month_key = %s", (month.key,))
+            execute_file(conn, "snapshot/clear_mark.sql", {"month_key": month.key})
             result = build_month(conn, client, settings, month, force=True)
             # A rerun or an out-of-order backfill that changed this month refreshes the later ones.
             after = refresh_stale(conn, client, settings)

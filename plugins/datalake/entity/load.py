@@ -30,11 +30,11 @@ from datalake.hourly.lake import (
     entity_arrow_schema,
     staging_prefix,
 )
-from datalake.locks import ENTITY_OPERATIONS_LOCK, take_pipeline_lock
+from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
 from datalake.hourly.id_order import ID_COLUMN, merge_runs
 from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
-from datalake.sqlfiles import execute_file
+from datalake.sqlfiles import execute_file, query_file
 
 log = logging.getLogger(__name__)
 
@@ -194,20 +194,19 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
     uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
     execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
-    return conn.execute("SELECT COUNT(*) FROM stage_keys").fetchone()[0]
+    return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
 
 
-def _sorted_seqs(conn, query_file: str):
-    """The _seq values `query_file` selects, sorted, as a numpy array: 8 bytes a row, no
+def _sorted_seqs(conn, select_file: str):
+    """The _seq values `select_file` selects, sorted, as a numpy array: 8 bytes a row, no
     Python object per row. PostgreSQL packs them into one bytea (big-endian int8s): read
     row by row (COPY) the 1.3 M seqs of a 1 M-event hour took 2.6 s of the load's Python
     thread while PostgreSQL waited, as one value 0.4 s."""
     import numpy as np
 
-    from datalake.sqlfiles import read_sql, statements
+    from datalake.sqlfiles import statement_of
 
-    (query,) = statements(read_sql(query_file))
-    (packed,) = conn.execute(f"SELECT string_agg(int8send(_seq), ''::bytea) FROM ({query}) seqs").fetchone()
+    (packed,) = conn.execute(statement_of("entity_operations/sorted_seqs.sql", query=statement_of(select_file))).fetchone()
     if packed is None:  # no row
         return np.empty(0, dtype=np.int64)
     seqs = np.frombuffer(packed, dtype=">i8").astype(np.int64)  # the one copy: native order, writable
@@ -341,8 +340,8 @@ def load_entity_hour(
         with connect(settings) as conn, background, arrow_memory_pool("jemalloc"):
             with conn.transaction():
                 # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
+                lock_entity_operations(conn, settings)
                 if not settings.warehouse_is_redshift:
-                    take_pipeline_lock(conn, ENTITY_OPERATIONS_LOCK)
                     execute_file(conn, "entity_operations/stage_keys_local.sql")
                     staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS, staged_files.batches(list(KEY_COLUMNS)),
                                         ahead=True)
@@ -350,7 +349,6 @@ def load_entity_hour(
                     execute_file(conn, "entity_operations/stage_keys_index.sql")
                     timer.lap("stage_keys_index")
                 else:
-                    conn.execute("LOCK epilot_datalake.entity_operations")
                     staged = _copy_staged_redshift(conn, settings, run_key)
                 manifest.staged = staged
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
@@ -388,8 +386,7 @@ def load_entity_hour(
                 # Late data: events of a month behind an existing monthly snapshot mark the
                 # snapshot months to refresh; the mark commits with the data (issue 4).
                 execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
-                snapshots_stale = conn.execute(
-                    "SELECT COUNT(*) FROM datalake_ops.snapshot_refresh_needed").fetchone()[0]
+                snapshots_stale = len(query_file(conn, "snapshot/pending.sql"))
                 if fail_before_commit:
                     raise InjectedFailure("failure injected between staging and commit")
 

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from datalake.sqlfiles import execute_file, query_file
+
 
 class ManifestMismatch(RuntimeError):
     """The counts do not add up: a record would be lost or invented."""
@@ -105,21 +107,23 @@ def manifest_key(stream: str, run_key: str) -> str:
 
 
 def load_previous_manifest(conn, pipeline: str, run_key: str) -> dict | None:
-    row = conn.execute(
-        "SELECT manifest FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s", (pipeline, run_key)
-    ).fetchone()
-    return json.loads(row[0]) if row else None
+    rows = query_file(conn, "ops/run_manifest_get.sql", {"pipeline": pipeline, "run_key": run_key})
+    return json.loads(rows[0][0]) if rows else None
+
+
+def record_run(conn, pipeline: str, run_key: str, window_start, window_end, manifest_json: str) -> None:
+    """The run's row in datalake_ops.run_manifest (replacing an earlier one), in the caller's
+    transaction: hourly loads and monthly snapshots alike."""
+    execute_file(conn, "ops/run_manifest_save.sql", {
+        "pipeline": pipeline, "run_key": run_key, "window_start": window_start, "window_end": window_end,
+        "manifest": manifest_json,
+    })
 
 
 def save_manifest(conn, client, bucket: str, stream: str, manifest: RunManifest) -> None:
     body = manifest.lake_json()
-    conn.execute("DELETE FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s",
-                 (manifest.pipeline, manifest.run_key))
-    conn.execute(
-        "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        (manifest.pipeline, manifest.run_key, manifest.window_start, manifest.window_end, body.decode("utf-8")),
-    )
+    record_run(conn, manifest.pipeline, manifest.run_key, manifest.window_start, manifest.window_end,
+               body.decode("utf-8"))
     client.put_object(Bucket=bucket, Key=manifest_key(stream, manifest.run_key), Body=body)
 
 

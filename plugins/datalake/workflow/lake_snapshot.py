@@ -41,7 +41,7 @@ import uuid
 
 from datalake.hourly.lake import delete_keys
 from datalake.workflow.flatten import TABLE_ORDER, TABLES, arrow_schema
-from datalake.sqlfiles import execute_file
+from datalake.sqlfiles import execute_file, query_file, statement_of
 
 ROOT = "workflow"
 POINTER_KEY = f"{ROOT}/_current.json"
@@ -69,7 +69,7 @@ def _table_parquet(conn, table: str) -> tuple[bytes, int]:
     with pq.ParquetWriter(buf, schema, compression="zstd") as writer:
         with conn.cursor(name=f"snapshot_{table.lower()}") as cur:
             cur.itersize = CHUNK_ROWS
-            cur.execute(f"SELECT {', '.join(columns)} FROM epilot_datalake.{table} ORDER BY {order}")
+            cur.execute(statement_of("workflow/table_rows.sql", columns=", ".join(columns), table=table, order_by=order))
             while chunk := cur.fetchmany(CHUNK_ROWS):
                 arrays = [pa.array([r[i] for r in chunk], f.type) for i, f in enumerate(schema)]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
@@ -102,7 +102,7 @@ def write_snapshot_redshift(conn, bucket: str, run_key: str, iam_role: str) -> d
         prefix = version_prefix(table, version)
         execute_file(conn, "redshift/unload_workflow_snapshot.sql", table=table, columns=", ".join(columns),
                      order_by=", ".join(TABLE_ORDER[table]), prefix_uri=f"s3://{bucket}/{prefix}", iam_role=iam_role)
-        rows = conn.execute(f"SELECT COUNT(*) FROM epilot_datalake.{table}").fetchone()[0]
+        rows = query_file(conn, "workflow/table_count.sql", table=table)[0][0]
         tables[table] = {"prefix": prefix, "files": None, "rows": rows}
     return {"version": version, "tables": tables}
 

@@ -27,7 +27,7 @@ from datalake.hourly.manifest import RunManifest, save_manifest
 from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
 from datalake.workflow.flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
 from datalake.workflow import lake_snapshot as workflow_snapshot
-from datalake.sqlfiles import execute_file
+from datalake.sqlfiles import execute_file, query_file
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> dict[str, i
     uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
     execute_file(conn, "redshift/stage_workflow.sql", staging_uri=uri, iam_role=settings.redshift_iam_role,
                  stages=list(STAGES))
-    return {stage: conn.execute(f"SELECT COUNT(*) FROM stage_workflow_{stage}").fetchone()[0] for stage in STAGES}
+    return {stage: query_file(conn, "workflow/stage_count.sql", stage=stage)[0][0] for stage in STAGES}
 
 
 def load_workflow_hour(
@@ -111,17 +111,16 @@ def load_workflow_hour(
                 execute_file(conn, "workflow/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, batch_counts)
             else:
-                conn.execute("LOCK " + ", ".join(f"epilot_datalake.{t}" for t in TABLES))
+                execute_file(conn, "redshift/lock_workflow_tables.sql", tables=list(TABLES))
                 staged = _copy_staged_redshift(conn, settings, run_key)
             manifest.staged = staged[EVENTS_STAGE]
 
             in_run, across_runs = execute_file(conn, "workflow/dedupe.sql", params)
             manifest.duplicates_in_run = in_run
             manifest.duplicates_already_loaded = across_runs
-            manifest.loaded = conn.execute("SELECT COUNT(*) FROM stage_workflow_events").fetchone()[0]
+            manifest.loaded = query_file(conn, "workflow/stage_count.sql", stage=EVENTS_STAGE)[0][0]
             execute_file(conn, "workflow/winners.sql", params)
-            applied, deleted = conn.execute(
-                "SELECT COUNT(*), COUNT(CASE WHEN deleted THEN 1 END) FROM workflow_winners").fetchone()
+            ((applied, deleted),) = query_file(conn, "workflow/winners_count.sql")
             manifest.applied, manifest.deleted_executions = applied, deleted
             manifest.superseded = manifest.loaded - applied
             execute_file(conn, "workflow/merge.sql", params)
