@@ -2,9 +2,7 @@
 
 pgpq encodes Arrow columns in PostgreSQL's binary COPY format, so the server reads each
 value as a length and its bytes. With CSV it has to scan every byte for quotes and
-delimiters. Measured with 1 M staged rows (1.5 GB) copied into ``entity_operations``: 36 s
-with binary against 49 s with pyarrow's CSV writer; the backend's CPU fell from 43 s to 30 s.
-The pipeline's load and the benchmark's floor both use this, so both pay the same COPY.
+delimiters (measured: docs/benchmarks.md, "Why the load is as it is"). The pipeline's load and the benchmark's floor both use this, so both pay the same COPY.
 
 Not used for Redshift, which loads from S3 with its own COPY.
 """

@@ -68,7 +68,7 @@ def test_runs_of_row_groups_follow_the_id_statistics():
 
     import pyarrow.parquet as pq
 
-    from datalake.entity.load import _runs_of_row_groups
+    from datalake.entity.staged_files import runs_of_row_groups
 
     buf = io.BytesIO()
     chunks = [["a", "b", "c", "d", "e"], ["b1", "c1", "z"], ["0", "1"]]
@@ -78,7 +78,7 @@ def test_runs_of_row_groups_follow_the_id_statistics():
     buf.seek(0)
     metadata = pq.ParquetFile(buf).metadata
     assert metadata.num_row_groups == 3 + 2 + 1
-    assert _runs_of_row_groups(metadata) == [[0, 1, 2], [3, 4], [5]]
+    assert runs_of_row_groups(metadata) == [[0, 1, 2], [3, 4], [5]]
 
 
 def test_row_groups_without_statistics_are_runs_of_their_own():
@@ -86,9 +86,9 @@ def test_row_groups_without_statistics_are_runs_of_their_own():
 
     import pyarrow.parquet as pq
 
-    from datalake.entity.load import _runs_of_row_groups
+    from datalake.entity.staged_files import runs_of_row_groups
 
     buf = io.BytesIO()
     pq.write_table(pa.table({"id": ["a", "b", "c", "d"]}), buf, row_group_size=2, write_statistics=False)
     buf.seek(0)
-    assert _runs_of_row_groups(pq.ParquetFile(buf).metadata) == [[0], [1]]
+    assert runs_of_row_groups(pq.ParquetFile(buf).metadata) == [[0], [1]]

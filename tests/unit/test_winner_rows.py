@@ -1,11 +1,11 @@
-"""entity_load.WinnerRows: current_entities' rows kept on disk during the pass over the
+"""datalake.entity.staged_files.WinnerRows: current_entities' rows kept on disk during the pass over the
 staged files, read back whole and in order."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from datalake.entity.load import WinnerRows
+from datalake.entity.staged_files import WinnerRows
 
 
 def _rows(ids):

@@ -26,11 +26,12 @@ from datalake.hourly.lake import StagedParquet, columns_to_table, staging_prefix
 from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 
 STREAM = "entity_operations"
-# Small row groups: the load merges the runs reading one row group of each at a time (a
-# reader decodes a whole row group: with 25 000-row groups the merge of a 1 M hour held 1.4 GB;
-# with 1 000-row groups reading them cost a third more).
+# Small row groups: the load merges the runs reading one row group of each at a time, and a
+# reader decodes a whole row group, so the group size bounds the merge's memory
+# (docs/benchmarks.md, "Why the load is as it is").
 STAGED_ROW_GROUP_ROWS = 1_000
-DEFAULT_CHUNK_ROWS = 25_000  # GX costs ~0.6 s per validation plus a per-row share; memory follows the chunk
+# Each validation has a fixed GX cost plus a per-row share; memory follows the chunk.
+DEFAULT_CHUNK_ROWS = 25_000
 
 
 def chunk_rows() -> int:
@@ -41,13 +42,13 @@ def chunk_rows() -> int:
 def suite_frame(table, detail, detail_has_payload):
     """A chunk's rows as the suite's frame: the staged table's short string columns as pandas'
     pyarrow-backed strings (no copy; null checks, filters and set lookups then run in Arrow
-    rather than per Python object: about a fifth less GX time than object columns); the
-    normaliser's `_detail_has_payload`; the `_row` numbers. In place of the `detail` text, a
-    stand-in with the same nulls, its length in bytes: the suite's one expectation on `detail`
-    itself is not-null (what the text holds was checked when the normaliser parsed it, and
-    goes to GX as `_detail_has_payload`), and GX fingerprints every column of the frame once
-    per validation (pandas turns each object into a str to hash it) and filters the frame once
-    per expectation: with the 1.5 KB texts, 0.1-0.2 s more per 25 000 rows."""
+    rather than per Python object); the normaliser's `_detail_has_payload`; the `_row`
+    numbers. In place of the `detail` text, a stand-in with the same nulls, its length in
+    bytes: the suite's one expectation on `detail` itself is not-null (what the text holds was
+    checked when the normaliser parsed it, and goes to GX as `_detail_has_payload`), and GX
+    fingerprints every column of the frame once per validation (pandas turns each object into
+    a str to hash it) and filters the frame once per expectation, so the long texts would
+    only cost time (docs/benchmarks.md, "Why the load is as it is")."""
     import pandas as pd
     import pyarrow as pa
 

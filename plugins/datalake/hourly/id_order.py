@@ -3,9 +3,7 @@
 Why: `entity_operations`' key is a B-tree on `id`, and event ids are random UUIDs. Rows
 copied in delivery order land on random leaf pages of the key, one descent and (once the key
 outgrows the buffer cache) one page miss each; in id order consecutive rows land on the same
-or the next leaf. Measured with 1 M rows copied into the table (key + partition index): 27 s
-in delivery order against 17-20 s in id order into an empty table, and 60-66 s against 28 s
-with 3 M rows of history.
+or the next leaf (measured: docs/benchmarks.md, "Why the load is as it is").
 
 The process step stages each chunk sorted by id (as small Parquet row groups: a *run*);
 the load merges the runs here (a k-way merge on the keys, one block of every run in memory)

@@ -10,7 +10,7 @@ written once and never modified in place: locally its name is the first 16 hex d
 the SHA-256 of the five files' bytes (rows sorted, so the same state gives the same bytes
 and a rerun rewrites nothing new); on Redshift (UNLOAD) it is ``<run key>-<random>``.
 
-Writer (workflow_load.py, all inside the load's transaction, under the workflow lock):
+Writer (workflow/load.py, all inside the load's transaction, under the workflow lock):
 
 1. write the five tables' files under the new version prefix;
 2. PUT ``workflow/_current.json`` (a single-object PUT is atomic in S3): ``version``,

@@ -3,7 +3,7 @@
 lock -> stage (COPY) -> dedupe by event id (in the run, against other runs) -> the run's
 latest state per execution, dropped when not newer than the state already loaded
 (include/sql/workflow/winners.sql) -> replace those executions in all five tables
-(merge.sql) -> lake snapshot of the five tables + pointer switch (workflow_snapshot.py) ->
+(merge.sql) -> lake snapshot of the five tables + pointer switch (lake_snapshot.py) ->
 run manifest -> COMMIT.
 
 Anything failing before COMMIT leaves the warehouse as it was. Records are accounted as in
