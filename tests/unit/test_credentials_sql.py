@@ -164,7 +164,9 @@ def test_local_isolation_covers_every_tenant_table_with_its_org_column():
 def test_local_create_user_composes_identifier_and_verifier_only():
     from psycopg import sql
 
-    parts = credentials._composed(
+    from datalake.credentials.postgres import composed_statements
+
+    parts = composed_statements(
         "credentials/create_user.sql",
         username=sql.Identifier('dl_"x'), verifier=sql.Literal("SCRAM-SHA-256$4096:c2FsdA==$a:b"),
         connection_limit=sql.Literal(15))

@@ -12,11 +12,19 @@ PACKAGE = Path(__file__).resolve().parents[3] / "plugins" / "datalake"
 # Cycles through config.py, s3.py and warehouse.py, whose edits belong to another branch
 # (issue 16) and are left to the lead after the merge: ConfigurationError lives in s3.py and
 # config.py raises it; warehouse.init_warehouse applies the tenants' isolation (credentials),
-# which connects through warehouse. Remove an entry once its cycle is gone.
-KNOWN_CYCLES = {
-    frozenset({"datalake.config", "datalake.s3"}),
-    frozenset({"datalake.credentials", "datalake.warehouse"}),
-}
+# which connects through warehouse. Remove an entry once its cycle is gone. An entry names
+# modules or packages: a cycle is known when it runs through all of them and nothing else.
+KNOWN_CYCLES = (
+    ("datalake.config", "datalake.s3"),
+    ("datalake.credentials", "datalake.warehouse"),
+)
+
+
+def is_known(cycle: list[str]) -> bool:
+    def root(module: str, roots) -> str | None:
+        return next((r for r in roots if module == r or module.startswith(r + ".")), None)
+
+    return any({root(m, roots) for m in cycle} == set(roots) for roots in KNOWN_CYCLES)
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -91,6 +99,12 @@ def test_find_cycles_reports_a_cycle_and_only_it():
     assert find_cycles({"a": {"b"}, "b": set()}) == []
 
 
+def test_a_known_cycle_is_known_only_as_it_is():
+    assert is_known(["datalake.credentials", "datalake.credentials.postgres", "datalake.warehouse"])
+    assert not is_known(["datalake.credentials", "datalake.query", "datalake.warehouse"])
+    assert not is_known(["datalake.config", "datalake.hourly.lake"])
+
+
 def test_import_graph_reads_lazy_and_package_imports(tmp_path):
     package = tmp_path / "datalake"
     (package / "sub").mkdir(parents=True)
@@ -105,7 +119,7 @@ def test_import_graph_reads_lazy_and_package_imports(tmp_path):
 
 
 def test_plugins_datalake_has_no_import_cycles():
-    cycles = [cycle for cycle in find_cycles(import_graph()) if frozenset(cycle) not in KNOWN_CYCLES]
+    cycles = [cycle for cycle in find_cycles(import_graph()) if not is_known(cycle)]
     assert cycles == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
 
 
