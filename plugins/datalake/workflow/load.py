@@ -27,7 +27,7 @@ from datalake.hourly.manifest import RunManifest, save_manifest
 from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
 from datalake.workflow.flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
 from datalake.workflow import lake_snapshot as workflow_snapshot
-from datalake.sqlfiles import execute_file, query_file
+from datalake.sqlfiles import execute_file, query_file, statement_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _copy_staged_local(conn, client, bucket: str, batch_counts: list[dict]) -> d
     for stage in STAGES:
         columns = stage_columns(stage)
         total = 0
-        with conn.cursor().copy(f"COPY stage_workflow_{stage} ({', '.join(columns)}) FROM STDIN") as copy:
+        with conn.cursor().copy(statement_of("workflow/copy_stage.sql", stage=stage, columns=", ".join(columns))) as copy:
             for counts in batch_counts:
                 key = (counts.get("staged_keys") or {}).get(stage)
                 if not key:
