@@ -75,7 +75,7 @@ def _ddl_widths(relative: str) -> dict[str, int]:
     import re
     from pathlib import Path
 
-    sql = (Path(__file__).resolve().parents[2] / "include" / "sql" / relative).read_text()
+    sql = (Path(__file__).resolve().parents[4] / "include" / "sql" / relative).read_text()
     body = sql[sql.index("epilot_datalake.entity_operations ("):]
     body = body[: body.index(";")]
     return {name.strip('"'): int(width) for name, width in re.findall(r'^\s*("?[\w-]+"?)\s+varchar\((\d+)\)', body, re.M)}

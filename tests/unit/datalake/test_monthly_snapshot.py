@@ -17,7 +17,7 @@ from datalake.monthly_snapshot import (
 )
 from datalake.sqlfiles import read_sql, render_sql, statements
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DAG_FILE = ROOT / "dags" / "entity_operations_monthly_snapshot.py"
 UTC = timezone.utc
 
