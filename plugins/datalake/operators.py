@@ -23,13 +23,27 @@ def _fail(message: str):
     return AirflowFailException(message)
 
 
-class PlanLandingWindowOperator(BaseOperator):
-    """The batches of the run's window of landing objects (data interval or params
-    start/end); a window that cannot be processed fails the run without retries."""
+class _StreamOperator(BaseOperator):
+    """An operator over one hourly stream (an HourlyStream)."""
 
     def __init__(self, *, stream, **kwargs):
         super().__init__(**kwargs)
         self.stream = stream
+
+
+class _BatchCountsOperator(_StreamOperator):
+    """An operator over the counts the mapped batches returned (an XComArg: resolved at run time)."""
+
+    template_fields: Sequence[str] = ("batch_counts",)
+
+    def __init__(self, *, batch_counts: Any, **kwargs):
+        super().__init__(**kwargs)
+        self.batch_counts = batch_counts
+
+
+class PlanLandingWindowOperator(_StreamOperator):
+    """The batches of the run's window of landing objects (data interval or params
+    start/end); a window that cannot be processed fails the run without retries."""
 
     def execute(self, context) -> list[dict]:
         from datalake.hourly.windows import WindowError
@@ -42,15 +56,14 @@ class PlanLandingWindowOperator(BaseOperator):
             raise _fail(f"rejected window: {exc}") from None  # a retry would not help
 
 
-class ValidateLandingWindowOperator(BaseOperator):
+class ValidateLandingWindowOperator(_StreamOperator):
     """One planned batch of a landing window: extract, validate with the stream's suite,
     quarantine the rejects with their reasons, stage the rows. Map it over the batches."""
 
     template_fields: Sequence[str] = ("batch",)
 
-    def __init__(self, *, stream, batch: dict, **kwargs):
+    def __init__(self, *, batch: dict, **kwargs):
         super().__init__(**kwargs)
-        self.stream = stream
         self.batch = batch
 
     def execute(self, context) -> dict:
@@ -58,15 +71,8 @@ class ValidateLandingWindowOperator(BaseOperator):
         return self.stream.process(hook.s3, hook.settings, self.batch)
 
 
-class AssessWindowOperator(BaseOperator):
+class AssessWindowOperator(_BatchCountsOperator):
     """The quarantine gate over the window's batch counts, hour by hour."""
-
-    template_fields: Sequence[str] = ("batch_counts",)
-
-    def __init__(self, *, stream, batch_counts: Any, **kwargs):
-        super().__init__(**kwargs)
-        self.stream = stream
-        self.batch_counts = batch_counts
 
     def execute(self, context) -> dict:
         try:
@@ -75,16 +81,9 @@ class AssessWindowOperator(BaseOperator):
             raise _fail(f"quarantine gate: {exc}") from exc
 
 
-class MergeStagedParquetOperator(BaseOperator):
+class MergeStagedParquetOperator(_BatchCountsOperator):
     """Merge the Parquet the batches staged into the stream's warehouse tables by key, one
     transaction per arrival hour (or, for a validate-only run, discard it)."""
-
-    template_fields: Sequence[str] = ("batch_counts",)
-
-    def __init__(self, *, stream, batch_counts: Any, **kwargs):
-        super().__init__(**kwargs)
-        self.stream = stream
-        self.batch_counts = batch_counts
 
     def execute(self, context) -> list[dict]:
         from datalake.dag_params import STEPS

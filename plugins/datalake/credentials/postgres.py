@@ -4,18 +4,9 @@ isolation.sql, applied by ``datalake init``), and issuing, listing and revoking 
 from __future__ import annotations
 
 from datalake.config import Settings
-from datalake.credentials.rules import (
-    CONNECTION_LIMIT,
-    TENANT_ROLE,
-    TENANT_STATEMENT_TIMEOUT,
-    TENANT_TEMP_FILE_LIMIT,
-    Credential,
-    CredentialError,
-    CredentialRecord,
-    endpoint_of,
-    generate_password,
-    new_username,
-)
+from datalake.credentials.rules import CONNECTION_LIMIT, TENANT_ROLE, TENANT_STATEMENT_TIMEOUT, TENANT_TEMP_FILE_LIMIT
+from datalake.credentials.rules import Credential, CredentialError, CredentialRecord, endpoint_of, generate_password
+from datalake.credentials.rules import new_username
 from datalake.sqlfiles import query_file, read_sql, render_sql, statements
 from datalake.tenant_tables import TENANT_TABLES
 

@@ -9,18 +9,9 @@ import re
 
 from datalake.config import WAREHOUSE_DATABASE, Settings
 from datalake.credentials.postgres import record_of
-from datalake.credentials.rules import (
-    CONNECTION_LIMIT,
-    TENANT_QUERY_LIMIT_SECONDS,
-    Credential,
-    CredentialError,
-    CredentialRecord,
-    endpoint_of,
-    generate_password,
-    new_username,
-    password_meets_rules,
-    validate_username,
-)
+from datalake.credentials.rules import CONNECTION_LIMIT, TENANT_QUERY_LIMIT_SECONDS, Credential, CredentialError
+from datalake.credentials.rules import CredentialRecord, endpoint_of, generate_password, new_username
+from datalake.credentials.rules import password_meets_rules, validate_username
 from datalake.sqlfiles import read_sql, render_sql, statements
 from datalake.tenant_tables import TENANT_TABLES
 

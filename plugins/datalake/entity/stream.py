@@ -6,8 +6,7 @@ from datalake.hourly.stream import HourlyStream
 
 
 class EntityStream(HourlyStream):
-    dag_id = "entity_operations_hourly"
-    stream = "entity_operations"
+    dag_id, stream = "entity_operations_hourly", "entity_operations"
 
     def task_functions(self):
         from datalake.entity import tasks

@@ -10,8 +10,8 @@ from datalake.config import Settings
 from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
 from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour, single_hour_run_key
-from datalake.hourly.manifest import assess_hour
-from datalake.hourly.thresholds import max_future_skew_minutes, quarantine_threshold
+# The quarantine gate is the same for every stream: `assess` is the shared one.
+from datalake.hourly.thresholds import assess, max_future_skew_minutes
 
 STREAM = entity_batch.STREAM
 
@@ -27,17 +27,12 @@ def plan(client, settings: Settings, window_start: datetime, window_end: datetim
 
 
 def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
-    skew = max_future_skew_minutes()
     return entity_batch.process_entity_batch(
         client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
         # "Not in the future" is judged against the end of the arrival window, so the verdict
         # does not depend on when the run (or its rerun) happens.
-        now=window_end, max_future_skew_minutes=skew,
+        now=window_end, max_future_skew_minutes=max_future_skew_minutes(),
     )
-
-
-def assess(batch_counts: list[dict], threshold: float | None = None) -> dict:
-    return assess_hour(batch_counts, quarantine_threshold() if threshold is None else threshold)
 
 
 def load(client, settings: Settings, batch_counts: list[dict], window_start: datetime, window_end: datetime) -> dict:

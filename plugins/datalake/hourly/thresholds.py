@@ -23,3 +23,11 @@ def quarantine_threshold() -> float:
         except Exception:
             value = None
     return float(value) if value not in (None, "") else DEFAULT_QUARANTINE_THRESHOLD
+
+
+def assess(batch_counts: list[dict], threshold: float | None = None) -> dict:
+    """The quarantine gate over one hour's batch counts, at the configured threshold unless
+    one is given (a stream's tasks module exports it as its `assess` step)."""
+    from datalake.hourly.manifest import assess_hour
+
+    return assess_hour(batch_counts, quarantine_threshold() if threshold is None else threshold)

@@ -6,8 +6,7 @@ from datalake.hourly.stream import HourlyStream
 
 
 class WorkflowStream(HourlyStream):
-    dag_id = "workflow_executions_hourly"
-    stream = "workflow_executions"
+    dag_id, stream = "workflow_executions_hourly", "workflow_executions"
 
     def task_functions(self):
         from datalake.workflow import tasks

@@ -9,9 +9,9 @@ from datetime import datetime
 from datalake.config import Settings
 from datalake.workflow import batch as workflow_batch
 from datalake.workflow import load as workflow_load
-from datalake.hourly.thresholds import max_future_skew_minutes, quarantine_threshold
+# The quarantine gate is the same for every stream: `assess` is the shared one.
+from datalake.hourly.thresholds import assess, max_future_skew_minutes
 from datalake.hourly.landing import plan_hour, single_hour_run_key
-from datalake.hourly.manifest import assess_hour
 
 STREAM = workflow_batch.STREAM
 PIPELINE = workflow_load.PIPELINE
@@ -27,17 +27,12 @@ def plan(client, settings: Settings, window_start: datetime, window_end: datetim
 
 
 def process(client, settings: Settings, batch: dict, window_start: datetime, window_end: datetime) -> dict:
-    skew = max_future_skew_minutes()
     return workflow_batch.process_workflow_batch(
         client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
         # "lastUpdateTime not in the future" is judged against the end of the arrival window,
         # so the verdict does not depend on when the run (or its rerun) happens.
-        now=window_end, max_future_skew_minutes=skew,
+        now=window_end, max_future_skew_minutes=max_future_skew_minutes(),
     )
-
-
-def assess(batch_counts: list[dict], threshold: float | None = None) -> dict:
-    return assess_hour(batch_counts, quarantine_threshold() if threshold is None else threshold)
 
 
 def load(client, settings: Settings, batch_counts: list[dict], window_start: datetime, window_end: datetime) -> dict:
