@@ -9,7 +9,7 @@ run's data interval (`s3://<landing>/entity_operations/YYYY/MM/DD/HH/`) become r
 1. **plan_batches** lists the hour's objects and groups them into bounded batches.
 2. **process_batch** (one mapped task per batch): split records (gzip/plain, NDJSON or
    concatenated JSON), normalise to the 13 columns, drop duplicate ids, validate with the
-   Great Expectations suite in `plugins/datalake/validation/entity_suite.py`; rejects go to
+   Great Expectations suite in `plugins/datalake/entity/suite.py`; rejects go to
    `s3://<lake>/quarantine/entity_operations/<hour>/` with their reason.
 3. **assess_hour** fails the run when the hour looks wrong as a whole (objects but no
    records, or a quarantine share above `datalake_quarantine_threshold`, default 5%).
@@ -30,18 +30,34 @@ is set (README "Alerts"). A failed quarantine gate fails the run at once, withou
 
 from __future__ import annotations
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, dag
 
-from datalake.hourly_dag import build_hourly_dag
+from datalake.entity.stream import ENTITY_STREAM
+from datalake.hourly_dag import hourly_dag_kwargs
+from datalake.operators import (
+    AssessWindowOperator,
+    CheckFreshnessOperator,
+    MergeStagedParquetOperator,
+    PlanLandingWindowOperator,
+    ValidateLandingWindowOperator,
+)
 
 ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
 
-build_hourly_dag(
-    dag_id="entity_operations_hourly",
-    tasks_module="datalake.pipeline.entity_tasks",
-    pool="warehouse_entity_operations",
-    outlet=ENTITY_OPERATIONS,
-    doc_md=__doc__,
-    tags=["datalake", "entity_operations", "hourly"],
-    max_active_runs=4,
-)
+
+@dag(dag_id="entity_operations_hourly", max_active_runs=4, doc_md=__doc__, tags=["datalake", "entity_operations", "hourly"], **hourly_dag_kwargs())
+def entity_operations_hourly():
+    CheckFreshnessOperator(task_id="check_freshness")
+    batches = PlanLandingWindowOperator(task_id="plan_batches", stream=ENTITY_STREAM)
+    counts = ValidateLandingWindowOperator.partial(
+        task_id="process_batch", stream=ENTITY_STREAM, max_active_tis_per_dagrun=4,
+    ).expand(batch=batches.output)
+    gate = AssessWindowOperator(task_id="assess_hour", stream=ENTITY_STREAM, batch_counts=counts.output)
+    load = MergeStagedParquetOperator(
+        task_id="load_warehouse", stream=ENTITY_STREAM, batch_counts=counts.output,
+        pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS],
+    )
+    gate >> load
+
+
+entity_operations_hourly()

@@ -45,7 +45,7 @@ hourly load then, in its own transaction, inserts the first snapshot month after
 `datalake_ops.snapshot_refresh_needed` (`include/sql/entity_operations/mark_stale_snapshots.sql`),
 so the mark commits atomically with the event. Right after its commit, the same load task
 refreshes the marked months in a second transaction under the same lock
-(`datalake.pipeline.snapshot.refresh_pending`): each marked month is recomputed from its
+(`datalake.monthly_snapshot.refresh_pending`): each marked month is recomputed from its
 predecessor in ascending order; if its rows changed, the next snapshot month is marked
 and refreshed too, so a chain of months is corrected in order and stops where nothing
 changes. Keeping the refresh out of the load's transaction means a snapshot problem can never
@@ -66,16 +66,9 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
 from datalake.alerts import FailureNotifier
 from datalake.hourly_dag import DEFAULT_ARGS
+from datalake.operators import MonthlySnapshotOperator
 
 ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
-
-
-def _settings_and_client():
-    from datalake.config import load_settings
-    from datalake.s3 import s3_client
-
-    settings = load_settings(use_airflow=True)
-    return settings, s3_client(settings)
 
 
 @dag(
@@ -114,22 +107,19 @@ def entity_operations_monthly_snapshot():
         execution_timeout=timedelta(minutes=5),
     )
     def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None) -> dict:
-        from datalake.pipeline import snapshot
+        from datalake import monthly_snapshot
+        from datalake.hooks import DatalakeHook
 
-        settings, _ = _settings_and_client()
-        return snapshot.check_hourly_runs(
-            settings, data_interval_start, data_interval_end,
+        return monthly_snapshot.check_hourly_runs(
+            DatalakeHook().settings, data_interval_start, data_interval_end,
             require_complete=bool(params.get("require_complete_hours", True)),
         )
 
-    @task(pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS])
-    def build_snapshot(data_interval_start=None, data_interval_end=None) -> dict:
-        from datalake.pipeline import snapshot
+    build_snapshot = MonthlySnapshotOperator(
+        task_id="build_snapshot", pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS],
+    )
 
-        settings, client = _settings_and_client()
-        return snapshot.run_snapshot(client, settings, data_interval_start, data_interval_end)
-
-    check_hourly_runs() >> build_snapshot()
+    check_hourly_runs() >> build_snapshot
 
 
 entity_operations_monthly_snapshot()

@@ -47,7 +47,7 @@ def quarantine_replay():
     def window_hours(params=None) -> list[str]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from datalake.pipeline import windows
+        from datalake.hourly import windows
 
         try:
             window = windows.resolve_window({"start": params["start"], "end": params["end"]}, None, None)
@@ -57,12 +57,11 @@ def quarantine_replay():
 
     @task(pool="warehouse_entity_operations", max_active_tis_per_dagrun=1)
     def replay_hour(hour: str) -> dict:
-        from datalake.config import load_settings
-        from datalake.pipeline import replay
-        from datalake.s3 import s3_client
+        from datalake.entity import replay
+        from datalake.hooks import DatalakeHook
 
-        settings = load_settings(use_airflow=True)
-        return replay.replay_hour(s3_client(settings), settings, datetime.fromisoformat(hour))
+        hook = DatalakeHook()
+        return replay.replay_hour(hook.s3, hook.settings, datetime.fromisoformat(hour))
 
     replay_hour.expand(hour=window_hours())
 

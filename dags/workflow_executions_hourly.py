@@ -10,9 +10,9 @@ workflow tables `epilot_datalake.WorkflowExecution`, `WorkflowPhases`, `Workflow
 1. **plan_batches** lists the hour's objects and groups them into bounded batches.
 2. **process_batch** (one mapped task per batch): split records (gzip/plain, NDJSON or
    concatenated JSON), flatten each event (the full state of one execution) into rows of the
-   five tables (`plugins/datalake/pipeline/workflow_flatten.py` documents the mapping), drop
+   five tables (`plugins/datalake/workflow/flatten.py` documents the mapping), drop
    duplicate event ids, validate with the Great Expectations suites in
-   `plugins/datalake/validation/workflow_suite.py`; a rejected event goes whole to
+   `plugins/datalake/workflow/suite.py`; a rejected event goes whole to
    `s3://<lake>/quarantine/workflow_executions/<hour>/` with its reason.
 3. **assess_hour** fails the run when the hour looks wrong as a whole (objects but no
    records, or a quarantine share above `datalake_quarantine_threshold`, default 5%).
@@ -37,18 +37,34 @@ is set (README "Alerts"). A failed quarantine gate fails the run at once, withou
 
 from __future__ import annotations
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, dag
 
-from datalake.hourly_dag import build_hourly_dag
+from datalake.workflow.stream import WORKFLOW_STREAM
+from datalake.hourly_dag import hourly_dag_kwargs
+from datalake.operators import (
+    AssessWindowOperator,
+    CheckFreshnessOperator,
+    MergeStagedParquetOperator,
+    PlanLandingWindowOperator,
+    ValidateLandingWindowOperator,
+)
 
 WORKFLOW_TABLES = Asset(name="workflow_tables", uri="datalake://warehouse/epilot_datalake/workflow_tables")
 
-build_hourly_dag(
-    dag_id="workflow_executions_hourly",
-    tasks_module="datalake.pipeline.workflow_tasks",
-    pool="warehouse_workflow_tables",
-    outlet=WORKFLOW_TABLES,
-    doc_md=__doc__,
-    tags=["datalake", "workflow_executions", "hourly"],
-    max_active_runs=4,
-)
+
+@dag(dag_id="workflow_executions_hourly", max_active_runs=4, doc_md=__doc__, tags=["datalake", "workflow_executions", "hourly"], **hourly_dag_kwargs())
+def workflow_executions_hourly():
+    CheckFreshnessOperator(task_id="check_freshness")
+    batches = PlanLandingWindowOperator(task_id="plan_batches", stream=WORKFLOW_STREAM)
+    counts = ValidateLandingWindowOperator.partial(
+        task_id="process_batch", stream=WORKFLOW_STREAM, max_active_tis_per_dagrun=4,
+    ).expand(batch=batches.output)
+    gate = AssessWindowOperator(task_id="assess_hour", stream=WORKFLOW_STREAM, batch_counts=counts.output)
+    load = MergeStagedParquetOperator(
+        task_id="load_warehouse", stream=WORKFLOW_STREAM, batch_counts=counts.output,
+        pool="warehouse_workflow_tables", outlets=[WORKFLOW_TABLES],
+    )
+    gate >> load
+
+
+workflow_executions_hourly()

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.validation.entity_suite import ROW_COLUMN, derive_helper_columns
+from datalake.entity.suite import ROW_COLUMN, derive_helper_columns, entity_suite_runner
 from datalake.validation.data_docs import trimmed_result
-from datalake.validation.runner import RESULT_FORMAT, entity_suite_runner, outcome_of
+from datalake.validation.runner import RESULT_FORMAT, outcome_of
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
 

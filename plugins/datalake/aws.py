@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from datalake.s3 import ConfigurationError
+from datalake.errors import ConfigurationError
 
 DEFAULT_AWS_CONN_ID = "aws_default"
 AWS_CONN_ID_ENV = "DATALAKE_AWS_CONN_ID"

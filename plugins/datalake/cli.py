@@ -18,7 +18,7 @@ def _cmd_status(args) -> int:
 def _cmd_init(args) -> int:
     from datalake.config import load_settings
     from datalake.s3 import ensure_bucket, s3_client
-    from datalake.warehouse import init_warehouse
+    from datalake.warehouse_init import init_warehouse
 
     settings = load_settings()
     client = s3_client(settings)
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line instead of a traceback for expected failures
-        from datalake.s3 import ConfigurationError
+        from datalake.errors import ConfigurationError
 
         if isinstance(exc, (ConfigurationError, FileNotFoundError, ValueError)):
             print(f"datalake {args.command}: error: {exc}", file=sys.stderr)

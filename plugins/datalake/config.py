@@ -201,7 +201,7 @@ def load_settings(use_airflow: bool = False) -> Settings:
         airflow, missing = _from_airflow(in_task=True)
         for conn_id, env_key in missing:
             if env_key not in env:
-                from datalake.s3 import ConfigurationError
+                from datalake.errors import ConfigurationError
 
                 raise ConfigurationError(
                     f"Airflow connection {conn_id!r} is not defined and {env_key} is not set: "

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from datalake.alerts import send_alert, setting
-from datalake.pipeline.landing import hour_key, hours_in_window
+from datalake.hourly.landing import hour_key, hours_in_window
 
 DEFAULT_GRACE_MINUTES = 45
 DEFAULT_LOOKBACK_HOURS = 24

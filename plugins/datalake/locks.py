@@ -51,3 +51,14 @@ def take_pipeline_lock(conn, name: str) -> None:
         raise MissingLockError("the warehouse has no datalake_ops.pipeline_locks table: run `datalake init`") from exc
     if row is None:
         raise MissingLockError(f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: run `datalake init`")
+
+
+def lock_entity_operations(conn, settings) -> None:
+    """The lock every writer of entity_operations (hourly load, monthly snapshot) takes
+    inside its transaction: the table itself on Redshift, the pipeline lock row locally."""
+    if settings.warehouse_is_redshift:
+        from datalake.sqlfiles import execute_file
+
+        execute_file(conn, "redshift/lock_entity_operations.sql")
+    else:
+        take_pipeline_lock(conn, ENTITY_OPERATIONS_LOCK)

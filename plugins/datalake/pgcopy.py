@@ -2,9 +2,8 @@
 
 pgpq encodes Arrow columns in PostgreSQL's binary COPY format, so the server reads each
 value as a length and its bytes. With CSV it has to scan every byte for quotes and
-delimiters. Measured with 1 M staged rows (1.5 GB) copied into ``entity_operations``: 36 s
-with binary against 49 s with pyarrow's CSV writer; the backend's CPU fell from 43 s to 30 s.
-The pipeline's load and the benchmark's floor both use this, so both pay the same COPY.
+delimiters (measured: docs/benchmarks.md, "Why the load is as it is"). The pipeline's load
+and the benchmark's floor both use this, so both pay the same COPY.
 
 Not used for Redshift, which loads from S3 with its own COPY.
 """
@@ -13,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 from typing import Iterable, Iterator
+
+from datalake.sqlfiles import statement_of
 
 
 def encoded_blocks(blocks: Iterable, columns: tuple[str, ...] | list[str]) -> Iterator[tuple[int, bytes]]:
@@ -48,7 +49,7 @@ def copy_arrow(conn, table: str, columns: tuple[str, ...] | list[str], blocks: I
             return 0
         names = ", ".join(f'"{c}"' for c in columns)
         rows = 0
-        with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)") as copy:
+        with conn.cursor().copy(statement_of("copy/binary_from_stdin.sql", table=table, columns=names)) as copy:
             for count, data in itertools.chain([first], encoded):
                 copy.write(data)
                 rows += count

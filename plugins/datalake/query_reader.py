@@ -23,7 +23,7 @@ READER_ROLE = "datalake_reader"
 def _admin_password(settings: Settings) -> str:
     password = urlsplit(settings.warehouse_uri).password
     if not password:
-        from datalake.s3 import ConfigurationError
+        from datalake.errors import ConfigurationError
 
         raise ConfigurationError(
             "the warehouse URI has no password: `datalake query` derives its read-only login from it")
@@ -45,7 +45,7 @@ def reader_uri(settings: Settings) -> str:
 
 def apply_query_reader(conn) -> None:
     """The reader role, its grants and its row-level security policies (inside init's transaction)."""
-    from datalake.credentials import TENANT_TABLES
+    from datalake.tenant_tables import TENANT_TABLES
     from datalake.sqlfiles import render_sql
 
     conn.execute(render_sql("warehouse/query_reader.sql", tenant_tables=TENANT_TABLES))

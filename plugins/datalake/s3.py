@@ -4,10 +4,7 @@ amazon provider's S3Hook (datalake/aws.py), our small helpers on top of them."""
 from __future__ import annotations
 
 from datalake.config import Settings, load_settings
-
-
-class ConfigurationError(RuntimeError):
-    """A setting, connection or bucket the pipeline needs is missing or wrong."""
+from datalake.errors import ConfigurationError
 
 
 def s3_client(settings: Settings | None = None):

@@ -181,7 +181,7 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
             check(not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it")
             from psycopg import sql
 
-            from datalake.pipeline import snapshot
+            from datalake import monthly_snapshot as snapshot
 
             state["snapshot_built"] = True
             result = snapshot.run_snapshot(client, settings, month_start, month_end)
@@ -216,14 +216,14 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
 
 
 def _run_hourly(client, settings, data: SmokeData) -> None:
-    from datalake.pipeline import entity_tasks, windows
+    """The hourly DAG's four steps, in order, on the scratch hour (what its operators call)."""
+    from datalake.entity.stream import ENTITY_STREAM
 
-    window = windows.Window(start=SCRATCH_HOUR, end=SCRATCH_HOUR + timedelta(hours=1))
-    batches = windows.plan_window(entity_tasks, client, settings, window)
+    batches = ENTITY_STREAM.plan(client, settings, None, SCRATCH_HOUR, SCRATCH_HOUR + timedelta(hours=1))
     check(len(batches) >= 1, "the scratch hour's object was not planned")
-    counts = [windows.process_batch(entity_tasks, client, settings, b) for b in batches]
-    windows.assess_window(entity_tasks, counts)
-    windows.load_window(entity_tasks, client, settings, counts)
+    counts = [ENTITY_STREAM.process(client, settings, b) for b in batches]
+    ENTITY_STREAM.assess(counts)
+    ENTITY_STREAM.load(client, settings, counts)
 
 
 def _check_warehouse(settings, data: SmokeData) -> None:

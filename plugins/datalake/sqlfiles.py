@@ -46,3 +46,19 @@ def execute_file(conn, relative: str, params: dict | None = None, **render) -> l
         cur = conn.execute(statement, params if params and "%(" in statement else None)
         counts.append(cur.rowcount)
     return counts
+
+
+def query_file(conn, relative: str, params: dict | None = None, **render) -> list[tuple]:
+    """Run every statement of include/sql/<relative> on conn; returns the last one's rows."""
+    sql = render_sql(relative, **render) if render else read_sql(relative)
+    rows: list[tuple] = []
+    for statement in statements(sql):
+        cur = conn.execute(statement, params if params and "%(" in statement else None)
+        rows = cur.fetchall() if cur.description is not None else []
+    return rows
+
+
+def statement_of(relative: str, **render) -> str:
+    """The one statement of include/sql/<relative>, rendered: for a server-side cursor."""
+    (statement,) = statements(render_sql(relative, **render))
+    return statement

@@ -91,7 +91,8 @@ elapsed = time.perf_counter() - t
 new = set(sys.modules) - before
 # boto3 is not listed: Airflow's providers manager loads the amazon provider's asset
 # handlers (and boto3) as soon as any DAG declares an Asset.
-heavy = sorted(m for m in ("great_expectations", "pandas", "pyarrow", "psycopg", "sqlglot", "datalake.pipeline") if m in new)
+heavy = sorted(m for m in ("great_expectations", "pandas", "pyarrow", "psycopg", "sqlglot", "datalake.entity.batch", "datalake.entity.load",
+                                "datalake.workflow.batch", "datalake.workflow.load") if m in new)
 print(f"{elapsed:.4f} {','.join(heavy)}")
 """
 

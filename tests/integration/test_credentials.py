@@ -408,7 +408,7 @@ def test_the_password_is_stored_and_logged_nowhere(creds, superuser, statement_l
 
 def test_isolation_survives_recreated_tables_and_views(creds, data, platform):
     from datalake.sqlfiles import read_sql
-    from datalake.warehouse import apply_local_schema
+    from datalake.warehouse_init import apply_local_schema
 
     b = creds["b1"]
     current_b = data["counts"][ORG_B]["current_entities"]

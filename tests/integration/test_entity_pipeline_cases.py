@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from datalake_dev.producer import ProducerConfig, simulate, ulid, upload
-from datalake.s3 import ConfigurationError, iter_keys, s3_client
+from datalake.errors import ConfigurationError, iter_keys, s3_client
 from datalake.warehouse import connect
 
 from entity_truth import example_1, example_2, expected_rows
@@ -30,7 +30,7 @@ def _hour(h: datetime):
 
 
 def run(settings, hour):
-    from datalake.pipeline import entity_tasks
+    from datalake.entity import tasks as entity_tasks
 
     return entity_tasks.run_hour(s3_client(settings), settings, *_hour(hour))
 
@@ -188,7 +188,7 @@ def test_every_kind_of_broken_record_is_quarantined_whole_and_counted(clean_plat
     client = s3_client(clean_platform)
     client.put_object(Bucket=clean_platform.landing_bucket, Key=f"entity_operations/{h:%Y/%m/%d/%H}/mixed.gz",
                       Body=gzip.compress(body))
-    from datalake.pipeline import entity_tasks
+    from datalake.entity import tasks as entity_tasks
 
     counts = [entity_tasks.process(client, clean_platform, b, *_hour(h)) for b in entity_tasks.plan(client, clean_platform, *_hour(h))]
     with pytest.raises(ValueError, match="above the threshold"):
@@ -225,7 +225,7 @@ def test_failure_between_staging_and_commit_leaves_the_warehouse_unchanged(clean
     run(clean_platform, h - timedelta(hours=1))
     before = {t: rows(clean_platform, t) for t in ("entity_operations", "current_entities")}
     monkeypatch.setenv("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT", "2026110509")
-    from datalake.pipeline.entity_load import InjectedFailure
+    from datalake.entity.load import InjectedFailure
 
     with pytest.raises(InjectedFailure):
         run(clean_platform, h)

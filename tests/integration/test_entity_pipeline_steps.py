@@ -19,7 +19,7 @@ START = datetime(2026, 10, 31, 20, tzinfo=timezone.utc)
 
 
 def run_hours(settings, hours):
-    from datalake.pipeline import entity_tasks
+    from datalake.entity import tasks as entity_tasks
 
     client = s3_client(settings)
     return [entity_tasks.run_hour(client, settings, h, h + timedelta(hours=1)) for h in hours]

@@ -13,7 +13,8 @@ from psycopg import errors
 from datalake import credentials
 from datalake.credentials import TENANT_TABLES
 from datalake.locks import ENTITY_OPERATIONS_LOCK, INIT_LOCK, WORKFLOW_TABLES_LOCK, take_pipeline_lock
-from datalake.warehouse import connect, hardening_gaps, init_warehouse
+from datalake.warehouse import connect
+from datalake.warehouse_init import hardening_gaps, init_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -398,7 +399,8 @@ def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_i
     lock functions, with a tenant holding every lock it can reach; a wait would be an error."""
     from datetime import datetime, timedelta, timezone
 
-    from datalake.pipeline import entity_tasks, workflow_tasks
+    from datalake.entity import tasks as entity_tasks
+    from datalake.workflow import tasks as workflow_tasks
     from datalake_dev.producer import ProducerConfig, simulate, upload
     from datalake.s3 import s3_client
 

@@ -163,7 +163,7 @@ def snapshot_rows(settings, offset: int) -> dict[str, dict]:
 
 
 def lake_snapshot(settings, offset: int):
-    from datalake.pipeline.lake import read_parquet
+    from datalake.hourly.lake import read_parquet
 
     start = month_start(offset)
     key = f"entity_operations/year={start.year}/month={start.month}/snapshot-{start:%Y%m}.parquet"
@@ -247,7 +247,7 @@ def build_world() -> tuple[World, dict[str, str], list[dict]]:
 
 
 def run_hours(settings, hours):
-    from datalake.pipeline import entity_tasks
+    from datalake.entity import tasks as entity_tasks
 
     client = s3_client(settings)
     return [entity_tasks.run_hour(client, settings, h, h + timedelta(hours=1)) for h in hours]
@@ -355,7 +355,7 @@ def test_backfill_rerun_examples_and_late_data(clean_platform, airflow_db):
 
 
 def test_snapshot_waits_for_the_hourly_runs_of_the_month(clean_platform, airflow_db):
-    from datalake.pipeline import snapshot
+    from datalake import monthly_snapshot as snapshot
 
     settings = clean_platform
     covered, target = month_start(-1), month_start(0)

@@ -1,4 +1,4 @@
-"""entity_load._sorted_seqs against the real PostgreSQL: the seqs a query file selects, packed
+"""datalake.entity.staged_files.sorted_seqs against the real PostgreSQL: the seqs a query file selects, packed
 by the server into one bytea, come back as exactly those int64s, sorted."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from datalake.pipeline.entity_load import _sorted_seqs
+from datalake.entity.staged_files import sorted_seqs
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def conn(warehouse_conn):
 
 
 def test_no_row_gives_an_empty_array(conn):
-    seqs = _sorted_seqs(conn, "entity_operations/surviving_seqs.sql")
+    seqs = sorted_seqs(conn, "entity_operations/surviving_seqs.sql")
     assert seqs.dtype == np.int64 and len(seqs) == 0
 
 
@@ -25,6 +25,6 @@ def test_every_seq_comes_back_sorted(conn):
     values = [3 * 2**32 + 7, 0, 2**32, 5, 2**62 + 1, 3 * 2**32, 1]
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO stage_keys VALUES (%s)", [(v,) for v in values])
-    seqs = _sorted_seqs(conn, "entity_operations/surviving_seqs.sql")
+    seqs = sorted_seqs(conn, "entity_operations/surviving_seqs.sql")
     assert seqs.dtype == np.int64
     assert seqs.tolist() == sorted(values)

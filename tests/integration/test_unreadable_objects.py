@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from datalake.pipeline import landing
-from datalake.pipeline.quarantine import read_quarantine
+from datalake.hourly import landing
+from datalake.hourly.quarantine import read_quarantine
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 
@@ -154,7 +154,7 @@ class _SlowDown(http.server.BaseHTTPRequestHandler):
 def test_a_throttled_get_is_retried_by_boto3_then_fails_naming_the_key(platform, monkeypatch):
     from dataclasses import replace
 
-    from datalake.pipeline.entity_batch import LandingReadError, read_landing_object
+    from datalake.hourly.extract import LandingReadError, read_landing_object
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowDown)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -137,7 +137,7 @@ def handmade() -> tuple[list[LandingObject], int]:
 
 
 def run_hours(settings, hours):
-    from datalake.pipeline import workflow_tasks
+    from datalake.workflow import tasks as workflow_tasks
 
     client = s3_client(settings)
     # The producer's broken-record rate is far above the production threshold on purpose.
@@ -145,7 +145,7 @@ def run_hours(settings, hours):
 
 
 def dump_tables(settings) -> dict[str, set[tuple]]:
-    from datalake.pipeline.workflow_flatten import TABLES as COLUMNS
+    from datalake.workflow.flatten import TABLES as COLUMNS
 
     with connect(settings) as conn:
         return {t: set(conn.execute(f"SELECT {', '.join(COLUMNS[t])} FROM epilot_datalake.{t}").fetchall())
@@ -246,7 +246,7 @@ def test_tables_hold_exactly_the_latest_valid_state(loaded):
 
 
 def test_quarantine_keeps_the_broken_records_whole(loaded):
-    from datalake.pipeline.quarantine import read_quarantine
+    from datalake.hourly.quarantine import read_quarantine
 
     settings, objects, manifests, _ = loaded
     client = s3_client(settings)
@@ -260,8 +260,8 @@ def test_quarantine_keeps_the_broken_records_whole(loaded):
 
 
 def test_lake_snapshot_matches_the_warehouse_and_old_versions_are_pruned(loaded):
-    from datalake.pipeline import workflow_snapshot
-    from datalake.pipeline.workflow_flatten import TABLES as COLUMNS
+    from datalake.workflow import lake_snapshot as workflow_snapshot
+    from datalake.workflow.flatten import TABLES as COLUMNS
 
     settings, _, manifests, _ = loaded
     client = s3_client(settings)
@@ -286,7 +286,8 @@ def test_rerun_of_an_earlier_hour_never_moves_an_execution_backwards(loaded):
 
 
 def test_failure_before_commit_changes_nothing(loaded, monkeypatch):
-    from datalake.pipeline import workflow_load, workflow_snapshot
+    from datalake.workflow import load as workflow_load
+    from datalake.workflow import lake_snapshot as workflow_snapshot
 
     settings = loaded[0]
     client = s3_client(settings)

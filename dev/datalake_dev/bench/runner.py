@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from datalake.config import PROJECT_ROOT
-from datalake.pipeline.landing import DEFAULT_BATCH_BYTES, ENTITY_BATCH_BYTES
+from datalake.hourly.landing import DEFAULT_BATCH_BYTES, ENTITY_BATCH_BYTES
 
 from datalake_dev.bench.log import GIB, log
 from datalake_dev.bench.parts.dag_parse import bench_dag_parse

@@ -19,9 +19,9 @@ from datetime import datetime
 
 def _tasks(pipeline: str):
     if pipeline == "entity":
-        from datalake.pipeline import entity_tasks as tasks
+        from datalake.entity import tasks
     else:
-        from datalake.pipeline import workflow_tasks as tasks
+        from datalake.workflow import tasks
     return tasks
 
 
@@ -59,7 +59,7 @@ def run(step: str, spec: dict) -> dict:
 def _snapshot(spec: dict) -> dict:
     """The monthly DAG's build task: ``snapshot.run_snapshot`` for the interval's month."""
     from datalake.config import load_settings
-    from datalake.pipeline import snapshot
+    from datalake import monthly_snapshot as snapshot
     from datalake.s3 import s3_client
 
     import pyarrow.parquet  # noqa: F401

@@ -46,7 +46,7 @@ def use_platform(s3_endpoint: str, warehouse_uri: str, landing_bucket: str, lake
     returns the settings they give."""
     from datalake.config import load_settings
     from datalake.s3 import ensure_bucket, s3_client
-    from datalake.warehouse import init_warehouse
+    from datalake.warehouse_init import init_warehouse
 
     os.environ.update({
         "S3_ENDPOINT_URL": s3_endpoint,

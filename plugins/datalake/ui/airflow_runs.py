@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from datalake.pipeline.landing import hour_key
+from datalake.hourly.landing import hour_key
 
 log = logging.getLogger(__name__)
 

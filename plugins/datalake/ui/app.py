@@ -120,7 +120,7 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
 
     @app.get("/", response_class=HTMLResponse)
     async def page(request: Request):
-        from datalake.s3 import ConfigurationError
+        from datalake.errors import ConfigurationError
 
         try:
             model = await asyncio.to_thread(page_model)

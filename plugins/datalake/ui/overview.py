@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from datalake.pipeline.landing import hour_key
+from datalake.hourly.landing import hour_key
 from datalake.sqlfiles import read_sql
 
 # stream -> the hourly DAG (and run_manifest pipeline) that loads it

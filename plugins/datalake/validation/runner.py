@@ -1,4 +1,4 @@
-"""Run the entity expectation suite on a pandas DataFrame with GX Core 1.x; report per row.
+"""Run an expectation suite (the streams' suites: datalake.entity.suite, datalake.workflow.suite) on a pandas DataFrame with GX Core 1.x; report per row.
 
 Ephemeral (in-memory) data context, a pandas data source, one whole-dataframe batch
 definition, GX's public API only (``BatchDefinition.get_batch`` + ``Batch.validate``); each
@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from datalake.validation.entity_suite import (
-    HELPER_COLUMNS,
-    ROW_COLUMN,
-    build_entity_suite,
-    derive_helper_columns,
-    expectation_name,
-)
 
 if TYPE_CHECKING:
     import great_expectations as gx
     import pandas as pd
+
+# Row-number column added by the caller; used as GX's unexpected index column.
+ROW_COLUMN = "_row"
 
 
 @dataclass
@@ -38,28 +32,6 @@ class ValidationOutcome:
     success: bool = True
     # GX's ExpectationSuiteValidationResult itself (for Data Docs: validation/data_docs.py)
     gx_result: Any = field(default=None, repr=False, compare=False)
-
-
-def validate_entity_rows(
-    df: pd.DataFrame, now: datetime, max_future_skew_minutes: int = 15, runner: SuiteRunner | None = None
-) -> ValidationOutcome:
-    """Validate normalized entity rows (ENTITY_COLUMNS + a unique int ``_row`` column).
-
-    ``now`` (timezone-aware) is the reference for the not-in-the-future check: a row whose
-    ``time`` is later than ``now + max_future_skew_minutes`` fails. A batch validated in
-    chunks passes one ``runner`` (an ``entity_suite_runner``) for all of them.
-    """
-    if not df[ROW_COLUMN].is_unique:
-        raise ValueError(f"{ROW_COLUMN} must be unique")
-    work = derive_helper_columns(df, now)
-    runner = runner or entity_suite_runner(max_future_skew_minutes)
-    # GX sees the columns the suite checks and nothing else (it hashes and filters the whole
-    # frame once per expectation).
-    return runner.validate(work[[*runner.columns, ROW_COLUMN]])
-
-
-def entity_suite_runner(max_future_skew_minutes: int = 15) -> SuiteRunner:
-    return SuiteRunner(build_entity_suite(max_future_skew_minutes))
 
 
 def run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationOutcome:
@@ -173,6 +145,28 @@ def merge_expectation_results(parts: list[list[dict]]) -> list[dict]:
     return list(merged.values())
 
 
+def expectation_name(expectation: Any) -> str:
+    """Stable, readable name: ``<expectation type>(<column>)`` or ``<type>(<col A>,<col B>)``.
+
+    Accepts an Expectation or an ExpectationConfiguration (``.type`` and ``.kwargs``).
+    """
+    if hasattr(expectation, "expectation_type"):  # an Expectation instance
+        type_name = expectation.expectation_type
+        kwargs = expectation.configuration.kwargs
+    else:  # an ExpectationConfiguration
+        type_name = expectation.type
+        kwargs = expectation.kwargs
+    if "column" in kwargs:
+        target = kwargs["column"]
+    elif "column_A" in kwargs:
+        target = f"{kwargs['column_A']},{kwargs['column_B']}"
+    elif "column_list" in kwargs:
+        target = ",".join(kwargs["column_list"])
+    else:
+        return type_name
+    return f"{type_name}({target})"
+
+
 def _ephemeral_context() -> Any:
     """A fresh in-memory data context: no files, no analytics, no progress bars."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -191,5 +185,5 @@ def _ephemeral_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-__all__ = ["HELPER_COLUMNS", "RESULT_FORMAT", "SuiteRunner", "ValidationOutcome", "entity_suite_runner", "merge_expectation_results", "outcome_of",
-           "run_suite", "validate_entity_rows"]
+__all__ = ["RESULT_FORMAT", "ROW_COLUMN", "SuiteRunner", "ValidationOutcome", "expectation_name", "merge_expectation_results",
+           "outcome_of", "run_suite"]

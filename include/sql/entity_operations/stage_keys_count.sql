@@ -1,0 +1,2 @@
+-- Rows staged by COPY (Redshift).
+SELECT COUNT(*) FROM stage_keys;

@@ -1,0 +1,2 @@
+-- Entities in the month's snapshot being built.
+SELECT COUNT(*) FROM snapshot_rows;

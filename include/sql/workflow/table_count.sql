@@ -1,0 +1,2 @@
+-- Rows of one workflow table.
+SELECT COUNT(*) FROM epilot_datalake.{{ table }};

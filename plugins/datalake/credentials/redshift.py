@@ -1,0 +1,128 @@
+"""Tenant credentials on Amazon Redshift: isolation (include/sql/redshift/credentials/), the
+users' SQL rendered from templates with validated identifiers, the WLM rule, and issuing and
+revoking users."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from datalake.config import WAREHOUSE_DATABASE, Settings
+from datalake.credentials.postgres import record_of
+from datalake.credentials.rules import CONNECTION_LIMIT, TENANT_QUERY_LIMIT_SECONDS, Credential, CredentialError
+from datalake.credentials.rules import CredentialRecord, endpoint_of, generate_password, new_username
+from datalake.credentials.rules import password_meets_rules, validate_username
+from datalake.sqlfiles import read_sql, render_sql, statements
+from datalake.tenant_tables import TENANT_TABLES
+
+REDSHIFT_POLICIES = {"account": "datalake_tenant_account", "org_id": "datalake_tenant_org_id"}
+
+
+def redshift_md5_password(password: str, username: str) -> str:
+    """Redshift's pre-hashed password form: 'md5' + md5(password + username), hex."""
+    return "md5" + hashlib.md5((password + username).encode("utf-8")).hexdigest()
+
+
+_REDSHIFT_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,126}")
+
+
+def redshift_identifier(name: str) -> str:
+    """A validated, double-quoted Redshift identifier (for template values)."""
+    if not isinstance(name, str) or not _REDSHIFT_IDENT_RE.fullmatch(name):
+        raise CredentialError(f"invalid Redshift identifier {name!r}")
+    return f'"{name}"'
+
+
+def render_redshift_isolation(pipeline_user: str, database: str = WAREHOUSE_DATABASE) -> str:
+    tables = [(table, column, REDSHIFT_POLICIES[column]) for table, column in TENANT_TABLES]
+    policies = sorted({(column, REDSHIFT_POLICIES[column]) for _, column in TENANT_TABLES})
+    return render_sql(
+        "redshift/credentials/isolation.sql",
+        pipeline_user=redshift_identifier(pipeline_user),
+        database=redshift_identifier(database),
+        tables=tables,
+        policies=policies,
+    )
+
+
+def render_redshift_create_user(username: str, password: str) -> str:
+    username = validate_username(username)
+    if not password_meets_rules(password):
+        raise CredentialError("the password does not meet Redshift's password rules")
+    return render_sql(
+        "redshift/credentials/create_user.sql",
+        username=redshift_identifier(username),
+        password_md5=redshift_md5_password(password, username),
+        connection_limit=str(CONNECTION_LIMIT),
+        statement_timeout_ms=str(TENANT_QUERY_LIMIT_SECONDS * 1000),
+        session_timeout_s=str(max(60, TENANT_QUERY_LIMIT_SECONDS)),
+    )
+
+
+def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240, concurrency: int = 3,
+                        memory_percent: int = 20) -> str:
+    """The Redshift WLM configuration (the cluster's wlm_json_configuration parameter) with the
+    tenants' queue first: every query of a datalake_tenant member lands there whatever query_group
+    it sets (the first matching queue wins), and a query monitoring rule aborts it past the limit
+    or past a spill size. Applied by the operator (docs/credentials.md), not by `datalake init`."""
+    limit = int(limit_seconds if limit_seconds is not None else TENANT_QUERY_LIMIT_SECONDS)
+    if not (1 <= limit <= 86400 and 1 <= spill_mb and 1 <= concurrency <= 50 and 1 <= memory_percent <= 100):
+        raise CredentialError("WLM limits out of range")
+    return render_sql("redshift/credentials/wlm.json", limit_seconds=limit, spill_mb=int(spill_mb),
+                      tenant_concurrency=int(concurrency), tenant_memory_percent=int(memory_percent))
+
+
+def render_redshift_revoke_user(username: str) -> str:
+    username = validate_username(username)
+    return render_sql(
+        "redshift/credentials/revoke_user.sql", username=redshift_identifier(username), username_text=username
+    )
+
+
+def apply_redshift_isolation(conn, pipeline_user: str, database: str = WAREHOUSE_DATABASE) -> None:
+    """Create the roles when missing, then apply include/sql/redshift/credentials/isolation.sql."""
+    existing = {r[0] for r in conn.execute(read_sql("redshift/credentials/existing_roles.sql")).fetchall()}
+    if not {"datalake_tenant", "datalake_pipeline"} <= existing:
+        for statement in statements(read_sql("redshift/credentials/roles.sql")):
+            role = statement.split()[-1]
+            if role not in existing:
+                conn.execute(statement)
+    for statement in statements(render_redshift_isolation(pipeline_user, database)):
+        conn.execute(statement)
+
+
+def generate_redshift(org_id: str, created_by: str | None, settings: Settings) -> Credential:
+    from datalake.warehouse import connect
+
+    host, port, database = endpoint_of(settings)
+    password = generate_password()
+    username = new_username()
+    with connect(settings) as conn:
+        with conn.transaction():
+            for statement in statements(render_redshift_create_user(username, password)):
+                conn.execute(statement)
+            conn.execute(
+                read_sql("redshift/credentials/registry_insert.sql"),
+                {"username": username, "org_id": org_id, "created_by": created_by},
+            )
+    return Credential(
+        username=username, password=password, host=host, port=port, database=database, org_id=org_id,
+        created_by=created_by, ssl_required=True,
+    )
+
+
+def revoke_redshift(username: str, revoked_by: str | None, settings: Settings) -> CredentialRecord:
+    from datalake.warehouse import connect
+
+    with connect(settings) as conn:
+        with conn.transaction():
+            row = conn.execute(read_sql("redshift/credentials/registry_get.sql"), {"username": username}).fetchone()
+            if row is None:
+                raise CredentialError(f"unknown credential {username!r} (see `datalake credentials list`)")
+            if row[4] is not None:
+                raise CredentialError(f"credential {username!r} was already revoked at {row[4]:%Y-%m-%d %H:%M:%S}")
+            conn.execute(read_sql("redshift/credentials/registry_revoke.sql"), {"username": username, "revoked_by": revoked_by})
+            for statement in statements(render_redshift_revoke_user(username)):
+                conn.execute(statement)
+            row = conn.execute(read_sql("redshift/credentials/registry_get.sql"), {"username": username}).fetchone()
+    return record_of(row)

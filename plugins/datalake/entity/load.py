@@ -1,0 +1,191 @@
+"""Load one arrival hour into the warehouse and the curated lake, in one transaction.
+
+staged keys (COPY) -> dedupe within the run and against other runs -> delete by id -> rank the
+latest operation per entity -> insert the surviving rows and current_entities' new rows ->
+manifest -> COMMIT. Locally the surviving rows are copied from the staged files straight into
+entity_operations, in event-id order (the staged chunks are sorted runs, merged by id_order);
+in the same pass the winners per entity go to a temporary file (copied into
+current_entities next) and the curated Parquet per event month is written by a thread,
+complete before the manifest. On Redshift the rows go through a stage and UNLOAD writes the lake.
+Anything failing before COMMIT leaves the warehouse as it was; the lake files are named
+after the run, so the retry overwrites them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from datalake.config import Settings
+from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.hourly.lake import SEQ_COLUMN, delete_keys, delete_prefix, staging_prefix
+from datalake.locks import lock_entity_operations
+from datalake.pgcopy import copy_arrow
+from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
+from datalake.entity.staged_files import (
+    CuratedFiles,
+    StagedFiles,
+    WinnerRows,
+    arrow_memory_pool,
+    sorted_seqs,
+    surviving_blocks,
+)
+from datalake.sqlfiles import execute_file, query_file
+
+log = logging.getLogger(__name__)
+
+STREAM = "entity_operations"
+PIPELINE = "entity_operations_hourly"
+
+
+class StepTimer:
+    """Seconds per step, and the process's peak RSS (MiB) by the end of each step: where the
+    load's time and memory went."""
+
+    def __init__(self):
+        import time
+
+        self._clock = time.perf_counter
+        self._last = self._clock()
+        self.laps: dict[str, float] = {}
+        self.peak_rss_mib: dict[str, int] = {}
+
+    def lap(self, name: str) -> None:
+        import resource
+
+        now = self._clock()
+        self.laps[name] = round(now - self._last, 3)
+        self.peak_rss_mib[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+        self._last = now
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by the test hook that simulates a crash between staging and COMMIT."""
+
+
+KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLUMN)  # stage_keys
+
+
+def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
+    if not settings.redshift_iam_role:
+        from datalake.errors import ConfigurationError
+
+        raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
+    uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
+    execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
+    return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
+
+
+def load_entity_hour(
+    client,
+    settings: Settings,
+    run_key: str,
+    window_start: datetime,
+    window_end: datetime,
+    batch_counts: list[dict],
+    fail_before_commit: bool = False,
+) -> dict:
+    """Load the staged batches of one run; returns the manifest as a dict."""
+    from datalake.warehouse import connect
+
+    manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
+    staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
+    params = {"run_key": run_key}
+    timer = StepTimer()
+    curated_files = CuratedFiles(client, settings.lake_bucket, run_key)
+    winner_rows = WinnerRows()
+    staged_files = StagedFiles(client, settings.lake_bucket, staged_keys)
+    try:
+        # Leaving the pool waits for its thread, also when the transaction fails: no lake
+        # write outlives the task.
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated")
+        with connect(settings) as conn, background, arrow_memory_pool("jemalloc"):
+            with conn.transaction():
+                # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
+                lock_entity_operations(conn, settings)
+                if not settings.warehouse_is_redshift:
+                    execute_file(conn, "entity_operations/stage_keys_local.sql")
+                    staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS, staged_files.batches(list(KEY_COLUMNS)),
+                                        ahead=True)
+                    timer.lap("stage_keys_copy")
+                    execute_file(conn, "entity_operations/stage_keys_index.sql")
+                    timer.lap("stage_keys_index")
+                else:
+                    staged = _copy_staged_redshift(conn, settings, run_key)
+                manifest.staged = staged
+                in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
+                manifest.duplicates_in_run = in_run
+                manifest.duplicates_already_loaded = across_runs
+                timer.lap("dedupe")
+                deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
+                manifest.replaced = deleted
+                timer.lap("merge_keys")
+                execute_file(conn, "entity_operations/current_entities_rank.sql")
+                timer.lap("rank_latest")
+                curated = None
+                if settings.warehouse_is_redshift:
+                    _, manifest.loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
+                    timer.lap("insert_rows")
+                    execute_file(conn, "redshift/insert_current_entities.sql")
+                else:
+                    # The surviving rows, read once from the staged files, go straight into
+                    # entity_operations, into the curated files and (the winners) into the
+                    # winners' file (pyarrow and the socket wait release the GIL: PostgreSQL
+                    # works on one core, the readers and writers on the other).
+                    winners = sorted_seqs(conn, "entity_operations/winning_seqs.sql")
+                    blocks = surviving_blocks(staged_files, sorted_seqs(conn, "entity_operations/surviving_seqs.sql"),
+                                               curated_files, background, winners, winner_rows)
+                    manifest.loaded = copy_arrow(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks,
+                                                 ahead=True)
+                    # Closed and uploaded while PostgreSQL fills current_entities.
+                    curated = background.submit(curated_files.upload)
+                    timer.lap("insert_rows")
+                    copied = copy_arrow(conn, "epilot_datalake.current_entities", ENTITY_COLUMNS,
+                                        winner_rows.blocks(), ahead=True)
+                    if copied != len(winners):
+                        raise RuntimeError(f"current_entities: {copied} rows copied for {len(winners)} winners")
+                timer.lap("current_entities")
+                # Late data: events of a month behind an existing monthly snapshot mark the
+                # snapshot months to refresh; the mark commits with the data (issue 4).
+                execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
+                snapshots_stale = len(query_file(conn, "snapshot/pending.sql"))
+                if fail_before_commit:
+                    raise InjectedFailure("failure injected between staging and commit")
+
+                previous = load_previous_manifest(conn, PIPELINE, run_key)
+                if settings.warehouse_is_redshift:
+                    lake_uri = f"s3://{settings.lake_bucket}/{STREAM}"
+                    execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=run_key,
+                                 iam_role=settings.redshift_iam_role)
+                    manifest.lake_files = []
+                else:
+                    manifest.lake_files = curated.result()
+                    timer.lap("curated_wait")
+                stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
+                delete_keys(client, settings.lake_bucket, stale)
+                manifest.check()
+                save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
+                timer.lap("manifest")
+            timer.lap("commit")
+    finally:
+        curated_files.close()  # temporary files, also when the load failed
+        winner_rows.close()
+        staged_files.close()
+    # Staging files are only needed until the commit.
+    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
+    result = manifest.as_dict()
+    # Where the load's time went (not part of the manifest, which stays free of wall-clock).
+    result["step_seconds"] = timer.laps
+    result["step_peak_rss_mib"] = timer.peak_rss_mib
+    log.info("load steps (s): %s", json.dumps(timer.laps))
+    if snapshots_stale:
+        # After the commit, in its own locked transaction: a refresh failure fails this task
+        # (Airflow retries the idempotent load) but never rolls back the hour, and the marks
+        # stay until a refresh (this one, a later hour's or the monthly DAG's) succeeds.
+        from datalake.monthly_snapshot import refresh_pending as refresh_snapshots
+
+        result["snapshots_refreshed"] = [r["month"] for r in refresh_snapshots(client, settings)]
+    return result

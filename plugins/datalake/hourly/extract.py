@@ -1,0 +1,118 @@
+"""Extract an hourly batch, whatever the stream: read its landing objects, split them into
+records, shape each record (the stream's normaliser or flattener), drop repeated event ids,
+quarantine what does not parse; count it all in BatchCounts (the batch's XCom)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from datalake.hourly.quarantine import QuarantineRecord
+from datalake.hourly.records import split_records
+
+SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
+# An object listed, then deleted before it was read: one quarantined record of its own.
+OBJECT_MISSING = "object_missing"
+
+
+class LandingReadError(RuntimeError):
+    """A landing object could not be read although it exists (after boto3's retries)."""
+
+
+def read_landing_object(client, bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None when it was deleted since the listing (a retry would not
+    bring it back). Throttling and 5xx are retried with backoff by the client (s3_client:
+    botocore retry mode standard); what is left fails naming the object."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") in ("NoSuchKey", "404"):
+            return None
+        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        raise LandingReadError(
+            f"cannot read landing object s3://{bucket}/{key}: {error.get('Code')} {error.get('Message', '')} "
+            f"after {attempts} attempt(s)"
+        ) from exc
+    except BotoCoreError as exc:  # connection lost, body cut while streaming, ...
+        raise LandingReadError(f"cannot read landing object s3://{bucket}/{key}: {exc}") from exc
+
+
+@dataclass
+class BatchCounts:
+    batch: int
+    objects: int = 0
+    records_read: int = 0
+    parsed: int = 0
+    duplicates_in_batch: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    valid: int = 0
+    staged_key: str | None = None
+    quarantine_key: str | None = None
+    expectation_results: list[dict] = field(default_factory=list)
+    results_key: str | None = None  # GX validation results kept for the Data Docs
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def batch_file_name(batch: int) -> str:
+    return f"batch-{batch:05d}"
+
+
+def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
+                   shape: Callable[[dict], object], event_id: Callable[[object], str | None],
+                   shape_errors: tuple[type[Exception], ...], chunk_records: int | None = None):
+    """Every record of the objects, shaped by `shape`, in delivery order, first copy of each
+    event id within its chunk only, with the raw bytes behind each, as (shaped, sources) chunks
+    of about `chunk_records` records (one chunk when None). A record that does not parse, or
+    that `shape` rejects (one of `shape_errors`, whose message is the reason), is quarantined.
+    The ids seen are kept per chunk, so memory follows the chunk and not the batch: a copy in
+    a later chunk is staged, and the load's dedupe (first delivered copy wins, as here)
+    drops it and counts it with the run's duplicates."""
+    shaped: list = []
+    sources: list[tuple[str, int, bytes]] = []
+    seen: set[str] = set()
+    for key in keys:
+        body = read_landing_object(client, bucket, key)
+        counts.objects += 1
+        if body is None:  # listed, then deleted: one record of the object, with its reason
+            counts.records_read += 1
+            rejects.append(QuarantineRecord(key, 0, OBJECT_MISSING, b""))
+            continue
+        for record in split_records(body):
+            counts.records_read += 1
+            if record.error:
+                rejects.append(QuarantineRecord(key, record.position, record.error, record.raw,
+                                                byte_offset=record.offset, object_offset=record.object_offset))
+                continue
+            try:
+                item = shape(record.value)
+            except shape_errors as exc:
+                rejects.append(QuarantineRecord(key, record.position, str(exc), record.raw))
+                continue
+            counts.parsed += 1
+            identity = event_id(item)
+            if identity is not None:
+                if identity in seen:
+                    counts.duplicates_in_batch += 1
+                    continue
+                seen.add(identity)
+            shaped.append(item)
+            sources.append((key, record.position, record.raw))
+            if chunk_records and len(shaped) >= chunk_records:
+                yield shaped, sources
+                shaped, sources, seen = [], [], set()
+        del body
+    if shaped or not chunk_records:
+        yield shaped, sources
+
+
+def extract_records(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
+                    shape: Callable[[dict], object], event_id: Callable[[object], str | None],
+                    shape_errors: tuple[type[Exception], ...]):
+    """All of iter_extracted's records at once: (shaped, sources)."""
+    ((shaped, sources),) = iter_extracted(client, bucket, keys, counts, rejects, shape, event_id, shape_errors)
+    return shaped, sources

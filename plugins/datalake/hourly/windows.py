@@ -1,0 +1,135 @@
+"""A DAG run's window, as hours: the scheduled data interval, or a validated manual window.
+
+The hourly pipelines are keyed by arrival hour (run keys, file names, manifests, event
+ownership), so a window of several hours is processed as that many hourly runs inside one
+DAG run: batches carry their hour, the assessment and the load go hour by hour, each load in
+its own transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from types import ModuleType
+
+from datalake.dag_params import DEFAULT_MAX_WINDOW_HOURS, STEPS
+from datalake.hourly.landing import hours_in_window
+
+HOUR = timedelta(hours=1)
+
+
+class WindowError(ValueError):
+    """The requested window is not acceptable; nothing was processed."""
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    steps: tuple[str, ...] = STEPS
+
+    @property
+    def hours(self) -> list[datetime]:
+        return hours_in_window(self.start, self.end)
+
+
+def _parse(name: str, value) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise WindowError(f"param {name}={value!r} is not an ISO-8601 date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def max_window_hours() -> int:
+    return int(os.environ.get("DATALAKE_MAX_WINDOW_HOURS", DEFAULT_MAX_WINDOW_HOURS))
+
+
+def resolve_window(params: dict | None, interval_start: datetime | None, interval_end: datetime | None) -> Window:
+    params = params or {}
+    steps = tuple(params.get("steps") or STEPS)
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        raise WindowError(f"unknown steps {unknown}; choose from {list(STEPS)}")
+    start, end = params.get("start"), params.get("end")
+    if (start is None) != (end is None):
+        raise WindowError("give both params start and end, or neither (the run's data interval is used)")
+    if start is None:
+        if interval_start is None or interval_end is None:
+            raise WindowError("this run has no data interval: trigger it with params start and end")
+        return Window(_parse("data_interval_start", interval_start), _parse("data_interval_end", interval_end), steps)
+    start, end = _parse("start", start), _parse("end", end)
+    if start.minute or start.second or start.microsecond or end.minute or end.second or end.microsecond:
+        raise WindowError(f"the window must be whole arrival hours, got [{start.isoformat()}, {end.isoformat()})")
+    if end <= start:
+        raise WindowError(f"end {end.isoformat()} is not after start {start.isoformat()}")
+    hours = int((end - start) / HOUR)
+    if hours > max_window_hours():
+        raise WindowError(
+            f"the window has {hours} hours, over the maximum of {max_window_hours()} "
+            f"(DATALAKE_MAX_WINDOW_HOURS); split it or use a backfill"
+        )
+    return Window(start, end, steps)
+
+
+def _hour_bounds(item: dict) -> tuple[datetime, datetime]:
+    start = datetime.fromisoformat(item["hour_start"])
+    return start, start + HOUR
+
+
+def plan_window(tasks: ModuleType, client, settings, window: Window) -> list[dict]:
+    planned = []
+    for hour in window.hours:
+        for batch in tasks.plan(client, settings, hour, hour + HOUR):
+            planned.append({**batch, "hour_start": hour.isoformat()})
+    return planned
+
+
+def process_batch(tasks: ModuleType, client, settings, batch: dict) -> dict:
+    counts = tasks.process(client, settings, batch, *_hour_bounds(batch))
+    return {**counts, "hour_start": batch["hour_start"]}
+
+
+def _by_hour(counts: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for item in counts:
+        grouped.setdefault(item["hour_start"], []).append(item)
+    return dict(sorted(grouped.items()))
+
+
+def assess_window(tasks: ModuleType, counts: list[dict]) -> dict:
+    """Every hour is assessed; the first that looks wrong fails the run, naming the hour."""
+    results = {}
+    for hour, group in _by_hour(counts).items():
+        try:
+            results[hour] = tasks.assess(group)
+        except ValueError as exc:
+            raise type(exc)(f"arrival hour {hour}: {exc}") from exc
+    return results
+
+
+def load_window(tasks: ModuleType, client, settings, counts: list[dict], steps=STEPS) -> list[dict]:
+    if "load" not in steps:
+        # A validate-only run writes the quarantine report and nothing else: the staged Parquet
+        # the process tasks wrote for the load is removed here (issue 17).
+        for hour in _by_hour(counts):
+            start = datetime.fromisoformat(hour)
+            tasks.discard_staging(client, settings, start, start + HOUR)
+        return []
+    manifests = []
+    for hour, group in _by_hour(counts).items():
+        start = datetime.fromisoformat(hour)
+        manifests.append(tasks.load(client, settings, group, start, start + HOUR))
+        result_keys = [c["results_key"] for c in group if c.get("results_key")]
+        if result_keys:  # the GX results the process tasks kept, rendered as Data Docs
+            from datalake.validation.data_docs import publish_hour_safely
+
+            publish_hour_safely(client, settings.lake_bucket, tasks.STREAM, tasks.run_key_for(start, start + HOUR),
+                                result_keys)
+    return manifests

@@ -1,0 +1,120 @@
+"""Reusable Airflow operators over the plain pipeline functions (the ones tests and the
+benchmark call): thin, connections from DatalakeHook, heavy imports inside execute().
+
+The hourly ones take a stream (an ``HourlyStream``: ENTITY_STREAM, WORKFLOW_STREAM, or another
+team's with its own suite and table); ``ValidateLandingWindowOperator`` is meant to be mapped
+over the planned batches (``.partial(stream=...).expand(batch=...)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from datalake.hooks import DatalakeHook
+
+
+def _fail(message: str):
+    """A failure a retry cannot fix: the task fails at once."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    return AirflowFailException(message)
+
+
+class _StreamOperator(BaseOperator):
+    """An operator over one hourly stream (an HourlyStream)."""
+
+    def __init__(self, *, stream, **kwargs):
+        super().__init__(**kwargs)
+        self.stream = stream
+
+
+class _BatchCountsOperator(_StreamOperator):
+    """An operator over the counts the mapped batches returned (an XComArg: resolved at run time)."""
+
+    template_fields: Sequence[str] = ("batch_counts",)
+
+    def __init__(self, *, batch_counts: Any, **kwargs):
+        super().__init__(**kwargs)
+        self.batch_counts = batch_counts
+
+
+class PlanLandingWindowOperator(_StreamOperator):
+    """The batches of the run's window of landing objects (data interval or params
+    start/end); a window that cannot be processed fails the run without retries."""
+
+    def execute(self, context) -> list[dict]:
+        from datalake.hourly.windows import WindowError
+
+        hook = DatalakeHook()
+        try:
+            return self.stream.plan(hook.s3, hook.settings, context.get("params"),
+                                    context.get("data_interval_start"), context.get("data_interval_end"))
+        except WindowError as exc:
+            raise _fail(f"rejected window: {exc}") from None  # a retry would not help
+
+
+class ValidateLandingWindowOperator(_StreamOperator):
+    """One planned batch of a landing window: extract, validate with the stream's suite,
+    quarantine the rejects with their reasons, stage the rows. Map it over the batches."""
+
+    template_fields: Sequence[str] = ("batch",)
+
+    def __init__(self, *, batch: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.batch = batch
+
+    def execute(self, context) -> dict:
+        hook = DatalakeHook()
+        return self.stream.process(hook.s3, hook.settings, self.batch)
+
+
+class AssessWindowOperator(_BatchCountsOperator):
+    """The quarantine gate over the window's batch counts, hour by hour."""
+
+    def execute(self, context) -> dict:
+        try:
+            return self.stream.assess(list(self.batch_counts))
+        except ValueError as exc:  # the gate's verdict on the same input: final at once
+            raise _fail(f"quarantine gate: {exc}") from exc
+
+
+class MergeStagedParquetOperator(_BatchCountsOperator):
+    """Merge the Parquet the batches staged into the stream's warehouse tables by key, one
+    transaction per arrival hour (or, for a validate-only run, discard it)."""
+
+    def execute(self, context) -> list[dict]:
+        from datalake.dag_params import STEPS
+
+        hook = DatalakeHook()
+        steps = (context.get("params") or {}).get("steps") or STEPS
+        return self.stream.load(hook.s3, hook.settings, list(self.batch_counts), steps)
+
+
+class CheckFreshnessOperator(BaseOperator):
+    """Alert when earlier arrival hours of the DAG are still not loaded (datalake.freshness).
+    Scheduled runs only: a manual reprocess of an old window says nothing about now."""
+
+    def execute(self, context) -> dict:
+        from datetime import datetime, timezone
+
+        from datalake import freshness
+
+        dag_run = context.get("dag_run")
+        if getattr(dag_run, "run_type", None) != "scheduled":  # DagRunType is a str enum
+            return {"skipped": "not a scheduled run"}
+        with DatalakeHook().warehouse() as conn:
+            return freshness.check_freshness(conn, self.dag_id, datetime.now(timezone.utc), context)
+
+
+class MonthlySnapshotOperator(BaseOperator):
+    """Build the monthly entity snapshot of the run's data interval (datalake.monthly_snapshot)."""
+
+    def execute(self, context) -> dict:
+        from datalake import monthly_snapshot
+
+        hook = DatalakeHook()
+        return monthly_snapshot.run_snapshot(hook.s3, hook.settings, context["data_interval_start"],
+                                             context["data_interval_end"])

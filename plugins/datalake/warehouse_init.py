@@ -1,0 +1,77 @@
+"""`datalake init`: the warehouse's DDL, the Redshift compatibility layer, the database's
+settings and the tenants' isolation, applied on the configured warehouse; idempotent.
+
+Apart from datalake.warehouse (connections), which the isolation code uses too.
+"""
+
+from __future__ import annotations
+
+from datalake.config import Settings, load_settings
+from datalake.sqlfiles import read_sql, statements
+from datalake.warehouse import connect
+
+
+def apply_local_schema(conn) -> list[tuple[str, str]]:
+    """DDL and the Redshift compatibility layer on the local PostgreSQL; idempotent."""
+    from datalake.locks import INIT_LOCK, ensure_pipeline_locks, take_pipeline_lock
+
+    ensure_pipeline_locks(conn)
+    with conn.transaction():
+        # Serialise concurrent `datalake init` calls (CREATE ... IF NOT EXISTS races otherwise),
+        # with a lock no tenant can take (issue 17).
+        take_pipeline_lock(conn, INIT_LOCK)
+        conn.execute(read_sql("warehouse/ddl.sql"))
+        conn.execute(read_sql("warehouse/compat.sql"))
+        _apply_database_settings(conn)
+        from datalake.credentials import apply_isolation
+
+        apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
+        from datalake.query_reader import apply_query_reader
+
+        apply_query_reader(conn)  # the read-only role of `datalake query` (issue 17)
+    return hardening_gaps(conn)
+
+
+def hardening_gaps(conn) -> list[tuple[str, str]]:
+    """(item, problem) for what include/sql/credentials/superuser_hardening.sql, run by a
+    superuser, would fix and is not in place (issue 17); empty when all is in place."""
+    with conn.transaction():  # its own (committed) transaction, so that later blocks commit theirs
+        return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
+
+
+def _apply_database_settings(conn) -> None:
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: the message below replaces PostgreSQL's
+            conn.execute(read_sql("warehouse/database_settings.sql"))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        from datalake.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "datalake init sets the warehouse database's search_path and time zone for every login "
+            f"and needs to run as the database's owner or a superuser: {str(exc).strip()}"
+        ) from exc
+
+
+def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
+    """Apply the warehouse DDL and tenant isolation; returns the hardening gaps only a superuser
+    can close (local PostgreSQL; none listed for Redshift)."""
+    settings = settings or load_settings()
+    with connect(settings) as conn:
+        if settings.warehouse_is_redshift:
+            from urllib.parse import urlsplit
+
+            from datalake.credentials import apply_redshift_isolation
+
+            with conn.transaction():
+                for statement in statements(read_sql("redshift/ddl.sql")):
+                    conn.execute(statement)
+                # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
+                apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
+            return []
+        gaps = apply_local_schema(conn)
+        from datalake.query_reader import set_query_reader_password
+
+        set_query_reader_password(conn, settings)  # the role `datalake query` logs in as (issue 17)
+        return gaps

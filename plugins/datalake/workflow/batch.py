@@ -1,0 +1,111 @@
+"""One batch of an hour's ``workflow_executions/`` landing objects: split records -> flatten
+-> drop duplicate event ids -> validate (GX, five suites) -> the valid events' rows staged as
+Parquet (one file per table), rejected events quarantined whole. Returns small counts for XCom.
+
+The machinery is the entity pipeline's: records.split_records, quarantine.QuarantineRecord,
+hourly.extract.BatchCounts / batch_file_name / SEQ_STRIDE, lake.put_parquet.
+
+Staging layout (Redshift COPYs one table from its prefix)::
+
+    _staging/workflow_executions/<run key>/<stage table>/batch-00000.parquet
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from datalake.config import Settings
+from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
+from datalake.hourly.lake import put_parquet, staging_prefix
+from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.workflow.flatten import (
+    EVENT_COLUMNS,
+    EVENT_ID_COLUMN,
+    SEQ_COLUMN,
+    TABLES,
+    FlatExecution,
+    FlattenError,
+    flatten_workflow_event,
+    rows_to_arrow,
+)
+
+STREAM = "workflow_executions"
+EVENTS_STAGE = "events"  # stage of the events themselves (ordering facts)
+
+
+def stage_name(table: str) -> str:
+    """Stage table / staging folder of a warehouse table: WorkflowTasks -> workflowtasks."""
+    return table.lower()
+
+
+STAGES: dict[str, tuple[str, ...]] = {EVENTS_STAGE: EVENT_COLUMNS, **{stage_name(t): c for t, c in TABLES.items()}}
+
+
+@dataclass
+class WorkflowBatchCounts(BatchCounts):
+    staged_keys: dict[str, str] = field(default_factory=dict)  # stage -> Parquet key
+
+
+def extract_flats(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]):
+    """Flattened events in delivery order, first copy of each event id only, with their raw bytes."""
+    return extract_records(client, bucket, keys, counts, rejects, flatten_workflow_event,
+                           lambda flat: flat.event["event_id"], (FlattenError,))
+
+
+def staged_rows(flats: list[FlatExecution], seqs: list[int]) -> dict[str, list[dict]]:
+    """Rows per stage; every row carries its event's id and delivery sequence."""
+    out: dict[str, list[dict]] = {stage: [] for stage in STAGES}
+    for flat, seq in zip(flats, seqs):
+        tag = {EVENT_ID_COLUMN: flat.event["event_id"], SEQ_COLUMN: seq}
+        out[EVENTS_STAGE].append({**flat.event, SEQ_COLUMN: seq})
+        for table in TABLES:
+            out[stage_name(table)].extend({**row, **tag} for row in flat.rows(table))
+    return out
+
+
+def process_workflow_batch(
+    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
+) -> dict:
+    import pyarrow as pa
+
+    from datalake.validation import data_docs
+    from datalake.workflow.suite import validate_workflow_rows
+
+    counts = WorkflowBatchCounts(batch=batch)
+    rejects: list[QuarantineRecord] = []
+    flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)
+
+    outcome = validate_workflow_rows(flats, now=now, max_future_skew_minutes=max_future_skew_minutes)
+    counts.expectation_results = outcome.expectation_results
+    counts.results_key = data_docs.write_results(
+        client, settings.lake_bucket, data_docs.results_key(STREAM, run_key, batch_file_name(batch)),
+        [data_docs.trimmed_result(result) for result in outcome.gx_results])
+    for index, names in outcome.failed_events.items():
+        key, position, raw = sources[index]
+        rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, names))
+
+    failed = outcome.failed_events
+    valid = [f for i, f in enumerate(flats) if i not in failed]
+    seqs = [batch * SEQ_STRIDE + i for i in range(len(flats)) if i not in failed]
+    counts.valid = len(valid)
+    counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
+
+    name = batch_file_name(batch)
+    prefix = staging_prefix(STREAM, run_key)
+    for stage, rows in staged_rows(valid, seqs).items():
+        columns = STAGES[stage]
+        if stage == EVENTS_STAGE:
+            table = rows_to_arrow(rows, columns)
+            table = table.append_column(SEQ_COLUMN, pa.array([r[SEQ_COLUMN] for r in rows], pa.int64()))
+        else:
+            table = rows_to_arrow(rows, columns, staged=True)
+        key = f"{prefix}{stage}/{name}.parquet"
+        put_parquet(client, settings.lake_bucket, key, table)
+        counts.staged_keys[stage] = key
+    counts.quarantine_key = write_quarantine(
+        client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
+        sorted(rejects, key=lambda r: (r.source_key, r.position)),
+    )
+    return counts.as_dict()

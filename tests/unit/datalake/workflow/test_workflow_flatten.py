@@ -1,0 +1,194 @@
+"""Workflow execution event -> rows of the five workflow tables (mapping decisions)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from datalake.workflow.flatten import (
+    CANCELLATION_COLUMNS,
+    CONTEXT_COLUMNS,
+    EXECUTION_COLUMNS,
+    PHASE_COLUMNS,
+    TABLES,
+    TASK_COLUMNS,
+    FlattenError,
+    arrow_schema,
+    flatten_workflow_event,
+    rows_to_arrow,
+)
+
+UTC = timezone.utc
+
+
+def envelope(detail, detail_type="WorkflowExecutionUpdated", event_id="evt-1", time="2026-11-02T10:15:03Z"):
+    return {"version": "0", "id": event_id, "detail-type": detail_type, "source": "workflow-execution-api",
+            "account": "123456789012", "time": time, "region": "eu-central-1", "resources": [], "detail": detail}
+
+
+# The WorkflowExecution example of reference/workflow-execution-openapi-2023.json (no `type`
+# fields, a naive dueDate), with an org, contexts and closing reasons added.
+API_EXAMPLE = {
+    "id": "8gja72h6kas6h", "orgId": "739224", "definitionId": "def1", "name": "Lead Qualification",
+    "trigger": "MANUAL", "status": "CLOSED",
+    "creationTime": "2021-04-27T12:01:13.000Z", "lastUpdateTime": "2021-04-28T09:00:00.000+02:00",
+    "completedTime": "2021-04-28T07:00:00.000Z", "dueDate": "2021-04-27T12:01:13.000Z",
+    "assignedTo": ["252", "29052"],
+    "contexts": [{"id": "e-1", "title": "Opp 1", "schema": "opportunity"},
+                 {"id": "e-2", "title": "Jürgen Müller", "schema": "contact"}],
+    "selectedClosingReasons": [{"id": "cr1", "title": "Kunde hat abgesagt"}, {"id": "cr2", "title": "Preis zu hoch"}],
+    "configuredClosingReasonSnapshot": [{"id": "cr1", "title": "Kunde hat abgesagt"},
+                                        {"id": "cr2", "title": "Preis zu hoch"}, {"id": "cr3", "title": "Other"}],
+    "flow": [
+        {"id": "sectionId1", "name": "Initial Information Gathering", "status": "IN_PROGRESS",
+         "startedTime": "2021-04-27T13:00:00.000Z",
+         "steps": [
+             {"id": "sada5641f3a21", "name": "Call client and confirm address and product", "status": "ASSIGNED",
+              "assignedTo": ["11"]},
+             {"id": "sada5641f3a22", "name": "Check product availability", "status": "UNASSIGNED"},
+             {"id": "sada5641f3a23", "name": "Send email confirming contact with the client", "status": "SKIPPED"},
+         ]},
+        {"id": "firstLevelStepId1", "name": "Print and send catalog", "status": "SKIPPED",
+         "dueDate": "2023-01-15T20:00:00"},
+        {"id": "sectionId2", "name": "Offer", "type": "SECTION", "status": "OPEN", "steps": [
+            {"id": "s2a", "name": "Write offer", "type": "STEP", "status": "IN_PROGRESS", "assignedTo": ["11", "12"],
+             "assignedToInProgress": "12", "manuallyCreated": True, "enabled": True,
+             "created": "2021-04-27T12:01:13.000Z", "lastUpdated": "2021-04-27T15:00:00.000Z",
+             "startedTime": "2021-04-27T15:00:00.000Z", "definitionId": "d-s2a", "entityRefId": "ref-1"}]},
+        {"id": "firstLevelStepId2", "name": "Send invoice", "type": "STEP", "status": "UNASSIGNED", "assignedTo": []},
+    ],
+}
+
+
+def test_executions_phases_and_tasks_of_the_api_example():
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE)))
+    execution = flat.execution
+    assert {c: execution[c] for c in EXECUTION_COLUMNS} == {
+        "org_id": "739224", "id": "8gja72h6kas6h", "name": "Lead Qualification", "status": "CLOSED",
+        "definition_id": "def1",
+        "created_at": datetime(2021, 4, 27, 12, 1, 13, tzinfo=UTC),
+        "last_updated_at": datetime(2021, 4, 28, 7, 0, tzinfo=UTC),  # +02:00 converted to UTC
+        "started_at": datetime(2021, 4, 27, 12, 1, 13, tzinfo=UTC),  # creationTime doubles as start
+        "completed_at": datetime(2021, 4, 28, 7, 0, tzinfo=UTC),
+    }
+    assert flat.event["event_id"] == "evt-1" and flat.event["execution_id"] == "8gja72h6kas6h"
+    assert flat.event["last_update_time"] == datetime(2021, 4, 28, 7, 0, tzinfo=UTC)
+    assert flat.event["event_time"] == datetime(2026, 11, 2, 10, 15, 3, tzinfo=UTC)
+    assert flat.deleted is False
+
+    # Sections are phases, positioned among sections only.
+    assert [(p["id"], p["position"], p["name"], p["status"]) for p in flat.phases] == [
+        ("sectionId1", 0, "Initial Information Gathering", "IN_PROGRESS"), ("sectionId2", 1, "Offer", "OPEN")]
+    assert all(p["workflow_execution_id"] == "8gja72h6kas6h" and p["org_id"] == "739224" for p in flat.phases)
+    assert flat.phases[0]["created_at"] == execution["created_at"]  # a section has no own creation time
+    assert flat.phases[0]["started_at"] == datetime(2021, 4, 27, 13, tzinfo=UTC)
+    assert flat.phases[0]["completed_at"] is None
+
+    # Tasks: position within their phase; top-level steps positioned among top-level steps,
+    # with a null phase.
+    tasks = {t["id"]: t for t in flat.tasks}
+    assert [(t["id"], t["phase_id"], t["phase_name"], t["position"]) for t in flat.tasks] == [
+        ("sada5641f3a21", "sectionId1", "Initial Information Gathering", 0),
+        ("sada5641f3a22", "sectionId1", "Initial Information Gathering", 1),
+        ("sada5641f3a23", "sectionId1", "Initial Information Gathering", 2),
+        ("firstLevelStepId1", None, None, 0),
+        ("s2a", "sectionId2", "Offer", 0),
+        ("firstLevelStepId2", None, None, 1),
+    ]
+    assert tasks["firstLevelStepId1"]["due_date"] == datetime(2023, 1, 15, 20, tzinfo=UTC)  # naive = UTC
+    assert tasks["sada5641f3a21"]["assigned_to"] == "11"
+    assert tasks["s2a"]["assigned_to"] == "11,12"  # comma-joined, API order
+    assert tasks["firstLevelStepId2"]["assigned_to"] is None  # empty list
+    assert tasks["sada5641f3a22"]["assigned_to"] is None  # missing
+    s2a = tasks["s2a"]
+    assert (s2a["assigned_to_in_progress"], s2a["manually_created"], s2a["enabled"], s2a["definition_id"],
+            s2a["entity_ref_id"]) == ("12", True, True, "d-s2a", "ref-1")
+    assert (s2a["created_at"], s2a["last_updated_at"], s2a["started_at"], s2a["completed_at"]) == (
+        datetime(2021, 4, 27, 12, 1, 13, tzinfo=UTC), datetime(2021, 4, 27, 15, tzinfo=UTC),
+        datetime(2021, 4, 27, 15, tzinfo=UTC), None)
+    assert tasks["sada5641f3a22"]["manually_created"] is None and tasks["sada5641f3a22"]["enabled"] is None
+
+    # Cancellations from selectedClosingReasons (not the configured snapshot); contexts one row each.
+    assert [(c["closing_reason_id"], c["closing_reason_title"]) for c in flat.cancellations] == [
+        ("cr1", "Kunde hat abgesagt"), ("cr2", "Preis zu hoch")]
+    assert [(c["context_entity_id"], c["context_entity_schema"]) for c in flat.contexts] == [
+        ("e-1", "opportunity"), ("e-2", "contact")]
+    for table, columns in TABLES.items():
+        for row in flat.rows(table):
+            assert set(columns) <= set(row)
+
+
+def test_all_timestamps_are_timezone_aware_utc():
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE)))
+    for table, columns in TABLES.items():
+        for row in flat.rows(table):
+            for column in columns:
+                value = row[column]
+                if isinstance(value, datetime):
+                    assert value.utcoffset().total_seconds() == 0 and value.tzinfo is not None
+
+
+def test_detail_as_json_string_and_deleted_event():
+    flat = flatten_workflow_event(envelope(json.dumps(API_EXAMPLE), detail_type="WorkflowExecutionDeleted"))
+    assert flat.deleted and flat.event["detail_type"] == "WorkflowExecutionDeleted"
+    assert len(flat.tasks) == 6
+
+
+def test_no_flow_no_children_and_minimal_detail():
+    flat = flatten_workflow_event(envelope({"id": "x", "orgId": 728134, "lastUpdateTime": "2026-11-02T10:00:00Z"}))
+    assert flat.execution["org_id"] == "728134"  # numeric org id as text
+    assert (flat.phases, flat.tasks, flat.cancellations, flat.contexts) == ([], [], [], [])
+
+
+def test_unparseable_timestamp_is_kept_raw_for_validation():
+    detail = copy.deepcopy(API_EXAMPLE) | {"lastUpdateTime": "28/11/2026 10:15:03"}
+    flat = flatten_workflow_event(envelope(detail, time="not-a-timestamp"))
+    assert flat.execution["last_updated_at"] is None
+    assert flat.execution["_raw_last_updated_at"] == "28/11/2026 10:15:03"
+    assert flat.event["event_time"] is None and flat.event["_raw_event_time"] == "not-a-timestamp"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda e: e["detail"].update(orgId=["739224"]), "wrong_type:detail.orgId"),
+        (lambda e: e["detail"].update(flow="[]"), "wrong_type:detail.flow"),
+        (lambda e: e["detail"].update(lastUpdateTime=1_795_000_000_000), "wrong_type:detail.lastUpdateTime"),
+        (lambda e: e.update(time=1_795_000_000), "wrong_type:time"),
+        (lambda e: e.update(detail="{not json"), "invalid_detail_json"),
+        (lambda e: e.pop("detail"), "missing_field:detail"),
+        (lambda e: e.update(detail=[1]), "wrong_type:detail"),
+        (lambda e: e["detail"]["flow"][0].update(type="GATEWAY"), "unknown_flow_item_type:detail.flow[0].type"),
+        (lambda e: e["detail"]["flow"][0].update(steps={"a": 1}), "wrong_type:detail.flow[0].steps"),
+        (lambda e: e["detail"]["flow"][0]["steps"].append({"id": "n", "type": "SECTION", "steps": []}),
+         "section_in_section:detail.flow[0].steps[3]"),
+        (lambda e: e["detail"]["flow"][2]["steps"][0].update(enabled="yes"), "wrong_type:detail.flow[2].steps[0].enabled"),
+        (lambda e: e["detail"]["flow"][2]["steps"][0].update(assignedTo=["1,2"]),
+         "comma_in_id:detail.flow[2].steps[0].assignedTo"),
+        (lambda e: e["detail"].update(contexts={"id": "x"}), "wrong_type:detail.contexts"),
+        (lambda e: e["detail"]["selectedClosingReasons"].append("cr9"), "wrong_type:detail.selectedClosingReasons[2]"),
+    ],
+)
+def test_what_cannot_become_rows_is_rejected_with_a_reason(change, reason):
+    event = envelope(copy.deepcopy(API_EXAMPLE))
+    change(event)
+    with pytest.raises(FlattenError) as info:
+        flatten_workflow_event(event)
+    assert str(info.value) == reason
+
+
+def test_arrow_schemas_are_typed_like_the_warehouse():
+    import pyarrow as pa
+
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE)))
+    tasks = rows_to_arrow(flat.tasks, TASK_COLUMNS, staged=True)
+    assert tasks.column_names == [*TASK_COLUMNS, "_event_id", "_seq"]
+    assert tasks.schema.field("position").type == pa.int32()
+    assert tasks.schema.field("enabled").type == pa.bool_()
+    assert tasks.schema.field("due_date").type == pa.timestamp("us", tz="UTC")
+    assert tasks.num_rows == 6
+    for columns in (EXECUTION_COLUMNS, PHASE_COLUMNS, CANCELLATION_COLUMNS, CONTEXT_COLUMNS):
+        assert arrow_schema(columns).names == list(columns)
