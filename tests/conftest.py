@@ -71,6 +71,18 @@ def platform(s3_server, postgres_server):
     return use_platform(s3_server, uri, landing_bucket="test-landing", lake_bucket="test-lake")
 
 
+@pytest.fixture(scope="module")
+def superuser(postgres_server):
+    """An autocommit connection as the test cluster's superuser (what the local bootstrap is)."""
+    import psycopg
+
+    pg, _ = postgres_server
+    from datalake.config import WAREHOUSE_DATABASE
+
+    with psycopg.connect(pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True) as conn:
+        yield conn
+
+
 @pytest.fixture
 def warehouse_conn(platform):
     """A connection to the test warehouse; whatever the test did in it is rolled back."""

@@ -122,15 +122,6 @@ def _insert_entity_rows(conn, table, rows):
 # --- fixtures --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def superuser(postgres_server):
-    pg, _ = postgres_server
-    from datalake.config import WAREHOUSE_DATABASE
-
-    with psycopg.connect(pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture(scope="module")
 def statement_logging(superuser, postgres_server, platform):
     """Every statement logged while the credentials are issued, to show no password is in the log."""
     pg, _ = postgres_server

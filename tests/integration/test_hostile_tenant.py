@@ -25,15 +25,6 @@ OLD_ADVISORY_KEYS = ("entity_operations", "workflow_tables", "datalake-init")
 
 
 @pytest.fixture(scope="module")
-def superuser(postgres_server):
-    pg, _ = postgres_server
-    from datalake.config import WAREHOUSE_DATABASE
-
-    with psycopg.connect(pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture(scope="module")
 def cred(platform):
     issued = credentials.generate(ORG, created_by="hostile-tenant-test", settings=platform)
     yield issued
