@@ -118,7 +118,8 @@ def test_a_key_on_aws_default_runs_the_hourly_dag(on_iam_moto, airflow_db, monke
 
 
 def test_a_wrong_key_fails_the_first_s3_call_naming_the_connection(on_iam_moto, airflow_db, monkeypatch):
-    from datalake.errors import ConfigurationError, require_bucket, s3_client
+    from datalake.errors import ConfigurationError
+    from datalake.s3 import require_bucket, s3_client
 
     url, keys, _ = on_iam_moto
     wrong = {**keys["pipeline"], "SecretAccessKey": "not-the-secret"}
@@ -160,7 +161,8 @@ def test_the_connection_id_is_configurable(on_iam_moto, monkeypatch):
 
 
 def test_role_arn_is_assumed_through_sts_and_its_credentials_are_used(on_iam_moto, monkeypatch):
-    from datalake.errors import ConfigurationError, s3_client
+    from datalake.errors import ConfigurationError
+    from datalake.s3 import s3_client
 
     url, keys, role_arn = on_iam_moto
     assumer = keys["assumer"]

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from datalake_dev.producer import ProducerConfig, simulate, ulid, upload
-from datalake.errors import ConfigurationError, iter_keys, s3_client
+from datalake.errors import ConfigurationError
+from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 
 from entity_truth import example_1, example_2, expected_rows
