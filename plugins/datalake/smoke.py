@@ -140,6 +140,7 @@ def _month_key(when: datetime) -> tuple[datetime, datetime]:
 def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
     from datalake.config import load_settings
     from datalake.s3 import require_bucket, s3_client
+    from datalake.sqlfiles import query_file
     from datalake.warehouse import connect
 
     settings = settings or load_settings()
@@ -176,20 +177,17 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
             _check_warehouse(settings, data)
         with report.step("monthly snapshot"):
             with connect(settings) as conn:
-                exists = conn.execute("SELECT 1 FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s",
-                                      (SNAPSHOT_PIPELINE, snapshot_key)).fetchone()
+                exists = query_file(conn, "smoke/snapshot_exists.sql",
+                                    {"pipeline": SNAPSHOT_PIPELINE, "run_key": snapshot_key})
             check(not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it")
-            from psycopg import sql
-
             from datalake import monthly_snapshot as snapshot
 
             state["snapshot_built"] = True
             result = snapshot.run_snapshot(client, settings, month_start, month_end)
             with connect(settings) as conn:
-                rows = conn.execute(sql.SQL(
-                    "SELECT count(*) FROM epilot_datalake.entity_operations WHERE \"detail-type\" = 'SnapshotOperation' "
-                    "AND year = %s AND month = %s AND entity_id IN {}").format(_in(data.entity_ids)),
-                    (str(month_end.year), str(month_end.month))).fetchone()[0]
+                rows = query_file(conn, "smoke/snapshot_rows.sql",
+                                  {"year": str(month_end.year), "month": str(month_end.month)},
+                                  entity_ids=_in(conn, data.entity_ids))[0][0]
             check(rows == len(data.current), f"snapshot rows of the smoke entities: {rows}, expected {len(data.current)}")
             check(bool(result.get("lake_file")), f"the snapshot wrote no lake file: {result}")
         with report.step("docs example 1 (datalake query)"):
@@ -227,29 +225,26 @@ def _run_hourly(client, settings, data: SmokeData) -> None:
 
 
 def _check_warehouse(settings, data: SmokeData) -> None:
-    from psycopg import sql
-
+    from datalake.sqlfiles import query_file
     from datalake.warehouse import connect
 
     with connect(settings) as conn:
-        ids = _in(data.entity_ids)
-        ops = conn.execute(sql.SQL("SELECT count(*) FROM epilot_datalake.entity_operations WHERE entity_id IN {} "
-                                   "AND \"detail-type\" = 'EntityOperation'").format(ids)).fetchone()[0]
-        current = {r[0] for r in conn.execute(
-            sql.SQL("SELECT entity_id FROM epilot_datalake.current_entities WHERE entity_id IN {}").format(ids))}
-        manifest = conn.execute("SELECT manifest FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s",
-                                (HOURLY_PIPELINE, SCRATCH_RUN_KEY)).fetchone()
+        ids = _in(conn, data.entity_ids)
+        ops = query_file(conn, "smoke/event_rows.sql", entity_ids=ids)[0][0]
+        current = {r[0] for r in query_file(conn, "smoke/current_entities.sql", entity_ids=ids)}
+        manifest = query_file(conn, "ops/run_manifest_get.sql",
+                              {"pipeline": HOURLY_PIPELINE, "run_key": SCRATCH_RUN_KEY})
     check(ops == len(data.events), f"entity_operations has {ops} smoke rows, expected {len(data.events)} "
                                    f"({data.records} records, one duplicate)")
     check(current == data.current, f"current_entities has {len(current)} smoke entities, expected {len(data.current)}")
-    check(manifest is not None, f"no run manifest for {HOURLY_PIPELINE} {SCRATCH_RUN_KEY}")
+    check(bool(manifest), f"no run manifest for {HOURLY_PIPELINE} {SCRATCH_RUN_KEY}")
 
 
-def _in(values) -> "object":
-    """An IN list of literals: Redshift has no arrays, so no = ANY(%s)."""
+def _in(conn, values) -> str:
+    """An IN list of literals, quoted by psycopg, for render_sql: Redshift has no arrays, so no = ANY(%s)."""
     from psycopg import sql
 
-    return sql.SQL("({})").format(sql.SQL(", ").join(sql.Literal(v) for v in values))
+    return sql.SQL("({})").format(sql.SQL(", ").join(sql.Literal(v) for v in values)).as_string(conn)
 
 
 def _example(settings, name: str) -> list[tuple]:
@@ -279,6 +274,7 @@ def _delete_prefix(client, bucket: str, prefix: str) -> None:
 
 
 def _cleanup(client, settings, data: SmokeData, snapshot_key: str, snapshot_built: bool) -> None:
+    from datalake.sqlfiles import execute_file
     from datalake.warehouse import connect
 
     _delete_prefix(client, settings.landing_bucket, f"{STREAM}/{SCRATCH_HOUR:%Y/%m/%d/%H}/")
@@ -289,40 +285,25 @@ def _cleanup(client, settings, data: SmokeData, snapshot_key: str, snapshot_buil
     remove_hour(client, settings.lake_bucket, STREAM, SCRATCH_RUN_KEY)
     with connect(settings) as conn, conn.transaction():
         # SMOKE_ORG is reserved for the smoke: this also removes what a crashed earlier smoke left.
-        conn.execute("DELETE FROM epilot_datalake.entity_latest_operation WHERE entity_id IN "
-                     "(SELECT entity_id FROM epilot_datalake.entity_operations WHERE account = %s)", (SMOKE_ORG,))
-        conn.execute("DELETE FROM epilot_datalake.entity_operations WHERE account = %s", (SMOKE_ORG,))
-        conn.execute("DELETE FROM epilot_datalake.current_entities WHERE account = %s", (SMOKE_ORG,))
-        conn.execute("DELETE FROM datalake_ops.entity_event_owner WHERE run_key = %s", (SCRATCH_RUN_KEY,))
-        conn.execute("DELETE FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s",
-                     (HOURLY_PIPELINE, SCRATCH_RUN_KEY))
+        execute_file(conn, "smoke/cleanup.sql",
+                     {"org": SMOKE_ORG, "pipeline": HOURLY_PIPELINE, "run_key": SCRATCH_RUN_KEY})
         if snapshot_built:
             # The early snapshot of next month holds every current entity, real ones included.
             year, month = snapshot_key[:4], str(int(snapshot_key[4:]))
-            conn.execute("DELETE FROM epilot_datalake.entity_operations WHERE \"detail-type\" = 'SnapshotOperation' "
-                         "AND year = %s AND month = %s", (year, month))
-            conn.execute("DELETE FROM datalake_ops.run_manifest WHERE pipeline = %s AND run_key = %s",
-                         (SNAPSHOT_PIPELINE, snapshot_key))
-            conn.execute("DELETE FROM datalake_ops.snapshot_refresh_needed WHERE month_key = %s", (snapshot_key,))
+            execute_file(conn, "smoke/cleanup_snapshot.sql",
+                         {"year": year, "month": month, "pipeline": SNAPSHOT_PIPELINE, "month_key": snapshot_key})
 
 
 def _check_clean(client, settings, data: SmokeData, snapshot_key: str, snapshot_built: bool) -> None:
-    from psycopg import sql
-
     from datalake.s3 import iter_keys
+    from datalake.sqlfiles import query_file
     from datalake.warehouse import connect
 
     left = list(iter_keys(client, settings.landing_bucket, f"{STREAM}/{SCRATCH_HOUR:%Y/%m/%d/%H}/"))
     for prefix in _scratch_lake_prefixes(data, snapshot_key, snapshot_built):
         left += list(iter_keys(client, settings.lake_bucket, prefix))
     check(not left, f"{len(left)} smoke objects left, e.g. {left[0][0] if left else ''}")
-    entities, events = _in(data.entity_ids), _in(data.event_ids)
     with connect(settings) as conn:
-        rows = conn.execute(sql.SQL(
-            "SELECT (SELECT count(*) FROM epilot_datalake.entity_operations WHERE entity_id IN {e}) "
-            "     + (SELECT count(*) FROM epilot_datalake.current_entities WHERE entity_id IN {e}) "
-            "     + (SELECT count(*) FROM epilot_datalake.entity_latest_operation WHERE entity_id IN {e}) "
-            "     + (SELECT count(*) FROM datalake_ops.entity_event_owner WHERE id IN {i}) "
-            "     + (SELECT count(*) FROM datalake_ops.run_manifest WHERE run_key = {k})").format(
-                e=entities, i=events, k=sql.Literal(SCRATCH_RUN_KEY))).fetchone()[0]
+        rows = query_file(conn, "smoke/leftover_rows.sql", {"run_key": SCRATCH_RUN_KEY},
+                          entity_ids=_in(conn, data.entity_ids), event_ids=_in(conn, data.event_ids))[0][0]
     check(rows == 0, f"{rows} smoke rows left in the warehouse")
