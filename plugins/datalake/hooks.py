@@ -1,8 +1,10 @@
 """The lake and warehouse connections in one hook, for the operators and any other team's DAG.
 
-It returns what config.py, s3.py and warehouse.py build (settings from the Airflow
-connections ``datalake_s3``/``datalake_warehouse`` and variables, env vars, local defaults):
-those modules stay the one place that knows how; this class is the Airflow-facing door.
+It returns what config.py, s3.py and warehouse.py build (settings from the env vars of
+``datalake status``, the ``aws_default`` connection, or the one named by DATALAKE_AWS_CONN_ID /
+the Variable ``datalake_aws_conn_id``, read by the amazon provider's S3Hook, ``redshift_default``
+read like RedshiftSQLHook, the ``datalake_*`` variables, local defaults): those modules stay
+the one place that knows how; this class is the Airflow-facing door.
 """
 
 from __future__ import annotations
