@@ -55,3 +55,11 @@ def iter_keys(client, bucket: str, prefix: str):
     for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             yield obj["Key"], obj["Size"]
+
+
+def delete_keys(client, bucket: str, keys) -> int:
+    """Delete the keys, 1000 per request (S3's limit); returns how many."""
+    keys = list(keys)
+    for i in range(0, len(keys), 1000):
+        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True})
+    return len(keys)

@@ -265,23 +265,15 @@ def _scratch_lake_prefixes(data: SmokeData, snapshot_key: str, snapshot_built: b
     return prefixes
 
 
-def _delete_prefix(client, bucket: str, prefix: str) -> None:
-    from datalake.s3 import iter_keys
-
-    keys = [k for k, _ in iter_keys(client, bucket, prefix)]
-    for i in range(0, len(keys), 1000):
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
-
-
 def _cleanup(client, settings, data: SmokeData, snapshot_key: str, snapshot_built: bool) -> None:
+    from datalake.hourly.lake import delete_prefix
     from datalake.sqlfiles import execute_file
+    from datalake.validation.data_docs import remove_hour
     from datalake.warehouse import connect
 
-    _delete_prefix(client, settings.landing_bucket, f"{STREAM}/{SCRATCH_HOUR:%Y/%m/%d/%H}/")
+    delete_prefix(client, settings.landing_bucket, f"{STREAM}/{SCRATCH_HOUR:%Y/%m/%d/%H}/")
     for prefix in _scratch_lake_prefixes(data, snapshot_key, snapshot_built):
-        _delete_prefix(client, settings.lake_bucket, prefix)
-    from datalake.validation.data_docs import remove_hour
-
+        delete_prefix(client, settings.lake_bucket, prefix)
     remove_hour(client, settings.lake_bucket, STREAM, SCRATCH_RUN_KEY)
     with connect(settings) as conn, conn.transaction():
         # SMOKE_ORG is reserved for the smoke: this also removes what a crashed earlier smoke left.

@@ -63,9 +63,8 @@ def use_platform(s3_endpoint: str, warehouse_uri: str, landing_bucket: str, lake
 
 
 def empty_buckets(client, buckets) -> None:
-    """Delete every object of the buckets (1000 keys per request, the S3 limit)."""
+    """Delete every object of the buckets."""
+    from datalake.s3 import delete_keys, iter_keys
+
     for bucket in buckets:
-        keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-                for o in page.get("Contents", [])]
-        for i in range(0, len(keys), 1000):
-            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+        delete_keys(client, bucket, [key for key, _ in iter_keys(client, bucket, "")])

@@ -20,7 +20,8 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.hourly.lake import SEQ_COLUMN, delete_keys, delete_prefix, staging_prefix
+from datalake.hourly.lake import SEQ_COLUMN, delete_prefix, staging_prefix
+from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
 from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest

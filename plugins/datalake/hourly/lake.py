@@ -4,9 +4,9 @@ own files; rows are sorted so the same input gives the same bytes."""
 from __future__ import annotations
 
 import io
-from typing import Iterable
 
 from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.s3 import delete_keys
 
 STAGING_ROOT = "_staging"
 SEQ_COLUMN = "_seq"  # delivery order across the run's batches: the first copy of an id wins
@@ -105,13 +105,6 @@ def staging_prefix(stream: str, run_key: str) -> str:
 
 def curated_key(stream: str, year: str, month: str, run_key: str) -> str:
     return f"{stream}/year={year}/month={month}/part-{run_key}.parquet"
-
-
-def delete_keys(client, bucket: str, keys: Iterable[str]) -> int:
-    keys = list(keys)
-    for i in range(0, len(keys), 1000):
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True})
-    return len(keys)
 
 
 def delete_prefix(client, bucket: str, prefix: str) -> int:

@@ -134,7 +134,7 @@ def _upload_site(client, bucket: str, site: Path) -> list[str]:
 def remove_hour(client, bucket: str, stream: str, run_key: str) -> None:
     """Delete one hour's docs pages, its page list and its kept results; GX's static files too
     once no hour has docs any more (`datalake smoke` leaves the lake as it found it)."""
-    from datalake.s3 import iter_keys
+    from datalake.s3 import delete_keys, iter_keys
 
     index_key = hour_index_key(stream, run_key)
     keys = [k for k, _ in iter_keys(client, bucket, f"{RESULTS_ROOT}/{stream}/{run_key}/")]
@@ -143,8 +143,7 @@ def remove_hour(client, bucket: str, stream: str, run_key: str) -> None:
         keys += [f"{DOCS_ROOT}/{page}" for page in index["pages"]] + [index_key]
     if not any(k != index_key for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/hours/")):
         keys += [k for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/static/")]
-    for i in range(0, len(keys), 1000):
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+    delete_keys(client, bucket, keys)
 
 
 def _exists(client, bucket: str, key: str) -> bool:
@@ -159,7 +158,7 @@ def _exists(client, bucket: str, key: str) -> bool:
 
 def expire(client, bucket: str, now: datetime, days: int | None = None) -> int:
     """Delete the docs pages, hour indexes and kept results of hours older than ``days``."""
-    from datalake.s3 import iter_keys
+    from datalake.s3 import delete_keys, iter_keys
 
     cutoff = (now - timedelta(days=retention_days() if days is None else days)).strftime("%Y%m%d%H")
     old = []
@@ -168,9 +167,7 @@ def expire(client, bucket: str, now: datetime, days: int | None = None) -> int:
             run_key = _run_key_of(key)
             if run_key is not None and run_key < cutoff:
                 old.append(key)
-    for i in range(0, len(old), 1000):
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in old[i:i + 1000]]})
-    return len(old)
+    return delete_keys(client, bucket, old)
 
 
 def _run_key_of(key: str) -> str | None:

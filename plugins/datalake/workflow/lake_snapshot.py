@@ -39,7 +39,7 @@ import io
 import json
 import uuid
 
-from datalake.hourly.lake import delete_keys
+from datalake.s3 import delete_keys
 from datalake.workflow.flatten import TABLE_ORDER, TABLES, arrow_schema
 from datalake.sqlfiles import execute_file, query_file, statement_of
 
