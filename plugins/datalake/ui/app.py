@@ -70,11 +70,14 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
             manifests = overview.hourly_manifests(conn, since)
             months = overview.snapshot_months(conn)
             counts = overview.table_row_counts(conn)
+            first_loaded = {dag_id: overview.first_loaded_hour(conn, dag_id)
+                            for dag_id in overview.STREAMS.values()}
             conn.rollback()
         dag_runs = runs(since)
         strips = []
         for stream, dag_id in overview.STREAMS.items():
-            strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at)
+            strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at,
+                                         first_loaded=first_loaded[dag_id])
             strips.append({"strip": strip, "freshness": _age(strip.freshness(at)), "chart": strip_chart_svg(strip)})
         return {"now": at, "strips": strips, "months": months, "counts": counts, "states": overview.STATES}
 

@@ -19,7 +19,7 @@ DEFAULT_LATE_AFTER = timedelta(minutes=90)
 SAMPLE_RECORDS = 5
 SAMPLE_TEXT_CHARS = 300
 
-STATES = ("loaded", "failed", "late", "not yet run")
+STATES = ("loaded", "failed", "late", "not yet run", "no pipeline yet")
 
 
 @dataclass
@@ -57,27 +57,34 @@ def strip_hours(now: datetime, hours: int = STRIP_HOURS) -> list[datetime]:
 
 
 def hour_state(hour: datetime, manifest: dict | None, run_state: str | None, now: datetime,
-               late_after: timedelta = DEFAULT_LATE_AFTER) -> str:
+               late_after: timedelta = DEFAULT_LATE_AFTER,
+               first_loaded: datetime | None = None) -> str:
     """loaded (a manifest exists), failed (the latest DAG run of the hour failed and nothing
-    is loaded), late (no manifest ``late_after`` past the hour's end) or not yet run."""
+    is loaded), no pipeline yet (before the stream's first loaded hour, or no hour loaded at
+    all: nobody was expected to load it), late (no manifest ``late_after`` past the hour's
+    end) or not yet run."""
     if manifest is not None:
         return "loaded"
     if run_state == "failed":
         return "failed"
+    if first_loaded is None or hour < first_loaded:
+        return "no pipeline yet"
     if now >= hour + timedelta(hours=1) + late_after:
         return "late"
     return "not yet run"
 
 
 def build_strip(stream: str, manifests: dict[str, dict], runs: dict[str, dict], now: datetime,
-                hours: int = STRIP_HOURS, late_after: timedelta = DEFAULT_LATE_AFTER) -> StreamStrip:
-    """``manifests`` and ``runs`` (``{"state", "run_id"}``) are keyed by run key (YYYYMMDDHH)."""
+                hours: int = STRIP_HOURS, late_after: timedelta = DEFAULT_LATE_AFTER,
+                first_loaded: datetime | None = None) -> StreamStrip:
+    """``manifests`` and ``runs`` (``{"state", "run_id"}``) are keyed by run key (YYYYMMDDHH);
+    ``first_loaded`` is the first arrival hour the stream ever loaded (None: none yet)."""
     strip = StreamStrip(stream=stream, dag_id=STREAMS[stream])
     for hour in strip_hours(now, hours):
         key = hour_key(hour)
         manifest, run = manifests.get(key), runs.get(key) or {}
-        cell = HourCell(hour=hour, run_key=key, state=hour_state(hour, manifest, run.get("state"), now, late_after),
-                        dag_run_id=run.get("run_id"))
+        state = hour_state(hour, manifest, run.get("state"), now, late_after, first_loaded)
+        cell = HourCell(hour=hour, run_key=key, state=state, dag_run_id=run.get("run_id"))
         if manifest is not None:
             cell.records_read = int(manifest.get("records_read", 0))
             cell.loaded = int(manifest.get("loaded", 0))
@@ -95,6 +102,13 @@ def hourly_manifests(conn, since: datetime) -> dict[str, dict[str, dict]]:
             read_sql("ui/hourly_manifests.sql"), {"since": since}).fetchall():
         found.setdefault(pipeline, {})[run_key] = json.loads(body)
     return found
+
+
+def first_loaded_hour(conn, pipeline: str) -> datetime | None:
+    """The first arrival hour ``pipeline`` ever loaded, or None."""
+    ((run_key,),) = conn.execute(read_sql("ops/first_loaded_hour.sql"),
+                                 {"pipeline": pipeline}).fetchall()
+    return datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc) if run_key else None
 
 
 def hour_manifest(conn, pipeline: str, run_key: str) -> dict | None:

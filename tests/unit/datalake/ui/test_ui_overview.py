@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from datalake.ui.overview import build_strip, expectation_rows, hour_state, strip_hours
 
 NOW = datetime(2026, 11, 30, 12, 20, tzinfo=timezone.utc)
+FIRST = datetime(2026, 11, 28, tzinfo=timezone.utc)  # the stream's first loaded hour
 
 
 def manifest(loaded: int, duplicates: int = 0, quarantined: dict | None = None) -> dict:
@@ -25,17 +26,28 @@ def test_the_strip_has_48_consecutive_hours_ending_with_the_current_one():
 
 def test_states_loaded_failed_late_not_yet_run():
     hour = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)  # ended 80 min before NOW
-    assert hour_state(hour, manifest(1), "failed", NOW) == "loaded"  # a manifest wins: the data is there
-    assert hour_state(hour, None, "failed", NOW) == "failed"
-    assert hour_state(hour, None, None, NOW) == "not yet run"
-    assert hour_state(hour, None, "running", NOW + timedelta(minutes=10)) == "late"
-    assert hour_state(hour - timedelta(hours=5), None, None, NOW) == "late"
+    assert hour_state(hour, manifest(1), "failed", NOW, first_loaded=FIRST) == "loaded"  # data wins
+    assert hour_state(hour, None, "failed", NOW, first_loaded=FIRST) == "failed"
+    assert hour_state(hour, None, None, NOW, first_loaded=FIRST) == "not yet run"
+    late_now = NOW + timedelta(minutes=10)
+    assert hour_state(hour, None, "running", late_now, first_loaded=FIRST) == "late"
+    assert hour_state(hour - timedelta(hours=5), None, None, NOW, first_loaded=FIRST) == "late"
+
+
+def test_hours_before_the_first_load_are_no_pipeline_yet_not_late():
+    old = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)
+    assert hour_state(old, None, None, NOW, first_loaded=FIRST) == "no pipeline yet"
+    assert hour_state(old, None, None, NOW, first_loaded=None) == "no pipeline yet"
+    assert hour_state(old, None, "failed", NOW, first_loaded=None) == "failed"  # a run did fail
+    # a fresh platform: nothing loaded yet, so nothing is late
+    strip = build_strip("entity_operations", {}, {}, NOW)
+    assert {c.state for c in strip.cells[:-2]} == {"no pipeline yet"}
 
 
 def test_strip_counts_and_freshness_come_from_the_manifests():
     manifests = {"2026113009": manifest(40, 2, {"invalid JSON": 3}), "2026113008": manifest(10)}
     runs = {"2026113010": {"state": "failed", "run_id": "scheduled__x"}}
-    strip = build_strip("entity_operations", manifests, runs, NOW)
+    strip = build_strip("entity_operations", manifests, runs, NOW, first_loaded=FIRST)
     cells = {c.run_key: c for c in strip.cells}
     assert len(strip.cells) == 48
     assert (cells["2026113009"].loaded, cells["2026113009"].duplicates, cells["2026113009"].quarantined) == (40, 2, 3)
