@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run stop status smoke test test-fast bench clean
+.PHONY: install run stop status smoke lint test test-fast bench clean
 
 # Create the virtualenv and install the pinned requirements plus the project (the
 # `datalake` command): requirements-dev.txt = requirements.txt (what the DAG tasks import),
@@ -32,8 +32,12 @@ status: install
 smoke: install
 	$(BIN)/datalake smoke
 
+# ruff over the whole repository (its rules: pyproject.toml); `make test` runs it first.
+lint: install
+	$(BIN)/ruff check .
+
 # pytest exits 5 when no test ran; that must fail, and it does, since make propagates it.
-test: install
+test: install lint
 	sh scripts/ensure-chromium.sh
 	AIRFLOW__CORE__LOAD_EXAMPLES=False $(BIN)/python -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
 
