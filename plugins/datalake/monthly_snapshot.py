@@ -47,6 +47,7 @@ from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.landing import hour_key, hours_in_window
 from datalake.hourly.lake import entity_arrow_schema
+from datalake.entity import DAG_ID, STREAM
 from datalake.hourly.manifest import record_run
 from datalake.locks import lock_entity_operations
 from datalake.sqlfiles import execute_file, query_file, statement_of
@@ -54,8 +55,7 @@ from datalake.sqlfiles import execute_file, query_file, statement_of
 log = logging.getLogger(__name__)
 
 PIPELINE = "entity_operations_monthly_snapshot"
-HOURLY_PIPELINE = "entity_operations_hourly"
-STREAM = "entity_operations"
+HOURLY_PIPELINE = DAG_ID
 DETAIL_TYPE = "SnapshotOperation"
 LAKE_CHUNK_ROWS = 50_000
 MISSING_HOURS_SHOWN = 10

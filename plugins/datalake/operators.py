@@ -1,9 +1,10 @@
 """Reusable Airflow operators over the plain pipeline functions (the ones tests and the
 benchmark call): thin, connections from DatalakeHook, heavy imports inside execute().
 
-The hourly ones take a stream (an ``HourlyStream``: ENTITY_STREAM, WORKFLOW_STREAM, or another
-team's with its own suite and table); ``ValidateLandingWindowOperator`` is meant to be mapped
-over the planned batches (``.partial(stream=...).expand(batch=...)``).
+The hourly ones take a stream (a ``datalake.hourly.stream.HourlyStream``: ENTITY_STREAM,
+WORKFLOW_STREAM) and call the window step of datalake.hourly.windows with it;
+``ValidateLandingWindowOperator`` is meant to be mapped over the planned batches
+(``.partial(stream=...).expand(batch=...)``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ def _fail(message: str):
     from airflow.sdk.exceptions import AirflowFailException
 
     return AirflowFailException(message)
+
+
+def _window(context):
+    """The run's window: its data interval, or the params' manual window (validated)."""
+    from datalake.hourly.windows import resolve_window
+
+    return resolve_window(context.get("params"), context.get("data_interval_start"),
+                          context.get("data_interval_end"))
 
 
 class _StreamOperator(BaseOperator):
@@ -46,14 +55,14 @@ class PlanLandingWindowOperator(_StreamOperator):
     start/end); a window that cannot be processed fails the run without retries."""
 
     def execute(self, context) -> list[dict]:
-        from datalake.hourly.windows import WindowError
+        from datalake.hourly import windows
 
-        hook = DatalakeHook()
         try:
-            return self.stream.plan(hook.s3, hook.settings, context.get("params"),
-                                    context.get("data_interval_start"), context.get("data_interval_end"))
-        except WindowError as exc:
+            window = _window(context)
+        except windows.WindowError as exc:
             raise _fail(f"rejected window: {exc}") from None  # a retry would not help
+        hook = DatalakeHook()
+        return windows.plan_window(self.stream, hook.s3, hook.settings, window)
 
 
 class ValidateLandingWindowOperator(_StreamOperator):
@@ -67,16 +76,20 @@ class ValidateLandingWindowOperator(_StreamOperator):
         self.batch = batch
 
     def execute(self, context) -> dict:
+        from datalake.hourly import windows
+
         hook = DatalakeHook()
-        return self.stream.process(hook.s3, hook.settings, self.batch)
+        return windows.process_batch(self.stream, hook.s3, hook.settings, self.batch)
 
 
 class AssessWindowOperator(_BatchCountsOperator):
     """The quarantine gate over the window's batch counts, hour by hour."""
 
     def execute(self, context) -> dict:
+        from datalake.hourly import windows
+
         try:
-            return self.stream.assess(list(self.batch_counts))
+            return windows.gate_window(self.stream, list(self.batch_counts))
         except ValueError as exc:  # the gate's verdict on the same input: final at once
             raise _fail(f"quarantine gate: {exc}") from exc
 
@@ -86,11 +99,11 @@ class MergeStagedParquetOperator(_BatchCountsOperator):
     transaction per arrival hour (or, for a validate-only run, discard it)."""
 
     def execute(self, context) -> list[dict]:
-        from datalake.dag_params import STEPS
+        from datalake.hourly import windows
 
+        window = _window(context)  # validated as the plan task validated it (which passed)
         hook = DatalakeHook()
-        steps = (context.get("params") or {}).get("steps") or STEPS
-        return self.stream.load(hook.s3, hook.settings, list(self.batch_counts), steps)
+        return windows.load_window(self.stream, hook.s3, hook.settings, list(self.batch_counts), window.steps)
 
 
 class CheckFreshnessOperator(BaseOperator):

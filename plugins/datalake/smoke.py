@@ -22,12 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from datalake.entity import DAG_ID as HOURLY_PIPELINE
+from datalake.entity import STREAM
+
 SCRATCH_HOUR = datetime(2099, 1, 1, 0, tzinfo=timezone.utc)
 SCRATCH_RUN_KEY = SCRATCH_HOUR.strftime("%Y%m%d%H")
 SMOKE_ORG = "990099"
-HOURLY_PIPELINE = "entity_operations_hourly"
 SNAPSHOT_PIPELINE = "entity_operations_monthly_snapshot"
-STREAM = "entity_operations"
 SMOKE_PLAN = [  # (entity, schema, title, operations)
     ("e1", "opportunity", "A", ["createEntity"]),
     ("e2", "opportunity", "A", ["createEntity", "updateEntity"]),
@@ -216,12 +217,14 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
 def _run_hourly(client, settings, data: SmokeData) -> None:
     """The hourly DAG's four steps, in order, on the scratch hour (what its operators call)."""
     from datalake.entity.stream import ENTITY_STREAM
+    from datalake.hourly import windows
 
-    batches = ENTITY_STREAM.plan(client, settings, None, SCRATCH_HOUR, SCRATCH_HOUR + timedelta(hours=1))
+    window = windows.resolve_window(None, SCRATCH_HOUR, SCRATCH_HOUR + timedelta(hours=1))
+    batches = windows.plan_window(ENTITY_STREAM, client, settings, window)
     check(len(batches) >= 1, "the scratch hour's object was not planned")
-    counts = [ENTITY_STREAM.process(client, settings, b) for b in batches]
-    ENTITY_STREAM.assess(counts)
-    ENTITY_STREAM.load(client, settings, counts)
+    counts = [windows.process_batch(ENTITY_STREAM, client, settings, b) for b in batches]
+    windows.gate_window(ENTITY_STREAM, counts)
+    windows.load_window(ENTITY_STREAM, client, settings, counts, window.steps)
 
 
 def _check_warehouse(settings, data: SmokeData) -> None:

@@ -26,14 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ORG = "739224"
 
 
-def _hour(h: datetime):
-    return h, h + timedelta(hours=1)
-
-
 def run(settings, hour):
-    from datalake.entity import tasks as entity_tasks
+    from datalake.entity.stream import ENTITY_STREAM
 
-    return entity_tasks.run_hour(s3_client(settings), settings, *_hour(hour))
+    return ENTITY_STREAM.run_hour(s3_client(settings), settings, hour)
 
 
 def put(settings, hour: datetime, name: str, records: list[bytes], gz=False):
@@ -189,12 +185,14 @@ def test_every_kind_of_broken_record_is_quarantined_whole_and_counted(clean_plat
     client = s3_client(clean_platform)
     client.put_object(Bucket=clean_platform.landing_bucket, Key=f"entity_operations/{h:%Y/%m/%d/%H}/mixed.gz",
                       Body=gzip.compress(body))
-    from datalake.entity import tasks as entity_tasks
+    from datalake.entity.stream import ENTITY_STREAM
+    from datalake.hourly.stream import Hour
 
-    counts = [entity_tasks.process(client, clean_platform, b, *_hour(h)) for b in entity_tasks.plan(client, clean_platform, *_hour(h))]
+    hour = Hour.of(h)
+    counts = [ENTITY_STREAM.process(client, clean_platform, hour, b) for b in ENTITY_STREAM.plan(client, clean_platform, hour)]
     with pytest.raises(ValueError, match="above the threshold"):
-        entity_tasks.assess(counts)  # 9 of 48 broken: the hour looks wrong
-    manifest = entity_tasks.load(client, clean_platform, counts, *_hour(h))
+        ENTITY_STREAM.gate(counts)  # 9 of 48 broken: the hour looks wrong
+    manifest = ENTITY_STREAM.load(client, clean_platform, hour, counts)
     assert manifest["loaded"] == 39 and manifest["records_read"] == 48
     assert manifest["quarantined"] == {"failed_expectations": 5, "invalid_json": 1, "invalid_utf8": 1,
                                      "not_an_object": 1, "wrong_type:detail.org": 1}
@@ -225,13 +223,19 @@ def test_failure_between_staging_and_commit_leaves_the_warehouse_unchanged(clean
     upload(simulate(h - timedelta(hours=1), 2, ProducerConfig(seed=5)), s3_client(clean_platform), clean_platform.landing_bucket)
     run(clean_platform, h - timedelta(hours=1))
     before = {t: rows(clean_platform, t) for t in ("entity_operations", "current_entities")}
-    monkeypatch.setenv("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT", "2026110509")
-    from datalake.entity.load import InjectedFailure
+    from datalake.entity import load as entity_load
 
-    with pytest.raises(InjectedFailure):
+    class Crash(RuntimeError):
+        pass
+
+    def crash(*args, **kwargs):  # called inside the load's transaction, after every write
+        raise Crash("the worker died before COMMIT")
+
+    monkeypatch.setattr(entity_load, "load_previous_manifest", crash)
+    with pytest.raises(Crash):
         run(clean_platform, h)
     assert {t: rows(clean_platform, t) for t in before} == before
-    monkeypatch.delenv("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT")
+    monkeypatch.undo()
     assert run(clean_platform, h)["loaded"] > 0
     assert len(rows(clean_platform)) > len(before["entity_operations"])
 

@@ -19,10 +19,10 @@ START = datetime(2026, 10, 31, 20, tzinfo=timezone.utc)
 
 
 def run_hours(settings, hours):
-    from datalake.entity import tasks as entity_tasks
+    from datalake.entity.stream import ENTITY_STREAM
 
     client = s3_client(settings)
-    return [entity_tasks.run_hour(client, settings, h, h + timedelta(hours=1)) for h in hours]
+    return [ENTITY_STREAM.run_hour(client, settings, h) for h in hours]
 
 
 def warehouse(settings, table):

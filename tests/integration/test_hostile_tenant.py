@@ -388,10 +388,10 @@ def test_connection_limit_per_credential(cred, platform):
 def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_it_can(clean_platform, monkeypatch):
     """The hourly loads themselves (plan, process, assess, load into PostgreSQL), not just their
     lock functions, with a tenant holding every lock it can reach; a wait would be an error."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
-    from datalake.entity import tasks as entity_tasks
-    from datalake.workflow import tasks as workflow_tasks
+    from datalake.entity.stream import ENTITY_STREAM
+    from datalake.workflow.stream import WORKFLOW_STREAM
     from datalake_dev.producer import ProducerConfig, simulate, upload
     from datalake.s3 import s3_client
 
@@ -403,8 +403,8 @@ def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_i
         with login(cred) as tenant:
             hold_every_lock(tenant)
             monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=10s")
-            entity = entity_tasks.run_hour(client, clean_platform, start, start + timedelta(hours=1))
-            workflow = workflow_tasks.run_hour(client, clean_platform, start, start + timedelta(hours=1))
+            entity = ENTITY_STREAM.run_hour(client, clean_platform, start)
+            workflow = WORKFLOW_STREAM.run_hour(client, clean_platform, start)
             assert tenant.execute("SELECT 1").fetchone() == (1,)  # still holding, transaction open
             tenant.execute("ROLLBACK")
         assert entity["loaded"] > 0 and workflow["loaded"] > 0

@@ -247,10 +247,10 @@ def build_world() -> tuple[World, dict[str, str], list[dict]]:
 
 
 def run_hours(settings, hours):
-    from datalake.entity import tasks as entity_tasks
+    from datalake.entity.stream import ENTITY_STREAM
 
     client = s3_client(settings)
-    return [entity_tasks.run_hour(client, settings, h, h + timedelta(hours=1)) for h in hours]
+    return [ENTITY_STREAM.run_hour(client, settings, h) for h in hours]
 
 
 def run_snapshot_dag(interval_offset: int, conf: dict | None = None):

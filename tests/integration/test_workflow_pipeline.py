@@ -137,11 +137,11 @@ def handmade() -> tuple[list[LandingObject], int]:
 
 
 def run_hours(settings, hours):
-    from datalake.workflow import tasks as workflow_tasks
+    from datalake.workflow.stream import WORKFLOW_STREAM
 
     client = s3_client(settings)
     # The producer's broken-record rate is far above the production threshold on purpose.
-    return [workflow_tasks.run_hour(client, settings, h, h + timedelta(hours=1), threshold=0.5) for h in hours]
+    return [WORKFLOW_STREAM.run_hour(client, settings, h, threshold=0.5) for h in hours]
 
 
 def dump_tables(settings) -> dict[str, set[tuple]]:
@@ -286,14 +286,19 @@ def test_rerun_of_an_earlier_hour_never_moves_an_execution_backwards(loaded):
 
 
 def test_failure_before_commit_changes_nothing(loaded, monkeypatch):
-    from datalake.workflow import load as workflow_load
     from datalake.workflow import lake_snapshot as workflow_snapshot
+
+    class Crash(RuntimeError):
+        pass
+
+    def crash(*args, **kwargs):  # called inside the load's transaction, after the merge
+        raise Crash("the worker died before COMMIT")
 
     settings = loaded[0]
     client = s3_client(settings)
     before, pointer = dump_tables(settings), workflow_snapshot.read_pointer(client, settings.lake_bucket)
-    monkeypatch.setenv("DATALAKE_INJECT_FAILURE_BEFORE_COMMIT", f"workflow_executions_hourly:{HOURS[2]:%Y%m%d%H}")
-    with pytest.raises(workflow_load.InjectedFailure):
+    monkeypatch.setattr(workflow_snapshot, "write_snapshot_local", crash)
+    with pytest.raises(Crash):
         run_hours(settings, [HOURS[2]])
     assert dump_tables(settings) == before
     assert workflow_snapshot.read_pointer(client, settings.lake_bucket) == pointer

@@ -112,7 +112,7 @@ METHOD = """## How it is measured
   missing field, wrong type, unknown operation, bad time); `detail` is a JSON object, as
   EventBridge delivers it (the JSON-string form is covered by the tests). Objects of 5-20 MB uncompressed, half gzip, half NDJSON / half concatenated.
   Generation is not measured.
-- **Pipeline**: exactly the DAG's task functions (`datalake.entity.tasks`): `plan`,
+- **Pipeline**: exactly the DAG's step functions (`datalake.entity.stream.ENTITY_STREAM`): `plan`,
   then `process` for each batch **in its own fresh Python process** (like a mapped Airflow
   task; 2 at a time on this 2-core machine), `assess`, and `load` in its own process. Wall time
   is from the start of plan to the end of load, process start-up and imports included.
@@ -142,7 +142,7 @@ METHOD = """## How it is measured
   entity, as the hourly load maintains it) stays the same. Example 2 is
   `include/sql/examples/docs_example_2.sql` verbatim, through `datalake.query.run_query`.
 - **Workflow refresh**: one arrival hour with one update for each of the executions (producer
-  templates, 3-7 KB each), through `datalake.workflow.tasks` like the entity hour.
+  templates, 3-7 KB each), through `datalake.workflow.stream.WORKFLOW_STREAM` like the entity hour.
 - **DAG parse**: each file in `dags/` executed in a fresh `python` process after
   `import airflow.sdk` (that import is not timed); median of the runs.
 """

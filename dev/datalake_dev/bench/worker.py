@@ -2,7 +2,7 @@
 
     python -m datalake_dev.bench.worker <step> <input.json> <output.json>
 
-The process imports what the DAG's task imports, calls the same ``*_tasks`` function the task
+The process imports what the DAG's task imports, calls the same stream step function the task
 calls, and writes ``{"result", "seconds", "peak_rss_bytes"}``: the wall time of the call
 (imports excluded, reported separately as ``import_seconds``) and the process's peak RSS
 (``getrusage(RUSAGE_SELF).ru_maxrss``, which includes the imports).
@@ -17,22 +17,23 @@ import time
 from datetime import datetime
 
 
-def _tasks(pipeline: str):
+def _stream(pipeline: str):
     if pipeline == "entity":
-        from datalake.entity import tasks
+        from datalake.entity.stream import ENTITY_STREAM as stream
     else:
-        from datalake.workflow import tasks
-    return tasks
+        from datalake.workflow.stream import WORKFLOW_STREAM as stream
+    return stream
 
 
 def run(step: str, spec: dict) -> dict:
     from datalake.config import load_settings
+    from datalake.hourly.stream import Hour
     from datalake.s3 import s3_client
 
     pipeline, action = step.split("_", 1)
     if pipeline == "snapshot":
         return _snapshot(spec)
-    tasks = _tasks(pipeline)
+    stream = _stream(pipeline)
     # What the task imports lazily, imported up front so that `seconds` is the work itself.
     if action == "process":
         import great_expectations  # noqa: F401
@@ -40,17 +41,16 @@ def run(step: str, spec: dict) -> dict:
         import pyarrow.parquet  # noqa: F401
     settings = load_settings()
     client = s3_client(settings)
-    start = datetime.fromisoformat(spec["window_start"])
-    end = datetime.fromisoformat(spec["window_end"])
+    hour = Hour.of(datetime.fromisoformat(spec["window_start"]))
     t0 = time.perf_counter()
     if action == "plan":
-        result = tasks.plan(client, settings, start, end)
+        result = stream.plan(client, settings, hour)
     elif action == "process":
-        result = tasks.process(client, settings, spec["batch"], start, end)
+        result = stream.process(client, settings, hour, spec["batch"])
     elif action == "assess":
-        result = tasks.assess(spec["batch_counts"])
+        result = stream.gate(spec["batch_counts"])
     elif action == "load":
-        result = tasks.load(client, settings, spec["batch_counts"], start, end)
+        result = stream.load(client, settings, hour, spec["batch_counts"])
     else:
         raise ValueError(f"unknown step {step!r}")
     return {"result": result, "seconds": time.perf_counter() - t0}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import datetime
 
 from datalake.config import Settings
+from datalake.entity import STREAM
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.entity.normalize import (
     DETAIL_HAS_PAYLOAD_KEY,
@@ -21,11 +21,13 @@ from datalake.entity.normalize import (
     normalize_entity_event,
 )
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
+from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.id_order import sort_by_id
+from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour
 from datalake.hourly.lake import StagedParquet, columns_to_table, staging_prefix
 from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.stream import Hour
 
-STREAM = "entity_operations"
 # Small row groups: the load merges the runs reading one row group of each at a time, and a
 # reader decodes a whole row group, so the group size bounds the merge's memory
 # (docs/benchmarks.md, "Why the load is as it is").
@@ -61,13 +63,21 @@ def suite_frame(table, detail, detail_has_payload):
     return frame
 
 
-def process_entity_batch(
-    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
-) -> dict:
+def plan_entity_hour(client, settings: Settings, hour: Hour) -> list[dict]:
+    """Batches of the hour's landing objects (large ones: a batch is staged in chunks); clears
+    what an earlier try of the run left."""
+    return plan_hour(client, settings, STREAM, hour.run_key, hour.start, hour.end, max_bytes=ENTITY_BATCH_BYTES)
+
+
+def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) -> dict:
     from datalake.validation import data_docs
     from datalake.entity.suite import entity_suite_runner, validate_entity_rows
     from datalake.validation.runner import merge_expectation_results
 
+    run_key, keys, batch = hour.run_key, batch["keys"], batch["batch"]
+    # "Not in the future" is judged against the end of the arrival hour, so the verdict does
+    # not depend on when the run (or its rerun) happens.
+    now, max_future_skew_minutes = hour.end, future_skew_minutes()
     counts = BatchCounts(batch=batch)
     rejects: list[QuarantineRecord] = []
     runner = entity_suite_runner(max_future_skew_minutes)

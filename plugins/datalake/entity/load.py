@@ -16,15 +16,16 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 
 from datalake.config import Settings
+from datalake.entity import DAG_ID, STREAM
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.lake import SEQ_COLUMN, delete_prefix, staging_prefix
 from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
 from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
+from datalake.hourly.stream import Hour
 from datalake.entity.staged_files import (
     CuratedFiles,
     StagedFiles,
@@ -37,8 +38,7 @@ from datalake.sqlfiles import execute_file, query_file
 
 log = logging.getLogger(__name__)
 
-STREAM = "entity_operations"
-PIPELINE = "entity_operations_hourly"
+PIPELINE = DAG_ID
 
 
 class StepTimer:
@@ -62,10 +62,6 @@ class StepTimer:
         self._last = now
 
 
-class InjectedFailure(RuntimeError):
-    """Raised by the test hook that simulates a crash between staging and COMMIT."""
-
-
 KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLUMN)  # stage_keys
 
 
@@ -79,18 +75,11 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
 
 
-def load_entity_hour(
-    client,
-    settings: Settings,
-    run_key: str,
-    window_start: datetime,
-    window_end: datetime,
-    batch_counts: list[dict],
-    fail_before_commit: bool = False,
-) -> dict:
+def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[dict]) -> dict:
     """Load the staged batches of one run; returns the manifest as a dict."""
     from datalake.warehouse import connect
 
+    run_key, window_start, window_end = hour.run_key, hour.start, hour.end
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
     params = {"run_key": run_key}
@@ -152,9 +141,6 @@ def load_entity_hour(
                 # snapshot months to refresh; the mark commits with the data (issue 4).
                 execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
                 snapshots_stale = len(query_file(conn, "snapshot/pending.sql"))
-                if fail_before_commit:
-                    raise InjectedFailure("failure injected between staging and commit")
-
                 previous = load_previous_manifest(conn, PIPELINE, run_key)
                 if settings.warehouse_is_redshift:
                     lake_uri = f"s3://{settings.lake_bucket}/{STREAM}"

@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from datalake.config import Settings
 from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
-from datalake.hourly.thresholds import max_future_skew_minutes
 from datalake.hourly.landing import hour_key
 from datalake.hourly.lake import delete_prefix, staging_prefix
 from datalake.hourly.quarantine import quarantine_prefix, read_quarantine
+from datalake.hourly.stream import Hour
 from datalake.s3 import iter_keys, require_bucket
 
 STREAM = entity_batch.STREAM
@@ -72,9 +72,9 @@ def replay_hour(client, settings: Settings, hour: datetime) -> dict:
 
     # The replay input lives in the lake bucket: read it as this run's "landing zone".
     replay_settings = replace(settings, landing_bucket=settings.lake_bucket)
-    counts = entity_batch.process_entity_batch(client, replay_settings, run_key, 0, [input_key], now=end,
-                                               max_future_skew_minutes=max_future_skew_minutes())
-    manifest = entity_load.load_entity_hour(client, settings, run_key, hour, end, [counts])
+    replay = Hour(hour, end, run_key)
+    counts = entity_batch.process_entity_batch(client, replay_settings, replay, {"batch": 0, "keys": [input_key]})
+    manifest = entity_load.load_entity_hour(client, settings, replay, [counts])
     manifest["replayed_from"] = quarantine_prefix(STREAM, hour_key(hour))
     return manifest
 

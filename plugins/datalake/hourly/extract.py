@@ -4,6 +4,7 @@ quarantine what does not parse; count it all in BatchCounts (the batch's XCom)."
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,6 +14,12 @@ from datalake.hourly.records import split_records
 SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
 # An object listed, then deleted before it was read: one quarantined record of its own.
 OBJECT_MISSING = "object_missing"
+DEFAULT_MAX_FUTURE_SKEW_MINUTES = 15
+
+
+def max_future_skew_minutes() -> int:
+    """How far after the end of its arrival hour an event time may lie."""
+    return int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
 
 
 class LandingReadError(RuntimeError):

@@ -11,10 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from datalake.dag_params import DEFAULT_MAX_WINDOW_HOURS, STEPS
 from datalake.hourly.landing import hours_in_window
+from datalake.hourly.stream import Hour
+
+if TYPE_CHECKING:
+    from datalake.hourly.stream import HourlyStream
 
 HOUR = timedelta(hours=1)
 
@@ -78,58 +82,51 @@ def resolve_window(params: dict | None, interval_start: datetime | None, interva
     return Window(start, end, steps)
 
 
-def _hour_bounds(item: dict) -> tuple[datetime, datetime]:
-    start = datetime.fromisoformat(item["hour_start"])
-    return start, start + HOUR
-
-
-def plan_window(tasks: ModuleType, client, settings, window: Window) -> list[dict]:
+def plan_window(stream: HourlyStream, client, settings, window: Window) -> list[dict]:
+    """The batches of every hour of the window, each carrying its Hour (run key included)."""
     planned = []
-    for hour in window.hours:
-        for batch in tasks.plan(client, settings, hour, hour + HOUR):
-            planned.append({**batch, "hour_start": hour.isoformat()})
+    for start in window.hours:
+        hour = Hour.of(start)
+        for batch in stream.plan(client, settings, hour):
+            planned.append({**batch, "hour": hour.to_xcom()})
     return planned
 
 
-def process_batch(tasks: ModuleType, client, settings, batch: dict) -> dict:
-    counts = tasks.process(client, settings, batch, *_hour_bounds(batch))
-    return {**counts, "hour_start": batch["hour_start"]}
+def process_batch(stream: HourlyStream, client, settings, batch: dict) -> dict:
+    counts = stream.process(client, settings, Hour.from_xcom(batch["hour"]), batch)
+    return {**counts, "hour": batch["hour"]}
 
 
-def _by_hour(counts: list[dict]) -> dict[str, list[dict]]:
+def _by_hour(counts: list[dict]) -> list[tuple[Hour, list[dict]]]:
     grouped: dict[str, list[dict]] = {}
     for item in counts:
-        grouped.setdefault(item["hour_start"], []).append(item)
-    return dict(sorted(grouped.items()))
+        grouped.setdefault(item["hour"]["start"], []).append(item)
+    return [(Hour.from_xcom(group[0]["hour"]), group) for _, group in sorted(grouped.items())]
 
 
-def assess_window(tasks: ModuleType, counts: list[dict]) -> dict:
+def gate_window(stream: HourlyStream, counts: list[dict]) -> dict:
     """Every hour is assessed; the first that looks wrong fails the run, naming the hour."""
     results = {}
-    for hour, group in _by_hour(counts).items():
+    for hour, group in _by_hour(counts):
         try:
-            results[hour] = tasks.assess(group)
+            results[hour.start.isoformat()] = stream.gate(group)
         except ValueError as exc:
-            raise type(exc)(f"arrival hour {hour}: {exc}") from exc
+            raise type(exc)(f"arrival hour {hour.start.isoformat()}: {exc}") from exc
     return results
 
 
-def load_window(tasks: ModuleType, client, settings, counts: list[dict], steps=STEPS) -> list[dict]:
+def load_window(stream: HourlyStream, client, settings, counts: list[dict], steps=STEPS) -> list[dict]:
+    from datalake.hourly.lake import delete_prefix, staging_prefix
+    from datalake.validation.data_docs import publish_loaded_hour
+
     if "load" not in steps:
         # A validate-only run writes the quarantine report and nothing else: the staged Parquet
         # the process tasks wrote for the load is removed here (issue 17).
-        for hour in _by_hour(counts):
-            start = datetime.fromisoformat(hour)
-            tasks.discard_staging(client, settings, start, start + HOUR)
+        for hour, _ in _by_hour(counts):
+            delete_prefix(client, settings.lake_bucket, staging_prefix(stream.name, hour.run_key))
         return []
     manifests = []
-    for hour, group in _by_hour(counts).items():
-        start = datetime.fromisoformat(hour)
-        manifests.append(tasks.load(client, settings, group, start, start + HOUR))
-        result_keys = [c["results_key"] for c in group if c.get("results_key")]
-        if result_keys:  # the GX results the process tasks kept, rendered as Data Docs
-            from datalake.validation.data_docs import publish_hour_safely
-
-            publish_hour_safely(client, settings.lake_bucket, tasks.STREAM, tasks.run_key_for(start, start + HOUR),
-                                result_keys)
+    for hour, group in _by_hour(counts):
+        manifests.append(stream.load(client, settings, hour, group))
+        publish_loaded_hour(client, settings.lake_bucket, stream.name, hour.run_key, group)
     return manifests

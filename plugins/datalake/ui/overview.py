@@ -8,11 +8,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from datalake import entity, workflow
 from datalake.hourly.landing import hour_key
 from datalake.sqlfiles import read_sql
 
 # stream -> the hourly DAG (and run_manifest pipeline) that loads it
-STREAMS = {"entity_operations": "entity_operations_hourly", "workflow_executions": "workflow_executions_hourly"}
+STREAMS = {entity.STREAM: entity.DAG_ID, workflow.STREAM: workflow.DAG_ID}
 STRIP_HOURS = 48
 # An hour nobody loaded this long after it ended is late (the hourly run starts at its end).
 DEFAULT_LATE_AFTER = timedelta(minutes=90)

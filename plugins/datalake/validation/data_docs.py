@@ -197,3 +197,9 @@ def publish_hour_safely(client, bucket: str, stream: str, run_key: str, result_k
     except Exception:
         log.exception("data docs of %s %s could not be built (the hour is loaded all the same)", stream, run_key)
         return []
+
+
+def publish_loaded_hour(client, bucket: str, stream: str, run_key: str, batch_counts: list[dict]) -> list[str]:
+    """Data Docs of an hour just loaded, from the GX results its batches kept (if any)."""
+    result_keys = [c["results_key"] for c in batch_counts if c.get("results_key")]
+    return publish_hour_safely(client, bucket, stream, run_key, result_keys) if result_keys else []

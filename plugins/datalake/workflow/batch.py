@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from datalake.config import Settings
+from datalake.workflow import STREAM
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
+from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
+from datalake.hourly.landing import plan_hour
 from datalake.hourly.lake import put_parquet, staging_prefix
 from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.stream import Hour
 from datalake.workflow.flatten import (
     EVENT_COLUMNS,
     EVENT_ID_COLUMN,
@@ -31,7 +34,6 @@ from datalake.workflow.flatten import (
     rows_to_arrow,
 )
 
-STREAM = "workflow_executions"
 EVENTS_STAGE = "events"  # stage of the events themselves (ordering facts)
 
 
@@ -65,14 +67,21 @@ def staged_rows(flats: list[FlatExecution], seqs: list[int]) -> dict[str, list[d
     return out
 
 
-def process_workflow_batch(
-    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
-) -> dict:
+def plan_workflow_hour(client, settings: Settings, hour: Hour) -> list[dict]:
+    """Batches of the hour's landing objects; clears what an earlier try of the run left."""
+    return plan_hour(client, settings, STREAM, hour.run_key, hour.start, hour.end)
+
+
+def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) -> dict:
     import pyarrow as pa
 
     from datalake.validation import data_docs
     from datalake.workflow.suite import validate_workflow_rows
 
+    run_key, keys, batch = hour.run_key, batch["keys"], batch["batch"]
+    # "lastUpdateTime not in the future" is judged against the end of the arrival hour, so
+    # the verdict does not depend on when the run (or its rerun) happens.
+    now, max_future_skew_minutes = hour.end, future_skew_minutes()
     counts = WorkflowBatchCounts(batch=batch)
     rejects: list[QuarantineRecord] = []
     flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)

@@ -18,12 +18,13 @@ import io
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from datalake.config import Settings
 from datalake.locks import WORKFLOW_TABLES_LOCK, take_pipeline_lock
 from datalake.hourly.lake import delete_prefix, staging_prefix
 from datalake.hourly.manifest import RunManifest, save_manifest
+from datalake.hourly.stream import Hour
+from datalake.workflow import DAG_ID
 from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
 from datalake.workflow.flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
 from datalake.workflow import lake_snapshot as workflow_snapshot
@@ -31,12 +32,8 @@ from datalake.sqlfiles import execute_file, query_file, statement_of
 
 log = logging.getLogger(__name__)
 
-PIPELINE = "workflow_executions_hourly"
+PIPELINE = DAG_ID
 LOCK_NAME = WORKFLOW_TABLES_LOCK
-
-
-class InjectedFailure(RuntimeError):
-    """Raised by the test hook that simulates a crash between merge and COMMIT."""
 
 
 @dataclass
@@ -88,18 +85,11 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> dict[str, i
     return {stage: query_file(conn, "workflow/stage_count.sql", stage=stage)[0][0] for stage in STAGES}
 
 
-def load_workflow_hour(
-    client,
-    settings: Settings,
-    run_key: str,
-    window_start: datetime,
-    window_end: datetime,
-    batch_counts: list[dict],
-    fail_before_commit: bool = False,
-) -> dict:
+def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: list[dict]) -> dict:
     """Load the staged batches of one run; returns the manifest as a dict."""
     from datalake.warehouse import connect
 
+    run_key, window_start, window_end = hour.run_key, hour.start, hour.end
     manifest = WorkflowRunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     params = {"run_key": run_key}
     with connect(settings) as conn:
@@ -124,9 +114,6 @@ def load_workflow_hour(
             manifest.applied, manifest.deleted_executions = applied, deleted
             manifest.superseded = manifest.loaded - applied
             execute_file(conn, "workflow/merge.sql", params)
-            if fail_before_commit:
-                raise InjectedFailure("failure injected between merge and commit")
-
             if settings.warehouse_is_redshift:
                 snapshot = workflow_snapshot.write_snapshot_redshift(conn, settings.lake_bucket, run_key,
                                                                      settings.redshift_iam_role)

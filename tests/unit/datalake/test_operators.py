@@ -49,14 +49,35 @@ def test_hourly_dag_tasks_are_operators_over_their_stream(dagbag, dag_id, stream
     assert dag.task_dict["assess_hour"].upstream_task_ids == {"process_batch"}
 
 
-def test_stream_steps_are_the_task_functions():
-    from datalake.entity import tasks as entity_tasks
+def test_stream_steps_are_the_functions_that_do_the_work():
+    """One hop from the stream to the code: a tool (or a reader) follows each step by name."""
+    from datalake.entity import batch as entity_batch
+    from datalake.entity import load as entity_load
     from datalake.entity.stream import ENTITY_STREAM
-    from datalake.workflow import tasks as workflow_tasks
+    from datalake.hourly import gate
+    from datalake.workflow import batch as workflow_batch
+    from datalake.workflow import load as workflow_load
     from datalake.workflow.stream import WORKFLOW_STREAM
 
-    assert ENTITY_STREAM.task_functions() is entity_tasks and ENTITY_STREAM.stream == entity_tasks.STREAM
-    assert WORKFLOW_STREAM.task_functions() is workflow_tasks and WORKFLOW_STREAM.stream == workflow_tasks.STREAM
+    assert (ENTITY_STREAM.plan, ENTITY_STREAM.process, ENTITY_STREAM.gate, ENTITY_STREAM.load) == (
+        entity_batch.plan_entity_hour, entity_batch.process_entity_batch, gate.assess_hour, entity_load.load_entity_hour)
+    assert (WORKFLOW_STREAM.plan, WORKFLOW_STREAM.process, WORKFLOW_STREAM.gate, WORKFLOW_STREAM.load) == (
+        workflow_batch.plan_workflow_hour, workflow_batch.process_workflow_batch, gate.assess_hour,
+        workflow_load.load_workflow_hour)
+    for stream in (ENTITY_STREAM, WORKFLOW_STREAM):
+        assert (ROOT / "include" / "sql" / stream.sql_folder).is_dir()
+        assert repr(stream) == f"HourlyStream({stream.name!r})"
+
+
+def test_an_hour_travels_through_xcom_as_plain_json():
+    import json
+    from datetime import datetime, timezone
+
+    from datalake.hourly.stream import Hour
+
+    hour = Hour.of(datetime(2026, 11, 28, 10, tzinfo=timezone.utc))
+    assert hour.run_key == "2026112810" and hour.end == datetime(2026, 11, 28, 11, tzinfo=timezone.utc)
+    assert Hour.from_xcom(json.loads(json.dumps(hour.to_xcom()))) == hour
 
 
 def test_datalake_hook_returns_the_configured_settings(monkeypatch):

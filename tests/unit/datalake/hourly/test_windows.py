@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from datalake.hourly.windows import Window, WindowError, assess_window, resolve_window
+from datalake.hourly.windows import Window, WindowError, gate_window, resolve_window
 
 T0 = datetime(2026, 11, 28, 0, tzinfo=timezone.utc)
 T1 = datetime(2026, 11, 28, 1, tzinfo=timezone.utc)
@@ -61,14 +61,17 @@ def test_param_schema_rejects_malformed_dates_and_steps_at_trigger_time():
 
 
 def test_assessment_names_the_failing_hour():
-    import types
+    from dataclasses import replace
 
-    def assess(group):
+    from datalake.entity.stream import ENTITY_STREAM
+    from datalake.hourly.stream import Hour
+
+    def gate(group):
         if group[0]["bad"]:
             raise ValueError("too many quarantined")
         return {"ok": True}
 
-    tasks = types.SimpleNamespace(assess=assess)
-    counts = [{"hour_start": "2026-11-28T00:00:00+00:00", "bad": False}, {"hour_start": "2026-11-28T01:00:00+00:00", "bad": True}]
+    stream = replace(ENTITY_STREAM, gate=gate)
+    counts = [{"hour": Hour.of(T0).to_xcom(), "bad": False}, {"hour": Hour.of(T1).to_xcom(), "bad": True}]
     with pytest.raises(ValueError, match=r"arrival hour 2026-11-28T01:00:00\+00:00: too many quarantined"):
-        assess_window(tasks, counts)
+        gate_window(stream, counts)
