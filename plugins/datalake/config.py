@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +30,6 @@ DEFAULT_AIRFLOW_PORT = 8080
 LOCAL_WAREHOUSE_USER = "datalake_admin"
 LOCAL_WAREHOUSE_PASSWORD = "datalake-local-only"
 WAREHOUSE_DATABASE = "epilot_datalake"
-WAREHOUSE_SCHEMA = "epilot_datalake"
 
 STATUS_KEYS = ("S3_ENDPOINT_URL", "LANDING_BUCKET", "LAKE_BUCKET", "WAREHOUSE_URI", "AIRFLOW_URL")
 
@@ -105,16 +104,6 @@ class Settings:
             "AIRFLOW_URL": self.airflow_url,
         }
         return [f"{k}={v}" for k, v in values.items()]
-
-    def as_env(self) -> dict[str, str]:
-        env = {
-            "S3_ENDPOINT_URL": self.s3_endpoint_url or "",
-            "LANDING_BUCKET": self.landing_bucket,
-            "LAKE_BUCKET": self.lake_bucket,
-            "WAREHOUSE_URI": self.warehouse_uri,
-            "AIRFLOW_URL": self.airflow_url,
-        }
-        return {k: v for k, v in env.items() if v}
 
 
 def _is_loopback(uri: str) -> bool:
@@ -228,7 +217,3 @@ def load_settings(use_airflow: bool = False) -> Settings:
         warehouse_conn_id="redshift_default" if sources.get("WAREHOUSE_URI") == "airflow" else None,
         sources=sources,
     )
-
-
-def settings_dict(settings: Settings) -> dict:
-    return asdict(settings)

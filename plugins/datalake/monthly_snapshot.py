@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE = "entity_operations_monthly_snapshot"
 HOURLY_PIPELINE = DAG_ID
-DETAIL_TYPE = "SnapshotOperation"
 LAKE_CHUNK_ROWS = 50_000
 MISSING_HOURS_SHOWN = 10
 
@@ -291,10 +290,6 @@ def refresh_stale(conn, client, settings: Settings, before: Month | None = None)
         result["reason"] = reason
         log.info("refreshed snapshot %s (%s): changed=%s", result["month"], reason, result["changed"])
         done.append(result)
-
-
-def pending_refreshes(conn) -> list[str]:
-    return [r[0] for r in query_file(conn, "snapshot/pending.sql")]
 
 
 def refresh_pending(client, settings: Settings) -> list[dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from datalake.config import PROJECT_ROOT
 
@@ -25,10 +24,6 @@ def render_sql(relative: str, **params: str) -> str:
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
     return env.from_string(read_sql(relative)).render(**params)
-
-
-def sql_path(relative: str) -> Path:
-    return SQL_ROOT / relative
 
 
 def statements(sql: str) -> list[str]:

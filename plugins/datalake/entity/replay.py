@@ -26,7 +26,7 @@ from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
 from datalake.hourly.landing import hour_key
 from datalake.hourly.lake import delete_prefix, staging_prefix
-from datalake.hourly.quarantine import quarantine_prefix, read_quarantine
+from datalake.hourly.quarantine import quarantine_prefix
 from datalake.hourly.stream import Hour
 from datalake.s3 import iter_keys, require_bucket
 
@@ -77,10 +77,3 @@ def replay_hour(client, settings: Settings, hour: datetime) -> dict:
     manifest = entity_load.load_entity_hour(client, settings, replay, [counts])
     manifest["replayed_from"] = quarantine_prefix(STREAM, hour_key(hour))
     return manifest
-
-
-def read_replay_quarantine(client, settings: Settings, hour: datetime):
-    records = []
-    for key, _ in iter_keys(client, settings.lake_bucket, quarantine_prefix(STREAM, replay_run_key(hour))):
-        records.extend(read_quarantine(client, settings.lake_bucket, key))
-    return records

@@ -51,17 +51,6 @@ def hour_key(hour: datetime) -> str:
     return hour.astimezone(timezone.utc).strftime("%Y%m%d%H")
 
 
-def single_hour_run_key(pipeline: str, window_start: datetime, window_end: datetime) -> str:
-    """Run key of an hourly pipeline's data interval, which must be exactly one arrival hour."""
-    hours = hours_in_window(window_start, window_end)
-    if len(hours) != 1:
-        raise ValueError(
-            f"{pipeline} processes one arrival hour per run; got window "
-            f"[{window_start.isoformat()}, {window_end.isoformat()}) of {len(hours)} hours"
-        )
-    return hour_key(hours[0])
-
-
 def list_window_objects(client, bucket: str, stream: str, start: datetime, end: datetime) -> list[tuple[str, int]]:
     objects: list[tuple[str, int]] = []
     for hour in hours_in_window(start, end):
