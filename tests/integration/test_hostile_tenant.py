@@ -11,6 +11,7 @@ import pytest
 from psycopg import errors
 
 from datalake import credentials
+from datalake.credentials import rules as credentials_rules
 from datalake.credentials import TENANT_TABLES
 from datalake.locks import ENTITY_OPERATIONS_LOCK, INIT_LOCK, WORKFLOW_TABLES_LOCK, take_pipeline_lock
 from datalake.warehouse import connect
@@ -232,7 +233,7 @@ def test_every_write_path_fails_for_lack_of_privilege_after_lifting_read_only(cr
     settings = dict(superuser.execute(
         "SELECT split_part(s, '=', 1), split_part(s, '=', 2) FROM pg_db_role_setting d "
         "JOIN pg_roles r ON r.oid = d.setrole, unnest(d.setconfig) s WHERE r.rolname = %s", (cred.username,)).fetchall())
-    assert settings["temp_file_limit"] == credentials.TENANT_TEMP_FILE_LIMIT
+    assert settings["temp_file_limit"] == credentials_rules.TENANT_TEMP_FILE_LIMIT
 
 
 def test_a_password_the_tenant_sets_itself_is_undone_by_the_watchdog_round(cred, platform):
@@ -377,9 +378,9 @@ def test_connection_limit_per_credential(cred, platform):
     opened = []
     try:
         with pytest.raises(psycopg.OperationalError, match="too many connections"):
-            for _ in range(credentials.CONNECTION_LIMIT + 1):
+            for _ in range(credentials_rules.CONNECTION_LIMIT + 1):
                 opened.append(login(cred))
-        assert len(opened) == credentials.CONNECTION_LIMIT
+        assert len(opened) == credentials_rules.CONNECTION_LIMIT
     finally:
         for conn in opened:
             conn.close()

@@ -41,8 +41,14 @@ from datalake.credentials.redshift import (
     render_redshift_wlm,
     revoke_redshift,
 )
-from datalake.credentials.rules import *  # noqa: F401,F403 (the names callers and tests use)
-from datalake.credentials.rules import Credential, CredentialRecord, validate_actor, validate_org_id, validate_username
+from datalake.credentials.rules import (
+    Credential,
+    CredentialError,
+    CredentialRecord,
+    validate_actor,
+    validate_org_id,
+    validate_username,
+)
 from datalake.tenant_tables import TENANT_TABLES
 
 
@@ -76,7 +82,7 @@ def revoke(username: str, *, revoked_by: str | None = None, settings: Settings |
 
 
 __all__ = [
-    "REDSHIFT_POLICIES", "TENANT_TABLES", "apply_isolation", "apply_redshift_isolation", "format_generated",
+    "Credential", "CredentialError", "CredentialRecord", "REDSHIFT_POLICIES", "TENANT_TABLES", "apply_isolation", "apply_redshift_isolation", "format_generated",
     "format_records", "format_revoked", "generate", "isolation_violations", "list_credentials",
     "redshift_identifier", "redshift_md5_password", "render_isolation", "render_redshift_create_user",
     "render_redshift_isolation", "render_redshift_revoke_user", "render_redshift_wlm",

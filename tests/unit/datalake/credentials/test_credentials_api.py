@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from datalake import credentials, scram
+from datalake.credentials import rules as credentials_rules
 from datalake.credentials import Credential, CredentialError, CredentialRecord
 
 
@@ -26,8 +27,8 @@ def test_other_organization_ids_are_refused_clearly(org):
 
 
 def test_usernames_and_actors():
-    name = credentials.new_username()
-    assert credentials.USERNAME_RE.fullmatch(name) and len(name) == 15
+    name = credentials_rules.new_username()
+    assert credentials_rules.USERNAME_RE.fullmatch(name) and len(name) == 15
     assert credentials.validate_username(name) == name
     for bad in ("datalake_admin", "postgres", "dl_XYZ", name + "0", "dl_0123456789ab; DROP ROLE x"):
         with pytest.raises(CredentialError, match="unknown credential"):
@@ -42,19 +43,19 @@ def test_usernames_and_actors():
 def test_passwords_are_random_strong_and_meet_redshifts_rules():
     seen = set()
     for _ in range(300):
-        p = credentials.generate_password()
-        assert len(p) == 32 and credentials.password_meets_rules(p)
+        p = credentials_rules.generate_password()
+        assert len(p) == 32 and credentials_rules.password_meets_rules(p)
         assert not set(p) & set("'\"\\/@ ") and p[0].isalpha()
-        assert any(c in credentials.PASSWORD_SYMBOLS for c in p)
+        assert any(c in credentials_rules.PASSWORD_SYMBOLS for c in p)
         seen.add(p)
     assert len(seen) == 300
-    assert credentials.password_meets_rules(credentials.generate_password(8))
-    assert not credentials.password_meets_rules("alllower1")
-    assert not credentials.password_meets_rules("Short1")
-    assert not credentials.password_meets_rules("Has space1A")
-    assert not credentials.password_meets_rules("Has@sign1")
+    assert credentials_rules.password_meets_rules(credentials_rules.generate_password(8))
+    assert not credentials_rules.password_meets_rules("alllower1")
+    assert not credentials_rules.password_meets_rules("Short1")
+    assert not credentials_rules.password_meets_rules("Has space1A")
+    assert not credentials_rules.password_meets_rules("Has@sign1")
     with pytest.raises(ValueError):
-        credentials.generate_password(65)
+        credentials_rules.generate_password(65)
 
 
 def test_scram_verifier_matches_rfc7677_example():
@@ -121,9 +122,9 @@ def test_endpoint_comes_from_the_warehouse_uri():
     from datalake.config import Settings
 
     s = Settings(None, "l", "k", "postgresql://a:b@warehouse.example:5440/epilot_datalake", "http://x")
-    assert credentials.endpoint_of(s) == ("warehouse.example", 5440, "epilot_datalake")
+    assert credentials_rules.endpoint_of(s) == ("warehouse.example", 5440, "epilot_datalake")
     s = Settings(None, "l", "k", "redshift://a:b@c.abc.eu-central-1.redshift.amazonaws.com/epilot_datalake", "http://x")
-    assert credentials.endpoint_of(s) == ("c.abc.eu-central-1.redshift.amazonaws.com", 5439, "epilot_datalake")
+    assert credentials_rules.endpoint_of(s) == ("c.abc.eu-central-1.redshift.amazonaws.com", 5439, "epilot_datalake")
 
 
 def test_bad_input_fails_before_any_connection(monkeypatch):

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from datalake import credentials
+from datalake.credentials import rules as credentials_rules
 from datalake.credentials import (
     REDSHIFT_POLICIES,
     TENANT_TABLES,
@@ -56,10 +57,10 @@ def test_redshift_create_user_sends_the_md5_form_never_the_password():
 
     digest = "md5" + hashlib.md5((PASSWORD + USERNAME).encode()).hexdigest()
     create, grant, timeout = statements(sql)
-    assert timeout == f'ALTER USER "{USERNAME}" SET statement_timeout TO {credentials.TENANT_QUERY_LIMIT_SECONDS * 1000}'
+    assert timeout == f'ALTER USER "{USERNAME}" SET statement_timeout TO {credentials_rules.TENANT_QUERY_LIMIT_SECONDS * 1000}'
     assert re.fullmatch(
         rf'CREATE USER "{USERNAME}" PASSWORD \'{digest}\'\s+NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED '
-        rf"CONNECTION LIMIT {credentials.CONNECTION_LIMIT}\s+SESSION TIMEOUT {credentials.TENANT_QUERY_LIMIT_SECONDS}", create)
+        rf"CONNECTION LIMIT {credentials_rules.CONNECTION_LIMIT}\s+SESSION TIMEOUT {credentials_rules.TENANT_QUERY_LIMIT_SECONDS}", create)
     assert grant == f'GRANT ROLE datalake_tenant TO "{USERNAME}"'
 
 
