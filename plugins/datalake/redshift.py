@@ -10,10 +10,10 @@
   the provider's AwsBaseHook, fresh for every connection;
 * SSL: ``sslmode=require`` for Redshift unless the extra sets ``sslmode``.
 
-psycopg 3 needs three things to talk to Redshift (psycopg/psycopg#122): Redshift reports its
-client encoding as ``UNICODE`` (psycopg 3.3.9 maps it already; older versions did not, so the
-alias is registered below as well), it has no DEALLOCATE, so prepared statements stay off
-(``prepare_threshold=None``), and the session is asked for UTF8.
+psycopg 3 talks to Redshift with two settings (psycopg/psycopg#122): Redshift has no
+DEALLOCATE, so prepared statements stay off (``prepare_threshold=None``), and the session is
+asked for UTF8. (Redshift reports its client encoding as ``UNICODE``, which the pinned psycopg
+maps to utf-8 itself.)
 These driver settings are used for every warehouse, the local PostgreSQL included, so the
 local path runs exactly what Redshift gets (tests/redshift_wire.py proves it through a proxy
 with Redshift's wire quirks).
@@ -25,13 +25,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_REDSHIFT_PORT = 5439
 DRIVER_OPTIONS = {"client_encoding": "UTF8", "prepare_threshold": None}
-
-
-def register_unicode_encoding() -> None:
-    """Redshift's ParameterStatus says client_encoding=UNICODE: map it to Python's utf-8."""
-    from psycopg import _encodings
-
-    _encodings.py_codecs.setdefault(b"UNICODE", "utf-8")
 
 
 def _extra(conn) -> dict:

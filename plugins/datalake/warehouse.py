@@ -43,9 +43,6 @@ def connect_kwargs(settings: Settings, uri: str | None = None) -> dict:
 def connect(settings: Settings | None = None, *, autocommit: bool = False, uri: str | None = None):
     import psycopg
 
-    from datalake.redshift import register_unicode_encoding
-
-    register_unicode_encoding()
     settings = settings or load_settings()
     target = uri or settings.warehouse_uri
     try:

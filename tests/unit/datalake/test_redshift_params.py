@@ -59,8 +59,8 @@ def test_local_postgres_connection_gets_no_ssl_requirement():
     assert "sslmode" not in kwargs and kwargs["user"] == "admin"
 
 
-def test_unicode_alias_is_registered():
+def test_the_pinned_psycopg_decodes_redshifts_unicode_encoding_itself():
+    """Redshift reports client_encoding UNICODE; psycopg maps it (no alias of ours needed)."""
     from psycopg import _encodings
 
-    redshift.register_unicode_encoding()
     assert _encodings.pg2pyenc(b"UNICODE") == "utf-8"
