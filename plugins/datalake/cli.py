@@ -51,9 +51,33 @@ def _cmd_query(args) -> int:
 
 
 def _cmd_smoke(args) -> int:
+    from datalake.config import state_dir
     from datalake.smoke import run_smoke
 
+    log_file = Path(args.log_file) if args.log_file else state_dir() / "smoke.log"
+    _log_to_file(log_file, also_console=args.verbose)
+    print(f"datalake smoke: details (run manifests, timings) in {log_file}", flush=True)
     return 0 if run_smoke(out=lambda line: print(line, flush=True)) else 1
+
+
+def _log_to_file(path: Path, also_console: bool) -> None:
+    """The run's log records go to `path`; the console keeps one line per step unless
+    `also_console`. Importing Airflow puts a stdout handler on the root logger, so Airflow is
+    imported first and that handler taken off."""
+    import logging
+
+    import airflow  # noqa: F401  (configures logging; the smoke's S3 and warehouse hooks need it anyway)
+
+    root = logging.getLogger()
+    if not also_console:
+        for handler in list(root.handlers):
+            if type(handler) is logging.StreamHandler:
+                root.removeHandler(handler)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def _cmd_produce(args) -> int:
@@ -141,8 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.set_defaults(func=_cmd_query)
 
-    sub.add_parser("smoke", help="one synthetic hour end to end against the configured S3 and warehouse, "
-                   "then removed; PASS/FAIL per step").set_defaults(func=_cmd_smoke)
+    smoke = sub.add_parser("smoke", help="one synthetic hour end to end against the configured S3 and "
+                           "warehouse, then removed; PASS/FAIL per step")
+    smoke.add_argument("-v", "--verbose", action="store_true", help="also print the log records on the console")
+    smoke.add_argument("--log-file", default=None, help="where the log records go (default: <state dir>/smoke.log)")
+    smoke.set_defaults(func=_cmd_smoke)
 
     produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
     produce.add_argument("--hours", type=_past_hours, default=1, help="number of past hours to produce (1 to 720)")

@@ -48,6 +48,10 @@ def test_smoke_passes_and_leaves_nothing_behind(clean_platform):
     assert len(steps) == 8 and all(line.startswith("PASS ") for line in steps), result.stdout
     assert all(line.rstrip().endswith(" s") for line in steps)  # each step with its time
     assert lines[-1].endswith("PASS (8/8 steps passed)")
+    # One line per step: the run's log records (manifests, timings) are in the log file only.
+    assert all(line.startswith(("PASS ", "datalake smoke")) for line in lines), result.stdout
+    log_file = Path(os.environ["DATALAKE_STATE_DIR"]) / "smoke.log"
+    assert "run manifest" in log_file.read_text(encoding="utf-8")
     assert _state(clean_platform) == before
 
 
