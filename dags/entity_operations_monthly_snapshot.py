@@ -1,60 +1,11 @@
 """
 ### entity_operations_monthly_snapshot
 
-The monthly roll-up of `epilot_datalake.entity_operations` (SPEC §2 "SnapshotOperation rows").
-The run whose data interval is month **M-1** writes, into partition `year`/`month` = **M**,
-one `SnapshotOperation` row per entity active at the end of M-1 (latest operation, by
-`(time, id)`, not `deleteEntity`; an entity deleted and re-created is active):
-`operation` = `updateEntity` (so the docs' Example 1, which counts `createEntity`, is
-unchanged), `time` = the first instant of M (`2026-11-01T00:00:00.000Z`), the entity's latest
-`detail`, `activity_id`, `schema`, `account`, `source`, `region`, and the deterministic
-`id` = `snapshot-<entity_id>-<YYYY>-<MM>`. The docs' Example 2, which reads only the current
-month's partition, then lists every active entity, including those untouched this month
-(one caveat of that query, not of the data: an entity deleted *and* re-created within the
-current month is active, yet Example 2 drops it because its operations contain a delete;
-`current_entities` lists it).
-
-1. **check_hourly_runs**: the snapshot starts only when every arrival hour of M-1 has a
-   committed `entity_operations_hourly` run (its row in `datalake_ops.run_manifest`, written in
-   the load's transaction). Otherwise the task fails with the number of missing hours and the
-   first of them, and retries with exponential backoff (from 2 minutes up to 2 hours apart, about three days in all), like a sensor
-   in reschedule mode without holding a worker slot. The boolean param
-   `require_complete_hours` set to false skips the check, for local demos and backfills of
-   months before the hourly pipeline existed. Its default is true, false where
-   `DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false` (what `make run` sets).
-2. **build_snapshot** (pool `warehouse_entity_operations`, the hourly load's pool, and inside
-   the transaction the same lock the hourly load takes, `pg_advisory_xact_lock(hashtext(
-   'entity_operations'))` locally / `LOCK` on Redshift; `max_active_runs=1`): one transaction
-   that
-   - first refreshes earlier snapshot months marked stale (late data, below);
-   - builds M **incrementally** from the latest earlier snapshot (normally M-1: its
-     partition holds M-1's snapshot rows and M-1's operations) plus the operations of any
-     months in between. Only the very first snapshot (no earlier one exists) falls back to
-     every operation before M;
-   - replaces M's `SnapshotOperation` rows (delete + insert: a rerun is idempotent) and
-     rewrites `s3://<lake>/entity_operations/year=Y/month=M/snapshot-YYYYMM.parquet`
-     (columns of `entity_operations`, sorted by id: the same rows give the same bytes);
-   - records the run in `datalake_ops.run_manifest` (pipeline
-     `entity_operations_monthly_snapshot`, run key `YYYYMM`), which is also the list of
-     existing snapshot months;
-   - if M's rows changed and a later snapshot exists (a rerun, or a backfill out of order),
-     refreshes the later months in order.
-
-**Late data.** An event of month X can arrive after the snapshot of X+1 was written. The
-hourly load then, in its own transaction, inserts the first snapshot month after X into
-`datalake_ops.snapshot_refresh_needed` (`include/sql/entity_operations/mark_stale_snapshots.sql`),
-so the mark commits atomically with the event. Right after its commit, the same load task
-refreshes the marked months in a second transaction under the same lock
-(`datalake.monthly_snapshot.refresh_pending`): each marked month is recomputed from its
-predecessor in ascending order; if its rows changed, the next snapshot month is marked
-and refreshed too, so a chain of months is corrected in order and stops where nothing
-changes. Keeping the refresh out of the load's transaction means a snapshot problem can never
-roll back ingested data; the marks are durable, and this DAG refreshes any that are left
-(e.g. after a failed refresh) before building its month. `current_entities` needs none of
-this: the hourly load maintains it by `(time, id)` and a late older event never wins.
-
-Backfill in order, e.g. `airflow backfill create --dag-id entity_operations_monthly_snapshot
---from-date 2026-08-01 --to-date 2026-10-01` (one run at a time, oldest first).
+The run whose data interval is month M-1 writes, into partition `year`/`month` = M of
+`epilot_datalake.entity_operations`, one `SnapshotOperation` row per entity active at the end
+of M-1, and its Parquet file in the lake: **check_hourly_runs** (waits until every arrival hour
+of M-1 has a committed hourly run) → **build_snapshot** (one transaction; refreshes stale
+earlier months first). Backfill in order, oldest month first. More: docs/dags.md.
 """
 
 from __future__ import annotations
@@ -65,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
 from datalake.alerts import FailureNotifier
-from datalake.hourly_dag import DEFAULT_ARGS
+from datalake.dag_defaults import DEFAULT_ARGS
 from datalake.operators import MonthlySnapshotOperator
 
 ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
