@@ -131,3 +131,37 @@ class MonthlySnapshotOperator(BaseOperator):
         hook = DatalakeHook()
         return monthly_snapshot.run_snapshot(hook.s3, hook.settings, context["data_interval_start"],
                                              context["data_interval_end"])
+
+
+class ReplayWindowOperator(BaseOperator):
+    """The arrival hours of the params' window (start, end) to replay, as ISO strings; a
+    window that cannot be processed fails the run without retries."""
+
+    def execute(self, context) -> list[str]:
+        from datalake.hourly import windows
+
+        params = context["params"]
+        try:
+            window = windows.resolve_window({"start": params["start"], "end": params["end"]}, None, None)
+        except windows.WindowError as exc:
+            raise _fail(f"rejected window: {exc}") from None
+        return [hour.isoformat() for hour in window.hours]
+
+
+class ReplayQuarantineHourOperator(BaseOperator):
+    """Replay one arrival hour's quarantined entity records (datalake.entity.replay). Map it
+    over the window's hours."""
+
+    template_fields: Sequence[str] = ("hour",)
+
+    def __init__(self, *, hour: str, **kwargs):
+        super().__init__(**kwargs)
+        self.hour = hour
+
+    def execute(self, context) -> dict:
+        from datetime import datetime
+
+        from datalake.entity import replay
+
+        hook = DatalakeHook()
+        return replay.replay_hour(hook.s3, hook.settings, datetime.fromisoformat(self.hour))
