@@ -58,7 +58,7 @@ def entity_operations_monthly_snapshot():
         execution_timeout=timedelta(minutes=5),
     )
     def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None) -> dict:
-        from datalake import monthly_snapshot
+        from datalake.entity import monthly_snapshot
         from datalake.hooks import DatalakeHook
 
         return monthly_snapshot.check_hourly_runs(

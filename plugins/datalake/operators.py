@@ -123,10 +123,10 @@ class CheckFreshnessOperator(BaseOperator):
 
 
 class MonthlySnapshotOperator(BaseOperator):
-    """Build the monthly entity snapshot of the run's data interval (datalake.monthly_snapshot)."""
+    """Build the monthly entity snapshot of the run's data interval (datalake.entity.monthly_snapshot)."""
 
     def execute(self, context) -> dict:
-        from datalake import monthly_snapshot
+        from datalake.entity import monthly_snapshot
 
         hook = DatalakeHook()
         return monthly_snapshot.run_snapshot(hook.s3, hook.settings, context["data_interval_start"],

@@ -181,7 +181,7 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
                 exists = query_file(conn, "smoke/snapshot_exists.sql",
                                     {"pipeline": SNAPSHOT_PIPELINE, "run_key": snapshot_key})
             check(not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it")
-            from datalake import monthly_snapshot as snapshot
+            from datalake.entity import monthly_snapshot as snapshot
 
             state["snapshot_built"] = True
             result = snapshot.run_snapshot(client, settings, month_start, month_end)

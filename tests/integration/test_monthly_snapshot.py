@@ -355,7 +355,7 @@ def test_backfill_rerun_examples_and_late_data(clean_platform, airflow_db):
 
 
 def test_snapshot_waits_for_the_hourly_runs_of_the_month(clean_platform, airflow_db):
-    from datalake import monthly_snapshot as snapshot
+    from datalake.entity import monthly_snapshot as snapshot
 
     settings = clean_platform
     covered, target = month_start(-1), month_start(0)

@@ -59,7 +59,7 @@ def run(step: str, spec: dict) -> dict:
 def _snapshot(spec: dict) -> dict:
     """The monthly DAG's build task: ``snapshot.run_snapshot`` for the interval's month."""
     from datalake.config import load_settings
-    from datalake import monthly_snapshot as snapshot
+    from datalake.entity import monthly_snapshot as snapshot
     from datalake.s3 import s3_client
 
     import pyarrow.parquet  # noqa: F401

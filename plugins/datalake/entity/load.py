@@ -172,7 +172,7 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
         # After the commit, in its own locked transaction: a refresh failure fails this task
         # (Airflow retries the idempotent load) but never rolls back the hour, and the marks
         # stay until a refresh (this one, a later hour's or the monthly DAG's) succeeds.
-        from datalake.monthly_snapshot import refresh_pending as refresh_snapshots
+        from datalake.entity.monthly_snapshot import refresh_pending as refresh_snapshots
 
         result["snapshots_refreshed"] = [r["month"] for r in refresh_snapshots(client, settings)]
     return result

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from datalake.monthly_snapshot import (
+from datalake.entity.monthly_snapshot import (
     Month,
     expected_hour_keys,
     month_for_interval,
