@@ -24,7 +24,8 @@ from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, it
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.id_order import sort_by_id
 from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour
-from datalake.hourly.lake import StagedParquet, columns_to_table, staging_prefix
+from datalake.entity.parquet import StagedParquet, columns_to_table
+from datalake.hourly.lake import staging_prefix
 from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
 from datalake.hourly.stream import Hour
 

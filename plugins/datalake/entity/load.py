@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datalake.config import Settings
 from datalake.entity import DAG_ID, STREAM
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.hourly.lake import SEQ_COLUMN, delete_prefix, staging_prefix
+from datalake.entity.parquet import SEQ_COLUMN
+from datalake.hourly.lake import delete_prefix, staging_prefix
 from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow

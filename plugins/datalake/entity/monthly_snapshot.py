@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.landing import hour_key, hours_in_window
-from datalake.hourly.lake import entity_arrow_schema
+from datalake.entity.parquet import entity_arrow_schema
 from datalake.entity import DAG_ID, STREAM
 from datalake.hourly.manifest import record_run
 from datalake.locks import lock_entity_operations

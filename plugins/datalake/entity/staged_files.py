@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datalake.entity.batch import STREAM
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.id_order import ID_COLUMN, merge_runs
-from datalake.hourly.lake import SEQ_COLUMN, curated_key, entity_arrow_schema
+from datalake.entity.parquet import SEQ_COLUMN, curated_key, entity_arrow_schema
 
 STAGED_READ_ROWS = 10_000  # rows per block read back from a staged file, and per block copied
 

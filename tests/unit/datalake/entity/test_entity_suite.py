@@ -218,7 +218,7 @@ def test_pyarrow_backed_strings_give_the_same_verdicts(validate):
     every row and every expectation must come out exactly as with object columns."""
     import pyarrow as pa
 
-    from datalake.hourly.lake import columns_to_table
+    from datalake.entity.parquet import columns_to_table
 
     rows = []
     for label, changes, _ in CASES:
@@ -240,7 +240,7 @@ def test_suite_frame_stand_in_for_detail_keeps_the_verdicts(validate):
     """entity_batch.suite_frame hands GX the length of `detail`, not its text: the verdicts
     (a missing detail included) are the ones the text gives."""
     from datalake.entity.batch import suite_frame
-    from datalake.hourly.lake import columns_to_table
+    from datalake.entity.parquet import columns_to_table
 
     rows = [good_row(i) for i in range(6)]
     rows[2]["detail"] = None
