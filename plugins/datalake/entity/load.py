@@ -76,6 +76,67 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
 
 
+class LocalWarehouse:
+    """PostgreSQL: the staged files are read here and COPYed in (the keys first, then the rows
+    that survive the dedupe, which also go to the curated files and the winners' file: pyarrow
+    and the socket wait release the GIL, so PostgreSQL works on one core, the readers and
+    writers on the other)."""
+
+    def __init__(self, staged_files, curated_files, winner_rows, background, timer):
+        self.staged_files, self.curated_files, self.winner_rows = staged_files, curated_files, winner_rows
+        self.background, self.timer = background, timer
+        self._curated = None
+
+    def stage(self, conn) -> int:
+        execute_file(conn, "entity_operations/stage_keys_local.sql")
+        staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS, self.staged_files.batches(list(KEY_COLUMNS)), ahead=True)
+        self.timer.lap("stage_keys_copy")
+        execute_file(conn, "entity_operations/stage_keys_index.sql")
+        self.timer.lap("stage_keys_index")
+        return staged
+
+    def insert(self, conn) -> int:
+        winners = sorted_seqs(conn, "entity_operations/winning_seqs.sql")
+        blocks = surviving_blocks(self.staged_files, sorted_seqs(conn, "entity_operations/surviving_seqs.sql"),
+                                  self.curated_files, self.background, winners, self.winner_rows)
+        loaded = copy_arrow(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks, ahead=True)
+        # Closed and uploaded while PostgreSQL fills current_entities.
+        self._curated = self.background.submit(self.curated_files.upload)
+        self.timer.lap("insert_rows")
+        copied = copy_arrow(conn, "epilot_datalake.current_entities", ENTITY_COLUMNS, self.winner_rows.blocks(),
+                            ahead=True)
+        if copied != len(winners):
+            raise RuntimeError(f"current_entities: {copied} rows copied for {len(winners)} winners")
+        return loaded
+
+    def write_lake(self, conn) -> list[str]:
+        lake_files = self._curated.result()
+        self.timer.lap("curated_wait")
+        return lake_files
+
+
+class RedshiftWarehouse:
+    """Redshift: COPY from the staging prefix, INSERT ... SELECT, UNLOAD the curated files."""
+
+    def __init__(self, settings: Settings, run_key: str, timer):
+        self.settings, self.run_key, self.timer = settings, run_key, timer
+
+    def stage(self, conn) -> int:
+        return _copy_staged_redshift(conn, self.settings, self.run_key)
+
+    def insert(self, conn) -> int:
+        _, loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
+        self.timer.lap("insert_rows")
+        execute_file(conn, "redshift/insert_current_entities.sql")
+        return loaded
+
+    def write_lake(self, conn) -> list[str]:
+        lake_uri = f"s3://{self.settings.lake_bucket}/{STREAM}"
+        execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=self.run_key,
+                     iam_role=self.settings.redshift_iam_role)
+        return []
+
+
 def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[dict]) -> dict:
     """Load the staged batches of one run; returns the manifest as a dict."""
     from datalake.warehouse import connect
@@ -92,20 +153,15 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
         # Leaving the pool waits for its thread, also when the transaction fails: no lake
         # write outlives the task.
         background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated")
+        if settings.warehouse_is_redshift:
+            warehouse = RedshiftWarehouse(settings, run_key, timer)
+        else:
+            warehouse = LocalWarehouse(staged_files, curated_files, winner_rows, background, timer)
         with connect(settings) as conn, background, arrow_memory_pool("jemalloc"):
             with conn.transaction():
                 # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
                 lock_entity_operations(conn, settings)
-                if not settings.warehouse_is_redshift:
-                    execute_file(conn, "entity_operations/stage_keys_local.sql")
-                    staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS, staged_files.batches(list(KEY_COLUMNS)),
-                                        ahead=True)
-                    timer.lap("stage_keys_copy")
-                    execute_file(conn, "entity_operations/stage_keys_index.sql")
-                    timer.lap("stage_keys_index")
-                else:
-                    staged = _copy_staged_redshift(conn, settings, run_key)
-                manifest.staged = staged
+                manifest.staged = warehouse.stage(conn)
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
                 manifest.duplicates_already_loaded = across_runs
@@ -115,42 +171,15 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 timer.lap("merge_keys")
                 execute_file(conn, "entity_operations/current_entities_rank.sql")
                 timer.lap("rank_latest")
-                curated = None
-                if settings.warehouse_is_redshift:
-                    _, manifest.loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
-                    timer.lap("insert_rows")
-                    execute_file(conn, "redshift/insert_current_entities.sql")
-                else:
-                    # The surviving rows, read once from the staged files, go straight into
-                    # entity_operations, into the curated files and (the winners) into the
-                    # winners' file (pyarrow and the socket wait release the GIL: PostgreSQL
-                    # works on one core, the readers and writers on the other).
-                    winners = sorted_seqs(conn, "entity_operations/winning_seqs.sql")
-                    blocks = surviving_blocks(staged_files, sorted_seqs(conn, "entity_operations/surviving_seqs.sql"),
-                                               curated_files, background, winners, winner_rows)
-                    manifest.loaded = copy_arrow(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks,
-                                                 ahead=True)
-                    # Closed and uploaded while PostgreSQL fills current_entities.
-                    curated = background.submit(curated_files.upload)
-                    timer.lap("insert_rows")
-                    copied = copy_arrow(conn, "epilot_datalake.current_entities", ENTITY_COLUMNS,
-                                        winner_rows.blocks(), ahead=True)
-                    if copied != len(winners):
-                        raise RuntimeError(f"current_entities: {copied} rows copied for {len(winners)} winners")
+                manifest.loaded = warehouse.insert(conn)
                 timer.lap("current_entities")
                 # Late data: events of a month behind an existing monthly snapshot mark the
                 # snapshot months to refresh; the mark commits with the data (issue 4).
                 execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
                 snapshots_stale = len(query_file(conn, "snapshot/pending.sql"))
+
                 previous = load_previous_manifest(conn, PIPELINE, run_key)
-                if settings.warehouse_is_redshift:
-                    lake_uri = f"s3://{settings.lake_bucket}/{STREAM}"
-                    execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=run_key,
-                                 iam_role=settings.redshift_iam_role)
-                    manifest.lake_files = []
-                else:
-                    manifest.lake_files = curated.result()
-                    timer.lap("curated_wait")
+                manifest.lake_files = warehouse.write_lake(conn)
                 stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
                 delete_keys(client, settings.lake_bucket, stale)
                 manifest.check()
@@ -161,8 +190,14 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
         curated_files.close()  # temporary files, also when the load failed
         winner_rows.close()
         staged_files.close()
+    return _after_commit(client, settings, manifest, timer, snapshots_stale)
+
+
+def _after_commit(client, settings: Settings, manifest: RunManifest, timer: StepTimer, snapshots_stale: int) -> dict:
+    """Clear the staging files, log the manifest and timings, refresh stale snapshots; the
+    task's result."""
     # Staging files are only needed until the commit.
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, manifest.run_key))
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     result = manifest.as_dict()
     # Where the load's time went (not part of the manifest, which stays free of wall-clock).
