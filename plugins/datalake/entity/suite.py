@@ -79,26 +79,11 @@ HELPER_COLUMNS: tuple[str, ...] = (
 )
 
 
-def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite:
-    """Build the suite for normalized entity rows (ENTITY_COLUMNS + helper columns).
-
-    ``max_future_skew_minutes``: how far past the validation's ``now`` an event ``time`` may be
-    (producer clocks drift); later than that fails ``expect_column_values_to_be_between(
-    _time_seconds_after_now)``.
-    """
-    if max_future_skew_minutes < 0:
-        raise ValueError("max_future_skew_minutes must be >= 0")
-    import great_expectations as gx
-
-    E = gx.expectations
-    expectations: list[Any] = []
-
-    for column in NOT_NULL_COLUMNS:
-        expectations.append(
-            E.ExpectColumnValuesToNotBeNull(column=column, notes=f"`{column}` is required.")
-        )
-
-    expectations += [
+def _value_expectations(E) -> list[Any]:
+    """Required columns, the unique id, the operation and detail type."""
+    required = [E.ExpectColumnValuesToNotBeNull(column=column, notes=f"`{column}` is required.")
+                for column in NOT_NULL_COLUMNS]
+    return required + [
         E.ExpectColumnValuesToBeUnique(
             column="id",
             notes="The event id is unique within the batch; every row sharing an id fails.",
@@ -113,6 +98,12 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
             value_set=list(DETAIL_TYPES),
             notes="EntityOperation (event) or SnapshotOperation (monthly roll-up).",
         ),
+    ]
+
+
+def _time_expectations(E, max_future_skew_minutes: int) -> list[Any]:
+    """`time`: its layout, a real instant, not too far in the future."""
+    return [
         E.ExpectColumnValuesToMatchRegex(
             column="time",
             regex=TIME_REGEX,
@@ -130,6 +121,12 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
                 f"`time` is at most {max_future_skew_minutes} min after the validation's `now`."
             ),
         ),
+    ]
+
+
+def _id_and_detail_expectations(E) -> list[Any]:
+    """The entity and activity ids, and `detail`: a JSON object with a payload."""
+    return [
         E.ExpectColumnValuesToMatchRegex(
             column="entity_id",
             regex=UUID_REGEX,
@@ -150,6 +147,12 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
             value_set=[True],
             notes="The `detail` object has a `payload` key.",
         ),
+    ]
+
+
+def _partition_expectations(E) -> list[Any]:
+    """`year` and `month` are those of `time`."""
+    return [
         E.ExpectColumnPairValuesToBeEqual(
             column_A="year",
             column_B=TIME_YEAR,
@@ -162,6 +165,26 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
             ignore_row_if="either_value_is_missing",
             notes="`month` is the month of `time`, unpadded ('1'..'12').",
         ),
+    ]
+
+
+def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite:
+    """Build the suite for normalized entity rows (ENTITY_COLUMNS + helper columns).
+
+    ``max_future_skew_minutes``: how far past the validation's ``now`` an event ``time`` may be
+    (producer clocks drift); later than that fails ``expect_column_values_to_be_between(
+    _time_seconds_after_now)``.
+    """
+    if max_future_skew_minutes < 0:
+        raise ValueError("max_future_skew_minutes must be >= 0")
+    import great_expectations as gx
+
+    E = gx.expectations
+    expectations: list[Any] = [
+        *_value_expectations(E),
+        *_time_expectations(E, max_future_skew_minutes),
+        *_id_and_detail_expectations(E),
+        *_partition_expectations(E),
     ]
 
     names = [expectation_name(e) for e in expectations]
@@ -180,9 +203,6 @@ def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
 
     ``now`` must be timezone-aware (the reference instant for the not-in-the-future check).
     """
-    import numpy as np
-    import pandas as pd
-
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     missing = [c for c in (*ENTITY_COLUMNS, ROW_COLUMN) if c not in df.columns]
@@ -190,6 +210,17 @@ def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
         raise ValueError(f"missing columns: {missing}")
 
     out = df.copy(deep=False)
+    _add_time_helpers(out, now)
+    _add_detail_helpers(out, df)
+    # One consolidated copy: GX filters the frame once per expectation, and an unconsolidated
+    # frame (one block per added column) is re-consolidated on every one of those copies.
+    return out.copy()
+
+
+def _add_time_helpers(out: pd.DataFrame, now: datetime) -> None:
+    """TIME_IS_REAL_DATE, TIME_SECONDS_AFTER_NOW, TIME_YEAR and TIME_MONTH, added to ``out``."""
+    import numpy as np
+    import pandas as pd
 
     # --- time: only values with the exact layout are parsed (the layout itself is the regex
     # expectation's business; the helpers stay null for those rows, so it is reported once).
@@ -210,6 +241,12 @@ def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
         months[ok.to_numpy()] = parsed[ok].dt.month.astype(str).to_numpy()  # unpadded
     out[TIME_YEAR] = pd.Series(years, index=out.index, dtype=object)
     out[TIME_MONTH] = pd.Series(months, index=out.index, dtype=object)
+
+
+def _add_detail_helpers(out: pd.DataFrame, df: pd.DataFrame) -> None:
+    """DETAIL_IS_JSON_OBJECT and DETAIL_HAS_PAYLOAD, added to ``out``."""
+    import numpy as np
+    import pandas as pd
 
     # --- detail: JSON object with a "payload" key.
     detail_missing = out["detail"].isna()  # None, NaN, pd.NA alike
@@ -237,9 +274,6 @@ def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
                 has_payload.append(None)
         out[DETAIL_IS_JSON_OBJECT] = pd.Series(is_object, index=out.index, dtype=object)
         out[DETAIL_HAS_PAYLOAD] = pd.Series(has_payload, index=out.index, dtype=object)
-    # One consolidated copy: GX filters the frame once per expectation, and an unconsolidated
-    # frame (one block per added column) is re-consolidated on every one of those copies.
-    return out.copy()
 
 
 _NOT_JSON = object()

@@ -255,6 +255,50 @@ def _detail(event: dict) -> dict:
     return _object("detail", decode_detail(event, FlattenError))
 
 
+def _add_flow_rows(flat: FlatExecution, detail: dict, execution: dict) -> None:
+    """detail.flow -> phases (sections) and tasks (steps, inside a section or at the top)."""
+    top_level = 0
+    sections = 0
+    for i, item in enumerate(_list("detail.flow", detail.get("flow"))):
+        path = f"detail.flow[{i}]"
+        item = _object(path, item)
+        if _is_section(path, item):
+            phase = _phase(item, path, execution, sections)
+            sections += 1
+            flat.phases.append(phase)
+            for j, step in enumerate(_list(f"{path}.steps", item.get("steps"))):
+                step_path = f"{path}.steps[{j}]"
+                step = _object(step_path, step)
+                if _is_section(step_path, step):
+                    raise FlattenError(f"section_in_section:{step_path}")
+                flat.tasks.append(_task(step, step_path, execution, j, phase))
+        else:
+            flat.tasks.append(_task(item, path, execution, top_level, None))
+            top_level += 1
+
+
+def _add_reason_and_context_rows(flat: FlatExecution, detail: dict, execution: dict) -> None:
+    """detail.selectedClosingReasons -> cancellations; detail.contexts -> contexts."""
+    for i, reason in enumerate(_list("detail.selectedClosingReasons", detail.get("selectedClosingReasons"))):
+        path = f"detail.selectedClosingReasons[{i}]"
+        reason = _object(path, reason)
+        flat.cancellations.append({
+            "org_id": execution["org_id"],
+            "workflow_execution_id": execution["id"],
+            "closing_reason_id": _text(f"{path}.id", reason.get("id")),
+            "closing_reason_title": _text(f"{path}.title", reason.get("title")),
+        })
+    for i, context in enumerate(_list("detail.contexts", detail.get("contexts"))):
+        path = f"detail.contexts[{i}]"
+        context = _object(path, context)
+        flat.contexts.append({
+            "org_id": execution["org_id"],
+            "workflow_execution_id": execution["id"],
+            "context_entity_id": _text(f"{path}.id", context.get("id")),
+            "context_entity_schema": _text(f"{path}.schema", context.get("schema")),
+        })
+
+
 def flatten_workflow_event(event: dict) -> FlatExecution:
     """One envelope -> the event's facts and the rows of the five tables."""
     detail = _detail(event)
@@ -285,43 +329,8 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
     _timestamp(meta, "event_time", "time", event.get("time"))
 
     flat = FlatExecution(event=meta, execution=execution)
-    top_level = 0
-    sections = 0
-    for i, item in enumerate(_list("detail.flow", detail.get("flow"))):
-        path = f"detail.flow[{i}]"
-        item = _object(path, item)
-        if _is_section(path, item):
-            phase = _phase(item, path, execution, sections)
-            sections += 1
-            flat.phases.append(phase)
-            for j, step in enumerate(_list(f"{path}.steps", item.get("steps"))):
-                step_path = f"{path}.steps[{j}]"
-                step = _object(step_path, step)
-                if _is_section(step_path, step):
-                    raise FlattenError(f"section_in_section:{step_path}")
-                flat.tasks.append(_task(step, step_path, execution, j, phase))
-        else:
-            flat.tasks.append(_task(item, path, execution, top_level, None))
-            top_level += 1
-
-    for i, reason in enumerate(_list("detail.selectedClosingReasons", detail.get("selectedClosingReasons"))):
-        path = f"detail.selectedClosingReasons[{i}]"
-        reason = _object(path, reason)
-        flat.cancellations.append({
-            "org_id": execution["org_id"],
-            "workflow_execution_id": execution["id"],
-            "closing_reason_id": _text(f"{path}.id", reason.get("id")),
-            "closing_reason_title": _text(f"{path}.title", reason.get("title")),
-        })
-    for i, context in enumerate(_list("detail.contexts", detail.get("contexts"))):
-        path = f"detail.contexts[{i}]"
-        context = _object(path, context)
-        flat.contexts.append({
-            "org_id": execution["org_id"],
-            "workflow_execution_id": execution["id"],
-            "context_entity_id": _text(f"{path}.id", context.get("id")),
-            "context_entity_schema": _text(f"{path}.schema", context.get("schema")),
-        })
+    _add_flow_rows(flat, detail, execution)
+    _add_reason_and_context_rows(flat, detail, execution)
     return flat
 
 

@@ -91,16 +91,12 @@ def _execution_in_batch(E, table, execution_ids):
     )
 
 
-def build_workflow_suites(execution_ids: set[str], max_future_skew_minutes: int = 15) -> dict[str, gx.ExpectationSuite]:
-    """One suite per table; ``execution_ids``: the execution ids of the batch's events."""
-    if max_future_skew_minutes < 0:
-        raise ValueError("max_future_skew_minutes must be >= 0")
-    import great_expectations as gx
+def _execution_expectations(E, max_future_skew_minutes: int) -> list:
+    """The WorkflowExecution suite: the event's facts, its status and lastUpdateTime."""
     from great_expectations.expectations.row_conditions import Column
 
-    E = gx.expectations
     t = "WorkflowExecution"
-    executions = _not_null(E, ("event_id", "detail_type", "id", "org_id", raw_column("event_time"),
+    return _not_null(E, ("event_id", "detail_type", "id", "org_id", raw_column("event_time"),
                                raw_column("last_updated_at")), t) + [
         E.ExpectColumnValuesToNotBeNull(
             column="status", row_condition=Column("detail_type") != DELETED,
@@ -117,6 +113,16 @@ def build_workflow_suites(execution_ids: set[str], max_future_skew_minutes: int 
             notes=f"`lastUpdateTime` is at most {max_future_skew_minutes} min after the validation's `now`.",
         ),
     ]
+
+
+def build_workflow_suites(execution_ids: set[str], max_future_skew_minutes: int = 15) -> dict[str, gx.ExpectationSuite]:
+    """One suite per table; ``execution_ids``: the execution ids of the batch's events."""
+    if max_future_skew_minutes < 0:
+        raise ValueError("max_future_skew_minutes must be >= 0")
+    import great_expectations as gx
+
+    E = gx.expectations
+    executions = _execution_expectations(E, max_future_skew_minutes)
 
     t = "WorkflowPhases"
     phases = _not_null(E, ("id", "workflow_execution_id", "org_id"), t) + [
