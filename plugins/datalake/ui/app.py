@@ -9,7 +9,7 @@ SVG rendered on the server. One request per page load, one per hour clicked.
 """
 
 # No `from __future__ import annotations`: FastAPI must see the route parameters' real
-# types (Request is imported inside create_app, so string annotations would not resolve).
+# types (Request is imported inside the functions, so string annotations would not resolve).
 import asyncio
 import html
 from datetime import datetime, timedelta, timezone
@@ -23,103 +23,19 @@ LOG_TASK = "load_warehouse"  # the hourly DAGs' task whose log tells what was lo
 
 
 def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable | None = None):
-    from fastapi import Depends, FastAPI, HTTPException, Request
+    from functools import partial
+
+    from fastapi import Depends, FastAPI, Request
     from fastapi.responses import HTMLResponse, Response
-    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
     from fastapi.templating import Jinja2Templates
 
-    bearer = HTTPBearer(auto_error=False)
-
-    async def airflow_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)):
-        """Airflow's own check (bearer token, else the UI's _token cookie), imported on the first
-        request: the plugin module is loaded by every Airflow process, the API server only
-        needs this (airflow.api_fastapi costs ~0.6 s to import)."""
-        from airflow.api_fastapi.app import get_auth_manager
-        from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
-        from airflow.api_fastapi.core_api.security import get_user
-
-        user = await get_user(request, None, credentials)
-        # What the page shows is the hourly DAGs' runs: the user must be allowed to read them.
-        manager = get_auth_manager()
-        for dag_id in overview.STREAMS.values():
-            if not manager.is_authorized_dag(method="GET", user=user, access_entity=DagAccessEntity.RUN,
-                                             details=DagDetails(id=dag_id)):
-                raise HTTPException(status_code=403, detail=f"not allowed to read the runs of {dag_id}")
-        return user
-
     now = now or (lambda: datetime.now(timezone.utc))
+    runs = partial(_runs, runs_source)
+    page_model = partial(_page_model, now, runs)
+    hour_model = partial(_hour_model, runs)
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    app = FastAPI(title="Data lake", dependencies=[Depends(airflow_user)], docs_url=None, redoc_url=None,
-                  openapi_url=None)
-
-    def runs(since: datetime) -> dict:
-        if runs_source is not None:
-            return runs_source(list(overview.STREAMS.values()), since)
-        from datalake.ui.airflow_runs import runs_by_hour
-
-        return runs_by_hour(list(overview.STREAMS.values()), since)
-
-    def page_model() -> dict:
-        from datalake.config import load_settings
-        from datalake.ui.charts import strip_chart_svg
-        from datalake.warehouse import connect
-
-        at = now()
-        since = overview.strip_hours(at)[0]
-        with connect(load_settings()) as conn:
-            manifests = overview.hourly_manifests(conn, since)
-            months = overview.snapshot_months(conn)
-            counts = overview.table_row_counts(conn)
-            first_loaded = {dag_id: overview.first_loaded_hour(conn, dag_id)
-                            for dag_id in overview.STREAMS.values()}
-            conn.rollback()
-        dag_runs = runs(since)
-        strips = []
-        for stream, dag_id in overview.STREAMS.items():
-            strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at,
-                                         first_loaded=first_loaded[dag_id])
-            strips.append({"strip": strip, "freshness": _age(strip.freshness(at)), "chart": strip_chart_svg(strip)})
-        return {"now": at, "strips": strips, "months": months, "counts": counts, "states": overview.STATES}
-
-    def hour_model(stream: str, run_key: str) -> dict:
-        from datalake.config import load_settings
-        from datalake.s3 import s3_client
-        from datalake.warehouse import connect
-
-        if stream not in overview.STREAMS or not (run_key.isdigit() and len(run_key) == 10):
-            raise HTTPException(status_code=404, detail="no such stream or hour")
-        settings = load_settings()
-        dag_id = overview.STREAMS[stream]
-        with connect(settings) as conn:
-            manifest = overview.hour_manifest(conn, dag_id, run_key)
-            conn.rollback()
-        hour = datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc)
-        run = runs(hour).get(dag_id, {}).get(run_key)
-        model = {"stream": stream, "dag_id": dag_id, "run_key": run_key, "hour": hour, "manifest": manifest,
-                 "run": run, "log_task": LOG_TASK, "expectations": [], "quarantine": None,
-                 "data_docs": []}
-        if manifest is not None:
-            client = s3_client(settings)
-            model["expectations"] = overview.expectation_rows(manifest)
-            model["quarantine"] = overview.quarantine_summary(client, settings.lake_bucket, manifest)
-            model["data_docs"] = overview.data_docs_pages(client, settings.lake_bucket, stream, run_key)
-        return model
-
-    def docs_object(path: str) -> tuple[bytes, str]:
-        import mimetypes
-
-        from datalake.config import load_settings
-        from datalake.s3 import s3_client
-        from datalake.validation.data_docs import DOCS_ROOT
-
-        if not path or any(part in ("", ".", "..") for part in path.split("/")):
-            raise HTTPException(status_code=404, detail="no such page")
-        settings = load_settings()
-        try:
-            body = s3_client(settings).get_object(Bucket=settings.lake_bucket, Key=f"{DOCS_ROOT}/{path}")["Body"].read()
-        except Exception:
-            raise HTTPException(status_code=404, detail="no such page (expired by the Data Docs retention?)") from None
-        return body, mimetypes.guess_type(path)[0] or "application/octet-stream"
+    app = FastAPI(title="Data lake", dependencies=[Depends(_airflow_user_dependency())], docs_url=None,
+                  redoc_url=None, openapi_url=None)
 
     @app.get("/", response_class=HTMLResponse)
     async def page(request: Request):
@@ -142,7 +58,7 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
     @app.get("/docs/{path:path}")
     async def data_docs(path: str):
         """The GX Data Docs in the lake (s3://<lake>/data_docs/), behind the same login."""
-        body, media_type = await asyncio.to_thread(docs_object, path)
+        body, media_type = await asyncio.to_thread(_docs_object, path)
         return Response(body, media_type=media_type)
 
     @app.get("/health")
@@ -150,6 +66,110 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
         return Response("ok", media_type="text/plain")
 
     return app
+
+
+def _airflow_user_dependency():
+    """The dependency every route has: a valid Airflow login allowed to read both hourly DAGs' runs."""
+    from fastapi import Depends, HTTPException, Request
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+    bearer = HTTPBearer(auto_error=False)
+
+    async def airflow_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)):
+        """Airflow's own check (bearer token, else the UI's _token cookie), imported on the first
+        request: the plugin module is loaded by every Airflow process, the API server only
+        needs this (airflow.api_fastapi costs ~0.6 s to import)."""
+        from airflow.api_fastapi.app import get_auth_manager
+        from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+        from airflow.api_fastapi.core_api.security import get_user
+
+        user = await get_user(request, None, credentials)
+        # What the page shows is the hourly DAGs' runs: the user must be allowed to read them.
+        manager = get_auth_manager()
+        for dag_id in overview.STREAMS.values():
+            if not manager.is_authorized_dag(method="GET", user=user, access_entity=DagAccessEntity.RUN,
+                                             details=DagDetails(id=dag_id)):
+                raise HTTPException(status_code=403, detail=f"not allowed to read the runs of {dag_id}")
+        return user
+
+    return airflow_user
+
+
+def _runs(runs_source: Callable | None, since: datetime) -> dict:
+    if runs_source is not None:
+        return runs_source(list(overview.STREAMS.values()), since)
+    from datalake.ui.airflow_runs import runs_by_hour
+
+    return runs_by_hour(list(overview.STREAMS.values()), since)
+
+
+def _page_model(now: Callable[[], datetime], runs: Callable[[datetime], dict]) -> dict:
+    from datalake.config import load_settings
+    from datalake.ui.charts import strip_chart_svg
+    from datalake.warehouse import connect
+
+    at = now()
+    since = overview.strip_hours(at)[0]
+    with connect(load_settings()) as conn:
+        manifests = overview.hourly_manifests(conn, since)
+        months = overview.snapshot_months(conn)
+        counts = overview.table_row_counts(conn)
+        first_loaded = {dag_id: overview.first_loaded_hour(conn, dag_id)
+                        for dag_id in overview.STREAMS.values()}
+        conn.rollback()
+    dag_runs = runs(since)
+    strips = []
+    for stream, dag_id in overview.STREAMS.items():
+        strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at,
+                                     first_loaded=first_loaded[dag_id])
+        strips.append({"strip": strip, "freshness": _age(strip.freshness(at)), "chart": strip_chart_svg(strip)})
+    return {"now": at, "strips": strips, "months": months, "counts": counts, "states": overview.STATES}
+
+
+def _hour_model(runs: Callable[[datetime], dict], stream: str, run_key: str) -> dict:
+    from fastapi import HTTPException
+
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+    from datalake.warehouse import connect
+
+    if stream not in overview.STREAMS or not (run_key.isdigit() and len(run_key) == 10):
+        raise HTTPException(status_code=404, detail="no such stream or hour")
+    settings = load_settings()
+    dag_id = overview.STREAMS[stream]
+    with connect(settings) as conn:
+        manifest = overview.hour_manifest(conn, dag_id, run_key)
+        conn.rollback()
+    hour = datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc)
+    run = runs(hour).get(dag_id, {}).get(run_key)
+    model = {"stream": stream, "dag_id": dag_id, "run_key": run_key, "hour": hour, "manifest": manifest,
+             "run": run, "log_task": LOG_TASK, "expectations": [], "quarantine": None,
+             "data_docs": []}
+    if manifest is not None:
+        client = s3_client(settings)
+        model["expectations"] = overview.expectation_rows(manifest)
+        model["quarantine"] = overview.quarantine_summary(client, settings.lake_bucket, manifest)
+        model["data_docs"] = overview.data_docs_pages(client, settings.lake_bucket, stream, run_key)
+    return model
+
+
+def _docs_object(path: str) -> tuple[bytes, str]:
+    import mimetypes
+
+    from fastapi import HTTPException
+
+    from datalake.config import load_settings
+    from datalake.s3 import s3_client
+    from datalake.validation.data_docs import DOCS_ROOT
+
+    if not path or any(part in ("", ".", "..") for part in path.split("/")):
+        raise HTTPException(status_code=404, detail="no such page")
+    settings = load_settings()
+    try:
+        body = s3_client(settings).get_object(Bucket=settings.lake_bucket, Key=f"{DOCS_ROOT}/{path}")["Body"].read()
+    except Exception:
+        raise HTTPException(status_code=404, detail="no such page (expired by the Data Docs retention?)") from None
+    return body, mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
 def _root(request) -> str:
