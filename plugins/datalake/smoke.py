@@ -141,7 +141,6 @@ def _month_key(when: datetime) -> tuple[datetime, datetime]:
 def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
     from datalake.config import load_settings
     from datalake.s3 import require_bucket, s3_client
-    from datalake.sqlfiles import query_file
     from datalake.warehouse import connect
 
     settings = settings or load_settings()
@@ -155,10 +154,7 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
     month_start, month_end = _month_key(now)
     snapshot_key = month_end.strftime("%Y%m")
     state = {"snapshot_built": False}
-    out(f"datalake smoke {data.run}: S3 {settings.s3_endpoint_url or 'AWS'} "
-        f"(connection {settings.aws_conn_id or 'none: AWS credential chain'}), warehouse "
-        f"{'Redshift' if settings.warehouse_is_redshift else 'PostgreSQL'}, scratch arrival hour "
-        f"{SCRATCH_HOUR:%Y-%m-%dT%H}, org {SMOKE_ORG}")
+    out(_header(settings, data))
     client = None
     try:
         with report.step("connections and buckets"):
@@ -177,20 +173,7 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
         with report.step("warehouse counts"):
             _check_warehouse(settings, data)
         with report.step("monthly snapshot"):
-            with connect(settings) as conn:
-                exists = query_file(conn, "smoke/snapshot_exists.sql",
-                                    {"pipeline": SNAPSHOT_PIPELINE, "run_key": snapshot_key})
-            check(not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it")
-            from datalake.entity import monthly_snapshot as snapshot
-
-            state["snapshot_built"] = True
-            result = snapshot.run_snapshot(client, settings, month_start, month_end)
-            with connect(settings) as conn:
-                rows = query_file(conn, "smoke/snapshot_rows.sql",
-                                  {"year": str(month_end.year), "month": str(month_end.month)},
-                                  entity_ids=_in(conn, data.entity_ids))[0][0]
-            check(rows == len(data.current), f"snapshot rows of the smoke entities: {rows}, expected {len(data.current)}")
-            check(bool(result.get("lake_file")), f"the snapshot wrote no lake file: {result}")
+            _run_snapshot(client, settings, data, (month_start, month_end), state)
         with report.step("docs example 1 (datalake query)"):
             rows = _example(settings, "docs_example_1.sql")
             got = {r[0]: int(r[3]) for r in rows if str(r[0]).startswith(f"datalake smoke {data.run}")}
@@ -212,6 +195,35 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
     out(f"datalake smoke {data.run}: {'PASS' if report.passed else 'FAIL'} "
         f"({sum(ok for _, ok in report.results)}/{len(report.results)} steps passed)")
     return report.passed
+
+
+def _header(settings, data: SmokeData) -> str:
+    return (f"datalake smoke {data.run}: S3 {settings.s3_endpoint_url or 'AWS'} "
+            f"(connection {settings.aws_conn_id or 'none: AWS credential chain'}), warehouse "
+            f"{'Redshift' if settings.warehouse_is_redshift else 'PostgreSQL'}, scratch arrival hour "
+            f"{SCRATCH_HOUR:%Y-%m-%dT%H}, org {SMOKE_ORG}")
+
+
+def _run_snapshot(client, settings, data: SmokeData, month: tuple[datetime, datetime], state: dict) -> None:
+    """The monthly DAG's build for the smoke's month (only if none exists: never overwritten)."""
+    from datalake.entity import monthly_snapshot as snapshot
+    from datalake.sqlfiles import query_file
+    from datalake.warehouse import connect
+
+    month_start, month_end = month
+    snapshot_key = month_end.strftime("%Y%m")
+    with connect(settings) as conn:
+        exists = query_file(conn, "smoke/snapshot_exists.sql",
+                            {"pipeline": SNAPSHOT_PIPELINE, "run_key": snapshot_key})
+    check(not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it")
+    state["snapshot_built"] = True
+    result = snapshot.run_snapshot(client, settings, month_start, month_end)
+    with connect(settings) as conn:
+        rows = query_file(conn, "smoke/snapshot_rows.sql",
+                          {"year": str(month_end.year), "month": str(month_end.month)},
+                          entity_ids=_in(conn, data.entity_ids))[0][0]
+    check(rows == len(data.current), f"snapshot rows of the smoke entities: {rows}, expected {len(data.current)}")
+    check(bool(result.get("lake_file")), f"the snapshot wrote no lake file: {result}")
 
 
 def _run_hourly(client, settings, data: SmokeData) -> None:
