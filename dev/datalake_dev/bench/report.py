@@ -35,70 +35,112 @@ def markdown(results: dict) -> str:
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {x}" for k, x in value.items())
         lines.append(f"| {v['target']} | {value}{' ' + v['unit'] if v.get('unit') else ''} | **{v['verdict']}** |")
-    hours = results.get("entity_hours") or []
-    if hours:
-        lines += ["", "## Hourly entity pipeline vs the floor", "",
-                  "| N events | records (dup / broken) | objects (gzip / NDJSON) | MiB uncompressed | batches | "
-                  "pipeline s | plan / process / assess / load s | events/s | floor s | floor events/s | "
-                  "ratio | peak RSS worker | peak RSS load | peak RSS floor | PostgreSQL backend RSS |",
-                  "|" + "---|" * 15]
-        for h in hours:
-            g, p, s = h["generated"], h["pipeline"], h["pipeline"]["steps"]
-            lines.append(
-                f"| {h['events']:,} | {g['records']:,} ({g['duplicates']} / {g['broken']}) | "
-                f"{g['objects']} ({g['gzip_objects']} / {g['ndjson_objects']}) | {g['bytes_uncompressed'] / MIB:,.0f} | "
-                f"{s['process']['batches']} | {p['wall_seconds']:.1f} | "
-                f"{s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / {s['assess']['seconds']:.1f} / "
-                f"{s['load']['seconds']:.1f} | {h['events_per_second']:,.0f} | {h['floor']['wall_seconds']:.1f} | "
-                f"{h['floor_events_per_second']:,.0f} | {h['ratio_pipeline_floor']:.2f} | "
-                f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} | "
-                f"{_mib(h['floor']['peak_rss_bytes'])} | {_mib(p['postgres_peak_backend_rss_bytes'])} |")
-        with_csv = [h for h in hours if h.get("floor_csv")]
-        if with_csv:
-            lines += ["", "Floor with CSV COPY (pyarrow's CSV writer, the floor of runs before binary COPY; "
-                      "for comparison, not the verdict): " + "; ".join(
-                          f"N={h['events']:,}: {h['floor_csv']['wall_seconds']:.1f} s, pipeline / CSV floor "
-                          f"{h['ratio_pipeline_floor_csv']:.2f}x" for h in with_csv)]
-        lines += ["", "Manifests: " + "; ".join(
-            f"N={h['events']:,}: read {h['pipeline']['manifest']['records_read']:,}, loaded "
-            f"{h['pipeline']['manifest']['loaded']:,}, duplicates {h['pipeline']['manifest']['duplicates']:,}, "
-            f"quarantined {h['pipeline']['manifest']['quarantined_total']:,}" for h in hours)]
-    snap = results.get("snapshot")
-    if snap:
-        lines += ["", "## Monthly snapshot", "",
-                  "| active entities | history rows | build s | peak RSS | PostgreSQL backend RSS |", "|---|---|---|---|---|",
-                  f"| {snap['active_entities']:,} | {snap['history_rows']:,} | {snap['seconds']:.1f} | "
-                  f"{_mib(snap['peak_rss_bytes'])} | {_mib(snap['postgres_peak_backend_rss_bytes'])} |"]
-    q = results.get("queries")
-    if q:
-        lines += ["", "## Queries vs length of history", "",
-                  f"{q['entities']:,} entities; the current month's partition holds {q['current_month_rows']:,} rows "
-                  f"in both cases; median of {q['repeats']} runs after a warm-up, through `datalake.query.run_query`.",
-                  "", f"| query | {q['history_rows']['1M']:,} rows ms | {q['history_rows']['10M']:,} rows ms | ratio | rows returned |",
-                  "|---|---|---|---|---|"]
-        for label, v in q["queries"].items():
-            lines.append(f"| {label} | {v['1M']['median_seconds'] * 1000:.1f} | {v['10M']['median_seconds'] * 1000:.1f} | "
-                         f"{v['ratio_10M_1M']} | {v['10M']['rows']:,} |")
-    w = results.get("workflow")
-    if w:
-        p, s = w["pipeline"], w["pipeline"]["steps"]
-        lines += ["", "## Workflow refresh", "",
-                  "| executions updated | MiB uncompressed | batches | wall s | plan / process / assess / load s | "
-                  "events/s | peak RSS worker | peak RSS load |", "|---|---|---|---|---|---|---|---|",
-                  f"| {w['executions']:,} | {w['generated']['bytes_uncompressed'] / MIB:,.0f} | {s['process']['batches']} | "
-                  f"{p['wall_seconds']:.1f} | {s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
-                  f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | {w['events_per_second']:,.0f} | "
-                  f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} |"]
-    d = results.get("dag_parse")
-    if d:
-        lines += ["", "## DAG file parse time", "", "| file | median s | max s | runs |", "|---|---|---|---|"]
-        for name, v in d.items():
-            lines.append(f"| {name} | {v['median_seconds']:.3f} | {v['max_seconds']:.3f} | {v['runs']} |")
+    lines += _entity_hours_lines(results)
+    lines += _snapshot_lines(results)
+    lines += _queries_lines(results)
+    lines += _workflow_lines(results)
+    lines += _dag_parse_lines(results)
     notes = results.get("notes")
     if notes:
         lines += ["", "## Notes", "", notes.strip()]
     lines += ["", METHOD]
     return "\n".join(lines) + "\n"
+
+
+
+
+def _entity_hours_lines(results: dict) -> list[str]:
+    """The hourly entity pipeline against the floor, per N."""
+    hours = results.get("entity_hours") or []
+    if not hours:
+        return []
+    lines: list[str] = []
+    lines += ["", "## Hourly entity pipeline vs the floor", "",
+              "| N events | records (dup / broken) | objects (gzip / NDJSON) | MiB uncompressed | batches | "
+              "pipeline s | plan / process / assess / load s | events/s | floor s | floor events/s | "
+              "ratio | peak RSS worker | peak RSS load | peak RSS floor | PostgreSQL backend RSS |",
+              "|" + "---|" * 15]
+    for h in hours:
+        g, p, s = h["generated"], h["pipeline"], h["pipeline"]["steps"]
+        lines.append(
+            f"| {h['events']:,} | {g['records']:,} ({g['duplicates']} / {g['broken']}) | "
+            f"{g['objects']} ({g['gzip_objects']} / {g['ndjson_objects']}) | {g['bytes_uncompressed'] / MIB:,.0f} | "
+            f"{s['process']['batches']} | {p['wall_seconds']:.1f} | "
+            f"{s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / {s['assess']['seconds']:.1f} / "
+            f"{s['load']['seconds']:.1f} | {h['events_per_second']:,.0f} | {h['floor']['wall_seconds']:.1f} | "
+            f"{h['floor_events_per_second']:,.0f} | {h['ratio_pipeline_floor']:.2f} | "
+            f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} | "
+            f"{_mib(h['floor']['peak_rss_bytes'])} | {_mib(p['postgres_peak_backend_rss_bytes'])} |")
+    with_csv = [h for h in hours if h.get("floor_csv")]
+    if with_csv:
+        lines += ["", "Floor with CSV COPY (pyarrow's CSV writer, the floor of runs before binary COPY; "
+                  "for comparison, not the verdict): " + "; ".join(
+                      f"N={h['events']:,}: {h['floor_csv']['wall_seconds']:.1f} s, pipeline / CSV floor "
+                      f"{h['ratio_pipeline_floor_csv']:.2f}x" for h in with_csv)]
+    lines += ["", "Manifests: " + "; ".join(
+        f"N={h['events']:,}: read {h['pipeline']['manifest']['records_read']:,}, loaded "
+        f"{h['pipeline']['manifest']['loaded']:,}, duplicates {h['pipeline']['manifest']['duplicates']:,}, "
+        f"quarantined {h['pipeline']['manifest']['quarantined_total']:,}" for h in hours)]
+    return lines
+
+
+def _snapshot_lines(results: dict) -> list[str]:
+    """The monthly snapshot's build."""
+    snap = results.get("snapshot")
+    if not snap:
+        return []
+    lines: list[str] = []
+    lines += ["", "## Monthly snapshot", "",
+              "| active entities | history rows | build s | peak RSS | PostgreSQL backend RSS |", "|---|---|---|---|---|",
+              f"| {snap['active_entities']:,} | {snap['history_rows']:,} | {snap['seconds']:.1f} | "
+              f"{_mib(snap['peak_rss_bytes'])} | {_mib(snap['postgres_peak_backend_rss_bytes'])} |"]
+    return lines
+
+
+def _queries_lines(results: dict) -> list[str]:
+    """The docs' queries against the length of history."""
+    q = results.get("queries")
+    if not q:
+        return []
+    lines: list[str] = []
+    lines += ["", "## Queries vs length of history", "",
+              f"{q['entities']:,} entities; the current month's partition holds {q['current_month_rows']:,} rows "
+              f"in both cases; median of {q['repeats']} runs after a warm-up, through `datalake.query.run_query`.",
+              "", f"| query | {q['history_rows']['1M']:,} rows ms | {q['history_rows']['10M']:,} rows ms | ratio | rows returned |",
+              "|---|---|---|---|---|"]
+    for label, v in q["queries"].items():
+        lines.append(f"| {label} | {v['1M']['median_seconds'] * 1000:.1f} | {v['10M']['median_seconds'] * 1000:.1f} | "
+                     f"{v['ratio_10M_1M']} | {v['10M']['rows']:,} |")
+    return lines
+
+
+def _workflow_lines(results: dict) -> list[str]:
+    """The workflow refresh."""
+    w = results.get("workflow")
+    if not w:
+        return []
+    lines: list[str] = []
+    p, s = w["pipeline"], w["pipeline"]["steps"]
+    lines += ["", "## Workflow refresh", "",
+              "| executions updated | MiB uncompressed | batches | wall s | plan / process / assess / load s | "
+              "events/s | peak RSS worker | peak RSS load |", "|---|---|---|---|---|---|---|---|",
+              f"| {w['executions']:,} | {w['generated']['bytes_uncompressed'] / MIB:,.0f} | {s['process']['batches']} | "
+              f"{p['wall_seconds']:.1f} | {s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
+              f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | {w['events_per_second']:,.0f} | "
+              f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} |"]
+    return lines
+
+
+def _dag_parse_lines(results: dict) -> list[str]:
+    """Each DAG file's parse time."""
+    d = results.get("dag_parse")
+    if not d:
+        return []
+    lines: list[str] = []
+    lines += ["", "## DAG file parse time", "", "| file | median s | max s | runs |", "|---|---|---|---|"]
+    for name, v in d.items():
+        lines.append(f"| {name} | {v['median_seconds']:.3f} | {v['max_seconds']:.3f} | {v['runs']} |")
+    return lines
 
 
 METHOD = """## How it is measured
