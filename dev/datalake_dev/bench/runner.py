@@ -87,13 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         out_path.with_suffix(".md") if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
     notes = PROJECT_ROOT / "bench" / "NOTES.md"
     if args.render:
-        results = json.loads(out_path.read_text())
-        if notes.exists() and not results.get("quick"):
-            results["notes"] = notes.read_text()
-            out_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-        md_path.write_text(markdown(results))
-        print(f"report: {md_path}")
-        return 0
+        return _render_only(out_path, md_path, notes)
     root = Path(tempfile.mkdtemp(prefix="datalake-bench-", dir=os.environ.get("TMPDIR", "/tmp")))
     workdir = root / "work"
     # The DAG reads the Airflow Variable datalake_quarantine_threshold; there is no Airflow
@@ -112,21 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
     log(f"temp dir {root}; {results['machine']['cores']} cores, {results['machine']['cpu_model']}")
-    try:
-        with Platform(root) as platform:
-            if "entity" in args.parts:
-                results["entity_hours"] = [bench_entity_hour(platform, n, args, workdir) for n in sorted(args.events)]
-            if "snapshot" in args.parts:
-                results["snapshot"] = bench_snapshot(platform, args, workdir)
-            if "queries" in args.parts:
-                results["queries"] = bench_queries(platform, args)
-            if "workflow" in args.parts:
-                results["workflow"] = bench_workflow(platform, args, workdir)
-        if "parse" in args.parts:
-            results["dag_parse"] = bench_dag_parse(args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+    _measure(results, args, root, workdir)
     part_keys = {"entity": "entity_hours", "snapshot": "snapshot", "queries": "queries", "workflow": "workflow",
                  "parse": "dag_parse"}
     results["part_dates"] = {part: results["date"] for part in args.parts}
@@ -145,6 +125,41 @@ def main(argv: list[str] | None = None) -> int:
     out_path.write_text(json.dumps(results, indent=2, sort_keys=False, default=str) + "\n")
     md_path.parent.mkdir(parents=True, exist_ok=True)
     md_path.write_text(markdown(results))
+    _print_summary(results, out_path, md_path)
+    return 0
+
+
+def _render_only(out_path: Path, md_path: Path, notes: Path) -> int:
+    """The report again from the saved results (no measurement)."""
+    results = json.loads(out_path.read_text())
+    if notes.exists() and not results.get("quick"):
+        results["notes"] = notes.read_text()
+        out_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    md_path.write_text(markdown(results))
+    print(f"report: {md_path}")
+    return 0
+
+
+def _measure(results: dict, args, root: Path, workdir: Path) -> None:
+    """Run the chosen parts on a private platform; their figures go into ``results``."""
+    try:
+        with Platform(root) as platform:
+            if "entity" in args.parts:
+                results["entity_hours"] = [bench_entity_hour(platform, n, args, workdir) for n in sorted(args.events)]
+            if "snapshot" in args.parts:
+                results["snapshot"] = bench_snapshot(platform, args, workdir)
+            if "queries" in args.parts:
+                results["queries"] = bench_queries(platform, args)
+            if "workflow" in args.parts:
+                results["workflow"] = bench_workflow(platform, args, workdir)
+        if "parse" in args.parts:
+            results["dag_parse"] = bench_dag_parse(args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _print_summary(results: dict, out_path: Path, md_path: Path) -> None:
     print()
     for name, v in results["verdicts"].items():
         print(f"{v['verdict']:>6}  {name}: {v['value']}")
@@ -154,4 +169,3 @@ def main(argv: list[str] | None = None) -> int:
               + (f" (CSV floor {h['floor_csv']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor_csv']:.2f}x)"
                  if h.get("floor_csv") else ""))
     print(f"results: {out_path}\nreport:  {md_path}\ntotal {results['total_seconds']:.0f}s")
-    return 0

@@ -111,41 +111,48 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     log(f"producer: {seed_hours} past hours written; new events every {follow_interval:.0f}s")
 
     if with_airflow:
-        airflow_home = root / "airflow"
-        airflow_home.mkdir(parents=True, exist_ok=True)
-        aenv = {
-            **env,
-            **airflow_runner.airflow_process_env(
-                airflow_home, airflow_port, state["endpoints"]["S3_ENDPOINT_URL"], pg_port, airflow_db_uri
-            ),
-        }
-        # What `datalake airflow ...` needs to run the Airflow CLI against this platform.
-        state["airflow_cli_env"] = {
-            k: v for k, v in aenv.items() if k.startswith(("AIRFLOW", "DATALAKE_")) or k in ("PATH", "PYTHONPATH", *env)
-        }
-        _write_state(state)
-        log("Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ...")
-        airflow_runner.prepare(aenv)
-        state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)
-        _write_state(state)
-        url = state["endpoints"]["AIRFLOW_URL"]
-        log(f"Airflow: waiting for {url}/api/v2/monitor/health ...")
-        report = airflow_runner.wait_healthy(url, state["pids"]["airflow"])
-        password = airflow_runner.admin_password(airflow_home)
-        log("Airflow health: " + ", ".join(f"{k}={v.get('status')}" for k, v in report.items() if isinstance(v, dict)))
-        if seed_hours:
-            # Load the seeded past hours the way a user would: a backfill on the scheduler.
-            from datetime import datetime, timedelta, timezone
-
-            last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-            first = last - timedelta(hours=seed_hours - 1)
-            for dag_id in airflow_runner.HOURLY_DAGS:
-                airflow_runner.backfill_hours(aenv, dag_id, first, last)
-            log(f"backfills created for arrival hours {first:%Y-%m-%d %H:00} .. {last:%H:00} UTC "
-                f"({', '.join(airflow_runner.HOURLY_DAGS)})")
-        log(f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}")
+        _start_airflow(state, env, root, airflow_port, pg_port, airflow_db_uri, seed_hours, log)
     log(f"Logs: {logs}    Stop everything: make stop")
     return state
+
+
+def _start_airflow(state: dict, env: dict, root, airflow_port: int, pg_port: int, airflow_db_uri: str,
+                   seed_hours: int, log) -> None:
+    """Airflow standalone against the platform, healthy, with backfills of the seeded hours."""
+    logs = root / "logs"
+    airflow_home = root / "airflow"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    aenv = {
+        **env,
+        **airflow_runner.airflow_process_env(
+            airflow_home, airflow_port, state["endpoints"]["S3_ENDPOINT_URL"], pg_port, airflow_db_uri
+        ),
+    }
+    # What `datalake airflow ...` needs to run the Airflow CLI against this platform.
+    state["airflow_cli_env"] = {
+        k: v for k, v in aenv.items() if k.startswith(("AIRFLOW", "DATALAKE_")) or k in ("PATH", "PYTHONPATH", *env)
+    }
+    _write_state(state)
+    log("Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ...")
+    airflow_runner.prepare(aenv)
+    state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)
+    _write_state(state)
+    url = state["endpoints"]["AIRFLOW_URL"]
+    log(f"Airflow: waiting for {url}/api/v2/monitor/health ...")
+    report = airflow_runner.wait_healthy(url, state["pids"]["airflow"])
+    password = airflow_runner.admin_password(airflow_home)
+    log("Airflow health: " + ", ".join(f"{k}={v.get('status')}" for k, v in report.items() if isinstance(v, dict)))
+    if seed_hours:
+        # Load the seeded past hours the way a user would: a backfill on the scheduler.
+        from datetime import datetime, timedelta, timezone
+
+        last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        first = last - timedelta(hours=seed_hours - 1)
+        for dag_id in airflow_runner.HOURLY_DAGS:
+            airflow_runner.backfill_hours(aenv, dag_id, first, last)
+        log(f"backfills created for arrival hours {first:%Y-%m-%d %H:00} .. {last:%H:00} UTC "
+            f"({', '.join(airflow_runner.HOURLY_DAGS)})")
+    log(f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}")
 
 
 def down(log=print) -> None:
