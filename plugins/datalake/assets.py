@@ -12,8 +12,13 @@ The DAG processor runs this module on every parse, so it reads environment varia
 never a connection or a Variable: the buckets from ``LANDING_BUCKET`` / ``LAKE_BUCKET`` or
 the ``AIRFLOW_VAR_DATALAKE_*_BUCKET`` variables, the warehouse endpoint from ``WAREHOUSE_URI``
 or an ``AIRFLOW_CONN_REDSHIFT_DEFAULT`` given in the environment (JSON or URI form), else the
-defaults (the local platform's). Asset names never change with them: DAGs scheduled on an
-asset refer to it by name, e.g. ``entity_operations``.
+defaults (the local platform's).
+
+An asset's name is what it holds and where, e.g. ``entity_operations@<host>:5439``: Airflow
+identifies an asset by its name as well as its URI and deactivates one whose name is taken by
+an asset of another URI (its tasks then fail). Naming the location keeps a changed bucket or
+endpoint a new asset instead of such a clash. DAGs schedule on the objects below, never on a
+name typed out.
 """
 
 from __future__ import annotations
@@ -61,26 +66,34 @@ def redshift_table_uri(table: str, endpoint: str | None = None) -> str:
     return f"redshift://{endpoint or warehouse_endpoint()}/{WAREHOUSE_DATABASE}/{WAREHOUSE_SCHEMA}/{table}"
 
 
+def lake_asset(what: str, bucket: str, prefix: str) -> Asset:
+    """The S3 prefix ``s3://<bucket>/<prefix>/``, named ``<what>@<bucket>``."""
+    return Asset(name=f"{what}@{bucket}", uri=s3_prefix_uri(bucket, prefix))
+
+
+def table_asset(what: str, table: str) -> Asset:
+    """A warehouse table, named ``<what>@<host>:<port>``."""
+    endpoint = warehouse_endpoint()
+    return Asset(name=f"{what}@{endpoint}", uri=redshift_table_uri(table, endpoint))
+
+
 LANDING_BUCKET = _bucket("LANDING_BUCKET", "AIRFLOW_VAR_DATALAKE_LANDING_BUCKET")
 LAKE_BUCKET = _bucket("LAKE_BUCKET", "AIRFLOW_VAR_DATALAKE_LAKE_BUCKET")
 
 # Inputs: what Firehose delivers, one prefix per stream.
-LANDING_ENTITY_OPERATIONS = Asset(name="landing_entity_operations",
-                                  uri=s3_prefix_uri(LANDING_BUCKET, ENTITY_PREFIX))
-LANDING_WORKFLOW_EXECUTIONS = Asset(name="landing_workflow_executions",
-                                    uri=s3_prefix_uri(LANDING_BUCKET, WORKFLOW_PREFIX))
+LANDING_ENTITY_OPERATIONS = lake_asset("landing_entity_operations", LANDING_BUCKET, ENTITY_PREFIX)
+LANDING_WORKFLOW_EXECUTIONS = lake_asset("landing_workflow_executions", LANDING_BUCKET, WORKFLOW_PREFIX)
 # Outputs: the lake's Parquet and the warehouse tables.
-LAKE_ENTITY_OPERATIONS = Asset(name="lake_entity_operations", uri=s3_prefix_uri(LAKE_BUCKET, ENTITY_PREFIX))
-LAKE_WORKFLOW = Asset(name="lake_workflow", uri=s3_prefix_uri(LAKE_BUCKET, "workflow"))
-QUARANTINE_ENTITY_OPERATIONS = Asset(name="quarantine_entity_operations",
-                                     uri=s3_prefix_uri(LAKE_BUCKET, f"quarantine/{ENTITY_PREFIX}"))
-ENTITY_OPERATIONS = Asset(name="entity_operations", uri=redshift_table_uri("entity_operations"))
-CURRENT_ENTITIES = Asset(name="current_entities", uri=redshift_table_uri("current_entities"))
+LAKE_ENTITY_OPERATIONS = lake_asset("lake_entity_operations", LAKE_BUCKET, ENTITY_PREFIX)
+LAKE_WORKFLOW = lake_asset("lake_workflow", LAKE_BUCKET, "workflow")
+QUARANTINE_ENTITY_OPERATIONS = lake_asset("quarantine_entity_operations", LAKE_BUCKET,
+                                          f"quarantine/{ENTITY_PREFIX}")
+ENTITY_OPERATIONS = table_asset("entity_operations", "entity_operations")
+CURRENT_ENTITIES = table_asset("current_entities", "current_entities")
 # The five workflow tables change together (one transaction); DAGs that need "the workflow
-# tables were loaded" schedule on the first, named workflow_tables.
+# tables were loaded" schedule on the first, WORKFLOW_TABLES_ASSET.
 WORKFLOW_TABLE_ASSETS = tuple(
-    Asset(name="workflow_tables" if i == 0 else table, uri=redshift_table_uri(table))
-    for i, table in enumerate(WORKFLOW_TABLES)
+    table_asset("workflow_tables" if i == 0 else table, table) for i, table in enumerate(WORKFLOW_TABLES)
 )
 WORKFLOW_TABLES_ASSET = WORKFLOW_TABLE_ASSETS[0]
 

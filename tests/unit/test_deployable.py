@@ -113,3 +113,11 @@ runpy.run_module('datalake', run_name='__main__')
     assert top.returncode == 0, top.stderr[-3000:]
     commands = set(re.search(r"\{([a-z,]+)\}", top.stdout).group(1).split(","))
     assert commands == {"status", "init", "query", "smoke", "credentials", "airflow"}  # no dev ones
+
+
+def test_the_image_leaves_dev_and_tests_out_and_gets_the_command():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"dev", "tests"} <= set(ignored)
+    runs = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("RUN ")]
+    # this project's distribution (plugins/ only), then the command must start without dev/
+    assert any("pip install" in r and "-e ." in r and "datalake smoke --help" in r for r in runs)
