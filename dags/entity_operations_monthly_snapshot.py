@@ -23,9 +23,9 @@ current month is active, yet Example 2 drops it because its operations contain a
    false skips the check, for local demos and backfills of months before the hourly pipeline
    existed. Its default is true, false where `DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false`
    (what `make run` and `astro dev start` set).
-2. **build_snapshot** (inside the transaction the same lock the hourly load takes, `pg_advisory_xact_lock(hashtext(
-   'entity_operations'))` locally / `LOCK` on Redshift; `max_active_runs=1`): one transaction
-   that
+2. **build_snapshot** (inside the transaction the same lock the hourly load takes, the
+   `entity_operations` row of `datalake_ops.pipeline_locks` locally / `LOCK` on Redshift;
+   `max_active_runs=1`): one transaction that
    - first refreshes earlier snapshot months marked stale (late data, below);
    - builds M **incrementally** from the latest earlier snapshot (normally M-1: its
      partition holds M-1's snapshot rows and M-1's operations) plus the operations of any

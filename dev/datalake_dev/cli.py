@@ -18,13 +18,15 @@ def _cmd_produce(args) -> int:
     if args.no_defects:
         config.defects = producer.DefectRates.none()
     if args.follow:
-        producer.follow(client, settings.landing_bucket, interval_seconds=args.interval, config=config)
+        producer.follow(client, settings.landing_bucket, interval_seconds=args.interval,
+                        config=config)
         return 0
-    objects = producer.produce_past_hours(client, settings.landing_bucket, args.hours, config=config)
+    objects = producer.produce_past_hours(client, settings.landing_bucket, args.hours,
+                                          config=config)
     events = sum(len(o.events) for o in objects)
     broken = sum(len(o.broken) for o in objects)
-    print(f"wrote {len(objects)} objects ({events} events, {broken} broken records) for {args.hours} "
-          f"past hours to s3://{settings.landing_bucket}/")
+    print(f"wrote {len(objects)} objects ({events} events, {broken} broken records) "
+          f"for {args.hours} past hours to s3://{settings.landing_bucket}/")
     return 0
 
 
@@ -47,7 +49,8 @@ def _past_hours(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if not 1 <= hours <= MAX_PAST_HOURS:
-        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_PAST_HOURS} hours (30 days), not {hours}")
+        raise argparse.ArgumentTypeError(
+            f"must be 1 to {MAX_PAST_HOURS} hours (30 days), not {hours}")
     return hours
 
 
@@ -56,7 +59,8 @@ def register(sub) -> None:
     produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
     produce.add_argument("--hours", type=_past_hours, default=1,
                          help="number of past hours to produce (1 to 720)")
-    produce.add_argument("--follow", action="store_true", help="keep producing for the current hour")
+    produce.add_argument("--follow", action="store_true",
+                         help="keep producing for the current hour")
     produce.add_argument("--interval", type=float, default=60.0,
                          help="seconds between objects with --follow")
     produce.add_argument("--seed", type=int, default=42)

@@ -63,7 +63,8 @@ def s3_prefix_uri(bucket: str, prefix: str) -> str:
 
 
 def redshift_table_uri(table: str, endpoint: str | None = None) -> str:
-    return f"redshift://{endpoint or warehouse_endpoint()}/{WAREHOUSE_DATABASE}/{WAREHOUSE_SCHEMA}/{table}"
+    where = endpoint or warehouse_endpoint()
+    return f"redshift://{where}/{WAREHOUSE_DATABASE}/{WAREHOUSE_SCHEMA}/{table}"
 
 
 def lake_asset(what: str, bucket: str, prefix: str) -> Asset:
@@ -82,7 +83,8 @@ LAKE_BUCKET = _bucket("LAKE_BUCKET", "AIRFLOW_VAR_DATALAKE_LAKE_BUCKET")
 
 # Inputs: what Firehose delivers, one prefix per stream.
 LANDING_ENTITY_OPERATIONS = lake_asset("landing_entity_operations", LANDING_BUCKET, ENTITY_PREFIX)
-LANDING_WORKFLOW_EXECUTIONS = lake_asset("landing_workflow_executions", LANDING_BUCKET, WORKFLOW_PREFIX)
+LANDING_WORKFLOW_EXECUTIONS = lake_asset("landing_workflow_executions", LANDING_BUCKET,
+                                         WORKFLOW_PREFIX)
 # Outputs: the lake's Parquet and the warehouse tables.
 LAKE_ENTITY_OPERATIONS = lake_asset("lake_entity_operations", LAKE_BUCKET, ENTITY_PREFIX)
 LAKE_WORKFLOW = lake_asset("lake_workflow", LAKE_BUCKET, "workflow")
@@ -93,7 +95,8 @@ CURRENT_ENTITIES = table_asset("current_entities", "current_entities")
 # The five workflow tables change together (one transaction); DAGs that need "the workflow
 # tables were loaded" schedule on the first, WORKFLOW_TABLES_ASSET.
 WORKFLOW_TABLE_ASSETS = tuple(
-    table_asset("workflow_tables" if i == 0 else table, table) for i, table in enumerate(WORKFLOW_TABLES)
+    table_asset("workflow_tables" if i == 0 else table, table)
+    for i, table in enumerate(WORKFLOW_TABLES)
 )
 WORKFLOW_TABLES_ASSET = WORKFLOW_TABLE_ASSETS[0]
 

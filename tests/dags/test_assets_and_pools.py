@@ -28,7 +28,8 @@ def _declared():
 
     found = []
     for value in vars(assets).values():
-        found += [a for a in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(a, Asset)]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        found += [a for a in values if isinstance(a, Asset)]
     return {a.uri: a for a in found}
 
 
@@ -38,12 +39,12 @@ def test_every_inlet_and_outlet_is_declared_in_the_assets_module(dagbag):
     for dag in dagbag.dags.values():
         for task in dag.tasks:
             for asset in [*task.inlets, *task.outlets]:
-                assert asset.uri in declared, f"{dag.dag_id}.{task.task_id}: {asset.uri} not in datalake.assets"
+                where = f"{dag.dag_id}.{task.task_id}"
+                assert asset.uri in declared, f"{where}: {asset.uri} not in datalake.assets"
                 assert asset.name == declared[asset.uri].name
                 seen.add(asset.uri)
-    loads = {d: dagbag.dags[d].task_dict[t] for d, t in (("entity_operations_hourly", "load_warehouse"),
-                                                        ("workflow_executions_hourly", "load_warehouse"))}
-    for load in loads.values():
+    for dag_id in ("entity_operations_hourly", "workflow_executions_hourly"):
+        load = dagbag.dags[dag_id].task_dict["load_warehouse"]
         assert load.inlets and load.outlets
     names = {a.name.split("@")[0] for a in declared.values() if a.uri in seen}
     assert {"entity_operations", "workflow_tables", "landing_entity_operations"} <= names
@@ -57,7 +58,8 @@ def test_asset_uris_are_the_amazon_provider_s_and_convert_to_openlineage_dataset
 
     from datalake import assets
 
-    converters = {"s3": s3.convert_asset_to_openlineage, "redshift": redshift.convert_asset_to_openlineage}
+    converters = {"s3": s3.convert_asset_to_openlineage,
+                  "redshift": redshift.convert_asset_to_openlineage}
     for uri, asset in _declared().items():
         scheme = urlsplit(uri).scheme
         assert scheme in converters, f"{asset.name}: {uri} is not an s3:// or redshift:// URI"
@@ -72,7 +74,8 @@ def test_the_warehouse_endpoint_comes_from_the_environment_only(monkeypatch):
 
     monkeypatch.delenv("WAREHOUSE_URI", raising=False)
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_DEFAULT",
-                       '{"conn_type": "redshift", "host": "lake.abc.eu-central-1.redshift.amazonaws.com"}')
+                       '{"conn_type": "redshift",'
+                       ' "host": "lake.abc.eu-central-1.redshift.amazonaws.com"}')
     assert assets.warehouse_endpoint() == "lake.abc.eu-central-1.redshift.amazonaws.com:5439"
     monkeypatch.setenv("WAREHOUSE_URI", "postgresql://u:p@127.0.0.1:6543/epilot_datalake")
     assert assets.warehouse_endpoint() == "127.0.0.1:6543"
@@ -94,6 +97,7 @@ def test_no_task_needs_a_pool_a_deployment_would_have_to_create(dagbag):
     created them: a task in a missing pool is never scheduled."""
     for dag in dagbag.dags.values():
         for task in dag.tasks:
-            assert task.pool == "default_pool", f"{dag.dag_id}.{task.task_id} needs pool {task.pool}"
+            where = f"{dag.dag_id}.{task.task_id}"
+            assert task.pool == "default_pool", f"{where} needs pool {task.pool}"
             if task.outlets:
-                assert task.max_active_tis_per_dag == 1, f"{dag.dag_id}.{task.task_id} may run twice at once"
+                assert task.max_active_tis_per_dag == 1, f"{where} may run twice at once"

@@ -27,24 +27,28 @@ import sys
 sys.path.insert(0, {str(ROOT / 'tests' / 'integration')!r})
 from datetime import datetime
 from dagrun import run_hourly
-print("STATE", run_hourly("entity_operations_hourly", datetime.fromisoformat({HOUR.isoformat()!r})).state)
+hour = datetime.fromisoformat({HOUR.isoformat()!r})
+print("STATE", run_hourly("entity_operations_hourly", hour).state)
 """
 
 
 def test_an_hourly_run_emits_its_inputs_and_outputs(clean_platform, airflow_db, tmp_path):
-    upload(simulate(HOUR, 1, ProducerConfig(seed=5)), s3_client(clean_platform), clean_platform.landing_bucket)
+    upload(simulate(HOUR, 1, ProducerConfig(seed=5)), s3_client(clean_platform),
+           clean_platform.landing_bucket)
     events_file = tmp_path / "openlineage.jsonl"
     env = {**os.environ,
-           "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps({"type": "file", "log_file_path": str(events_file),
-                                                          "append": True}),
+           "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+               {"type": "file", "log_file_path": str(events_file), "append": True}),
            "AIRFLOW__OPENLINEAGE__NAMESPACE": "datalake-test",
            "PYTHONPATH": str(ROOT / "plugins")}
-    result = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True, text=True,
+                            timeout=600)
     assert "STATE success" in result.stdout, (result.stdout[-2000:], result.stderr[-4000:])
 
     events = [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
     load = [e for e in events if e["job"]["name"] == "entity_operations_hourly.load_warehouse"]
-    assert {e["eventType"] for e in load} >= {"START", "COMPLETE"}, sorted({e["job"]["name"] for e in events})
+    jobs = sorted({e["job"]["name"] for e in events})
+    assert {e["eventType"] for e in load} >= {"START", "COMPLETE"}, jobs
     complete = next(e for e in load if e["eventType"] == "COMPLETE")
     inputs = {(d["namespace"], d["name"]) for d in complete["inputs"]}
     outputs = {(d["namespace"], d["name"]) for d in complete["outputs"]}
@@ -57,7 +61,8 @@ def test_an_hourly_run_emits_its_inputs_and_outputs(clean_platform, airflow_db, 
     }
     # Every task of the run reported its start and end.
     tasks = {"plan_batches", "process_batch", "assess_hour", "load_warehouse"}
-    assert tasks <= {e["job"]["name"].split(".", 1)[1] for e in events if e["eventType"] == "COMPLETE"}
+    completed = {e["job"]["name"].split(".", 1)[1] for e in events if e["eventType"] == "COMPLETE"}
+    assert tasks <= completed
 
 
 def urlsplit_netloc(uri: str) -> str:

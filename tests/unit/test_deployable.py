@@ -72,7 +72,8 @@ def test_the_deployed_code_imports_nothing_from_dev_or_tests():
 def test_the_graph_sees_an_import_of_dev(tmp_path):
     """The check above can fail: a function-level import of the development package is found."""
     sample = tmp_path / "probe.py"
-    sample.write_text("def f():\n    from datalake_dev.producer import ulid\n    import tests.conftest\n")
+    sample.write_text("def f():\n    from datalake_dev.producer import ulid\n"
+                      "    import tests.conftest\n")
     imports = _imports(sample)
     assert ("datalake_dev.producer", 2) in imports and ("tests.conftest", 3) in imports
 
@@ -118,6 +119,7 @@ runpy.run_module('datalake', run_name='__main__')
 def test_the_image_leaves_dev_and_tests_out_and_gets_the_command():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {"dev", "tests"} <= set(ignored)
-    runs = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("RUN ")]
+    dockerfile = (ROOT / "Dockerfile").read_text().splitlines()
+    runs = [line for line in dockerfile if line.startswith("RUN ")]
     # this project's distribution (plugins/ only), then the command must start without dev/
     assert any("pip install" in r and "-e ." in r and "datalake smoke --help" in r for r in runs)

@@ -36,7 +36,8 @@ def connection_env(conn: dict) -> tuple[str, str]:
     return f"AIRFLOW_CONN_{conn['conn_id'].upper()}", json.dumps(body)
 
 
-def airflow_env(settings: dict, *, s3_endpoint: str | None = None, warehouse_port: int | None = None,
+def airflow_env(settings: dict, *, s3_endpoint: str | None = None,
+                warehouse_port: int | None = None,
                 warehouse_host: str = "127.0.0.1") -> dict[str, str]:
     """Environment for the Airflow processes. The file's hosts are those of `astro dev start`'s
     containers (docker-compose.override.yml); the host processes of `make run` reach their

@@ -10,13 +10,15 @@ from datalake.s3 import S3DeleteError, delete_keys
 
 
 def _client():
-    return boto3.client("s3", region_name="eu-central-1", aws_access_key_id="k", aws_secret_access_key="s")
+    return boto3.client("s3", region_name="eu-central-1", aws_access_key_id="k",
+                        aws_secret_access_key="s")
 
 
 def _expect(stub, keys, errors=()):
     stub.add_response(
         "delete_objects",
-        {"Deleted": [], "Errors": [{"Key": k, "Code": "AccessDenied", "Message": "Access Denied"} for k in errors]},
+        {"Deleted": [], "Errors": [{"Key": k, "Code": "AccessDenied", "Message": "Access Denied"}
+                                   for k in errors]},
         {"Bucket": "lake", "Delete": {"Objects": [{"Key": k} for k in keys], "Quiet": True}},
     )
 
@@ -27,8 +29,8 @@ def test_refused_keys_raise_after_every_batch_was_tried():
     with Stubber(client) as stub:
         _expect(stub, keys[:1000], errors=["k0007"])
         _expect(stub, keys[1000:])  # the second batch is still sent
-        with pytest.raises(S3DeleteError, match=r"refused to delete 1 of 1001 objects in s3://lake/: "
-                                                r"k0007: AccessDenied"):
+        refused = r"refused to delete 1 of 1001 objects in s3://lake/: k0007: AccessDenied"
+        with pytest.raises(S3DeleteError, match=refused):
             delete_keys(client, "lake", keys)
         stub.assert_no_pending_responses()
 
