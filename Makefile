@@ -16,7 +16,9 @@ STAMP := $(VENV)/.installed
 # pyproject.toml changes.
 install: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml dev/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# A virtualenv of another Python (an older checkout's 3.11) is made anew.
+	$(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e . -e dev
