@@ -1,21 +1,27 @@
 # The two commands of the README: `make run` (everything locally) and `make test`.
-PYTHON ?= python3
+# Python 3.12: the Python of the Dockerfile's runtime flavour. The first python3.12 that runs
+# (on PATH, else a pyenv installation); override with PYTHON=/path/to/python3.12.
+PYTHON ?= $(firstword $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	$$p -c '' 2>/dev/null && echo $$p; done) python3.12)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install run stop status smoke test test-fast bench clean
 
-# Create the virtualenv and install the pinned requirements plus the project (the
-# `datalake` command): requirements-dev.txt = requirements.txt (what the DAG tasks import),
-# Airflow itself (the Astro image's own) and the test tools. Re-runs only when one of the
-# requirement files or pyproject.toml changes.
+# Create the virtualenv and install the pinned requirements plus the project (the `datalake`
+# command) and the development tools (dev/: `datalake produce`, `datalake platform`):
+# requirements-dev.txt = requirements.txt (what the DAG tasks import), Airflow itself (the
+# Astro image's own) and the test tools. Re-runs only when a requirement file or a
+# pyproject.toml changes.
 install: $(STAMP)
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml dev/pyproject.toml
+	# A virtualenv of another Python (an older checkout's 3.11) is made anew.
+	$(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e dev
 	touch $(STAMP)
 
 run: install

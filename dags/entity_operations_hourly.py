@@ -13,7 +13,8 @@ run's data interval (`s3://<landing>/entity_operations/YYYY/MM/DD/HH/`) become r
    `s3://<lake>/quarantine/entity_operations/<hour>/` with their reason.
 3. **assess_hour** fails the run when the hour looks wrong as a whole (objects but no
    records, or a quarantine share above `datalake_quarantine_threshold`, default 5%).
-4. **load_warehouse** (pool `warehouse_entity_operations`): one transaction: stage,
+4. **load_warehouse** (one at a time across runs; other DAGs' writers of these tables wait
+   for the warehouse lock): one transaction: stage,
    dedupe within the run and against other hours, delete-and-insert by id, update
    `current_entities`, write curated Parquet and the run manifest, commit.
 
@@ -30,8 +31,9 @@ is set (README "Alerts"). A failed quarantine gate fails the run at once, withou
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag
+from airflow.sdk import dag
 
+from datalake.assets import ENTITY_LOAD_INLETS, ENTITY_LOAD_OUTLETS, ENTITY_OPERATIONS  # noqa: F401
 from datalake.entity.stream import ENTITY_STREAM
 from datalake.hourly_dag import hourly_dag_kwargs
 from datalake.operators import (
@@ -42,7 +44,7 @@ from datalake.operators import (
     ValidateLandingWindowOperator,
 )
 
-ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
+# ENTITY_OPERATIONS stays importable from here; datalake.assets is where it is declared.
 
 
 @dag(dag_id="entity_operations_hourly", max_active_runs=4, doc_md=__doc__, tags=["datalake", "entity_operations", "hourly"], **hourly_dag_kwargs())
@@ -55,7 +57,7 @@ def entity_operations_hourly():
     gate = AssessWindowOperator(task_id="assess_hour", stream=ENTITY_STREAM, batch_counts=counts.output)
     load = MergeStagedParquetOperator(
         task_id="load_warehouse", stream=ENTITY_STREAM, batch_counts=counts.output,
-        pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS],
+        max_active_tis_per_dag=1, inlets=ENTITY_LOAD_INLETS, outlets=ENTITY_LOAD_OUTLETS,
     )
     gate >> load
 

@@ -14,18 +14,18 @@ month's partition, then lists every active entity, including those untouched thi
 current month is active, yet Example 2 drops it because its operations contain a delete;
 `current_entities` lists it).
 
-1. **check_hourly_runs**: the snapshot starts only when every arrival hour of M-1 has a
-   committed `entity_operations_hourly` run (its row in `datalake_ops.run_manifest`, written in
-   the load's transaction). Otherwise the task fails with the number of missing hours and the
-   first of them, and retries with exponential backoff (from 2 minutes up to 2 hours apart, about three days in all), like a sensor
-   in reschedule mode without holding a worker slot. The boolean param
-   `require_complete_hours` set to false skips the check, for local demos and backfills of
-   months before the hourly pipeline existed. Its default is true, false where
-   `DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false` (what `make run` sets).
-2. **build_snapshot** (pool `warehouse_entity_operations`, the hourly load's pool, and inside
-   the transaction the same lock the hourly load takes, `pg_advisory_xact_lock(hashtext(
-   'entity_operations'))` locally / `LOCK` on Redshift; `max_active_runs=1`): one transaction
-   that
+1. **check_hourly_runs** (a sensor in reschedule mode: between checks it holds no worker
+   slot): the snapshot starts only when every arrival hour of M-1 has a committed
+   `entity_operations_hourly` run (its row in `datalake_ops.run_manifest`, written in the
+   load's transaction). Until then each check logs the number of missing hours and the first
+   of them, and checks again with exponential backoff (from 2 minutes up to 2 hours apart);
+   after three days without them it fails. The boolean param `require_complete_hours` set to
+   false skips the check, for local demos and backfills of months before the hourly pipeline
+   existed. Its default is true, false where `DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false`
+   (what `make run` and `astro dev start` set).
+2. **build_snapshot** (inside the transaction the same lock the hourly load takes, the
+   `entity_operations` row of `datalake_ops.pipeline_locks` locally / `LOCK` on Redshift;
+   `max_active_runs=1`): one transaction that
    - first refreshes earlier snapshot months marked stale (late data, below);
    - builds M **incrementally** from the latest earlier snapshot (normally M-1: its
      partition holds M-1's snapshot rows and M-1's operations) plus the operations of any
@@ -59,16 +59,22 @@ Backfill in order, e.g. `airflow backfill create --dag-id entity_operations_mont
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, PokeReturnValue, dag, task
 
 from datalake.alerts import FailureNotifier
+from datalake.assets import SNAPSHOT_INLETS, SNAPSHOT_OUTLETS
 from datalake.hourly_dag import DEFAULT_ARGS
 from datalake.operators import MonthlySnapshotOperator
 
-ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
+# The wait for last month's hourly runs: checks 2 minutes apart at first, doubling up to 2 hours,
+# for three days at most.
+HOURLY_RUNS_FIRST_CHECK_AFTER = timedelta(minutes=2)
+HOURLY_RUNS_MAX_CHECK_INTERVAL = timedelta(hours=2)
+HOURLY_RUNS_WAIT_AT_MOST = timedelta(days=3)
 
 
 @dag(
@@ -99,24 +105,31 @@ ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/ep
     },
 )
 def entity_operations_monthly_snapshot():
-    @task(
-        retries=40,
-        retry_delay=timedelta(minutes=2),
-        retry_exponential_backoff=True,
-        max_retry_delay=timedelta(hours=2),
+    @task.sensor(
+        mode="reschedule",
+        poke_interval=HOURLY_RUNS_FIRST_CHECK_AFTER,
+        exponential_backoff=True,
+        max_wait=HOURLY_RUNS_MAX_CHECK_INTERVAL,
+        timeout=HOURLY_RUNS_WAIT_AT_MOST,
         execution_timeout=timedelta(minutes=5),
     )
-    def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None) -> dict:
+    def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None):
         from datalake import monthly_snapshot
         from datalake.hooks import DatalakeHook
 
-        return monthly_snapshot.check_hourly_runs(
-            DatalakeHook().settings, data_interval_start, data_interval_end,
-            require_complete=bool(params.get("require_complete_hours", True)),
-        )
+        try:
+            result = monthly_snapshot.check_hourly_runs(
+                DatalakeHook().settings, data_interval_start, data_interval_end,
+                require_complete=bool(params.get("require_complete_hours", True)),
+            )
+        except monthly_snapshot.IncompleteHourlyRuns as waiting:
+            logging.getLogger(__name__).info("not yet: %s", waiting)  # this check's task log
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=result)
 
     build_snapshot = MonthlySnapshotOperator(
-        task_id="build_snapshot", pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS],
+        task_id="build_snapshot", max_active_tis_per_dag=1, inlets=SNAPSHOT_INLETS,
+        outlets=SNAPSHOT_OUTLETS,
     )
 
     check_hourly_runs() >> build_snapshot

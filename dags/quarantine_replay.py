@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from airflow.sdk import Param, dag, task
 
 from datalake.alerts import FailureNotifier
+from datalake.assets import ENTITY_LOAD_OUTLETS, REPLAY_INLETS
 from datalake.hourly_dag import DEFAULT_ARGS
 
 
@@ -55,7 +56,7 @@ def quarantine_replay():
             raise AirflowFailException(f"rejected window: {exc}") from None
         return [hour.isoformat() for hour in window.hours]
 
-    @task(pool="warehouse_entity_operations", max_active_tis_per_dagrun=1)
+    @task(max_active_tis_per_dag=1, inlets=REPLAY_INLETS, outlets=ENTITY_LOAD_OUTLETS)
     def replay_hour(hour: str) -> dict:
         from datalake.entity import replay
         from datalake.hooks import DatalakeHook

@@ -16,7 +16,8 @@ workflow tables `epilot_datalake.WorkflowExecution`, `WorkflowPhases`, `Workflow
    `s3://<lake>/quarantine/workflow_executions/<hour>/` with its reason.
 3. **assess_hour** fails the run when the hour looks wrong as a whole (objects but no
    records, or a quarantine share above `datalake_quarantine_threshold`, default 5%).
-4. **load_warehouse** (pool `warehouse_workflow_tables`): one transaction: stage, dedupe
+4. **load_warehouse** (one at a time across runs; the warehouse lock keeps other writers
+   out): one transaction: stage, dedupe
    within the run and against other hours, keep per execution the state with the newest
    `lastUpdateTime` unless a newer one is already loaded (late older updates never win, a
    delete leaves a tombstone), replace those executions in all five tables (removed phases
@@ -37,7 +38,9 @@ is set (README "Alerts"). A failed quarantine gate fails the run at once, withou
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag
+from airflow.sdk import dag
+
+from datalake.assets import WORKFLOW_LOAD_INLETS, WORKFLOW_LOAD_OUTLETS
 
 from datalake.workflow.stream import WORKFLOW_STREAM
 from datalake.hourly_dag import hourly_dag_kwargs
@@ -49,7 +52,6 @@ from datalake.operators import (
     ValidateLandingWindowOperator,
 )
 
-WORKFLOW_TABLES = Asset(name="workflow_tables", uri="datalake://warehouse/epilot_datalake/workflow_tables")
 
 
 @dag(dag_id="workflow_executions_hourly", max_active_runs=4, doc_md=__doc__, tags=["datalake", "workflow_executions", "hourly"], **hourly_dag_kwargs())
@@ -62,7 +64,7 @@ def workflow_executions_hourly():
     gate = AssessWindowOperator(task_id="assess_hour", stream=WORKFLOW_STREAM, batch_counts=counts.output)
     load = MergeStagedParquetOperator(
         task_id="load_warehouse", stream=WORKFLOW_STREAM, batch_counts=counts.output,
-        pool="warehouse_workflow_tables", outlets=[WORKFLOW_TABLES],
+        max_active_tis_per_dag=1, inlets=WORKFLOW_LOAD_INLETS, outlets=WORKFLOW_LOAD_OUTLETS,
     )
     gate >> load
 

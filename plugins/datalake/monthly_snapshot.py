@@ -167,7 +167,8 @@ def check_hourly_runs(settings: Settings, interval_start: datetime, interval_end
         raise IncompleteHourlyRuns(
             f"{len(missing)} of {total} arrival hours of {covered.label} have no committed "
             f"{HOURLY_PIPELINE} run (no row in datalake_ops.run_manifest): {shown}. The snapshot "
-            f"for {month.label} waits (this task retries with backoff); load or backfill those hours, "
+            f"for {month.label} waits (the check_hourly_runs sensor looks again, with backoff); "
+            f"load or backfill those hours, "
             f"or trigger with require_complete_hours=false for a local demo."
         )
     return {"month": covered.label, "checked": True, "missing": 0, "hours": total}

@@ -24,7 +24,7 @@ from datalake_dev.producer import ulid
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 
-from dagrun import run_dag
+from dagrun import load_dag, run_dag
 
 pytestmark = pytest.mark.integration
 
@@ -380,6 +380,11 @@ def test_snapshot_waits_for_the_hourly_runs_of_the_month(clean_platform, airflow
     assert f"{hours[0]:%Y%m%d%H}, {hours[5]:%Y%m%d%H}, {hours[-1]:%Y%m%d%H}" in message
     # The demo switch skips the check.
     assert snapshot.check_hourly_runs(settings, covered, target, require_complete=False)["checked"] is False
+    # The DAG's sensor: not done while hours are missing (it reschedules instead of failing).
+    sensor = load_dag(DAG_ID).task_dict["check_hourly_runs"]
+    poke = sensor.python_callable(params={"require_complete_hours": True},
+                                  data_interval_start=covered, data_interval_end=target)
+    assert poke.is_done is False
 
     with connect(settings) as conn:
         for hour in sorted(missing):

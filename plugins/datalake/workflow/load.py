@@ -105,7 +105,7 @@ def load_workflow_hour(
     with connect(settings) as conn:
         with conn.transaction():
             # One writer of the five tables (and of the lake snapshot) at a time; the Airflow
-            # pool warehouse_workflow_tables is the first line.
+            # max_active_tis_per_dag=1 on the load task is the first line.
             if not settings.warehouse_is_redshift:
                 take_pipeline_lock(conn, LOCK_NAME)
                 execute_file(conn, "workflow/stage_local.sql")
