@@ -39,11 +39,11 @@ def _extra(conn) -> dict:
 
 
 def is_redshift_connection(conn) -> bool:
-    if _extra(conn).get("is_local_postgres"):
-        return False
-    host = conn.host or ""
-    return (conn.conn_type == "redshift" or host.endswith(".redshift.amazonaws.com")
-            or host.endswith(".redshift-serverless.amazonaws.com"))
+    """The settings' own answer (datalake.config.connection_warehouse_kind), so that the driver
+    and the SQL chosen never disagree about what the connection reaches."""
+    from datalake.config import POSTGRES, connection_warehouse_kind
+
+    return connection_warehouse_kind(conn) != POSTGRES
 
 
 def _aws_client(service: str, extra: dict, aws_conn_id: str | None):
