@@ -5,6 +5,7 @@ revoking users."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from datalake.config import WAREHOUSE_DATABASE, Settings
@@ -59,17 +60,51 @@ def render_redshift_create_user(username: str, password: str) -> str:
     )
 
 
-def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240, concurrency: int = 3,
-                        memory_percent: int = 20) -> str:
-    """The Redshift WLM configuration (the cluster's wlm_json_configuration parameter) with the
-    tenants' queue first: every query of a datalake_tenant member lands there whatever query_group
-    it sets (the first matching queue wins), and a query monitoring rule aborts it past the limit
-    or past a spill size. Applied by the operator (docs/credentials.md), not by `datalake init`."""
+WLM_PRIORITIES = ("lowest", "low", "normal", "high", "highest")
+
+
+def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240, priority: str = "low",
+                        *, serverless: bool = False) -> str:
+    """The cluster's wlm_json_configuration: Automatic WLM (memory and concurrency stay
+    Redshift's to manage) with the tenants' queue first, at a lower priority. Every query of a
+    datalake_tenant member lands there whatever query_group it sets (the first matching queue
+    wins), and query monitoring rules abort it past the time limit or past a spill size.
+
+    Automatic WLM, not manual: manual queues must give memory_percent_to_use to all queues or
+    to none, and a manual configuration switches the cluster's Auto WLM off for everyone. A
+    Serverless workgroup has no WLM configuration and no per-role queue: its query limits apply
+    to every user, the pipeline's included (docs/credentials.md), so nothing is rendered.
+    Applied by the operator (docs/credentials.md), not by `datalake init`."""
+    if serverless:
+        raise CredentialError(
+            "Redshift Serverless has no WLM configuration and no per-role queues: set the workgroup's "
+            "query limits instead (docs/credentials.md, 'Redshift Serverless')")
     limit = int(limit_seconds if limit_seconds is not None else TENANT_QUERY_LIMIT_SECONDS)
-    if not (1 <= limit <= 86400 and 1 <= spill_mb and 1 <= concurrency <= 50 and 1 <= memory_percent <= 100):
+    if not (1 <= limit <= 86400 and 1 <= spill_mb) or priority not in WLM_PRIORITIES:
         raise CredentialError("WLM limits out of range")
-    return render_sql("redshift/credentials/wlm.json", limit_seconds=limit, spill_mb=int(spill_mb),
-                      tenant_concurrency=int(concurrency), tenant_memory_percent=int(memory_percent))
+    rendered = render_sql("redshift/credentials/wlm.json", limit_seconds=limit, spill_mb=int(spill_mb),
+                          tenant_priority=priority)
+    problems = wlm_problems(json.loads(rendered))
+    if problems:  # the template was edited into something Redshift would refuse or reinterpret
+        raise CredentialError("; ".join(problems))
+    return rendered
+
+
+def wlm_problems(queues: list[dict]) -> list[str]:
+    """What Redshift would refuse or silently change in a wlm_json_configuration."""
+    problems = []
+    user_queues = [q for q in queues if "short_query_queue" not in q]
+    with_memory = [q.get("name", "?") for q in user_queues if "memory_percent_to_use" in q]
+    if with_memory and len(with_memory) != len(user_queues):
+        problems.append(f"memory_percent_to_use on some queues only ({', '.join(with_memory)}): all or none")
+    auto = {bool(q.get("auto_wlm")) for q in user_queues}
+    if len(auto) > 1:
+        problems.append("auto_wlm on some queues only: Automatic and manual WLM do not mix")
+    if True in auto and any(k in q for q in user_queues for k in ("memory_percent_to_use", "query_concurrency")):
+        problems.append("memory_percent_to_use / query_concurrency are manual WLM settings")
+    if user_queues and (user_queues[-1].get("user_role") or user_queues[-1].get("query_group")):
+        problems.append("the last queue is the default queue and routes by nothing")
+    return problems
 
 
 def render_redshift_revoke_user(username: str) -> str:

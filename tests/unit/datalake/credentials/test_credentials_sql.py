@@ -294,3 +294,28 @@ def test_redshift_wlm_puts_tenants_first_and_aborts_long_or_spilling_queries():
     assert queues[-1] == {"short_query_queue": True}
     with pytest.raises(CredentialError):
         credentials.render_redshift_wlm(limit_seconds=0)
+
+
+def test_redshift_wlm_keeps_automatic_wlm_on_every_queue_and_sets_no_manual_memory():
+    """Manual WLM needs memory_percent_to_use on all queues or none, and a manual configuration
+    turns Automatic WLM off for the whole cluster: the tenants' queue only gets a priority."""
+    import json
+
+    from datalake.credentials.redshift import wlm_problems
+
+    queues = json.loads(credentials.render_redshift_wlm())
+    user_queues = [q for q in queues if "short_query_queue" not in q]
+    assert wlm_problems(queues) == []
+    assert all(q["auto_wlm"] is True for q in user_queues)
+    assert not any("memory_percent_to_use" in q or "query_concurrency" in q for q in user_queues)
+    assert user_queues[0]["priority"] == "low" and user_queues[-1]["priority"] == "normal"
+    # the check itself: the configuration this module rendered before is refused
+    manual = [{"name": "tenants", "user_role": ["datalake_tenant"], "query_concurrency": 3,
+               "memory_percent_to_use": 20}, {"name": "default", "query_concurrency": 5},
+              {"short_query_queue": True}]
+    assert wlm_problems(manual) == ["memory_percent_to_use on some queues only (tenants): all or none"]
+
+
+def test_redshift_serverless_gets_no_wlm_configuration():
+    with pytest.raises(CredentialError, match="Serverless has no WLM"):
+        credentials.render_redshift_wlm(serverless=True)
