@@ -60,15 +60,13 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
     settings = settings or load_settings()
     with connect(settings) as conn:
         if settings.warehouse_is_redshift:
-            from urllib.parse import urlsplit
-
             from datalake.credentials import apply_redshift_isolation
 
             with conn.transaction():
                 for statement in statements(read_sql("redshift/ddl.sql")):
                     conn.execute(statement)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
-                apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
+                apply_redshift_isolation(conn, settings.redshift_iam_role)
             return []
         gaps = apply_local_schema(conn)
         from datalake.query_reader import set_query_reader_password

@@ -25,22 +25,39 @@ def redshift_md5_password(password: str, username: str) -> str:
 
 
 _REDSHIFT_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,126}")
+# Users Redshift creates for IAM identities: IAM:<user> or IAMR:<role> (Serverless and
+# GetClusterCredentials with IAM), with the characters IAM names may hold.
+_REDSHIFT_IAM_USER_RE = re.compile(r"IAMR?:[A-Za-z0-9_+=,.@-]{1,122}")
+_IAM_ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}")
 
 
 def redshift_identifier(name: str) -> str:
-    """A validated, double-quoted Redshift identifier (for template values)."""
-    if not isinstance(name, str) or not _REDSHIFT_IDENT_RE.fullmatch(name):
+    """A validated, double-quoted Redshift identifier (for template values): a plain name or an
+    IAM user name (IAMR:etl), neither of which can hold a double quote."""
+    if not isinstance(name, str) or not (_REDSHIFT_IDENT_RE.fullmatch(name) or _REDSHIFT_IAM_USER_RE.fullmatch(name)):
         raise CredentialError(f"invalid Redshift identifier {name!r}")
     return f'"{name}"'
 
 
-def render_redshift_isolation(pipeline_user: str, database: str = WAREHOUSE_DATABASE) -> str:
+def iam_roles_clause(iam_role: str | None) -> str:
+    """What GRANT ASSUMEROLE ON names: the pipeline's IAM role (a validated ARN), or ALL roles
+    attached to the cluster when none is configured."""
+    if iam_role is None:
+        return "ALL"
+    if not isinstance(iam_role, str) or not _IAM_ROLE_ARN_RE.fullmatch(iam_role):
+        raise CredentialError(f"invalid IAM role ARN {iam_role!r} (REDSHIFT_IAM_ROLE)")
+    return f"'{iam_role}'"
+
+
+def render_redshift_isolation(pipeline_user: str, database: str = WAREHOUSE_DATABASE,
+                              iam_role: str | None = None) -> str:
     tables = [(table, column, REDSHIFT_POLICIES[column]) for table, column in TENANT_TABLES]
     policies = sorted({(column, REDSHIFT_POLICIES[column]) for _, column in TENANT_TABLES})
     return render_sql(
         "redshift/credentials/isolation.sql",
         pipeline_user=redshift_identifier(pipeline_user),
         database=redshift_identifier(database),
+        iam_roles=iam_roles_clause(iam_role),
         tables=tables,
         policies=policies,
     )
@@ -109,20 +126,20 @@ def wlm_problems(queues: list[dict]) -> list[str]:
 
 def render_redshift_revoke_user(username: str) -> str:
     username = validate_username(username)
-    return render_sql(
-        "redshift/credentials/revoke_user.sql", username=redshift_identifier(username), username_text=username
-    )
+    return render_sql("redshift/credentials/revoke_user.sql", username=redshift_identifier(username))
 
 
-def apply_redshift_isolation(conn, pipeline_user: str, database: str = WAREHOUSE_DATABASE) -> None:
-    """Create the roles when missing, then apply include/sql/redshift/credentials/isolation.sql."""
+def apply_redshift_isolation(conn, iam_role: str | None = None) -> None:
+    """Create the roles when missing, then apply include/sql/redshift/credentials/isolation.sql
+    for the user and database this session really is (not names read from the URI)."""
+    pipeline_user, database = conn.execute(read_sql("redshift/credentials/session_identity.sql")).fetchone()
     existing = {r[0] for r in conn.execute(read_sql("redshift/credentials/existing_roles.sql")).fetchall()}
     if not {"datalake_tenant", "datalake_pipeline"} <= existing:
         for statement in statements(read_sql("redshift/credentials/roles.sql")):
             role = statement.split()[-1]
             if role not in existing:
                 conn.execute(statement)
-    for statement in statements(render_redshift_isolation(pipeline_user, database)):
+    for statement in statements(render_redshift_isolation(pipeline_user, database, iam_role)):
         conn.execute(statement)
 
 
@@ -160,4 +177,26 @@ def revoke_redshift(username: str, revoked_by: str | None, settings: Settings) -
             for statement in statements(render_redshift_revoke_user(username)):
                 conn.execute(statement)
             row = conn.execute(read_sql("redshift/credentials/registry_get.sql"), {"username": username}).fetchone()
-    return record_of(row)
+        # Committed: no login succeeds and the sessions already open lose the tenant role (and
+        # with the registry row revoked, the policies show them no row). Now end those sessions.
+        terminated, note = end_sessions(conn, username, settings.warehouse_is_serverless)
+    return record_of(row, sessions_terminated=terminated, sessions_note=note)
+
+
+def end_sessions(conn, username: str, serverless: bool) -> tuple[int | None, str | None]:
+    """(sessions ended, None), or (None, why not) when the cluster would not list or end them:
+    the revoke stands either way, and an idle session ends at the user's SESSION TIMEOUT."""
+    import psycopg
+
+    listing = "open_sessions_serverless" if serverless else "open_sessions"
+    try:
+        with conn.transaction():
+            pids = [r[0] for r in conn.execute(read_sql(f"redshift/credentials/{listing}.sql"),
+                                               {"username": username}).fetchall()]
+            for pid in pids:
+                conn.execute(read_sql("redshift/credentials/terminate_session.sql"), {"pid": int(pid)})
+    except psycopg.Error as exc:
+        reason = (exc.diag.message_primary or str(exc)).strip()
+        return None, (f"open sessions were not ended ({reason}); they lost the tenant role and see no "
+                      "rows, and end at the credential's session timeout")
+    return len(pids), None
