@@ -29,7 +29,24 @@ def apply_local_schema(conn) -> list[tuple[str, str]]:
         from datalake.query_reader import apply_query_reader
 
         apply_query_reader(conn)  # the read-only role of `datalake query` (issue 17)
+        apply_superuser_hardening(conn)
     return hardening_gaps(conn)
+
+
+def apply_superuser_hardening(conn) -> bool:
+    """Apply include/sql/credentials/superuser_hardening.sql when this session is a superuser
+    (who is then the pipeline's role too); a login without that power gets the gaps listed by
+    hardening_gaps() instead. Returns whether it was applied."""
+    from psycopg import sql
+
+    from datalake.sqlfiles import render_sql
+
+    row = conn.execute(read_sql("credentials/session_is_superuser.sql")).fetchone()
+    if not (row and row[0]):
+        return False
+    admin = sql.Identifier(conn.info.user).as_string(conn)
+    conn.execute(render_sql("credentials/superuser_hardening.sql", admin=admin))
+    return True
 
 
 def hardening_gaps(conn) -> list[tuple[str, str]]:
