@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS datalake_ops.entity_event_owner (
 )
 DISTKEY (id) SORTKEY (id);
 
+-- Locked first by every writer of run_manifest (include/sql/redshift/lock_run_manifest.sql);
+-- it holds no rows. datalake_ops is the pipeline's schema: tenants cannot lock it.
+CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest_writer (
+    name varchar(64)
+)
+DISTSTYLE ALL;
+
 CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest (
     pipeline     varchar(64)    NOT NULL,
     run_key      varchar(128)   NOT NULL,
