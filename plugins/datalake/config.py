@@ -241,7 +241,9 @@ def _connection_uri(conn) -> str:
 
 def _from_state() -> dict[str, str]:
     state = read_state()
-    return {k: v for k, v in state.get("endpoints", {}).items() if k in STATUS_KEYS and v}
+    # REDSHIFT_IAM_ROLE too: `make run WAREHOUSE=redshift` names the role its double's COPY takes.
+    keys = (*STATUS_KEYS, "REDSHIFT_IAM_ROLE")
+    return {k: v for k, v in state.get("endpoints", {}).items() if k in keys and v}
 
 
 def load_settings(use_airflow: bool = False) -> Settings:

@@ -15,8 +15,8 @@ client encoding as ``UNICODE`` (psycopg 3.3.9 maps it already; older versions di
 alias is registered below as well), it has no DEALLOCATE, so prepared statements stay off
 (``prepare_threshold=None``), and the session is asked for UTF8.
 These driver settings are used for every warehouse, the local PostgreSQL included, so the
-local path runs exactly what Redshift gets (tests/redshift_wire.py proves it through a proxy
-with Redshift's wire quirks).
+local path runs exactly what Redshift gets (the Redshift double in dev/ proves it through a
+proxy with Redshift's wire quirks).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The warehouse path through Redshift's wire quirks (tests/redshift_wire.py: client_encoding
-UNICODE, server_version 8.0.2, no named prepared statements, no DEALLOCATE) in front of the
-test PostgreSQL: connect, `datalake query`, `datalake credentials list` and a whole hourly
-load (its COPY and every non-COPY statement) work through it, and nothing was refused."""
+"""The PostgreSQL path through the Redshift double's wire quirks (client_encoding UNICODE,
+server_version 8.0.2, no named prepared statements, no DEALLOCATE) in front of the test
+PostgreSQL, with a postgresql:// URI (so the code takes its PostgreSQL path): connect,
+`datalake query`, `datalake credentials list` and a whole hourly load work through it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from redshift_wire import RedshiftWireProxy
 
 pytestmark = pytest.mark.integration
 
@@ -24,13 +23,12 @@ DATALAKE = str(Path(sys.executable).parent / "datalake")
 HOUR = datetime(2026, 11, 4, 9, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def wire(postgres_server):
+@pytest.fixture
+def wire(postgres_server, redshift_double):
     pg, uri = postgres_server
-    proxy = RedshiftWireProxy(pg.port).start()
     parts = urlsplit(uri)
-    yield proxy, parts._replace(netloc=parts.netloc.replace(f":{pg.port}", f":{proxy.port}")).geturl()
-    proxy.stop()
+    redshift_double.refused.clear()
+    yield redshift_double, parts._replace(netloc=parts.netloc.replace(f":{pg.port}", f":{redshift_double.port}")).geturl()
 
 
 def _python(code: str, uri: str) -> subprocess.CompletedProcess:
@@ -49,7 +47,7 @@ def test_the_double_is_faithful_psycopg_out_of_the_box_fails(platform, wire):
     # Out of the box psycopg prepares a statement run 5 times: the 6th execution is refused.
     prepared = _python("import sys, psycopg; c = psycopg.connect(sys.argv[1])\n"
                        "for _ in range(8): c.execute('SELECT %s::text', ['x'])", uri)
-    assert "REDSHIFT_WIRE_DOUBLE_REFUSES" in prepared.stderr
+    assert "named prepared statements are refused" in prepared.stderr
     assert any(r.startswith("Parse name='_pg3_") for r in proxy.refused)
     proxy.refused.clear()
 
