@@ -37,7 +37,11 @@ def _ident(name: str) -> str:
 
 
 async def run(session, statement) -> str:
-    sql = statement.sql.strip().rstrip(";")
+    import sqlparse
+
+    # A statement of a SQL file arrives with the comments above it: the grammars below read
+    # from the statement's first word.
+    sql = sqlparse.format(statement.sql, strip_comments=True).strip().rstrip(";").strip()
     words = statement.words
     if words[:3] == ["CREATE", "RLS", "POLICY"]:
         return await _create(session, sql)
