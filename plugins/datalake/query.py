@@ -41,8 +41,8 @@ def run_query(sql: str, settings: Settings | None = None, *, uri: str | None = N
         raise ValueError("no SQL statement given")
     result = QueryResult(columns=[], rows=[])
     with connect(settings, uri=uri) as conn:
-        # psycopg then opens the transaction with BEGIN READ ONLY, the form Redshift documents
-        # (it has no SET TRANSACTION).
+        # psycopg then opens the transaction with BEGIN READ ONLY: the form Redshift documents
+        # (its BEGIN page); SET TRANSACTION is not a Redshift command.
         conn.read_only = True
         with conn.transaction():
             for statement in statements:
