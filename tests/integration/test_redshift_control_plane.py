@@ -236,10 +236,13 @@ def test_revoke_on_serverless_stands_even_where_sessions_cannot_be_listed(contro
 # -- two writers of the run manifest -----------------------------------------------------------
 
 
-def test_two_hourly_loads_recording_their_runs_at_once_both_commit(control):
-    """Redshift runs every transaction SERIALIZABLE: the entity and the workflow load, each under
-    its own lock, both writing datalake_ops.run_manifest, would abort one of them (ERROR 1023).
-    Both take the run manifest's lock first; the second waits, then commits."""
+def test_two_hourly_loads_recording_their_runs_at_once_take_turns_and_both_commit(control):
+    """Redshift runs every transaction SERIALIZABLE, and two concurrent transactions that write
+    one table cannot both commit (ERROR 1023): the entity and the workflow load, each under its
+    own lock, both write datalake_ops.run_manifest. Both take the run manifest's lock first, so
+    the second load waits before its first statement and starts its snapshot after the first
+    one's commit. (The double runs the transactions on PostgreSQL, whose serializable checks are
+    per row, not Redshift's per table: what is asserted is the waiting, and that both commit.)"""
     settings, _, _ = control
     from datalake.hourly.manifest import record_run
     from datalake.locks import lock_entity_operations, lock_workflow_tables
@@ -247,7 +250,7 @@ def test_two_hourly_loads_recording_their_runs_at_once_both_commit(control):
     from datalake.workflow.flatten import TABLES
 
     start, end = datetime(2026, 1, 1, 5, tzinfo=timezone.utc), datetime(2026, 1, 1, 6, tzinfo=timezone.utc)
-    first_has_written, errors = threading.Event(), []
+    first_has_written, second_has_locked, errors = threading.Event(), threading.Event(), []
 
     def workflow_load():
         try:
@@ -256,6 +259,7 @@ def test_two_hourly_loads_recording_their_runs_at_once_both_commit(control):
                 conn.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
                 with conn.transaction():
                     lock_workflow_tables(conn, settings, TABLES)
+                    second_has_locked.set()
                     record_run(conn, "workflow_executions_hourly", "2026-01-01T05", start, end, "{}")
         except Exception as exc:  # reported below
             errors.append(exc)
@@ -268,7 +272,8 @@ def test_two_hourly_loads_recording_their_runs_at_once_both_commit(control):
             lock_entity_operations(conn, settings)
             record_run(conn, "entity_operations_hourly", "2026-01-01T05", start, end, "{}")
             first_has_written.set()
-            time.sleep(1.5)  # the other load runs now: it waits for the lock, or writes alongside
+            # the other load had time to pass its locks: it must still be waiting
+            assert not second_has_locked.wait(1.5), "the second writer of run_manifest did not wait"
     other.join(60)
     assert errors == []
     with connect(settings) as conn:
