@@ -141,6 +141,15 @@ def redshift_double(platform, postgres_server, s3_server):
 
     _, uri = postgres_server
     double = RedshiftDouble(uri, s3_server).start()
+    # The Redshift DDL through the double (what `datalake init` runs on Redshift; the tables
+    # exist already, IF NOT EXISTS adds what only Redshift has, e.g. the writers' lock tables).
+    # The tenant isolation is left out: its RLS would change the PostgreSQL tests' database.
+    from datalake.sqlfiles import execute_file
+    from datalake.warehouse import connect
+
+    with connect(redshift_settings(platform, double)) as conn:
+        execute_file(conn, "redshift/ddl.sql")
+        conn.commit()
     yield double
     double.stop()
 

@@ -33,14 +33,14 @@ CREATE OR REPLACE FUNCTION redshift_double.ignores_rls() RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
     SELECT EXISTS (SELECT 1 FROM redshift_double.ignore_rls g
                    WHERE g.grantee = 'PUBLIC' OR g.grantee IN (
-                       SELECT rolname FROM pg_roles WHERE pg_has_role(session_user, oid, 'MEMBER')))
+                       SELECT rolname FROM pg_roles WHERE pg_has_role(session_user, oid, 'USAGE')))
 $$;
 -- Whether any policy on the table is attached to the session's user (its roles, PUBLIC).
 CREATE OR REPLACE FUNCTION redshift_double.rls_attached(relation oid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
     SELECT EXISTS (SELECT 1 FROM redshift_double.rls_attachment a
                    WHERE a.table_oid = relation AND (a.grantee = 'PUBLIC' OR a.grantee IN (
-                       SELECT rolname FROM pg_roles WHERE pg_has_role(session_user, oid, 'MEMBER'))))
+                       SELECT rolname FROM pg_roles WHERE pg_has_role(session_user, oid, 'USAGE'))))
 $$;
 GRANT EXECUTE ON FUNCTION redshift_double.ignores_rls(), redshift_double.rls_attached(oid) TO PUBLIC;
 """

@@ -89,7 +89,7 @@ async def check_assumerole(session, iam_role: str, command: str) -> None:
                 " SELECT 1 FROM redshift_double.assumerole g"
                 " WHERE g.iam_role IN ('ALL', %(r)s) AND g.command IN ('ALL', %(c)s)"
                 " AND (g.grantee = 'PUBLIC' OR g.grantee IN ("
-                "   SELECT rolname FROM pg_roles WHERE pg_has_role(%(u)s, oid, 'MEMBER'))))",
+                "   SELECT rolname FROM pg_roles WHERE pg_has_role(%(u)s, oid, 'USAGE'))))",
                 {"u": session.user, "r": iam_role, "c": command}).fetchone()[0]
 
     if not await asyncio.to_thread(allowed):
