@@ -6,6 +6,8 @@ CREATE SCHEMA IF NOT EXISTS datalake_ops;
 -- The writers' locks (LOCK on these, never on the tables readers query; lock_*.sql): no rows.
 CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_entity_operations (unused boolean) DISTSTYLE ALL;
 CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_workflow_tables (unused boolean) DISTSTYLE ALL;
+-- Taken first by every writer of run_manifest, before its own (lock_run_manifest.sql).
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_run_manifest (unused boolean) DISTSTYLE ALL;
 
 CREATE TABLE IF NOT EXISTS epilot_datalake.entity_operations (
     id            varchar(256)   NOT NULL,
@@ -60,13 +62,6 @@ CREATE TABLE IF NOT EXISTS datalake_ops.entity_event_owner (
     PRIMARY KEY (id)
 )
 DISTKEY (id) SORTKEY (id);
-
--- Locked first by every writer of run_manifest (include/sql/redshift/lock_run_manifest.sql);
--- it holds no rows. datalake_ops is the pipeline's schema: tenants cannot lock it.
-CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest_writer (
-    name varchar(64)
-)
-DISTSTYLE ALL;
 
 CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest (
     pipeline     varchar(64)    NOT NULL,

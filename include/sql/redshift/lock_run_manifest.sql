@@ -2,4 +2,4 @@
 -- snapshot) locks this private table first in its transaction (datalake.locks): two writers of
 -- run_manifest in concurrent serializable transactions would abort one of them. Locking
 -- run_manifest itself would block its readers too; nobody reads this table.
-LOCK datalake_ops.run_manifest_writer;
+LOCK datalake_ops.pipeline_lock_run_manifest;
