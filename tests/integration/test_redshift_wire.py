@@ -74,8 +74,6 @@ def test_query_through_the_double(clean_platform, wire):
     assert proxy.refused == []
 
 
-@pytest.mark.xfail(strict=True, reason="credentials list looks tables up with to_regclass, which Redshift "
-                   "lacks; the credentials code is being changed on another branch")
 def test_credentials_list_through_the_double(clean_platform, wire):
     _, uri = wire
     listing = subprocess.run([DATALAKE, "credentials", "list", "--format", "json"], capture_output=True,
