@@ -12,7 +12,8 @@
 
 psycopg 3 needs three things to talk to Redshift (psycopg/psycopg#122): Redshift reports its
 client encoding as ``UNICODE`` (psycopg 3.3.9 maps it already; older versions did not, so the
-alias is registered below as well), it has no DEALLOCATE, so prepared statements stay off
+alias is registered below as well), it has no DEALLOCATE ALL (psycopg resets its statement
+cache with it after a rollback), so prepared statements stay off
 (``prepare_threshold=None``), and the session is asked for UTF8.
 These driver settings are used for every warehouse, the local PostgreSQL included, so the
 local path runs exactly what Redshift gets (the Redshift double in dev/ proves it through a

@@ -19,30 +19,17 @@ CREATE TABLE IF NOT EXISTS redshift_double.assumerole (
     grantee text NOT NULL, iam_role text NOT NULL, command text NOT NULL,
     PRIMARY KEY (grantee, iam_role, command));
 REVOKE ALL ON ALL TABLES IN SCHEMA redshift_double FROM PUBLIC;
-CREATE OR REPLACE VIEW redshift_double.stv_sessions AS
+CREATE OR REPLACE VIEW redshift_double.stv_sessions WITH (security_invoker = true) AS
     SELECT backend_start::timestamp AS starttime, pid AS process,
            rpad(usename::text, 50)::char(50) AS user_name, rpad(datname::text, 50)::char(50) AS db_name
     FROM pg_stat_activity WHERE backend_type = 'client backend';
-CREATE OR REPLACE VIEW redshift_double.svv_roles AS
+CREATE OR REPLACE VIEW redshift_double.svv_roles WITH (security_invoker = true) AS
     SELECT oid::int AS role_id, rolname::varchar(128) AS role_name, NULL::varchar(128) AS role_owner,
            NULL::varchar(128) AS external_id
     FROM pg_roles WHERE NOT rolcanlogin AND rolname NOT LIKE 'pg\\_%';
 GRANT SELECT ON redshift_double.stv_sessions, redshift_double.svv_roles TO PUBLIC;
--- Whether the session's user (or a role it has, or PUBLIC) was granted IGNORE RLS.
-CREATE OR REPLACE FUNCTION redshift_double.ignores_rls() RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-    SELECT EXISTS (SELECT 1 FROM redshift_double.ignore_rls g
-                   WHERE g.grantee = 'PUBLIC' OR g.grantee IN (
-                       SELECT rolname FROM pg_roles WHERE pg_has_role(session_user, oid, 'USAGE')))
-$$;
--- Whether any policy on the table is attached to the session's user (its roles, PUBLIC).
-CREATE OR REPLACE FUNCTION redshift_double.rls_attached(relation oid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-    SELECT EXISTS (SELECT 1 FROM redshift_double.rls_attachment a
-                   WHERE a.table_oid = relation AND (a.grantee = 'PUBLIC' OR a.grantee IN (
-                       SELECT rolname FROM pg_roles WHERE pg_has_role(session_user, oid, 'USAGE'))))
-$$;
-GRANT EXECUTE ON FUNCTION redshift_double.ignores_rls(), redshift_double.rls_attached(oid) TO PUBLIC;
+DROP FUNCTION IF EXISTS redshift_double.ignores_rls();
+DROP FUNCTION IF EXISTS redshift_double.rls_attached(oid);
 """
 
 

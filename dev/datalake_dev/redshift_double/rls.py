@@ -6,11 +6,13 @@ take effect when the table has ROW LEVEL SECURITY ON. They filter SELECT, UPDATE
 (and UNLOAD, a SELECT), never INSERT or COPY; several policies reaching one user combine with
 AND; a user no policy reaches sees no rows; IGNORE RLS and superusers see everything.
 
-PostgreSQL equivalent built here, per table (names rsd_*):
+PostgreSQL equivalent built here, per table (names rsd_*), rebuilt from the double's catalog
+whenever an attachment, ROW LEVEL SECURITY or IGNORE RLS changes (the catalog stays private:
+the policies carry the role names, nothing a tenant could read or call):
 * rsd_insert: permissive FOR INSERT TO PUBLIC WITH CHECK (true): INSERT/COPY never filtered;
-* rsd_reach_<cmd>: permissive FOR SELECT/UPDATE/DELETE TO PUBLIC USING (IGNORE RLS granted,
-  or some policy on the table is attached to the user): nobody reached sees nothing;
-* rsd_<policy>_<grantee>_<cmd>: restrictive, TO the grantee, USING (IGNORE RLS granted, or the
+* rsd_reach_<cmd>: permissive FOR SELECT/UPDATE/DELETE TO the grantees of the table's
+  attachments and of IGNORE RLS, USING (true): a user no policy reaches sees nothing;
+* rsd_<n>_<cmd>: restrictive, TO the attachment's grantee, USING (IGNORE RLS granted, or the
   policy's predicate): policies combine with AND;
 * FORCE ROW LEVEL SECURITY, so the table's owner is filtered too (PostgreSQL superusers
   bypass, like Redshift's).
@@ -207,7 +209,15 @@ async def _ignore(session, sql: str, grant: bool) -> str:
                     conn.execute("DELETE FROM redshift_double.ignore_rls WHERE grantee = %s", (grantee,))
 
     await asyncio.to_thread(apply)
+    for table in await _managed_tables(session):
+        await _sync(session, table)
     return "GRANT" if grant else "REVOKE"
+
+
+async def _managed_tables(session) -> list[str]:
+    rows = await _must(session, "SELECT DISTINCT quote_ident(schemaname) || '.' || quote_ident(tablename) "
+                                "FROM pg_policies WHERE policyname = 'rsd_insert'")
+    return [r[0] for r in rows]
 
 
 async def _must(session, sql: str):
@@ -229,23 +239,34 @@ async def _sync(session, table: str, drop_policy: str | None = None) -> None:
         await _must(session, f'DROP POLICY "{policy}" ON {table}')
     oid = (await _must(session, f"SELECT '{literal}'::regclass::oid"))[0][0]
 
-    def attachments():
+    def catalog_rows():
         with _admin(session) as conn:
-            return conn.execute(
+            attached = conn.execute(
                 "SELECT a.policy, a.grantee, p.columns FROM redshift_double.rls_attachment a "
                 "JOIN redshift_double.rls_policy p ON p.name = a.policy WHERE a.table_oid = %s AND a.policy <> %s "
                 "ORDER BY 1, 2", (int(oid), drop_policy or "")).fetchall()
+            ignoring = [r[0] for r in conn.execute("SELECT grantee FROM redshift_double.ignore_rls ORDER BY 1")]
+            return attached, ignoring
 
-    rows = await asyncio.to_thread(attachments)
+    rows, ignoring = await asyncio.to_thread(catalog_rows)
     await _must(session, f"CREATE POLICY rsd_insert ON {table} FOR INSERT TO PUBLIC WITH CHECK (true)")
-    ignored = "(SELECT redshift_double.ignores_rls())"
-    for cmd in COMMANDS:
-        await _must(session, f"CREATE POLICY rsd_reach_{cmd.lower()} ON {table} FOR {cmd} TO PUBLIC USING "
-                             f"({ignored} OR (SELECT redshift_double.rls_attached({int(oid)}::oid)))")
-    for number, (policy, grantee, columns) in enumerate(rows):
-        args = ", ".join(f'{table}."{c}"' for c in columns.split(",") if c)
-        target = "PUBLIC" if grantee == "PUBLIC" else f'"{grantee}"'
+    reached = sorted({g for _, g, _ in rows} | set(ignoring))
+    if reached:
+        targets = ", ".join(_role(g) for g in reached)
         for cmd in COMMANDS:
-            await _must(session, f'CREATE POLICY "rsd_{number}_{policy}_{cmd.lower()}"[:63] ON {table} AS RESTRICTIVE '
-                                 f"FOR {cmd} TO {target} USING ({ignored} OR redshift_double.rls_{policy}({args}))"
-                        .replace('"[:63]', '"'))
+            await _must(session, f"CREATE POLICY rsd_reach_{cmd.lower()} ON {table} FOR {cmd} TO {targets} USING (true)")
+    ignored = " OR ".join("true" if g == "PUBLIC" else f"pg_has_role(session_user, {_literal(g)}, 'USAGE')"
+                          for g in ignoring) or "false"
+    for number, (policy, grantee, columns) in enumerate(rows):
+        args = ", ".join(f'"{c}"' for c in columns.split(",") if c)
+        for cmd in COMMANDS:
+            await _must(session, f"CREATE POLICY rsd_{number}_{cmd.lower()} ON {table} AS RESTRICTIVE FOR {cmd} "
+                                 f"TO {_role(grantee)} USING (({ignored}) OR redshift_double.rls_{policy}({args}))")
+
+
+def _role(grantee: str) -> str:
+    return "PUBLIC" if grantee == "PUBLIC" else '"' + grantee.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -23,6 +23,24 @@ REWRITTEN_PARAMETERS = {b"client_encoding": b"UNICODE", b"server_version": b"8.0
 REFUSAL_MARKER = "REDSHIFT_DOUBLE_REFUSES"
 
 
+# Redshift's drivers send startup parameters of their own (client_protocol_version,
+# driver_version, os_version, plugin_name, driver_discovery_version, ...) that Redshift
+# accepts and PostgreSQL refuses the login for: only these standard ones are passed on.
+# Without an answer to client_protocol_version the driver stays on the base protocol,
+# which is PostgreSQL's.
+STARTUP_PASSED = {b"user", b"database", b"options", b"application_name", b"client_encoding", b"datestyle",
+                  b"timezone", b"extra_float_digits", b"search_path", b"intervalstyle", b"replication"}
+
+
+def _startup_for_postgres(packet: bytes) -> bytes:
+    import struct
+
+    parts = packet[8:].split(b"\0")
+    pairs = [(k, v) for k, v in zip(parts[::2], parts[1::2]) if k]
+    body = packet[4:8] + b"".join(k + b"\0" + v + b"\0" for k, v in pairs if k.lower() in STARTUP_PASSED) + b"\0"
+    return struct.pack("!I", len(body) + 4) + body
+
+
 class UpstreamError(Exception):
     def __init__(self, fields: dict):
         super().__init__(fields.get("M", "error"))
@@ -81,6 +99,8 @@ class Session:
                 self.to_client(b"N")
                 continue
             self.upstream_reader, self.upstream_writer = await asyncio.open_connection(*self.double.upstream_address)
+            if code != wire.CANCEL_REQUEST:
+                packet = _startup_for_postgres(packet)
             self.to_upstream(packet)
             await self.upstream_writer.drain()
             if code == wire.CANCEL_REQUEST:
@@ -131,9 +151,9 @@ class Session:
         sql, params = rest.split(b"\0", 1)
         text = sql.decode()
         try:
-            if name:
-                raise Refused("named prepared statements are refused by this double (Redshift has no "
-                              "DEALLOCATE for the protocol-level statements drivers cache)")
+            # Named statements are fine: Redshift's own drivers (redshift_connector) cache them
+            # and close them with the protocol's Close message. What Redshift lacks is the SQL
+            # DEALLOCATE ALL that psycopg sends to reset its cache (statements.check).
             statement = tokenize(text)
             check(statement, self.double.serverless)
             if kind(statement) != "sql":

@@ -112,8 +112,8 @@ def check(statement: Statement, serverless: bool) -> None:
     first = words[0]
     if first == "COPY" and ("STDIN" in words or "STDOUT" in words or "FROM" not in words):
         raise Refused(f"COPY FROM STDIN / COPY TO is {NOT_SUPPORTED}: COPY loads from Amazon S3")
-    if first == "DEALLOCATE":
-        raise Refused(f"DEALLOCATE is {NOT_SUPPORTED} by this double (prepared statements are refused)")
+    if first == "DEALLOCATE" and words[-1] == "ALL":
+        raise Refused(f"DEALLOCATE ALL is {NOT_SUPPORTED} (only DEALLOCATE [PREPARE] plan_name)")
     for i, word in enumerate(words[:-1]):
         if word == "ON" and words[i + 1] == "CONFLICT":
             raise Refused(f"INSERT ... ON CONFLICT is {NOT_SUPPORTED}")

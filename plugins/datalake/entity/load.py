@@ -86,7 +86,7 @@ def _unload_curated_redshift(conn, client, settings: Settings, run_key: str) -> 
 
     keys: list[str] = []
     for year, month in query_file(conn, "redshift/stage_months.sql"):
-        if not (len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit()):
+        if not (len(year) == 4 and year.isdigit() and len(month) in (1, 2) and month.isdigit()):
             raise ValueError(f"unexpected partition year={year!r} month={month!r} in the stage")
         prefix = curated_prefix(STREAM, year, month, run_key)
         execute_file(conn, "redshift/unload_entity_operations.sql", prefix_uri=f"s3://{settings.lake_bucket}/{prefix}",
