@@ -52,7 +52,8 @@ def warehouse_kind(uri: str, declared: str | None = None) -> str:
         if kind not in WAREHOUSE_KINDS:
             from datalake.errors import ConfigurationError
 
-            raise ConfigurationError(f"WAREHOUSE_KIND={declared!r}: use one of {', '.join(WAREHOUSE_KINDS)}")
+            raise ConfigurationError(
+                f"WAREHOUSE_KIND={declared!r}: use one of {', '.join(WAREHOUSE_KINDS)}")
         return kind
     parts = urlsplit(uri)
     host = (parts.hostname or "").lower()
@@ -248,7 +249,8 @@ def _from_state() -> dict[str, str]:
 
 def load_settings(use_airflow: bool = False) -> Settings:
     """Resolve the settings; tasks pass use_airflow=True to consult connections and variables."""
-    env = {k: os.environ[k] for k in (*STATUS_KEYS, "REDSHIFT_IAM_ROLE", "WAREHOUSE_KIND") if os.environ.get(k)}
+    keys = (*STATUS_KEYS, "REDSHIFT_IAM_ROLE", "WAREHOUSE_KIND")
+    env = {k: os.environ[k] for k in keys if os.environ.get(k)}
     airflow: dict[str, str] = {}
     if use_airflow:
         airflow, missing = _from_airflow(in_task=True)

@@ -128,7 +128,8 @@ def test_init_as_a_superuser_applies_the_superuser_hardening_itself(bare_postgre
     assert "warning" not in result.stderr, result.stderr
     with psycopg.connect(uri) as conn:
         public_can = conn.execute(
-            "SELECT has_function_privilege('public', 'pg_catalog.pg_advisory_lock(bigint)', 'EXECUTE'), "
+            "SELECT has_function_privilege('public', 'pg_catalog.pg_advisory_lock(bigint)', "
+            "'EXECUTE'), "
             "has_table_privilege('public', 'pg_catalog.pg_stat_all_tables', 'SELECT')").fetchone()
         assert public_can == (False, False)
     with psycopg.connect(host="127.0.0.1", port=pg.port, dbname="superuser_init",

@@ -122,7 +122,8 @@ def handmade() -> tuple[list[LandingObject], int]:
     non_utf8 = dumps(envelope(19, execution("x11", [step("x11-a", "Prüfen")], h1 + timedelta(minutes=4)))).replace(
         "Prüfen".encode(), "Prüfen".encode("cp1252"))
     # 600 characters, 1200 UTF-8 bytes: fits a PostgreSQL varchar(1024), not Redshift's (bytes)
-    too_long = envelope(20, execution("x12", [step("x12-a", "Prüfung " + "ü" * 592)], h1 + timedelta(minutes=6)))
+    too_long = envelope(20, execution("x12", [step("x12-a", "Prüfung " + "ü" * 592)],
+                                      h1 + timedelta(minutes=6)))
 
     objects = [
         landing(h0, [dumps(e) for e in (x1_created, x2_created, x3[0], x4_created, x5_created)], "h0"),

@@ -34,7 +34,9 @@ _IAM_ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=
 def redshift_identifier(name: str) -> str:
     """A validated, double-quoted Redshift identifier (for template values): a plain name or an
     IAM user name (IAMR:etl), neither of which can hold a double quote."""
-    if not isinstance(name, str) or not (_REDSHIFT_IDENT_RE.fullmatch(name) or _REDSHIFT_IAM_USER_RE.fullmatch(name)):
+    plain_or_iam = isinstance(name, str) and (
+        _REDSHIFT_IDENT_RE.fullmatch(name) or _REDSHIFT_IAM_USER_RE.fullmatch(name))
+    if not plain_or_iam:
         raise CredentialError(f"invalid Redshift identifier {name!r}")
     return f'"{name}"'
 
@@ -80,8 +82,8 @@ def render_redshift_create_user(username: str, password: str) -> str:
 WLM_PRIORITIES = ("lowest", "low", "normal", "high", "highest")
 
 
-def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240, priority: str = "low",
-                        *, serverless: bool = False) -> str:
+def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240,
+                        priority: str = "low", *, serverless: bool = False) -> str:
     """The cluster's wlm_json_configuration: Automatic WLM (memory and concurrency stay
     Redshift's to manage) with the tenants' queue first, at a lower priority. Every query of a
     datalake_tenant member lands there whatever query_group it sets (the first matching queue
@@ -94,13 +96,13 @@ def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240,
     Applied by the operator (docs/credentials.md), not by `datalake init`."""
     if serverless:
         raise CredentialError(
-            "Redshift Serverless has no WLM configuration and no per-role queues: set the workgroup's "
-            "query limits instead (docs/credentials.md, 'Redshift Serverless')")
+            "Redshift Serverless has no WLM configuration and no per-role queues: set the "
+            "workgroup's query limits instead (docs/credentials.md, 'Redshift Serverless')")
     limit = int(limit_seconds if limit_seconds is not None else TENANT_QUERY_LIMIT_SECONDS)
     if not (1 <= limit <= 86400 and 1 <= spill_mb) or priority not in WLM_PRIORITIES:
         raise CredentialError("WLM limits out of range")
-    rendered = render_sql("redshift/credentials/wlm.json", limit_seconds=limit, spill_mb=int(spill_mb),
-                          tenant_priority=priority)
+    rendered = render_sql("redshift/credentials/wlm.json", limit_seconds=limit,
+                          spill_mb=int(spill_mb), tenant_priority=priority)
     problems = wlm_problems(json.loads(rendered))
     if problems:  # the template was edited into something Redshift would refuse or reinterpret
         raise CredentialError("; ".join(problems))
@@ -113,11 +115,13 @@ def wlm_problems(queues: list[dict]) -> list[str]:
     user_queues = [q for q in queues if "short_query_queue" not in q]
     with_memory = [q.get("name", "?") for q in user_queues if "memory_percent_to_use" in q]
     if with_memory and len(with_memory) != len(user_queues):
-        problems.append(f"memory_percent_to_use on some queues only ({', '.join(with_memory)}): all or none")
+        problems.append(f"memory_percent_to_use on some queues only ({', '.join(with_memory)}): "
+                        "all or none")
     auto = {bool(q.get("auto_wlm")) for q in user_queues}
     if len(auto) > 1:
         problems.append("auto_wlm on some queues only: Automatic and manual WLM do not mix")
-    if True in auto and any(k in q for q in user_queues for k in ("memory_percent_to_use", "query_concurrency")):
+    manual_keys = ("memory_percent_to_use", "query_concurrency")
+    if True in auto and any(k in q for q in user_queues for k in manual_keys):
         problems.append("memory_percent_to_use / query_concurrency are manual WLM settings")
     if user_queues and (user_queues[-1].get("user_role") or user_queues[-1].get("query_group")):
         problems.append("the last queue is the default queue and routes by nothing")
@@ -126,13 +130,15 @@ def wlm_problems(queues: list[dict]) -> list[str]:
 
 def render_redshift_revoke_user(username: str) -> str:
     username = validate_username(username)
-    return render_sql("redshift/credentials/revoke_user.sql", username=redshift_identifier(username))
+    return render_sql("redshift/credentials/revoke_user.sql",
+                      username=redshift_identifier(username))
 
 
 def apply_redshift_isolation(conn, iam_role: str | None = None) -> None:
     """Create the roles when missing, then apply include/sql/redshift/credentials/isolation.sql
     for the user and database this session really is (not names read from the URI)."""
-    pipeline_user, database = conn.execute(read_sql("redshift/credentials/session_identity.sql")).fetchone()
+    identity = conn.execute(read_sql("redshift/credentials/session_identity.sql")).fetchone()
+    pipeline_user, database = identity
     existing = {r[0] for r in conn.execute(read_sql("redshift/credentials/existing_roles.sql")).fetchall()}
     if not {"datalake_tenant", "datalake_pipeline"} <= existing:
         for statement in statements(read_sql("redshift/credentials/roles.sql")):
@@ -191,12 +197,13 @@ def end_sessions(conn, username: str, serverless: bool) -> tuple[int | None, str
     listing = "open_sessions_serverless" if serverless else "open_sessions"
     try:
         with conn.transaction():
-            pids = [r[0] for r in conn.execute(read_sql(f"redshift/credentials/{listing}.sql"),
-                                               {"username": username}).fetchall()]
+            listed = conn.execute(read_sql(f"redshift/credentials/{listing}.sql"),
+                                  {"username": username}).fetchall()
+            pids = [int(r[0]) for r in listed]
             for pid in pids:
-                conn.execute(read_sql("redshift/credentials/terminate_session.sql"), {"pid": int(pid)})
+                conn.execute(read_sql("redshift/credentials/terminate_session.sql"), {"pid": pid})
     except psycopg.Error as exc:
         reason = (exc.diag.message_primary or str(exc)).strip()
-        return None, (f"open sessions were not ended ({reason}); they lost the tenant role and see no "
-                      "rows, and end at the credential's session timeout")
+        return None, (f"open sessions were not ended ({reason}); they lost the tenant role and "
+                      "see no rows, and end at the credential's session timeout")
     return len(pids), None

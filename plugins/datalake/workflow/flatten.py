@@ -108,7 +108,8 @@ SEQ_COLUMN = "_seq"
 # counts characters, so the local warehouse alone would never notice).
 TEXT_WIDTHS: dict[str, dict[str, int]] = {
     "events": {"event_id": 256, "detail_type": 64, "execution_id": 128, "org_id": 64},
-    "WorkflowExecution": {"org_id": 64, "id": 128, "name": 1024, "status": 32, "definition_id": 128},
+    "WorkflowExecution": {"org_id": 64, "id": 128, "name": 1024, "status": 32,
+                          "definition_id": 128},
     "WorkflowPhases": {"id": 128, "workflow_execution_id": 128, "definition_id": 128, "name": 1024,
                        "status": 32, "org_id": 64},
     "WorkflowTasks": {"org_id": 64, "id": 128, "phase_name": 1024, "name": 1024, "status": 32,
@@ -348,7 +349,8 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
 
 def _too_long(value: str | None, width: int) -> bool:
     # A character is 1-4 UTF-8 bytes: only a long value needs encoding.
-    return value is not None and len(value) * 4 > width and len(value.encode("utf-8", "surrogatepass")) > width
+    return (value is not None and len(value) * 4 > width
+            and len(value.encode("utf-8", "surrogatepass")) > width)
 
 
 def _check_widths(flat: FlatExecution) -> None:

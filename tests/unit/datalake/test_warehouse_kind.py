@@ -24,13 +24,23 @@ URI_CASES = [
     ("redshift://u:p@127.0.0.1:15439/epilot_datalake", None, "redshift"),  # the local double
     # a cluster behind a company DNS name: only the declaration can tell
     ("postgresql://u:p@warehouse.corp.example:5439/epilot_datalake", "redshift", "redshift"),
-    ("postgresql://u:p@warehouse.corp.example:5439/epilot_datalake", "Redshift-Serverless", "redshift-serverless"),
-    ("redshift://u:p@127.0.0.1:15439/epilot_datalake", "redshift-serverless", "redshift-serverless"),
+    (
+        "postgresql://u:p@warehouse.corp.example:5439/epilot_datalake",
+        "Redshift-Serverless",
+        "redshift-serverless",
+    ),
+    (
+        "redshift://u:p@127.0.0.1:15439/epilot_datalake",
+        "redshift-serverless",
+        "redshift-serverless",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("uri", "declared", "kind"), URI_CASES)
-def test_the_uri_and_the_declared_kind_decide_for_settings_and_driver_alike(monkeypatch, tmp_path, uri, declared, kind):
+def test_the_uri_and_the_declared_kind_decide_for_settings_and_driver_alike(
+    monkeypatch, tmp_path, uri, declared, kind
+):
     monkeypatch.setenv("DATALAKE_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("WAREHOUSE_URI", uri)
     if declared:
@@ -51,8 +61,16 @@ def test_an_unknown_declared_kind_is_a_clear_error():
 
 
 def _conn(conn_type, host, extra=None):
-    return SimpleNamespace(conn_id="redshift_default", conn_type=conn_type, host=host, port=5439,
-                           schema="epilot_datalake", login="etl", password="pw", extra_dejson=extra or {})
+    return SimpleNamespace(
+        conn_id="redshift_default",
+        conn_type=conn_type,
+        host=host,
+        port=5439,
+        schema="epilot_datalake",
+        login="etl",
+        password="pw",
+        extra_dejson=extra or {},
+    )
 
 
 CONNECTION_CASES = [
@@ -62,8 +80,12 @@ CONNECTION_CASES = [
     ("postgres", SERVERLESS_HOST, {}, "redshift-serverless"),
     ("redshift", SERVERLESS_HOST, {}, "redshift-serverless"),
     ("redshift", "warehouse.corp.example", {}, "redshift"),
-    ("redshift", "warehouse.corp.example", {"is_serverless": True, "serverless_work_group": "wg"},
-     "redshift-serverless"),
+    (
+        "redshift",
+        "warehouse.corp.example",
+        {"is_serverless": True, "serverless_work_group": "wg"},
+        "redshift-serverless",
+    ),
     ("postgres", "warehouse.corp.example", {"warehouse_kind": "redshift"}, "redshift"),
     ("postgres", "db.internal.example", {}, "postgres"),
     ("redshift", "127.0.0.1", {"is_local_postgres": True}, "postgres"),
@@ -72,25 +94,45 @@ CONNECTION_CASES = [
 
 @pytest.mark.parametrize(("conn_type", "host", "extra", "kind"), CONNECTION_CASES)
 def test_an_airflow_connection_is_the_same_kind_for_the_settings_and_the_driver(
-        monkeypatch, tmp_path, conn_type, host, extra, kind):
+    monkeypatch, tmp_path, conn_type, host, extra, kind
+):
     monkeypatch.setenv("DATALAKE_STATE_DIR", str(tmp_path))
     for key in ("WAREHOUSE_URI", "WAREHOUSE_KIND"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_DEFAULT", json.dumps(
-        {"conn_type": conn_type, "host": host, "port": 5439, "schema": "epilot_datalake", "login": "etl",
-         "password": "pw", "extra": extra}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDSHIFT_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": conn_type,
+                "host": host,
+                "port": 5439,
+                "schema": "epilot_datalake",
+                "login": "etl",
+                "password": "pw",
+                "extra": extra,
+            }
+        ),
+    )
     settings = config.load_settings()
     conn = _conn(conn_type, host, extra)
     assert settings.warehouse_kind == kind
     assert redshift.is_redshift_connection(conn) == settings.warehouse_is_redshift
-    driver_tls = redshift.connection_kwargs(conn, None, "epilot_datalake").get("sslmode") == "require"
+    driver_tls = (
+        redshift.connection_kwargs(conn, None, "epilot_datalake").get("sslmode") == "require"
+    )
     assert driver_tls == settings.warehouse_is_redshift
 
 
-def test_a_kind_from_the_connection_does_not_stick_to_a_uri_from_the_environment(monkeypatch, tmp_path):
+def test_a_kind_from_the_connection_does_not_stick_to_a_uri_from_the_environment(
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv("DATALAKE_STATE_DIR", str(tmp_path))
     monkeypatch.delenv("WAREHOUSE_KIND", raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_DEFAULT", json.dumps(
-        {"conn_type": "redshift", "host": SERVERLESS_HOST, "login": "etl", "password": "pw"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDSHIFT_DEFAULT",
+        json.dumps(
+            {"conn_type": "redshift", "host": SERVERLESS_HOST, "login": "etl", "password": "pw"}
+        ),
+    )
     monkeypatch.setenv("WAREHOUSE_URI", config.local_warehouse_uri())
     assert config.load_settings().warehouse_kind == "postgres"

@@ -265,7 +265,8 @@ def test_apply_redshift_isolation_creates_missing_roles_once():
     sent = [" ".join(statements(s)[0].split()) for s, _ in conn.sent if statements(s)]
     assert "CREATE ROLE datalake_pipeline" in sent and "CREATE ROLE datalake_tenant" not in sent
     assert sent.index("CREATE ROLE datalake_pipeline") < sent.index("GRANT IGNORE RLS TO ROLE datalake_pipeline")
-    conn = _FakeConn({"all": [("datalake_tenant",), ("datalake_pipeline",)], "one": ("etl", "epilot_datalake")})
+    roles = [("datalake_tenant",), ("datalake_pipeline",)]
+    conn = _FakeConn({"all": roles, "one": ("etl", "epilot_datalake")})
     credentials.apply_redshift_isolation(conn)
     assert not any(st.startswith("CREATE ROLE") for s, _ in conn.sent for st in statements(s))
 
@@ -274,7 +275,8 @@ def test_apply_redshift_isolation_grants_the_pipeline_role_to_the_session_user_a
     """The user the connection string names is not who Redshift says the session is (IAM
     connections map etl to IAMR:etl); the pipeline role and TEMP go to current_user, in
     current_database()."""
-    conn = _FakeConn({"all": [("datalake_tenant",), ("datalake_pipeline",)], "one": ("IAMR:etl", "analytics")})
+    roles = [("datalake_tenant",), ("datalake_pipeline",)]
+    conn = _FakeConn({"all": roles, "one": ("IAMR:etl", "analytics")})
     credentials.apply_redshift_isolation(conn)
     sent = [" ".join(st.split()) for s, _ in conn.sent for st in statements(s)]
     assert sent[0] == "SELECT current_user, current_database()"
@@ -292,7 +294,8 @@ def test_redshift_identifiers_accept_iam_users_and_refuse_anything_that_could_cl
 
 def test_redshift_isolation_takes_iam_roles_away_from_tenants_and_languages_from_public():
     arn = "arn:aws:iam::123456789012:role/datalake-redshift"
-    stmts = [" ".join(s.split()) for s in statements(render_redshift_isolation("etl", iam_role=arn))]
+    rendered = render_redshift_isolation("etl", iam_role=arn)
+    stmts = [" ".join(s.split()) for s in statements(rendered)]
     assert "REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL" in stmts
     assert f"GRANT ASSUMEROLE ON '{arn}' TO ROLE datalake_pipeline FOR COPY" in stmts
     assert f"GRANT ASSUMEROLE ON '{arn}' TO ROLE datalake_pipeline FOR UNLOAD" in stmts
@@ -300,12 +303,14 @@ def test_redshift_isolation_takes_iam_roles_away_from_tenants_and_languages_from
         f"GRANT ASSUMEROLE ON '{arn}' TO ROLE datalake_pipeline FOR COPY")
     assert "REVOKE USAGE ON LANGUAGE sql FROM PUBLIC" in stmts
     assert "REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC" in stmts
-    assert not any("ASSUMEROLE" in s and "datalake_tenant" in s and s.startswith("GRANT") for s in stmts)
+    assert not any("ASSUMEROLE" in s and "datalake_tenant" in s and s.startswith("GRANT")
+                   for s in stmts)
     # no role configured: every attached role, to the pipeline only
     assert "GRANT ASSUMEROLE ON ALL TO ROLE datalake_pipeline FOR UNLOAD" in [
         " ".join(s.split()) for s in statements(render_redshift_isolation("etl"))]
     with pytest.raises(CredentialError):
-        render_redshift_isolation("etl", iam_role="arn:aws:iam::123456789012:role/x' TO PUBLIC FOR ALL; --")
+        render_redshift_isolation(
+            "etl", iam_role="arn:aws:iam::123456789012:role/x' TO PUBLIC FOR ALL; --")
 
 
 def test_redshift_tenants_can_neither_ignore_nor_explain_rls():
@@ -354,7 +359,8 @@ def test_redshift_wlm_keeps_automatic_wlm_on_every_queue_and_sets_no_manual_memo
     manual = [{"name": "tenants", "user_role": ["datalake_tenant"], "query_concurrency": 3,
                "memory_percent_to_use": 20}, {"name": "default", "query_concurrency": 5},
               {"short_query_queue": True}]
-    assert wlm_problems(manual) == ["memory_percent_to_use on some queues only (tenants): all or none"]
+    assert wlm_problems(manual) == [
+        "memory_percent_to_use on some queues only (tenants): all or none"]
 
 
 def test_redshift_serverless_gets_no_wlm_configuration():

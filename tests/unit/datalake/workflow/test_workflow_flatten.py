@@ -210,7 +210,8 @@ def test_text_widths_are_the_warehouse_columns():
 
     for ddl in ("warehouse/ddl.sql", "redshift/ddl.sql"):
         for table in TABLES:
-            assert TEXT_WIDTHS[table] == _ddl_text_widths(ddl, f"epilot_datalake.{table}"), (ddl, table)
+            widths = _ddl_text_widths(ddl, f"epilot_datalake.{table}")
+            assert TEXT_WIDTHS[table] == widths, (ddl, table)
     for stage in ("events", *TABLES):
         widths = _ddl_text_widths("redshift/stage_workflow.sql", f"stage_workflow_{stage.lower()}")
         widths.pop("_event_id", None)
@@ -219,7 +220,8 @@ def test_text_widths_are_the_warehouse_columns():
 
 @pytest.mark.parametrize(("change", "reason"), [
     # 600 characters, 1200 bytes: fits a PostgreSQL varchar(1024), not Redshift's
-    (lambda e: e["detail"]["flow"][2]["steps"][0].update(name="ü" * 600), "too_long:WorkflowTasks.name"),
+    (lambda e: e["detail"]["flow"][2]["steps"][0].update(name="ü" * 600),
+     "too_long:WorkflowTasks.name"),
     (lambda e: e["detail"].update(name="名" * 400), "too_long:WorkflowExecution.name"),
     (lambda e: e["detail"]["flow"][0].update(name="é" * 513), "too_long:WorkflowPhases.name"),
     (lambda e: e["detail"]["selectedClosingReasons"][0].update(title="x" * 1025),
