@@ -41,6 +41,27 @@ def _startup_for_postgres(packet: bytes) -> bytes:
     return struct.pack("!I", len(body) + 4) + body
 
 
+def _check_parameter_types(statement, params: bytes) -> None:
+    """An untyped parameter ($n sent with type 0, as psycopg sends Python str) in the select
+    list of INSERT ... SELECT: PostgreSQL infers text, Redshift is not documented to infer it
+    there, so the double refuses it (an assumption of the double, listed in docs/redshift.md)."""
+    import re
+    import struct
+
+    if statement.words[:1] != ["INSERT"] or "SELECT" not in statement.words:
+        return
+    (count,) = struct.unpack("!H", params[:2])
+    oids = struct.unpack(f"!{count}I", params[2:2 + 4 * count]) if count else ()
+    select = re.search(r"\bSELECT\b(.*?)(\bFROM\b|$)", statement.sql, re.IGNORECASE | re.DOTALL)
+    for match in re.finditer(r"\$(\d+)(?!\s*::)", select.group(1) if select else ""):
+        before = select.group(1)[:match.start()].rstrip().upper()
+        number = int(match.group(1))
+        if before.endswith("CAST(") or (number <= len(oids) and oids[number - 1] != 0):
+            continue
+        raise Refused(f"could not determine data type of parameter ${number}: cast it in INSERT ... SELECT "
+                      f"(the double does not assume Redshift infers it)")
+
+
 class UpstreamError(Exception):
     def __init__(self, fields: dict):
         super().__init__(fields.get("M", "error"))
@@ -159,6 +180,7 @@ class Session:
             if kind(statement) != "sql":
                 raise Refused(f"{statement.word(0)} ... is run by the Redshift double through the simple "
                               f"query protocol only (no parameters)")
+            _check_parameter_types(statement, params)
             text = self.double.translate(rewrite(statement, self.double.serverless))
         except Refused as refusal:
             self.double.refused.append(f"Parse name={name.decode()!r} sql={text[:60]!r}: {refusal}")
