@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run stop status smoke test test-fast bench clean
+.PHONY: install run stop status smoke test test-fast bench clean redshift-double
 
 # Create the virtualenv and install the pinned requirements plus the project (the `datalake`
 # command) and the development tools (dev/: `datalake produce`, `datalake platform`):
@@ -24,8 +24,21 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml dev/pyproject.tom
 	$(BIN)/python -m pip install --quiet --no-deps -e . -e dev
 	touch $(STAMP)
 
+# `make run WAREHOUSE=redshift`: the same platform with the Redshift double
+# (dev/datalake_dev/redshift_double, docs/redshift.md) in front of the local PostgreSQL, and
+# every datalake command and DAG task sent through it (WAREHOUSE_URI=redshift://...).
+WAREHOUSE ?=
 run: install
-	$(BIN)/datalake platform up
+	DATALAKE_LOCAL_WAREHOUSE=$(WAREHOUSE) $(BIN)/datalake platform up
+
+# The Redshift double alone, in the foreground, in front of any PostgreSQL:
+#   make redshift-double UPSTREAM=postgresql://user:pw@127.0.0.1:5439/epilot_datalake PORT=5440
+# then WAREHOUSE_URI=redshift://user:pw@127.0.0.1:5440/epilot_datalake (S3 via S3_ENDPOINT_URL).
+UPSTREAM ?=
+PORT ?= 5440
+redshift-double: install
+	@test -n "$(UPSTREAM)" || (echo "usage: make redshift-double UPSTREAM=<postgresql uri> PORT=<n>"; exit 2)
+	$(BIN)/python -m datalake_dev.redshift_double --upstream '$(UPSTREAM)' --port $(PORT)
 
 stop:
 	@test -x $(BIN)/datalake && $(BIN)/datalake platform down || echo "nothing to stop (no virtualenv)"

@@ -17,11 +17,12 @@
 
 psycopg 3 needs three things to talk to Redshift (psycopg/psycopg#122): Redshift reports its
 client encoding as ``UNICODE`` (psycopg 3.3.9 maps it already; older versions did not, so the
-alias is registered below as well), it has no DEALLOCATE, so prepared statements stay off
+alias is registered below as well), it has no DEALLOCATE ALL (psycopg resets its statement
+cache with it after a rollback), so prepared statements stay off
 (``prepare_threshold=None``), and the session is asked for UTF8.
 These driver settings are used for every warehouse, the local PostgreSQL included, so the
-local path runs exactly what Redshift gets (tests/redshift_wire.py proves it through a proxy
-with Redshift's wire quirks).
+local path runs exactly what Redshift gets (the Redshift double in dev/ proves it through a
+proxy with Redshift's wire quirks).
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ def _extra(conn) -> dict:
 
 
 def is_redshift_connection(conn) -> bool:
-    if _extra(conn).get("is_local_postgres"):
-        return False
-    host = conn.host or ""
-    return (conn.conn_type == "redshift" or host.endswith(".redshift.amazonaws.com")
-            or host.endswith(".redshift-serverless.amazonaws.com"))
+    """The settings' own answer (datalake.config.connection_warehouse_kind), so that the driver
+    and the SQL chosen never disagree about what the connection reaches."""
+    from datalake.config import POSTGRES, connection_warehouse_kind
+
+    return connection_warehouse_kind(conn) != POSTGRES
 
 
 def _aws_client(service: str, extra: dict, aws_conn_id: str | None):

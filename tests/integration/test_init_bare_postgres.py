@@ -113,3 +113,26 @@ def test_init_as_a_login_that_does_not_own_the_database_says_so(bare_postgres):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_init_as_a_superuser_applies_the_superuser_hardening_itself(bare_postgres, s3_server):
+    """A superuser running `datalake init` gets no "a superuser should run ..." warning: the
+    hardening is applied, and a login of that database can no longer take advisory locks or
+    read per-table statistics."""
+    pg, _uri, env = bare_postgres
+    with psycopg.connect(pg.superuser_conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE ROLE dba_super LOGIN SUPERUSER PASSWORD 'super-pw-only-in-this-test'")
+        conn.execute("CREATE DATABASE superuser_init OWNER dba_super")
+    uri = f"postgresql://dba_super:super-pw-only-in-this-test@127.0.0.1:{pg.port}/superuser_init"
+    result = _run({**env, "WAREHOUSE_URI": uri}, "init")
+    assert "warning" not in result.stderr, result.stderr
+    with psycopg.connect(uri) as conn:
+        public_can = conn.execute(
+            "SELECT has_function_privilege('public', 'pg_catalog.pg_advisory_lock(bigint)', "
+            "'EXECUTE'), "
+            "has_table_privilege('public', 'pg_catalog.pg_stat_all_tables', 'SELECT')").fetchone()
+        assert public_can == (False, False)
+    with psycopg.connect(host="127.0.0.1", port=pg.port, dbname="superuser_init",
+                         user=BI_USER, password=BI_PASSWORD) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pg_advisory_lock(42)")

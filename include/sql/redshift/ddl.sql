@@ -3,6 +3,12 @@
 CREATE SCHEMA IF NOT EXISTS epilot_datalake;
 CREATE SCHEMA IF NOT EXISTS datalake_ops;
 
+-- The writers' locks (LOCK on these, never on the tables readers query; lock_*.sql): no rows.
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_entity_operations (unused boolean) DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_workflow_tables (unused boolean) DISTSTYLE ALL;
+-- Taken first by every writer of run_manifest, before its own (lock_run_manifest.sql).
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_run_manifest (unused boolean) DISTSTYLE ALL;
+
 CREATE TABLE IF NOT EXISTS epilot_datalake.entity_operations (
     id            varchar(256)   NOT NULL,
     "detail-type" varchar(64)    NOT NULL,

@@ -47,8 +47,10 @@ def _value(conn, name: str, params: dict | None = None):
     return _rows(conn, name, params)[0][0]
 
 
-def record_of(row, sessions_terminated: int | None = None) -> CredentialRecord:
-    return CredentialRecord(*row, sessions_terminated=sessions_terminated)
+def record_of(row, sessions_terminated: int | None = None,
+              sessions_note: str | None = None) -> CredentialRecord:
+    return CredentialRecord(*row, sessions_terminated=sessions_terminated,
+                            sessions_note=sessions_note)
 
 
 def _require_isolation(conn) -> None:

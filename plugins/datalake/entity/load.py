@@ -20,7 +20,7 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.hourly.lake import SEQ_COLUMN, delete_prefix, staging_prefix
+from datalake.hourly.lake import SEQ_COLUMN, curated_prefix, delete_prefix, staging_prefix
 from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
@@ -77,6 +77,22 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
     uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
     execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
+
+
+def _unload_curated_redshift(conn, client, settings: Settings, run_key: str) -> list[str]:
+    """UNLOAD the run's rows month by month into the local path's year=/month= folders, named
+    after the run; returns the keys Redshift wrote (it numbers the files itself)."""
+    from datalake.s3 import iter_keys
+
+    keys: list[str] = []
+    for year, month in query_file(conn, "redshift/stage_months.sql"):
+        if not (len(year) == 4 and year.isdigit() and len(month) in (1, 2) and month.isdigit()):
+            raise ValueError(f"unexpected partition year={year!r} month={month!r} in the stage")
+        prefix = curated_prefix(STREAM, year, month, run_key)
+        execute_file(conn, "redshift/unload_entity_operations.sql", prefix_uri=f"s3://{settings.lake_bucket}/{prefix}",
+                     year=year, month=month, iam_role=settings.redshift_iam_role)
+        keys.extend(key for key, _ in iter_keys(client, settings.lake_bucket, prefix))
+    return sorted(keys)
 
 
 def load_entity_hour(
@@ -157,10 +173,7 @@ def load_entity_hour(
 
                 previous = load_previous_manifest(conn, PIPELINE, run_key)
                 if settings.warehouse_is_redshift:
-                    lake_uri = f"s3://{settings.lake_bucket}/{STREAM}"
-                    execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=run_key,
-                                 iam_role=settings.redshift_iam_role)
-                    manifest.lake_files = []
+                    manifest.lake_files = _unload_curated_redshift(conn, client, settings, run_key)
                 else:
                     manifest.lake_files = curated.result()
                     timer.lap("curated_wait")

@@ -101,6 +101,27 @@ EVENT_ID_COLUMN = "_event_id"
 SEQ_COLUMN = "_seq"
 
 
+# Widths of the text columns in the warehouse (include/sql/{warehouse,redshift}/ddl.sql and the
+# stage tables of include/sql/redshift/stage_workflow.sql). Redshift's VARCHAR(n) counts UTF-8
+# BYTES, and one value too long fails the whole COPY of the hour, on every retry: a value
+# longer in bytes quarantines its event, reason too_long:<table>.<column> (a PostgreSQL varchar
+# counts characters, so the local warehouse alone would never notice).
+TEXT_WIDTHS: dict[str, dict[str, int]] = {
+    "events": {"event_id": 256, "detail_type": 64, "execution_id": 128, "org_id": 64},
+    "WorkflowExecution": {"org_id": 64, "id": 128, "name": 1024, "status": 32,
+                          "definition_id": 128},
+    "WorkflowPhases": {"id": 128, "workflow_execution_id": 128, "definition_id": 128, "name": 1024,
+                       "status": 32, "org_id": 64},
+    "WorkflowTasks": {"org_id": 64, "id": 128, "phase_name": 1024, "name": 1024, "status": 32,
+                      "phase_id": 128, "workflow_execution_id": 128, "definition_id": 128,
+                      "entity_ref_id": 128, "assigned_to": 4096, "assigned_to_in_progress": 1024},
+    "WorkflowCancellations": {"org_id": 64, "workflow_execution_id": 128, "closing_reason_id": 128,
+                              "closing_reason_title": 1024},
+    "WorkflowContexts": {"org_id": 64, "workflow_execution_id": 128, "context_entity_id": 128,
+                         "context_entity_schema": 128},
+}
+
+
 class FlattenError(ValueError):
     """The record cannot become rows; the message is the quarantine reason."""
 
@@ -322,7 +343,23 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
             "context_entity_id": _text(f"{path}.id", context.get("id")),
             "context_entity_schema": _text(f"{path}.schema", context.get("schema")),
         })
+    _check_widths(flat)
     return flat
+
+
+def _too_long(value: str | None, width: int) -> bool:
+    # A character is 1-4 UTF-8 bytes: only a long value needs encoding.
+    return (value is not None and len(value) * 4 > width
+            and len(value.encode("utf-8", "surrogatepass")) > width)
+
+
+def _check_widths(flat: FlatExecution) -> None:
+    """Every text value fits its warehouse column in bytes, or the event is refused."""
+    tables = [("events", [flat.event])] + [(table, flat.rows(table)) for table in TABLES]
+    for table, rows in tables:
+        for column, width in TEXT_WIDTHS[table].items():
+            if any(_too_long(row.get(column), width) for row in rows):
+                raise FlattenError(f"too_long:{table}.{column}")
 
 
 # --------------------------------------------------------------------------- Arrow schemas

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from datalake.config import Settings
-from datalake.locks import WORKFLOW_TABLES_LOCK, take_pipeline_lock
+from datalake.locks import lock_workflow_tables
 from datalake.hourly.lake import delete_prefix, staging_prefix
 from datalake.hourly.manifest import RunManifest, save_manifest
 from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
@@ -32,7 +32,6 @@ from datalake.sqlfiles import execute_file, query_file, statement_of
 log = logging.getLogger(__name__)
 
 PIPELINE = "workflow_executions_hourly"
-LOCK_NAME = WORKFLOW_TABLES_LOCK
 
 
 class InjectedFailure(RuntimeError):
@@ -106,12 +105,11 @@ def load_workflow_hour(
         with conn.transaction():
             # One writer of the five tables (and of the lake snapshot) at a time; the Airflow
             # max_active_tis_per_dag=1 on the load task is the first line.
+            lock_workflow_tables(conn, settings, TABLES)
             if not settings.warehouse_is_redshift:
-                take_pipeline_lock(conn, LOCK_NAME)
                 execute_file(conn, "workflow/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, batch_counts)
             else:
-                execute_file(conn, "redshift/lock_workflow_tables.sql", tables=list(TABLES))
                 staged = _copy_staged_redshift(conn, settings, run_key)
             manifest.staged = staged[EVENTS_STAGE]
 

@@ -192,3 +192,52 @@ def test_arrow_schemas_are_typed_like_the_warehouse():
     assert tasks.num_rows == 6
     for columns in (EXECUTION_COLUMNS, PHASE_COLUMNS, CANCELLATION_COLUMNS, CONTEXT_COLUMNS):
         assert arrow_schema(columns).names == list(columns)
+
+
+def _ddl_text_widths(relative: str, table: str) -> dict[str, int]:
+    """Column -> varchar width of one table (or temp stage table) in an include/sql file."""
+    import re
+    from pathlib import Path
+
+    sql = (Path(__file__).resolve().parents[4] / "include" / "sql" / relative).read_text()
+    body = sql[sql.index(f"{table} ("):]
+    body = body[: body.index(";")]
+    return {name: int(width) for name, width in re.findall(r"\b(\w+)\s+varchar\((\d+)\)", body)}
+
+
+def test_text_widths_are_the_warehouse_columns():
+    from datalake.workflow.flatten import TEXT_WIDTHS
+
+    for ddl in ("warehouse/ddl.sql", "redshift/ddl.sql"):
+        for table in TABLES:
+            widths = _ddl_text_widths(ddl, f"epilot_datalake.{table}")
+            assert TEXT_WIDTHS[table] == widths, (ddl, table)
+    for stage in ("events", *TABLES):
+        widths = _ddl_text_widths("redshift/stage_workflow.sql", f"stage_workflow_{stage.lower()}")
+        widths.pop("_event_id", None)
+        assert TEXT_WIDTHS[stage] == widths, stage
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    # 600 characters, 1200 bytes: fits a PostgreSQL varchar(1024), not Redshift's
+    (lambda e: e["detail"]["flow"][2]["steps"][0].update(name="ü" * 600),
+     "too_long:WorkflowTasks.name"),
+    (lambda e: e["detail"].update(name="名" * 400), "too_long:WorkflowExecution.name"),
+    (lambda e: e["detail"]["flow"][0].update(name="é" * 513), "too_long:WorkflowPhases.name"),
+    (lambda e: e["detail"]["selectedClosingReasons"][0].update(title="x" * 1025),
+     "too_long:WorkflowCancellations.closing_reason_title"),
+    (lambda e: e.update(id="e" * 257), "too_long:events.event_id"),
+])
+def test_a_value_too_long_in_bytes_rejects_its_event_by_name(change, reason):
+    event = envelope(copy.deepcopy(API_EXAMPLE))
+    change(event)
+    with pytest.raises(FlattenError) as info:
+        flatten_workflow_event(event)
+    assert str(info.value) == reason
+
+
+def test_a_value_exactly_as_wide_as_its_column_in_bytes_is_kept():
+    event = envelope(copy.deepcopy(API_EXAMPLE))
+    event["detail"]["flow"][2]["steps"][0]["name"] = "ü" * 512  # 1024 bytes
+    names = [task["name"] for task in flatten_workflow_event(event).tasks]
+    assert "ü" * 512 in names
