@@ -52,7 +52,7 @@ def test_the_uri_and_the_declared_kind_decide_for_settings_and_driver_alike(
     assert settings.warehouse_is_redshift == (kind != "postgres")
     assert settings.warehouse_is_serverless == (kind == "redshift-serverless")
     # the driver asks for TLS exactly when the settings choose Redshift's SQL
-    assert (connect_kwargs(settings).get("sslmode") == "require") == (kind != "postgres")
+    assert (connect_kwargs(settings).get("sslmode") == "verify-full") == (kind != "postgres")
 
 
 def test_an_unknown_declared_kind_is_a_clear_error():
@@ -118,7 +118,7 @@ def test_an_airflow_connection_is_the_same_kind_for_the_settings_and_the_driver(
     assert settings.warehouse_kind == kind
     assert redshift.is_redshift_connection(conn) == settings.warehouse_is_redshift
     driver_tls = (
-        redshift.connection_kwargs(conn, None, "epilot_datalake").get("sslmode") == "require"
+        redshift.connection_kwargs(conn, None, "epilot_datalake").get("sslmode") == "verify-full"
     )
     assert driver_tls == settings.warehouse_is_redshift
 
