@@ -38,7 +38,7 @@ class QuarantineRecord:
             body["raw_text"] = raw.decode("utf-8")
         except UnicodeDecodeError:
             body["raw_text"] = None
-        return json.dumps(body, ensure_ascii=False, sort_keys=True)
+        return _one_line(json.dumps(body, ensure_ascii=False, sort_keys=True))
 
     @staticmethod
     def from_json(line: str) -> "QuarantineRecord":
@@ -52,6 +52,33 @@ class QuarantineRecord:
             byte_offset=body.get("byte_offset"),
             object_offset=body.get("object_offset"),
         )
+
+
+# Characters json.dumps writes raw (ensure_ascii=False) that line splitters other than "split
+# on \n" (str.splitlines, some JSON-lines tools, JavaScript before ES2019) take for line ends.
+# Inside JSON they can only be in strings, where their escape means the same.
+_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
+_LINE_BREAKER_TABLE = str.maketrans(_LINE_BREAKERS)
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKER_TABLE) if not text.isascii() else text
+
+
+def quarantine_lines(body: bytes) -> list[str]:
+    """The lines of a quarantine file (gzip'd JSON lines), split on \n only: files written
+    before U+2028 & co. were escaped hold them raw inside strings, where they are not line ends."""
+    return [line for line in gzip.decompress(body).decode("utf-8").split("\n") if line.strip()]
+
+
+def parse_quarantine_line(line: str) -> dict | None:
+    """One quarantine line's JSON object, or None when the line is not one (a bad hand edit):
+    the readers skip it and say so rather than fail on it."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and "reason" in entry else None
 
 
 def quarantine_prefix(stream: str, run_key: str) -> str:
@@ -68,5 +95,5 @@ def write_quarantine(client, bucket: str, key: str, records: list[QuarantineReco
 
 
 def read_quarantine(client, bucket: str, key: str) -> list[QuarantineRecord]:
-    body = gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read()).decode("utf-8")
-    return [QuarantineRecord.from_json(line) for line in body.splitlines() if line.strip()]
+    body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return [QuarantineRecord.from_json(line) for line in quarantine_lines(body)]
