@@ -22,8 +22,8 @@ from datalake.entity.normalize import (
 )
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
 from datalake.hourly.id_order import sort_by_id
-from datalake.hourly.lake import StagedParquet, columns_to_table, staging_prefix
-from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.lake import StagedParquet, attempt_prefix, attempt_quarantine_prefix, columns_to_table
+from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 
 STREAM = "entity_operations"
 # Small row groups: the load merges the runs reading one row group of each at a time, and a
@@ -62,19 +62,20 @@ def suite_frame(table, detail, detail_has_payload):
 
 
 def process_entity_batch(
-    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
+    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15,
+    *, attempt: str,
 ) -> dict:
     from datalake.validation import data_docs
     from datalake.entity.suite import entity_suite_runner, validate_entity_rows
     from datalake.validation.runner import merge_expectation_results
 
-    counts = BatchCounts(batch=batch)
+    counts = BatchCounts(batch=batch, attempt=attempt)
     rejects: list[QuarantineRecord] = []
     runner = entity_suite_runner(max_future_skew_minutes)
     results: list[list[dict]] = []
     gx_results: list[dict] = []
     name = batch_file_name(batch)
-    counts.staged_key = f"{staging_prefix(STREAM, run_key)}{name}.parquet"
+    counts.staged_key = f"{attempt_prefix(STREAM, run_key, attempt)}{name}.parquet"
     offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
     with StagedParquet(client, settings.lake_bucket, counts.staged_key, row_group_rows=STAGED_ROW_GROUP_ROWS) as staged:
         chunks = iter_extracted(client, settings.landing_bucket, keys, counts, rejects, normalize_entity_event,
@@ -108,7 +109,7 @@ def process_entity_batch(
                                                  data_docs.results_key(STREAM, run_key, name), gx_results)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
+        client, settings.lake_bucket, f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

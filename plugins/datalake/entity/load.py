@@ -20,7 +20,8 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.hourly.lake import SEQ_COLUMN, delete_prefix, staging_prefix
+from datalake.hourly.lake import SEQ_COLUMN, attempt_prefix, discard_attempt, run_attempt
+from datalake.hourly.quarantine import publish_quarantine
 from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
@@ -69,12 +70,12 @@ class InjectedFailure(RuntimeError):
 KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLUMN)  # stage_keys
 
 
-def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
+def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) -> int:
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
-    uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
+    uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
     execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
 
@@ -93,6 +94,7 @@ def load_entity_hour(
 
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run of the hour is going
     params = {"run_key": run_key}
     timer = StepTimer()
     curated_files = CuratedFiles(client, settings.lake_bucket, run_key)
@@ -114,7 +116,7 @@ def load_entity_hour(
                     execute_file(conn, "entity_operations/stage_keys_index.sql")
                     timer.lap("stage_keys_index")
                 else:
-                    staged = _copy_staged_redshift(conn, settings, run_key)
+                    staged = _copy_staged_redshift(conn, settings, run_key, attempt)
                 manifest.staged = staged
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
@@ -166,6 +168,8 @@ def load_entity_hour(
                     timer.lap("curated_wait")
                 stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
                 delete_keys(client, settings.lake_bucket, stale)
+                manifest.quarantine_files = publish_quarantine(client, settings.lake_bucket, STREAM, run_key,
+                                                               manifest.quarantine_files)
                 manifest.check()
                 save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
                 timer.lap("manifest")
@@ -175,7 +179,7 @@ def load_entity_hour(
         winner_rows.close()
         staged_files.close()
     # Staging files are only needed until the commit.
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    discard_attempt(client, settings.lake_bucket, STREAM, run_key, attempt)
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     result = manifest.as_dict()
     # Where the load's time went (not part of the manifest, which stays free of wall-clock).

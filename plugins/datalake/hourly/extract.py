@@ -45,6 +45,7 @@ def read_landing_object(client, bucket: str, key: str) -> bytes | None:
 @dataclass
 class BatchCounts:
     batch: int
+    attempt: str | None = None  # the run's attempt (lake.py): where its files are
     objects: int = 0
     records_read: int = 0
     parsed: int = 0

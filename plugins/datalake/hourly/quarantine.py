@@ -85,6 +85,24 @@ def quarantine_prefix(stream: str, run_key: str) -> str:
     return f"{QUARANTINE_ROOT}/{stream}/{run_key}/"
 
 
+def publish_quarantine(client, bucket: str, stream: str, run_key: str, attempt_keys: list[str]) -> list[str]:
+    """The run's quarantine files (written under its attempt) as the hour's: copied to
+    ``quarantine/<stream>/<run key>/<name>``, and the hour's files of an earlier run that are
+    not among them removed. Called by the load under its lock, before the manifest that lists
+    them: the last run of the hour to commit is the one whose files stay."""
+    from datalake.s3 import delete_keys, iter_keys
+
+    prefix = quarantine_prefix(stream, run_key)
+    published = []
+    for key in sorted(attempt_keys):
+        target = prefix + key.rsplit("/", 1)[-1]
+        client.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+        published.append(target)
+    stale = [key for key, _ in iter_keys(client, bucket, prefix) if key not in published and "/" not in key[len(prefix):]]
+    delete_keys(client, bucket, stale)
+    return published
+
+
 def write_quarantine(client, bucket: str, key: str, records: list[QuarantineRecord]) -> str | None:
     if not records:
         return None

@@ -53,7 +53,7 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from datalake.hourly.records import decode_detail
 from datalake.hourly.timestamps import parse_eventbridge_time, parse_iso_datetime
