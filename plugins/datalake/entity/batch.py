@@ -22,7 +22,14 @@ from datalake.entity.normalize import (
 )
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
 from datalake.hourly.id_order import sort_by_id
-from datalake.hourly.lake import StagedParquet, attempt_prefix, attempt_quarantine_prefix, columns_to_table
+from datalake.hourly.lake import (
+    SEQ_COLUMN,
+    StagedParquet,
+    attempt_prefix,
+    attempt_quarantine_prefix,
+    attempt_sources_prefix,
+    columns_to_table,
+)
 from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 
 STREAM = "entity_operations"
@@ -61,6 +68,20 @@ def suite_frame(table, detail, detail_has_payload):
     return frame
 
 
+def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> str:
+    """Where each staged row came from, by _seq: the load reads it back only to quarantine a
+    conflicting duplicate with its delivered bytes (entity/conflicts.py)."""
+    import pyarrow as pa
+
+    from datalake.hourly.lake import put_parquet
+
+    table = pa.table({SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
+                      "source_key": pa.array(columns["source_key"], pa.string()).dictionary_encode(),
+                      "position": pa.array(columns["position"], pa.int64())})
+    put_parquet(client, bucket, key, table)
+    return key
+
+
 def process_entity_batch(
     client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15,
     *, attempt: str,
@@ -69,7 +90,8 @@ def process_entity_batch(
     from datalake.entity.suite import entity_suite_runner, validate_entity_rows
     from datalake.validation.runner import merge_expectation_results
 
-    counts = BatchCounts(batch=batch, attempt=attempt)
+    counts = BatchCounts(batch=batch, attempt=attempt, source_bucket=settings.landing_bucket)
+    source_columns: dict[str, list] = {SEQ_COLUMN: [], "source_key": [], "position": []}
     rejects: list[QuarantineRecord] = []
     runner = entity_suite_runner(max_future_skew_minutes)
     results: list[list[dict]] = []
@@ -103,7 +125,13 @@ def process_entity_batch(
             staged.write(sort_by_id(table.filter(keep) if keep is not None else table))
             counts.valid += size - len(failed)
             offset += size
+            source_columns[SEQ_COLUMN].extend(seqs)
+            source_columns["source_key"].extend(source[0] for source in sources)
+            source_columns["position"].extend(source[1] for source in sources)
             del sources, table
+    counts.sources_key = write_sources(client, settings.lake_bucket,
+                                       f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet",
+                                       source_columns)
     counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(client, settings.lake_bucket,
                                                  data_docs.results_key(STREAM, run_key, name), gx_results)

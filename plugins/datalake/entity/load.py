@@ -35,6 +35,12 @@ from datalake.entity.staged_files import (
     surviving_blocks,
 )
 from datalake.sqlfiles import execute_file, query_file
+from datalake.entity.conflicts import (
+    CONFLICTING_DUPLICATE,
+    find_conflicts,
+    quarantine_conflicts,
+    staged_rows_redshift,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +124,18 @@ def load_entity_hour(
                 else:
                     staged = _copy_staged_redshift(conn, settings, run_key, attempt)
                 manifest.staged = staged
+                # Before the dedupe drops them: copies of ids other hours loaded, compared.
+                staged_rows = ((lambda ids, seqs: staged_rows_redshift(conn, seqs)) if settings.warehouse_is_redshift
+                               else staged_files.rows_of)
+                conflicts = find_conflicts(conn, run_key, staged_rows)
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
-                manifest.duplicates_already_loaded = across_runs
+                manifest.duplicates_already_loaded = across_runs - len(conflicts)
+                if conflicts:
+                    manifest.quarantined = dict(sorted({**manifest.quarantined,
+                                                        CONFLICTING_DUPLICATE: len(conflicts)}.items()))
+                    manifest.quarantine_files.append(quarantine_conflicts(
+                        client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts))
                 timer.lap("dedupe")
                 deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
                 manifest.replaced = deleted

@@ -56,6 +56,10 @@ class BatchCounts:
     skipped_objects: dict[str, str] = field(default_factory=dict)
     valid: int = 0
     staged_key: str | None = None
+    # Where the staged rows came from: a Parquet list of (_seq, source_key, position) in the
+    # lake, and the bucket of those source objects (the landing zone; the lake for a replay).
+    sources_key: str | None = None
+    source_bucket: str | None = None
     quarantine_key: str | None = None
     expectation_results: list[dict] = field(default_factory=list)
     results_key: str | None = None  # GX validation results kept for the Data Docs

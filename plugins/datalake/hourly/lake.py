@@ -107,7 +107,8 @@ def staging_prefix(stream: str, run_key: str) -> str:
 # max_active_runs): each run's plan draws an *attempt* and everything its tasks write before the
 # load commits lives under the attempt's own prefixes, so that no run reads, replaces or deletes
 # another run's files. The staged Parquet: <attempt>/ (Redshift's COPY reads the whole prefix);
-# the quarantine files until the load publishes them: <attempt>.quarantine/.
+# the quarantine files until the load publishes them: <attempt>.quarantine/; where each staged
+# row came from: <attempt>.sources/.
 # A run that never reached its load (failed, killed) leaves its attempt behind; the next plan of
 # the hour removes attempts older than this (no run lives that long: 45 min tasks, 3 retries).
 STALE_ATTEMPT_HOURS = 24
@@ -125,6 +126,10 @@ def attempt_prefix(stream: str, run_key: str, attempt: str) -> str:
 
 def attempt_quarantine_prefix(stream: str, run_key: str, attempt: str) -> str:
     return f"{staging_prefix(stream, run_key)}{attempt}.quarantine/"
+
+
+def attempt_sources_prefix(stream: str, run_key: str, attempt: str) -> str:
+    return f"{staging_prefix(stream, run_key)}{attempt}.sources/"
 
 
 def run_attempt(batch_counts: list[dict]) -> str:

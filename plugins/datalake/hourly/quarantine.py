@@ -26,11 +26,13 @@ class QuarantineRecord:
     failed_expectations: list[str] = field(default_factory=list)
     byte_offset: int | None = None
     object_offset: int | None = None
+    # A conflicting duplicate: the id, the hour that loaded it, both versions' content hashes.
+    conflict: dict | None = None
 
     def to_json(self) -> str:
         body = asdict(self)
         raw = body.pop("raw")
-        for name in ("byte_offset", "object_offset"):  # only where they mean something
+        for name in ("byte_offset", "object_offset", "conflict"):  # only where they mean something
             if body[name] is None:
                 del body[name]
         body["raw_base64"] = base64.b64encode(raw).decode("ascii")
@@ -51,6 +53,7 @@ class QuarantineRecord:
             failed_expectations=body.get("failed_expectations", []),
             byte_offset=body.get("byte_offset"),
             object_offset=body.get("object_offset"),
+            conflict=body.get("conflict"),
         )
 
 
