@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         from datalake.errors import ConfigurationError
 
         if isinstance(exc, RecursionError):  # sqlglot's recursive descent on deeply nested SQL
-            print(f"datalake {args.command}: error: the input is nested too deeply to be parsed", file=sys.stderr)
+            print(f"datalake {args.command}: error: the input is nested too deeply to be parsed",
+                  file=sys.stderr)
             return 2
         if isinstance(exc, (ConfigurationError, OSError, ValueError)):
             print(f"datalake {args.command}: error: {_one_line(exc)}", file=sys.stderr)

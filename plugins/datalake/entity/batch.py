@@ -76,7 +76,8 @@ def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> st
     from datalake.hourly.lake import put_parquet
 
     table = pa.table({SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
-                      "source_key": pa.array(columns["source_key"], pa.string()).dictionary_encode(),
+                      "source_key": pa.array(columns["source_key"], pa.string())
+                      .dictionary_encode(),
                       "position": pa.array(columns["position"], pa.int64())})
     put_parquet(client, bucket, key, table)
     return key
@@ -129,15 +130,15 @@ def process_entity_batch(
             source_columns["source_key"].extend(source[0] for source in sources)
             source_columns["position"].extend(source[1] for source in sources)
             del sources, table
-    counts.sources_key = write_sources(client, settings.lake_bucket,
-                                       f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet",
-                                       source_columns)
+    sources_key = f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet"
+    counts.sources_key = write_sources(client, settings.lake_bucket, sources_key, source_columns)
     counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(client, settings.lake_bucket,
                                                  data_docs.results_key(STREAM, run_key, name), gx_results)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
+        client, settings.lake_bucket,
+        f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

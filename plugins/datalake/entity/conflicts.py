@@ -67,8 +67,8 @@ def staged_rows_redshift(conn, seqs: list[int]) -> dict[int, tuple]:
     rows = {}
     for start in range(0, len(seqs), _IN_LIST):
         inline = ", ".join(str(int(seq)) for seq in seqs[start:start + _IN_LIST])
-        for row in query_file(conn, "redshift/staged_rows.sql", columns=_quoted((*ENTITY_COLUMNS, SEQ_COLUMN)),
-                              seqs=inline):
+        columns = _quoted((*ENTITY_COLUMNS, SEQ_COLUMN))
+        for row in query_file(conn, "redshift/staged_rows.sql", columns=columns, seqs=inline):
             rows[row[-1]] = row[:-1]
     return rows
 
@@ -90,7 +90,8 @@ def find_conflicts(conn, run_key: str, staged_rows) -> list[Conflict]:
     return conflicts
 
 
-def delivered_bytes(client, lake_bucket: str, counts: list[dict], seqs: set[int]) -> dict[int, tuple[str, int, bytes]]:
+def delivered_bytes(client, lake_bucket: str, counts: list[dict],
+                    seqs: set[int]) -> dict[int, tuple[str, int, bytes]]:
     """For the given seqs: where each record came from (source object, position) and its bytes
     as delivered, from the batches' source lists (entity/batch.py) and the landing objects
     (b"" when the object is gone by now)."""
@@ -109,8 +110,10 @@ def delivered_bytes(client, lake_bucket: str, counts: list[dict], seqs: set[int]
             continue
         body = client.get_object(Bucket=lake_bucket, Key=batch["sources_key"])["Body"].read()
         table = pq.read_table(io.BytesIO(body))
-        table = table.filter(pc.is_in(table.column(SEQ_COLUMN), value_set=pa.array(sorted(seqs), pa.int64())))
-        for seq, key, position in zip(*(table.column(c).to_pylist() for c in (SEQ_COLUMN, "source_key", "position"))):
+        wanted = pa.array(sorted(seqs), pa.int64())
+        table = table.filter(pc.is_in(table.column(SEQ_COLUMN), value_set=wanted))
+        columns = (table.column(c).to_pylist() for c in (SEQ_COLUMN, "source_key", "position"))
+        for seq, key, position in zip(*columns):
             by_object.setdefault((batch["source_bucket"], key), {})[position] = seq
     found = {}
     for (bucket, key), positions in by_object.items():
@@ -139,5 +142,5 @@ def quarantine_conflicts(client, lake_bucket: str, run_key: str, attempt: str, c
             "id": conflict.id, "loaded_by": conflict.loaded_by, "loaded_hash": conflict.loaded_hash,
             "copy_hash": conflict.copy_hash}))
     records.sort(key=lambda r: (r.source_key, r.position))
-    return write_quarantine(client, lake_bucket,
-                            f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}conflicts.jsonl.gz", records)
+    key = f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}conflicts.jsonl.gz"
+    return write_quarantine(client, lake_bucket, key, records)

@@ -17,6 +17,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
@@ -100,7 +101,7 @@ def load_entity_hour(
 
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
-    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run of the hour is going
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     params = {"run_key": run_key}
     timer = StepTimer()
     curated_files = CuratedFiles(client, settings.lake_bucket, run_key)
@@ -125,15 +126,16 @@ def load_entity_hour(
                     staged = _copy_staged_redshift(conn, settings, run_key, attempt)
                 manifest.staged = staged
                 # Before the dedupe drops them: copies of ids other hours loaded, compared.
-                staged_rows = ((lambda ids, seqs: staged_rows_redshift(conn, seqs)) if settings.warehouse_is_redshift
-                               else staged_files.rows_of)
-                conflicts = find_conflicts(conn, run_key, staged_rows)
+                if settings.warehouse_is_redshift:
+                    conflicts = find_conflicts(conn, run_key, partial(staged_rows_redshift, conn))
+                else:
+                    conflicts = find_conflicts(conn, run_key, staged_files.rows_of)
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
                 manifest.duplicates_already_loaded = across_runs - len(conflicts)
                 if conflicts:
-                    manifest.quarantined = dict(sorted({**manifest.quarantined,
-                                                        CONFLICTING_DUPLICATE: len(conflicts)}.items()))
+                    quarantined = {**manifest.quarantined, CONFLICTING_DUPLICATE: len(conflicts)}
+                    manifest.quarantined = dict(sorted(quarantined.items()))
                     manifest.quarantine_files.append(quarantine_conflicts(
                         client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts))
                 timer.lap("dedupe")
@@ -183,8 +185,8 @@ def load_entity_hour(
                     timer.lap("curated_wait")
                 stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
                 delete_keys(client, settings.lake_bucket, stale)
-                manifest.quarantine_files = publish_quarantine(client, settings.lake_bucket, STREAM, run_key,
-                                                               manifest.quarantine_files)
+                manifest.quarantine_files = publish_quarantine(
+                    client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
                 manifest.check()
                 save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
                 timer.lap("manifest")

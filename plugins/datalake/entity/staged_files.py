@@ -99,7 +99,8 @@ class StagedFiles:
             column = parquet.schema_arrow.get_field_index(ID_COLUMN)
             for group in range(parquet.metadata.num_row_groups):
                 stats = parquet.metadata.row_group(group).column(column).statistics
-                if stats is not None and stats.has_min_max and not any(stats.min <= i <= stats.max for i in ids):
+                if (stats is not None and stats.has_min_max
+                        and not any(stats.min <= i <= stats.max for i in ids)):
                     continue
                 table = parquet.read_row_group(group)
                 for row in table.to_pylist():

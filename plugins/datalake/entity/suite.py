@@ -170,7 +170,8 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
     return gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations)
 
 
-def _outside_pandas_range(out, layout_text, unparsed, now: datetime, is_real, years, months) -> None:
+def _outside_pandas_range(out, layout_text, unparsed, now: datetime, is_real, years,
+                          months) -> None:
     """Times pandas cannot hold (before 1677 or after 2262) that are real instants all the
     same: judged with datetime, so that the year 3000 fails "not in the future" rather than
     "not a real instant". Rare; one row at a time."""
@@ -180,7 +181,8 @@ def _outside_pandas_range(out, layout_text, unparsed, now: datetime, is_real, ye
     seconds = out[TIME_SECONDS_AFTER_NOW].to_numpy(copy=True)
     for at in positions:
         try:
-            when = datetime.strptime(layout_text.iloc[at], TIME_STRFTIME_FORMAT).replace(tzinfo=timezone.utc)
+            when = datetime.strptime(layout_text.iloc[at], TIME_STRFTIME_FORMAT)
+            when = when.replace(tzinfo=timezone.utc)
         except ValueError:
             continue  # not a real instant (2026-02-30): is_real stays False
         is_real[at] = True

@@ -59,7 +59,7 @@ def discard_staging(client, settings: Settings, batch_counts: list[dict], window
     from datalake.hourly.quarantine import publish_quarantine
 
     run_key = run_key_for(window_start, window_end)
-    published = publish_quarantine(client, settings.lake_bucket, STREAM, run_key,
-                                   [c["quarantine_key"] for c in batch_counts if c.get("quarantine_key")])
+    written = [c["quarantine_key"] for c in batch_counts if c.get("quarantine_key")]
+    published = publish_quarantine(client, settings.lake_bucket, STREAM, run_key, written)
     discard_attempt(client, settings.lake_bucket, STREAM, run_key, run_attempt(batch_counts))
     return published

@@ -334,7 +334,8 @@ def compact_json_bytes(value) -> bytes:
     """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)`` as UTF-8, byte for
     byte, but with orjson where it writes the same bytes. It refuses lone surrogates and
     integers past 64 bits, and spells some small floats differently (_spelled_apart): those go
-    through json.dumps. (No NaN gets here: both decoders refuse it.) A lone surrogate (from a ``\\ud800`` escape) cannot be UTF-8: UnicodeEncodeError."""
+    through json.dumps. (No NaN gets here: both decoders refuse it.) A lone surrogate (from a
+    ``\\ud800`` escape) cannot be UTF-8: UnicodeEncodeError."""
     try:
         out = orjson.dumps(value)  # big ints and float subclasses raise TypeError
     except TypeError:

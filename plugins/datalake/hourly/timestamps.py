@@ -16,18 +16,18 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-_EVENTBRIDGE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?Z")
-_ISO_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+_EVENTBRIDGE_TIME = re.compile(_DATE_TIME + r"(?:\.[0-9]{3})?Z")
+_ISO_DATETIME = re.compile(_DATE_TIME + r"(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 
 
 def parse_eventbridge_time(text) -> datetime | None:
     """The instant an EventBridge `time` names (UTC), or None when it is not in the layout or
-    not a real instant (2026-02-30, 24:00)."""
+    not a real instant (2026-02-30, 24:00). (fromisoformat reads the Z as UTC, Python 3.11+.)"""
     if not isinstance(text, str) or not _EVENTBRIDGE_TIME.fullmatch(text):
         return None
     try:
-        return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
 

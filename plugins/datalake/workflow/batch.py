@@ -106,7 +106,8 @@ def process_workflow_batch(
         put_parquet(client, settings.lake_bucket, key, table)
         counts.staged_keys[stage] = key
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
+        client, settings.lake_bucket,
+        f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

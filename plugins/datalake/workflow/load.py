@@ -103,7 +103,7 @@ def load_workflow_hour(
 
     manifest = WorkflowRunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     params = {"run_key": run_key}
-    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run of the hour is going
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     with connect(settings) as conn:
         with conn.transaction():
             # One writer of the five tables (and of the lake snapshot) at a time; the Airflow
@@ -138,8 +138,8 @@ def load_workflow_hour(
                 manifest.lake_files = sorted(f for t in snapshot["tables"].values() for f in t["files"])
             manifest.snapshot_version = snapshot["version"]
             manifest.table_rows = {t: entry["rows"] for t, entry in snapshot["tables"].items()}
-            manifest.quarantine_files = publish_quarantine(client, settings.lake_bucket, STREAM, run_key,
-                                                           manifest.quarantine_files)
+            manifest.quarantine_files = publish_quarantine(
+                client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
             manifest.check()
             save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
             # Last, still under the lock: readers move to the new version, old versions go.

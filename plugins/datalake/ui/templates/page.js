@@ -9,5 +9,6 @@ document.querySelectorAll(".cell").forEach((cell) => cell.addEventListener("clic
   detail.textContent = "Loading…";
   const response = await fetch(root + "/hours/" + cell.dataset.stream + "/" + cell.dataset.runKey,
                                {credentials: "same-origin"});
-  detail.innerHTML = response.ok ? await response.text() : "Could not load the hour (HTTP " + response.status + ").";
+  detail.innerHTML = response.ok ? await response.text()
+                                 : "Could not load the hour (HTTP " + response.status + ").";
 }));
