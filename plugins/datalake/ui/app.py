@@ -160,7 +160,9 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
 
     @app.get("/static/page.js")
     async def page_script() -> Response:
-        return Response((TEMPLATES / "page.js").read_bytes(), media_type="text/javascript")
+        # Cached by the browser for an hour: a page load stays one request to the server.
+        return Response((TEMPLATES / "page.js").read_bytes(), media_type="text/javascript",
+                        headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/health")
     async def health() -> Response:
