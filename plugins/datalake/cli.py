@@ -159,15 +159,26 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one clear line instead of a traceback for expected failures
         from datalake.errors import ConfigurationError
 
-        if isinstance(exc, (ConfigurationError, FileNotFoundError, ValueError)):
-            print(f"datalake {args.command}: error: {exc}", file=sys.stderr)
+        if isinstance(exc, RecursionError):  # sqlglot's recursive descent on deeply nested SQL
+            print(f"datalake {args.command}: error: the input is nested too deeply to be parsed",
+                  file=sys.stderr)
+            return 2
+        if isinstance(exc, (ConfigurationError, OSError, ValueError)):
+            print(f"datalake {args.command}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
         import psycopg
 
         if isinstance(exc, psycopg.Error):
             print(f"datalake {args.command}: SQL error: {str(exc).strip()}", file=sys.stderr)
             return 2
+        if args.command == "query":  # whatever else fails on this side of the connection
+            print(f"datalake query: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+            return 2
         raise
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

@@ -22,8 +22,15 @@ from datalake.entity.normalize import (
 )
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
 from datalake.hourly.id_order import sort_by_id
-from datalake.hourly.lake import StagedParquet, columns_to_table, staging_prefix
-from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.lake import (
+    SEQ_COLUMN,
+    StagedParquet,
+    attempt_prefix,
+    attempt_quarantine_prefix,
+    attempt_sources_prefix,
+    columns_to_table,
+)
+from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 
 STREAM = "entity_operations"
 # Small row groups: the load merges the runs reading one row group of each at a time, and a
@@ -61,20 +68,37 @@ def suite_frame(table, detail, detail_has_payload):
     return frame
 
 
+def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> str:
+    """Where each staged row came from, by _seq: the load reads it back only to quarantine a
+    conflicting duplicate with its delivered bytes (entity/conflicts.py)."""
+    import pyarrow as pa
+
+    from datalake.hourly.lake import put_parquet
+
+    table = pa.table({SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
+                      "source_key": pa.array(columns["source_key"], pa.string())
+                      .dictionary_encode(),
+                      "position": pa.array(columns["position"], pa.int64())})
+    put_parquet(client, bucket, key, table)
+    return key
+
+
 def process_entity_batch(
-    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
+    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15,
+    *, attempt: str,
 ) -> dict:
     from datalake.validation import data_docs
     from datalake.entity.suite import entity_suite_runner, validate_entity_rows
     from datalake.validation.runner import merge_expectation_results
 
-    counts = BatchCounts(batch=batch)
+    counts = BatchCounts(batch=batch, attempt=attempt, source_bucket=settings.landing_bucket)
+    source_columns: dict[str, list] = {SEQ_COLUMN: [], "source_key": [], "position": []}
     rejects: list[QuarantineRecord] = []
     runner = entity_suite_runner(max_future_skew_minutes)
     results: list[list[dict]] = []
     gx_results: list[dict] = []
     name = batch_file_name(batch)
-    counts.staged_key = f"{staging_prefix(STREAM, run_key)}{name}.parquet"
+    counts.staged_key = f"{attempt_prefix(STREAM, run_key, attempt)}{name}.parquet"
     offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
     with StagedParquet(client, settings.lake_bucket, counts.staged_key, row_group_rows=STAGED_ROW_GROUP_ROWS) as staged:
         chunks = iter_extracted(client, settings.landing_bucket, keys, counts, rejects, normalize_entity_event,
@@ -102,13 +126,19 @@ def process_entity_batch(
             staged.write(sort_by_id(table.filter(keep) if keep is not None else table))
             counts.valid += size - len(failed)
             offset += size
+            source_columns[SEQ_COLUMN].extend(seqs)
+            source_columns["source_key"].extend(source[0] for source in sources)
+            source_columns["position"].extend(source[1] for source in sources)
             del sources, table
+    sources_key = f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet"
+    counts.sources_key = write_sources(client, settings.lake_bucket, sources_key, source_columns)
     counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(client, settings.lake_bucket,
                                                  data_docs.results_key(STREAM, run_key, name), gx_results)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
+        client, settings.lake_bucket,
+        f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

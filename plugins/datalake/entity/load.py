@@ -17,10 +17,12 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 
 from datalake.config import Settings
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.hourly.lake import SEQ_COLUMN, curated_prefix, delete_prefix, staging_prefix
+from datalake.hourly.lake import SEQ_COLUMN, attempt_prefix, curated_prefix, discard_attempt, run_attempt
+from datalake.hourly.quarantine import publish_quarantine
 from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
@@ -34,6 +36,12 @@ from datalake.entity.staged_files import (
     surviving_blocks,
 )
 from datalake.sqlfiles import execute_file, query_file
+from datalake.entity.conflicts import (
+    CONFLICTING_DUPLICATE,
+    find_conflicts,
+    quarantine_conflicts,
+    staged_rows_redshift,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +77,12 @@ class InjectedFailure(RuntimeError):
 KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLUMN)  # stage_keys
 
 
-def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
+def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) -> int:
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
-    uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
+    uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
     execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
 
@@ -109,6 +117,7 @@ def load_entity_hour(
 
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     params = {"run_key": run_key}
     timer = StepTimer()
     curated_files = CuratedFiles(client, settings.lake_bucket, run_key)
@@ -130,11 +139,21 @@ def load_entity_hour(
                     execute_file(conn, "entity_operations/stage_keys_index.sql")
                     timer.lap("stage_keys_index")
                 else:
-                    staged = _copy_staged_redshift(conn, settings, run_key)
+                    staged = _copy_staged_redshift(conn, settings, run_key, attempt)
                 manifest.staged = staged
+                # Before the dedupe drops them: copies of ids other hours loaded, compared.
+                if settings.warehouse_is_redshift:
+                    conflicts = find_conflicts(conn, run_key, partial(staged_rows_redshift, conn))
+                else:
+                    conflicts = find_conflicts(conn, run_key, staged_files.rows_of)
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
-                manifest.duplicates_already_loaded = across_runs
+                manifest.duplicates_already_loaded = across_runs - len(conflicts)
+                if conflicts:
+                    quarantined = {**manifest.quarantined, CONFLICTING_DUPLICATE: len(conflicts)}
+                    manifest.quarantined = dict(sorted(quarantined.items()))
+                    manifest.quarantine_files.append(quarantine_conflicts(
+                        client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts))
                 timer.lap("dedupe")
                 deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
                 manifest.replaced = deleted
@@ -179,6 +198,8 @@ def load_entity_hour(
                     timer.lap("curated_wait")
                 stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
                 delete_keys(client, settings.lake_bucket, stale)
+                manifest.quarantine_files = publish_quarantine(
+                    client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
                 manifest.check()
                 save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
                 timer.lap("manifest")
@@ -188,7 +209,7 @@ def load_entity_hour(
         winner_rows.close()
         staged_files.close()
     # Staging files are only needed until the commit.
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    discard_attempt(client, settings.lake_bucket, STREAM, run_key, attempt)
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     result = manifest.as_dict()
     # Where the load's time went (not part of the manifest, which stays free of wall-clock).

@@ -31,7 +31,7 @@ def process(client, settings: Settings, batch: dict, window_start: datetime, win
         client, settings, run_key_for(window_start, window_end), batch["batch"], batch["keys"],
         # "Not in the future" is judged against the end of the arrival window, so the verdict
         # does not depend on when the run (or its rerun) happens.
-        now=window_end, max_future_skew_minutes=max_future_skew_minutes(),
+        now=window_end, max_future_skew_minutes=max_future_skew_minutes(), attempt=batch["attempt"],
     )
 
 
@@ -51,8 +51,15 @@ def run_hour(client, settings: Settings, window_start: datetime, window_end: dat
     return load(client, settings, counts, window_start, window_end)
 
 
-def discard_staging(client, settings: Settings, window_start: datetime, window_end: datetime) -> int:
-    """Remove what the process tasks staged for this hour's load (a validate-only run)."""
-    from datalake.hourly.lake import delete_prefix, staging_prefix
+def discard_staging(client, settings: Settings, batch_counts: list[dict], window_start: datetime,
+                    window_end: datetime) -> list[str]:
+    """A validate-only run: publish the quarantine report as the hour's and remove what the
+    process tasks staged for a load (this run's attempt only)."""
+    from datalake.hourly.lake import discard_attempt, run_attempt
+    from datalake.hourly.quarantine import publish_quarantine
 
-    return delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key_for(window_start, window_end)))
+    run_key = run_key_for(window_start, window_end)
+    written = [c["quarantine_key"] for c in batch_counts if c.get("quarantine_key")]
+    published = publish_quarantine(client, settings.lake_bucket, STREAM, run_key, written)
+    discard_attempt(client, settings.lake_bucket, STREAM, run_key, run_attempt(batch_counts))
+    return published

@@ -45,6 +45,9 @@ class RunManifest:
     duplicates_in_run: int = 0
     duplicates_already_loaded: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
+    # Landing objects without any record (key -> empty_object / directory_marker): reported,
+    # not records, so neither in records_read nor in the quarantine gate's share.
+    skipped_objects: dict[str, str] = field(default_factory=dict)
     loaded: int = 0
     replaced: int = 0  # rows of an earlier run of the same hour replaced; task log only
     lake_files: list[str] = field(default_factory=list)
@@ -54,8 +57,10 @@ class RunManifest:
     @classmethod
     def from_batches(cls, pipeline: str, run_key: str, start: datetime, end: datetime, batches: list[dict]) -> "RunManifest":
         quarantined: Counter = Counter()
+        skipped: dict[str, str] = {}
         for b in batches:
             quarantined.update(b.get("quarantined", {}))
+            skipped.update(b.get("skipped_objects") or {})
         return cls(
             pipeline=pipeline,
             run_key=run_key,
@@ -68,6 +73,7 @@ class RunManifest:
             valid=sum(b["valid"] for b in batches),
             duplicates_in_batch=sum(b["duplicates_in_batch"] for b in batches),
             quarantined=dict(sorted(quarantined.items())),
+            skipped_objects=dict(sorted(skipped.items())),
             quarantine_files=sorted(b["quarantine_key"] for b in batches if b.get("quarantine_key")),
             expectation_results=_merge_expectations(batches),
         )
@@ -128,8 +134,9 @@ def save_manifest(conn, client, bucket: str, stream: str, manifest: RunManifest)
 
 
 MIN_QUARANTINED_FOR_SHARE_CHECK = 5
-# Reasons given to a whole object, not to a record in it (records.py, entity_batch.py).
-OBJECT_REASONS = frozenset({"empty_object", "truncated_object", "corrupt_gzip", "object_missing"})
+# Reasons given to a whole object, not to a record in it (records.py, extract.py). An empty
+# object is not among them: it is skipped and reported (skipped_objects), not quarantined.
+OBJECT_REASONS = frozenset({"truncated_object", "corrupt_gzip", "object_missing"})
 
 
 class QuarantineGateFailure(ValueError):
@@ -142,11 +149,12 @@ def assess_hour(batches: list[dict], max_quarantine_share: float) -> dict:
     The share check needs a handful of rejects: in a quiet hour of 40 events, two broken
     records are 5% without anything being wrong with the hour.
     """
-    objects = sum(b["objects"] for b in batches)
+    # Objects with no record (empty, directory markers) are reported, not judged.
+    objects = sum(b["objects"] - len(b.get("skipped_objects") or {}) for b in batches)
     read = sum(b["records_read"] for b in batches)
     parsed = sum(b["parsed"] for b in batches)
     quarantined = sum(sum(b.get("quarantined", {}).values()) for b in batches)
-    # An empty, missing or damaged object is one quarantined "record" of its own: it counts in
+    # A missing or damaged object is one quarantined "record" of its own: it counts in
     # the share, but an hour of only such objects is not "records but none parsed".
     object_level = sum(n for b in batches for reason, n in b.get("quarantined", {}).items() if reason in OBJECT_REASONS)
     if objects and not read:

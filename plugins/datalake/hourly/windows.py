@@ -118,9 +118,9 @@ def load_window(tasks: ModuleType, client, settings, counts: list[dict], steps=S
     if "load" not in steps:
         # A validate-only run writes the quarantine report and nothing else: the staged Parquet
         # the process tasks wrote for the load is removed here (issue 17).
-        for hour in _by_hour(counts):
+        for hour, group in _by_hour(counts).items():
             start = datetime.fromisoformat(hour)
-            tasks.discard_staging(client, settings, start, start + HOUR)
+            tasks.discard_staging(client, settings, group, start, start + HOUR)
         return []
     manifests = []
     for hour, group in _by_hour(counts).items():

@@ -3,7 +3,6 @@ one hour's details, the monthly snapshots and table row counts. No web framework
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -124,13 +123,23 @@ def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPL
     """Reasons with counts (from the manifest) and a few sample records per reason, read from
     the run's quarantine files in the lake (raw text truncated; undecodable bytes said so)."""
     reasons = dict(sorted((manifest.get("quarantined") or {}).items(), key=lambda item: -item[1]))
+    from datalake.hourly.quarantine import parse_quarantine_line, quarantine_lines
+
     picked: dict[str, list[dict]] = {}
+    unreadable: list[str] = []
     for key in manifest.get("quarantine_files") or []:
         if all(len(picked.get(r, [])) >= samples for r in reasons):
             break
-        body = gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read())
-        for line in body.decode("utf-8").splitlines():
-            record = json.loads(line)
+        try:
+            lines = quarantine_lines(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        except Exception as exc:  # one unreadable file never costs the page
+            unreadable.append(f"{key}: {type(exc).__name__}")
+            continue
+        for number, line in enumerate(lines, 1):
+            record = parse_quarantine_line(line)
+            if record is None:
+                unreadable.append(f"{key} line {number}")
+                continue
             bucket_list = picked.setdefault(record["reason"], [])
             if len(bucket_list) >= samples:
                 continue
@@ -140,7 +149,7 @@ def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPL
             bucket_list.append({"source_key": record["source_key"], "position": record["position"],
                                 "failed_expectations": record.get("failed_expectations", []), "raw_text": shown})
     return {"reasons": [{"reason": r, "count": n, "samples": picked.get(r, [])} for r, n in reasons.items()],
-            "files": manifest.get("quarantine_files") or []}
+            "files": manifest.get("quarantine_files") or [], "unreadable": unreadable}
 
 
 def expectation_rows(manifest: dict) -> list[dict]:

@@ -18,8 +18,8 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
-from datalake.hourly.lake import put_parquet, staging_prefix
-from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.lake import attempt_prefix, attempt_quarantine_prefix, put_parquet
+from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 from datalake.workflow.flatten import (
     EVENT_COLUMNS,
     EVENT_ID_COLUMN,
@@ -66,14 +66,15 @@ def staged_rows(flats: list[FlatExecution], seqs: list[int]) -> dict[str, list[d
 
 
 def process_workflow_batch(
-    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15
+    client, settings: Settings, run_key: str, batch: int, keys: list[str], now: datetime, max_future_skew_minutes: int = 15,
+    *, attempt: str,
 ) -> dict:
     import pyarrow as pa
 
     from datalake.validation import data_docs
     from datalake.workflow.suite import validate_workflow_rows
 
-    counts = WorkflowBatchCounts(batch=batch)
+    counts = WorkflowBatchCounts(batch=batch, attempt=attempt)
     rejects: list[QuarantineRecord] = []
     flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)
 
@@ -93,7 +94,7 @@ def process_workflow_batch(
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
 
     name = batch_file_name(batch)
-    prefix = staging_prefix(STREAM, run_key)
+    prefix = attempt_prefix(STREAM, run_key, attempt)
     for stage, rows in staged_rows(valid, seqs).items():
         columns = STAGES[stage]
         if stage == EVENTS_STAGE:
@@ -105,7 +106,8 @@ def process_workflow_batch(
         put_parquet(client, settings.lake_bucket, key, table)
         counts.staged_keys[stage] = key
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
+        client, settings.lake_bucket,
+        f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

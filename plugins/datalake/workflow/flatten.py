@@ -31,8 +31,10 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
   reasons one *could* pick) is not a cancellation.
 * **Contexts**: one row per entry of ``contexts`` (``id`` -> ``context_entity_id``,
   ``schema`` -> ``context_entity_schema``; the title has no column).
-* **Timestamps** are parsed to timezone-aware UTC datetimes (ISO-8601; a value without an
-  offset, like the API example's ``dueDate`` ``2023-01-15T20:00:00``, is taken as UTC). The
+* **Timestamps** are parsed to timezone-aware UTC datetimes (a full ISO-8601 date-time; a
+  value without an offset, like the API example's ``dueDate`` ``2023-01-15T20:00:00``, is
+  taken as UTC; a date alone, a week date or a compact form does not parse and is
+  quarantined). The envelope's ``time`` is read in EventBridge's layout only. The
   text as delivered is kept beside each one as ``_raw_<column>`` so that validation can tell
   "missing" (allowed unless required) from "does not parse" (quarantined).
 * ``WorkflowExecution.created_at`` and ``started_at`` are both ``creationTime`` (the API: "Creation
@@ -51,9 +53,10 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from datalake.hourly.records import decode_detail
+from datalake.hourly.timestamps import parse_eventbridge_time, parse_iso_datetime
 
 DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
 DELETED = "WorkflowExecutionDeleted"
@@ -157,19 +160,9 @@ class FlatExecution:
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """ISO-8601 -> timezone-aware UTC; no offset means UTC; None when it does not parse."""
-    if not isinstance(text, str) or len(text.strip()) < 10:
-        return None
-    candidate = text.strip()
-    if candidate[-1] in "Zz":
-        candidate = candidate[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    """A full ISO-8601 date-time (hourly/timestamps.py) -> timezone-aware UTC; no offset means
+    UTC; None when it is not one (a date alone, a week date, a compact form: never guessed)."""
+    return parse_iso_datetime(text)
 
 
 def _text(path: str, value) -> str | None:
@@ -202,11 +195,11 @@ def _object(path: str, value) -> dict:
     return value
 
 
-def _timestamp(row: dict, column: str, path: str, value) -> None:
+def _timestamp(row: dict, column: str, path: str, value, parse=parse_timestamp) -> None:
     """Sets row[column] (parsed or None) and row[_raw_column] (the text as delivered)."""
     if value is not None and not isinstance(value, str):
         raise FlattenError(f"wrong_type:{path}")
-    row[column] = parse_timestamp(value) if value is not None else None
+    row[column] = parse(value) if value is not None else None
     row[raw_column(column)] = value
 
 
@@ -303,7 +296,8 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
         raw_column("last_update_time"): execution[raw_column("last_updated_at")],
         "deleted": detail_type == DELETED,
     }
-    _timestamp(meta, "event_time", "time", event.get("time"))
+    # The envelope's time is EventBridge's, in its one layout.
+    _timestamp(meta, "event_time", "time", event.get("time"), parse_eventbridge_time)
 
     flat = FlatExecution(event=meta, execution=execution)
     top_level = 0

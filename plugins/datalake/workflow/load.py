@@ -22,7 +22,8 @@ from datetime import datetime
 
 from datalake.config import Settings
 from datalake.locks import lock_workflow_tables
-from datalake.hourly.lake import delete_prefix, staging_prefix
+from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
+from datalake.hourly.quarantine import publish_quarantine
 from datalake.hourly.manifest import RunManifest, save_manifest
 from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
 from datalake.workflow.flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
@@ -76,12 +77,12 @@ def _copy_staged_local(conn, client, bucket: str, batch_counts: list[dict]) -> d
     return totals
 
 
-def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> dict[str, int]:
+def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) -> dict[str, int]:
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
-    uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
+    uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
     execute_file(conn, "redshift/stage_workflow.sql", staging_uri=uri, iam_role=settings.redshift_iam_role,
                  stages=list(STAGES))
     return {stage: query_file(conn, "workflow/stage_count.sql", stage=stage)[0][0] for stage in STAGES}
@@ -101,6 +102,7 @@ def load_workflow_hour(
 
     manifest = WorkflowRunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     params = {"run_key": run_key}
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     with connect(settings) as conn:
         with conn.transaction():
             # One writer of the five tables (and of the lake snapshot) at a time; the Airflow
@@ -110,7 +112,7 @@ def load_workflow_hour(
                 execute_file(conn, "workflow/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, batch_counts)
             else:
-                staged = _copy_staged_redshift(conn, settings, run_key)
+                staged = _copy_staged_redshift(conn, settings, run_key, attempt)
             manifest.staged = staged[EVENTS_STAGE]
 
             in_run, across_runs = execute_file(conn, "workflow/dedupe.sql", params)
@@ -134,11 +136,13 @@ def load_workflow_hour(
                 manifest.lake_files = sorted(f for t in snapshot["tables"].values() for f in t["files"])
             manifest.snapshot_version = snapshot["version"]
             manifest.table_rows = {t: entry["rows"] for t, entry in snapshot["tables"].items()}
+            manifest.quarantine_files = publish_quarantine(
+                client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
             manifest.check()
             save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
             # Last, still under the lock: readers move to the new version, old versions go.
             workflow_snapshot.publish(client, settings.lake_bucket, snapshot, run_key)
     # Staging files are only needed until the commit.
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    discard_attempt(client, settings.lake_bucket, STREAM, run_key, attempt)
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     return manifest.as_dict()

@@ -151,6 +151,39 @@ def test_unparseable_timestamp_is_kept_raw_for_validation():
     assert flat.event["event_time"] is None and flat.event["_raw_event_time"] == "not-a-timestamp"
 
 
+@pytest.mark.parametrize("value", ["2026-12-31", "2026-W53-4", "2026-W53-4T10:00:00Z",
+                                   "20261231T100000Z", "2026-12-31T10:00:00+00:00:30",
+                                   "2026-12-31T10:00Z", "2026-12-31 10:00:00Z"])
+def test_timestamps_that_are_not_full_date_times_are_not_guessed(value):
+    """A date gets no invented time of day, a week date or an offset with seconds no reading
+    of ours: it does not parse, and the suite quarantines the event."""
+    detail = copy.deepcopy(API_EXAMPLE) | {"lastUpdateTime": value}
+    flat = flatten_workflow_event(envelope(detail, time=value))
+    assert flat.execution["last_updated_at"] is None
+    assert flat.execution["_raw_last_updated_at"] == value
+    assert flat.event["event_time"] is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-12-31T10:00:00Z", datetime(2026, 12, 31, 10, tzinfo=UTC)),
+    ("2026-12-31T11:00:00.5+01:00", datetime(2026, 12, 31, 10, 0, 0, 500000, tzinfo=UTC)),
+    # The API example: no offset is UTC.
+    ("2023-01-15T20:00:00", datetime(2023, 1, 15, 20, tzinfo=UTC)),
+])
+def test_full_date_times_parse(value, expected):
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE) | {"lastUpdateTime": value}))
+    assert flat.execution["last_updated_at"] == expected
+
+
+def test_the_envelope_time_is_eventbridge_layout_only():
+    ok = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE),
+                                         time="2026-11-02T10:15:03.250Z"))
+    assert ok.event["event_time"] == datetime(2026, 11, 2, 10, 15, 3, 250000, tzinfo=UTC)
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE),
+                                           time="2026-11-02T11:15:03+01:00"))
+    assert flat.event["event_time"] is None
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
