@@ -14,7 +14,8 @@ from datalake.sqlfiles import read_sql
 INIT_LOCK = "datalake-init"
 ENTITY_OPERATIONS_LOCK = "entity_operations"
 WORKFLOW_TABLES_LOCK = "workflow_tables"
-LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK)
+TYPED_TABLES_LOCK = "typed_tables"  # the typed tables' refresh (datalake.typed)
+LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK, TYPED_TABLES_LOCK)
 
 
 class MissingLockError(RuntimeError):

@@ -1,0 +1,11 @@
+-- Per column: rows with a value, and values that do not read as the type the column had
+-- before it was widened (0 for a column never widened). Over the queued rows, or all rows.
+SELECT 0
+{%- for column in columns %},
+       count({{ column.name }}),
+       {% if column.fits %}count(*) FILTER (WHERE {{ column.name }} IS NOT NULL AND NOT ({{ column.fits }})){% else %}0{% endif %}
+{%- endfor %}
+FROM {{ schema }}.{{ table }} t
+{%- if changed_only %}
+WHERE t.entity_id IN (SELECT entity_id FROM typed_ids)
+{%- endif %}
