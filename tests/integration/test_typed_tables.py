@@ -212,6 +212,16 @@ def test_conflict_widens_new_attribute_adds_delete_removes_and_reruns_change_not
     assert {org: snapshot(conn, org) for org in (ORG_A, ORG_B)} == before
 
 
+def test_the_dag_rebuilds_an_organisation_on_demand(wh, airflow_db):
+    from dagrun import run_dag
+
+    before = snapshot(wh.conn, ORG_A)
+    wh.conn.execute(f"DROP TABLE {schema_name(wh.conn, ORG_A)}.contact")
+    dagrun = run_dag("entity_typed_tables", conf={"organisation": ORG_A, "entity_schema": ""})
+    assert dagrun.state == "success"
+    assert snapshot(wh.conn, ORG_A) == before
+
+
 @pytest.fixture(scope="module")
 def tenants(wh, platform):
     issued = {org: credentials.generate(org, created_by="typed-tables-test", settings=platform)
