@@ -36,6 +36,7 @@ from datalake.typed.kinds import (
 )
 
 SCHEMA_PREFIX = "t_"
+LOCK_TIMEOUT = "10s"
 
 
 def quote_ident(name: str) -> str:
@@ -311,12 +312,34 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
         orgs = [row[0] for row in query_file(conn, "typed/organisations.sql")]
     else:
         orgs = [row[0] for row in query_file(conn, "typed/pending_organisations.sql")]
-    results = []
+    from psycopg import errors
+
+    results, blocked = [], []
     for one in orgs:
-        with conn.transaction():
-            take_pipeline_lock(conn, TYPED_TABLES_LOCK)
-            results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
+        try:
+            with conn.transaction():
+                take_pipeline_lock(conn, TYPED_TABLES_LOCK)
+                # A tenant may hold a lock on its own typed tables (an open transaction that read
+                # them); adding a column or rebuilding a table then waits. Waiting is bounded, and
+                # only that organisation waits for the next run: its queued entities stay queued.
+                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
+        except errors.LockNotAvailable:
+            blocked.append(one)
+    if blocked:
+        raise RefreshBlocked(blocked, results)
     return results
+
+
+class RefreshBlocked(RuntimeError):
+    """Some organisations' typed tables were locked by their own tenants' sessions; the others
+    were refreshed. The blocked ones keep their queue and are retried by the next run."""
+
+    def __init__(self, blocked: list[str], results: list[OrgResult]):
+        super().__init__(f"typed tables of {len(blocked)} organisation(s) were locked by a tenant session "
+                         f"for more than {LOCK_TIMEOUT} and are left for the next run; "
+                         f"{len(results)} organisation(s) were refreshed")
+        self.blocked, self.results = blocked, results
 
 
 def run_refresh(settings, org: str | None = None, slug: str | None = None) -> dict:
