@@ -2,5 +2,5 @@
 -- organisation's, or of one schema, for a rebuild).
 DELETE FROM datalake_ops.typed_pending p
 WHERE p.account = %(org)s
-{%- if full %}{% if slug is not none %} AND p.entity_schema = %(slug)s{% endif %}
+{%- if full %}{% if slug %} AND p.entity_schema = {{ slug }}{% endif %}
 {%- else %} AND p.entity_id IN (SELECT entity_id FROM typed_ids){% endif %}

@@ -3,7 +3,7 @@
 SELECT 0
 {%- for column in columns %},
        count({{ column.name }}),
-       {% if column.fits %}count(*) FILTER (WHERE {{ column.name }} IS NOT NULL AND NOT ({{ column.fits }})){% else %}0{% endif %}
+       {% if column.fits %}sum(CASE WHEN {{ column.name }} IS NOT NULL AND NOT ({{ column.fits }}) THEN 1 ELSE 0 END){% else %}0{% endif %}
 {%- endfor %}
 FROM {{ schema }}.{{ table }} t
 {%- if changed_only %}

@@ -17,8 +17,8 @@ SELECT s.entity_schema, kv.key,
 FROM typed_stage s
 CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.p) = 'object' THEN s.p ELSE '{}'::jsonb END) kv
 WHERE jsonb_typeof(kv.value) <> 'null'
-{%- if slugs is not none %}
-  AND s.entity_schema = ANY(%(slugs)s)
+{%- if slugs %}
+  AND s.entity_schema IN ({{ slugs }})
 {%- endif %}
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3

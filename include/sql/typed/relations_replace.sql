@@ -5,7 +5,7 @@ WHERE r.entity_id IN (SELECT entity_id FROM typed_stage)
    OR r.entity_id IN (SELECT entity_id FROM typed_ids)
 {%- endif %}
 {%- if rebuilt %}
-   OR r.entity_schema = ANY(%(rebuilt)s)
+   OR r.entity_schema IN ({{ rebuilt }})
 {%- endif %};
 INSERT INTO {{ schema }}._relations (entity_id, entity_schema, attribute, related_entity_id)
 SELECT s.entity_id, s.entity_schema, kv.key, rel ->> 'entity_id'

@@ -13,7 +13,7 @@ WHERE c.account = %(org)s
 {%- if changed_only %}
   AND c.entity_id IN (SELECT entity_id FROM typed_ids)
 {%- endif %}
-{%- if slugs is not none %}
-  AND c.schema = ANY(%(slugs)s)
+{%- if slugs %}
+  AND c.schema IN ({{ slugs }})
 {%- endif %}
   AND NOT EXISTS (SELECT 1 FROM typed_stage s WHERE s.entity_id = c.entity_id);

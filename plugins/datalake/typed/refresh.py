@@ -161,8 +161,13 @@ def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[st
     return {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
 
 
+def literal_list(values: list[str] | None) -> str:
+    """Values as a SQL list of literals (Redshift has no array parameters)."""
+    return ", ".join(quote_literal(v).replace("%", "%%") for v in values or ())
+
+
 def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
-    execute_file(conn, "typed/stage.sql", {"org": org, "slugs": slugs}, changed_only=changed_only, slugs=slugs)
+    execute_file(conn, "typed/stage.sql", {"org": org}, changed_only=changed_only, slugs=literal_list(slugs))
 
 
 def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult) -> None:
@@ -251,8 +256,7 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     if changed_only:
         execute_file(conn, "typed/changed_ids.sql", {"org": org})
     _stage(conn, org, changed_only, [slug] if slug else None)
-    inferred = query_file(conn, "typed/infer.sql", {"slugs": [slug] if slug else None},
-                          slugs=[slug] if slug else None)
+    inferred = query_file(conn, "typed/infer.sql", slugs=literal_list([slug] if slug else None))
     touched = {row[0] for row in query_file(conn, "typed/staged_schemas.sql")}
     if changed_only:
         touched |= {row[0] for row in query_file(conn, "typed/changed_schemas.sql") if row[0] in tables}
@@ -281,11 +285,12 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     for entity_schema in sorted(touched):
         _write_table(conn, schema, tables[entity_schema], changed_only, result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
-    execute_file(conn, "typed/relations_replace.sql", {"rebuilt": rebuilt}, schema=schema,
-                 changed_only=changed_only, rebuilt=bool(rebuilt))
+    execute_file(conn, "typed/relations_replace.sql", schema=schema, changed_only=changed_only,
+                 rebuilt=literal_list(rebuilt))
     _write_catalog(conn, schema, tables)
     grant_credentials(conn, org, schema)
-    execute_file(conn, "typed/clear_pending.sql", {"org": org, "slug": slug}, full=full, slug=slug)
+    execute_file(conn, "typed/clear_pending.sql", {"org": org}, full=full,
+                 slug=literal_list([slug] if slug else None))
     execute_file(conn, "typed/mark_built.sql", {"org": org})
     execute_file(conn, "typed/drop_stage.sql")
     return result
