@@ -212,6 +212,24 @@ def test_conflict_widens_new_attribute_adds_delete_removes_and_reruns_change_not
     assert {org: snapshot(conn, org) for org in (ORG_A, ORG_B)} == before
 
 
+def test_the_data_lake_page_shows_the_catalog_with_the_widened_column(wh):
+    import jinja2
+
+    from datalake.ui import overview
+
+    catalog_rows = {c["org_id"]: c for c in overview.typed_catalog(wh.conn)}
+    a = catalog_rows[ORG_A]
+    assert a["schema"] == schema_name(wh.conn, ORG_A) and a["tables"] == 2 and a["widened_count"] == 1
+    assert [(w["attribute"], w["from"], w["type"]) for w in a["widened"]] == [("count", "bigint", "text")]
+    from pathlib import Path
+
+    template = (Path(overview.__file__).parent / "templates" / "page.html").read_text()
+    section = template[template.index("<section>\n  <h2>Typed tables"):]
+    section = section[:section.index("</section>") + len("</section>")]
+    html = jinja2.Environment(autoescape=True).from_string(section).render(typed=list(catalog_rows.values()))
+    assert ORG_A in html and "opportunity.count" in html and "bigint → text" in html
+
+
 def test_the_dag_rebuilds_an_organisation_on_demand(wh, airflow_db):
     from dagrun import run_dag
 
