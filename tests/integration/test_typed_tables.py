@@ -70,7 +70,7 @@ def payload(entity_id, schema, org, entity_title, when, **attributes):
 
 
 OPP = payload("opp-1", "opportunity", ORG_A, "Wallbox – Anna", T0,
-              flag=True, count=3, amount=12.5, big=123456789012345, due="2026-11-03T08:00:00Z",
+              status="open", flag=True, count=3, amount=12.5, big=123456789012345, due="2026-11-03T08:00:00Z",
               name="Anna's wallbox", address=[{"city": "Köln", "_tags": ["Billing"]}],
               source={"type": "link", "title": "Wallbox"}, customer={"$relation": [{"entity_id": "con-1"}]},
               **{"Weird Name!": "v1", "weird_name": "v2", "title": "collides with a standard column"})
@@ -281,6 +281,16 @@ def test_a_tenant_sees_exactly_its_own_typed_tables(wh, tenants, platform):
             tenant.execute("INSERT INTO opportunity (entity_id) VALUES ('x')")
     with connect(platform) as admin:
         assert credentials.isolation_violations(admin) == []
+
+
+def test_the_docs_examples_on_the_typed_tables_run_as_written_for_a_tenant(wh, tenants):
+    from datalake.sqlfiles import read_sql
+
+    with login(tenants[ORG_A]) as tenant:
+        example_1 = tenant.execute(read_sql("examples/typed_example_1.sql")).fetchall()
+        example_2 = tenant.execute(read_sql("examples/typed_example_2.sql")).fetchall()
+    assert sorted(example_1, key=str) == sorted([("Wallbox", 2026, 11, 1), (None, 2026, 11, 1)], key=str)
+    assert [(r[0], r[2], r[5]) for r in example_2] == [("opp-3", None, None), ("opp-1", "open", "Anna Schmidt")]
 
 
 def test_a_bi_tools_inspector_lists_the_tenants_typed_tables_and_types(wh, tenants):

@@ -89,6 +89,19 @@ def markdown(results: dict) -> str:
                   f"{p['wall_seconds']:.1f} | {s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
                   f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | {w['events_per_second']:,.0f} | "
                   f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} |"]
+    t = results.get("typed_tables")
+    if t:
+        lines += ["", "## Typed tables", "",
+                  f"Built from scratch: {t['entities']:,} current entities of {t['organisations']} organisations "
+                  f"and {t['schemas']} entity schemas ({t['rows_written']:,} rows written) in "
+                  f"{t['build_seconds']:.1f} s; the floor, a CREATE TABLE AS of the same rows with the same "
+                  f"typed columns per table, {t['floor_seconds']:.1f} s: **{t['ratio_build_floor']}x**. "
+                  f"A refresh with nothing new: {t['idle_refresh_seconds'] * 1000:.0f} ms.", "",
+                  "| events in the hour | refresh s | rows written | organisations | ms per event |",
+                  "|---|---|---|---|---|"]
+        for r in t["refreshes"]:
+            lines.append(f"| {r['events']:,} | {r['seconds']:.2f} | {r['rows_written']:,} | {r['organisations']} | "
+                         f"{r['ms_per_event']} |")
     d = results.get("dag_parse")
     if d:
         lines += ["", "## DAG file parse time", "", "| file | median s | max s | runs |", "|---|---|---|---|"]

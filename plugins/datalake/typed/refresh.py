@@ -178,8 +178,9 @@ def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, resu
         cur_rows = execute_file(conn, "typed/insert_rows.sql", columns=columns, **render)
         result.entities_written += cur_rows[-1]
         result.tables_rebuilt.append(table.entity_schema)
+        stats = _stats(conn, schema, table, changed_only=False)
         for attr in table.columns():
-            attr.rows_with_value, attr.values_not_fitting = _stats(conn, schema, table, False)[attr.column_name]
+            attr.rows_with_value, attr.values_not_fitting = stats[attr.column_name]
         _set_entity_id_count(conn, schema, table, changed_only=False)
         return
     for attr in table.columns():
