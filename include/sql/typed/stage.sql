@@ -9,7 +9,7 @@ CREATE TEMP TABLE IF NOT EXISTS typed_stage (
 INSERT INTO typed_stage (entity_id, entity_schema, event_time, p)
 SELECT c.entity_id, c.schema, c.time, (c.detail::jsonb) -> 'payload'
 FROM epilot_datalake.current_entities c
-WHERE c.account = %(org)s
+WHERE c.account = {{ org }}
 {%- if changed_only %}
   AND c.entity_id IN (SELECT entity_id FROM typed_ids)
 {%- endif %}

@@ -49,14 +49,14 @@ def render(name: str, **params) -> list[str]:
 def refresh_statements(org_schema: str, tables: list[SchemaTable], changed_only: bool) -> list[str]:
     """The statements of one organisation's refresh on Redshift, in order, for a plan (tables
     whose catalog was widened over the staged values; `rebuild` set where a column changed type).
-    Parameters left for the driver: %(org)s."""
+    Parameters left for the driver: %(org)s (organisation "org-1" in the rendered literals)."""
     out: list[str] = []
     out += render("lock.sql")
     out += render("collect_changes.sql")
     out += render("org_schema.sql", schema=org_schema)
     if changed_only:
         out += render("changed_ids.sql")
-    out += render("stage.sql", changed_only=changed_only, slugs="")
+    out += render("stage.sql", org=quote_literal("org-1"), changed_only=changed_only, slugs="")
     out += render("infer.sql", slugs="", timestamp_pattern=TIMESTAMP_PATTERN)
     for table in tables:
         common = {"schema": org_schema, "table": table.table_name, "slug": quote_literal(table.entity_schema)}

@@ -15,7 +15,9 @@ import secrets
 from dataclasses import dataclass, field
 
 from datalake.locks import TYPED_TABLES_LOCK, take_pipeline_lock
-from datalake.sqlfiles import execute_file, query_file
+from functools import lru_cache
+
+from datalake.sqlfiles import read_sql, render_sql, statements
 from datalake.typed.kinds import (
     BIGINT,
     ENTITY_ID_ATTRIBUTE,
@@ -128,7 +130,7 @@ def new_table(entity_schema: str, taken: set[str]) -> SchemaTable:
 
 def read_catalog(conn, schema: str) -> dict[str, SchemaTable]:
     tables: dict[str, SchemaTable] = {}
-    for row in query_file(conn, "typed/catalog_read.sql", schema=schema):
+    for row in _run(conn, "typed/catalog_read.sql", schema=schema):
         (entity_schema, table_name, attribute, column_name, kind, ordinal, first, last, rows, not_fitting,
          widened_from) = row
         table = tables.setdefault(entity_schema, SchemaTable(entity_schema, table_name))
@@ -154,29 +156,50 @@ def _columns_sql(table: SchemaTable) -> list[dict]:
              "text": POSTGRES_TYPES[a.kind] == "text", "fits": fits_predicate(a)} for a in table.columns()]
 
 
+@lru_cache(maxsize=256)
+def _split(sql: str) -> tuple[str, ...]:
+    return tuple(statements(sql))
+
+
+def _run(conn, relative: str, params: dict | None = None, **render) -> list[tuple]:
+    """Every statement of include/sql/<relative> (rendered when given values); returns the last
+    one's rows. Splitting is cached: these files are run once per organisation."""
+    rows: list[tuple] = []
+    for statement in _split(render_sql(relative, **render) if render else read_sql(relative)):
+        cur = conn.execute(statement, params if params and "%(" in statement else None)
+        rows = cur.fetchall() if cur.description is not None else []
+    return rows
+
+
+def _send(conn, relative: str, **render):
+    """A template without parameters, rendered and sent whole (PostgreSQL takes several
+    statements in one simple query): splitting the long per-table statements with sqlparse
+    would cost more than running them."""
+    return conn.execute(render_sql(relative, **render))
+
+
 def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
     columns = _columns_sql(table)
-    (row,) = query_file(conn, "typed/column_stats.sql", schema=schema, table=table.table_name,
-                        columns=columns, changed_only=changed_only, slug=None)
+    row = _send(conn, "typed/column_stats.sql", schema=schema, table=table.table_name,
+                columns=columns, changed_only=changed_only, slug=None).fetchone()
     return {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
 
 
 def literal_list(values: list[str] | None) -> str:
     """Values as a SQL list of literals (Redshift has no array parameters)."""
-    return ", ".join(quote_literal(v).replace("%", "%%") for v in values or ())
+    return ", ".join(quote_literal(v) for v in values or ())
 
 
 def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
-    execute_file(conn, "typed/stage.sql", {"org": org}, changed_only=changed_only, slugs=literal_list(slugs))
+    _run(conn, "typed/stage.sql", org=quote_literal(org), changed_only=changed_only, slugs=literal_list(slugs))
 
 
 def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult) -> None:
     render = {"schema": schema, "table": table.table_name, "slug": quote_literal(table.entity_schema)}
     if table.rebuild:
         columns = _columns_sql(table)
-        execute_file(conn, "typed/create_table.sql", columns=columns, **render)
-        cur_rows = execute_file(conn, "typed/insert_rows.sql", columns=columns, **render)
-        result.entities_written += cur_rows[-1]
+        _send(conn, "typed/create_table.sql", columns=columns, **render)
+        result.entities_written += _send(conn, "typed/insert_rows.sql", columns=columns, **render).rowcount
         result.tables_rebuilt.append(table.entity_schema)
         stats = _stats(conn, schema, table, changed_only=False)
         for attr in table.columns():
@@ -185,14 +208,13 @@ def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, resu
         return
     for attr in table.columns():
         if attr.added:
-            execute_file(conn, "typed/add_column.sql", column=attr.column_name, type=POSTGRES_TYPES[attr.kind],
-                         **render)
+            _send(conn, "typed/add_column.sql", column=attr.column_name, type=POSTGRES_TYPES[attr.kind], **render)
             result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
     before = _stats(conn, schema, table, changed_only=True)
     gone = _row_count(conn, schema, table)
-    execute_file(conn, "typed/delete_rows.sql", **render)
+    _send(conn, "typed/delete_rows.sql", **render)
     columns = _columns_sql(table)
-    result.entities_written += execute_file(conn, "typed/insert_rows.sql", columns=columns, **render)[-1]
+    result.entities_written += _send(conn, "typed/insert_rows.sql", columns=columns, **render).rowcount
     after = _stats(conn, schema, table, changed_only=True)
     for attr in table.columns():
         attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
@@ -202,17 +224,17 @@ def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, resu
 
 def _row_count(conn, schema: str, table: SchemaTable) -> int:
     """Rows of the queued entities in the table right now."""
-    return query_file(conn, "typed/count_rows.sql", schema=schema, table=table.table_name, changed_only=True)[0][0]
+    return _send(conn, "typed/count_rows.sql", schema=schema, table=table.table_name, changed_only=True).fetchone()[0]
 
 
 def _set_entity_id_count(conn, schema: str, table: SchemaTable, changed_only: bool) -> None:
-    rows = query_file(conn, "typed/count_rows.sql", schema=schema, table=table.table_name,
-                      changed_only=changed_only)[0][0]
+    rows = _send(conn, "typed/count_rows.sql", schema=schema, table=table.table_name,
+                 changed_only=changed_only).fetchone()[0]
     table.attributes[ENTITY_ID_ATTRIBUTE].rows_with_value = rows
 
 
 def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
-    execute_file(conn, "typed/catalog_clear.sql", schema=schema)
+    _run(conn, "typed/catalog_clear.sql", schema=schema)
     rows = [
         {"entity_schema": a.entity_schema, "table_name": t.table_name, "attribute": a.attribute,
          "column_name": a.column_name, "type": a.kind, "ordinal": a.ordinal, "first_seen": a.first_seen,
@@ -230,14 +252,14 @@ def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
 def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None = None) -> None:
     """The organisation's credentials read its schema and find it first on their search path."""
     if usernames is None:
-        usernames = [row[0] for row in query_file(conn, "typed/org_credentials.sql", {"org": org})]
+        usernames = [row[0] for row in _run(conn, "typed/org_credentials.sql", {"org": org})]
     for username in usernames:
-        execute_file(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(username))
+        _run(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(username))
 
 
 def schema_of(conn, org: str) -> tuple[str, bool]:
     """(schema name, built) of the organisation's typed tables; the name is chosen on first use."""
-    ((name, built),) = query_file(conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()})
+    ((name, built),) = _run(conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()})
     if not (name.startswith(SCHEMA_PREFIX) and name[len(SCHEMA_PREFIX):].isalnum()):
         raise ValueError(f"unexpected typed schema name {name!r}")
     return name, built
@@ -249,18 +271,18 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     schema, built = schema_of(conn, org)
     if not built:
         full, slug = True, None
-    execute_file(conn, "typed/org_schema.sql", schema=schema)
+    _run(conn, "typed/org_schema.sql", schema=schema)
     tables = read_catalog(conn, schema)
     result = OrgResult(org, schema, full)
     changed_only = not full
-    execute_file(conn, "typed/drop_stage.sql")
+    _run(conn, "typed/drop_stage.sql")
     if changed_only:
-        execute_file(conn, "typed/changed_ids.sql", {"org": org})
+        _run(conn, "typed/changed_ids.sql", {"org": org})
     _stage(conn, org, changed_only, [slug] if slug else None)
-    inferred = query_file(conn, "typed/infer.sql", slugs=literal_list([slug] if slug else None))
-    touched = {row[0] for row in query_file(conn, "typed/staged_schemas.sql")}
+    inferred = _run(conn, "typed/infer.sql", slugs=literal_list([slug] if slug else None))
+    touched = {row[0] for row in _run(conn, "typed/staged_schemas.sql")}
     if changed_only:
-        touched |= {row[0] for row in query_file(conn, "typed/changed_schemas.sql") if row[0] in tables}
+        touched |= {row[0] for row in _run(conn, "typed/changed_schemas.sql") if row[0] in tables}
     elif slug is not None and slug in tables:
         touched.add(slug)
     elif slug is None:
@@ -286,14 +308,14 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     for entity_schema in sorted(touched):
         _write_table(conn, schema, tables[entity_schema], changed_only, result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
-    execute_file(conn, "typed/relations_replace.sql", schema=schema, changed_only=changed_only,
+    _run(conn, "typed/relations_replace.sql", schema=schema, changed_only=changed_only,
                  rebuilt=literal_list(rebuilt))
     _write_catalog(conn, schema, tables)
     grant_credentials(conn, org, schema)
-    execute_file(conn, "typed/clear_pending.sql", {"org": org}, full=full,
+    _run(conn, "typed/clear_pending.sql", org=quote_literal(org), full=full,
                  slug=literal_list([slug] if slug else None))
-    execute_file(conn, "typed/mark_built.sql", {"org": org})
-    execute_file(conn, "typed/drop_stage.sql")
+    _run(conn, "typed/mark_built.sql", {"org": org})
+    _run(conn, "typed/drop_stage.sql")
     return result
 
 
@@ -302,8 +324,8 @@ def collect_changes(conn) -> bool:
     this is the first refresh of the warehouse (every organisation is then built whole)."""
     with conn.transaction():
         take_pipeline_lock(conn, TYPED_TABLES_LOCK)
-        first = not query_file(conn, "typed/has_seen_runs.sql")[0][0]
-        execute_file(conn, "typed/mark_all_runs_seen.sql" if first else "typed/collect_changes.sql")
+        first = not _run(conn, "typed/has_seen_runs.sql")[0][0]
+        _run(conn, "typed/mark_all_runs_seen.sql" if first else "typed/collect_changes.sql")
     return first
 
 
@@ -315,9 +337,9 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
     if org is not None:
         orgs = [org]
     elif first or slug is not None:
-        orgs = [row[0] for row in query_file(conn, "typed/organisations.sql")]
+        orgs = [row[0] for row in _run(conn, "typed/organisations.sql")]
     else:
-        orgs = [row[0] for row in query_file(conn, "typed/pending_organisations.sql")]
+        orgs = [row[0] for row in _run(conn, "typed/pending_organisations.sql")]
     from psycopg import errors
 
     results, blocked = [], []
@@ -329,6 +351,9 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
                 # them); adding a column or rebuilding a table then waits. Waiting is bounded, and
                 # only that organisation waits for the next run: its queued entities stay queued.
                 conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                # Many short statements over tables without statistics yet (temporary, new): the
+                # JIT's compile time would cost more than the statements themselves.
+                conn.execute("SET LOCAL jit = off")
                 results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
         except errors.LockNotAvailable:
             blocked.append(one)

@@ -10,7 +10,7 @@ CREATE TEMP TABLE IF NOT EXISTS typed_stage (
 INSERT INTO typed_stage (entity_id, entity_schema, event_time, d)
 SELECT c.entity_id, c.schema, c.time, JSON_PARSE(c.detail)
 FROM epilot_datalake.current_entities c
-WHERE c.account = %(org)s
+WHERE c.account = {{ org }}
 {%- if changed_only %}
   AND c.entity_id IN (SELECT entity_id FROM typed_ids)
 {%- endif %}
