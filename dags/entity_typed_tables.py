@@ -34,7 +34,9 @@ from datalake.operators import TypedTablesOperator
 # The asset the hourly load (and the monthly snapshot) declares as outlet, declared the same way
 # here: an Asset is identified by its name and URI, and importing it from the hourly DAG's file
 # would define that DAG a second time in this one.
-ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
+ENTITY_OPERATIONS = Asset(
+    name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations"
+)
 
 
 @dag(
@@ -48,10 +50,16 @@ ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/ep
     on_failure_callback=FailureNotifier(),
     default_args=DEFAULT_ARGS,
     params={
-        "organisation": Param("", type="string", description="Rebuild this organisation's typed tables whole."),
-        "entity_schema": Param("", type="string", pattern=r"^[A-Za-z0-9_.:-]{0,128}$",
-                               description="Rebuild this entity schema's typed table (in every organisation, or "
-                                           "in the one named above) whole."),
+        "organisation": Param(
+            "", type="string", description="Rebuild this organisation's typed tables whole."
+        ),
+        "entity_schema": Param(
+            "",
+            type="string",
+            pattern=r"^[A-Za-z0-9_.:-]{0,128}$",
+            description="Rebuild this entity schema's typed table (in every organisation, or "
+            "in the one named above) whole.",
+        ),
     },
 )
 def entity_typed_tables():

@@ -9,22 +9,47 @@ from datetime import datetime
 
 # What one JSON value is, as the inference query classifies it (include/sql/typed/infer.sql).
 BOOLEAN, BIGINT, NUMERIC, TIMESTAMP, TEXT, JSON, RELATION = (
-    "boolean", "bigint", "numeric", "timestamptz", "text", "json", "relation")
+    "boolean",
+    "bigint",
+    "numeric",
+    "timestamptz",
+    "text",
+    "json",
+    "relation",
+)
 KINDS = (BOOLEAN, BIGINT, NUMERIC, TIMESTAMP, TEXT, JSON, RELATION)
 
 # Column types by warehouse. JSON values (objects, arrays, relation lists) are kept as JSON text.
 # Redshift: VARCHAR counts bytes and TEXT would be VARCHAR(256), so text is VARCHAR(65535), the
 # width of entity_operations.detail (no single value of a payload can be longer); NUMERIC
 # without precision is NUMERIC(18,0) there, so numbers get an explicit scale.
-POSTGRES_TYPES = {BOOLEAN: "boolean", BIGINT: "bigint", NUMERIC: "numeric", TIMESTAMP: "timestamptz",
-                  TEXT: "text", JSON: "text", RELATION: "text"}
-REDSHIFT_TYPES = {BOOLEAN: "BOOLEAN", BIGINT: "BIGINT", NUMERIC: "NUMERIC(38,12)", TIMESTAMP: "TIMESTAMPTZ",
-                  TEXT: "VARCHAR(65535)", JSON: "VARCHAR(65535)", RELATION: "VARCHAR(65535)"}
+POSTGRES_TYPES = {
+    BOOLEAN: "boolean",
+    BIGINT: "bigint",
+    NUMERIC: "numeric",
+    TIMESTAMP: "timestamptz",
+    TEXT: "text",
+    JSON: "text",
+    RELATION: "text",
+}
+REDSHIFT_TYPES = {
+    BOOLEAN: "BOOLEAN",
+    BIGINT: "BIGINT",
+    NUMERIC: "NUMERIC(38,12)",
+    TIMESTAMP: "TIMESTAMPTZ",
+    TEXT: "VARCHAR(65535)",
+    JSON: "VARCHAR(65535)",
+    RELATION: "VARCHAR(65535)",
+}
 
 # The standard columns, first in every typed table: (payload attribute, column, default kind).
 # entity_id is the entity's id (current_entities.entity_id), not read from the payload.
-STANDARD_COLUMNS = (("_title", "title", TEXT), ("_created_at", "created_at", TIMESTAMP),
-                    ("_updated_at", "updated_at", TIMESTAMP), ("_tags", "tags", JSON))
+STANDARD_COLUMNS = (
+    ("_title", "title", TEXT),
+    ("_created_at", "created_at", TIMESTAMP),
+    ("_updated_at", "updated_at", TIMESTAMP),
+    ("_tags", "tags", JSON),
+)
 ENTITY_ID_ATTRIBUTE = "_id"
 RESERVED_COLUMNS = frozenset({"entity_id", *(column for _, column, _ in STANDARD_COLUMNS)})
 # Tables of the organisation's schema that are not entity schemas.
@@ -59,8 +84,11 @@ def same_storage(a: str, b: str) -> bool:
 def safe_identifier(name: str) -> str:
     """A lower-case identifier of letters, digits and underscores that needs no quoting in
     PostgreSQL or Redshift; never empty, never starting with a digit."""
-    ident = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") if not name.startswith("_") else \
-        "_" + re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    ident = (
+        re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+        if not name.startswith("_")
+        else "_" + re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    )
     ident = ident[:MAX_IDENTIFIER].rstrip("_") or "attribute"
     return f"a_{ident}" if ident[0].isdigit() else ident
 

@@ -17,8 +17,10 @@ from datalake.typed.kinds import REDSHIFT_TYPES, TEXT, Attribute
 from datalake.typed.refresh import SchemaTable, literal_list, quote_ident, quote_literal
 
 # ISO-8601 date and time with field ranges (a 30 February still passes and would fail the cast).
-TIMESTAMP_PATTERN = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
-                     r"(:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$")
+TIMESTAMP_PATTERN = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+)
 
 
 def sql_file(name: str) -> str:
@@ -28,8 +30,17 @@ def sql_file(name: str) -> str:
 
 
 def _columns(table: SchemaTable) -> list[dict]:
-    return [{"name": a.column_name, "type": REDSHIFT_TYPES[a.kind], "kind": a.kind, "path": quote_ident(a.attribute),
-             "text": REDSHIFT_TYPES[a.kind] == REDSHIFT_TYPES[TEXT], "fits": _fits(a)} for a in table.columns()]
+    return [
+        {
+            "name": a.column_name,
+            "type": REDSHIFT_TYPES[a.kind],
+            "kind": a.kind,
+            "path": quote_ident(a.attribute),
+            "text": REDSHIFT_TYPES[a.kind] == REDSHIFT_TYPES[TEXT],
+            "fits": _fits(a),
+        }
+        for a in table.columns()
+    ]
 
 
 def _fits(attr: Attribute) -> str | None:
@@ -59,22 +70,38 @@ def refresh_statements(org_schema: str, tables: list[SchemaTable], changed_only:
     out += render("stage.sql", org=quote_literal("org-1"), changed_only=changed_only, slugs="")
     out += render("infer.sql", slugs="", timestamp_pattern=TIMESTAMP_PATTERN)
     for table in tables:
-        common = {"schema": org_schema, "table": table.table_name, "slug": quote_literal(table.entity_schema)}
+        common = {
+            "schema": org_schema,
+            "table": table.table_name,
+            "slug": quote_literal(table.entity_schema),
+        }
         columns = _columns(table)
         if table.rebuild:
             out += render("create_table.sql", columns=columns, **common)
         else:
             for attr in table.columns():
                 if attr.added:
-                    out += render("add_column.sql", column=attr.column_name, type=REDSHIFT_TYPES[attr.kind],
-                                  **common)
+                    out += render(
+                        "add_column.sql",
+                        column=attr.column_name,
+                        type=REDSHIFT_TYPES[attr.kind],
+                        **common,
+                    )
             out += render("delete_rows.sql", **common)
         out += render("insert_rows.sql", columns=columns, **common)
-        out += render("column_stats.sql", columns=columns, changed_only=changed_only and not table.rebuild,
-                      **common)
+        out += render(
+            "column_stats.sql",
+            columns=columns,
+            changed_only=changed_only and not table.rebuild,
+            **common,
+        )
     rebuilt = [t.entity_schema for t in tables if t.rebuild]
-    out += render("relations_replace.sql", schema=org_schema, changed_only=changed_only,
-                  rebuilt=literal_list(rebuilt))
+    out += render(
+        "relations_replace.sql",
+        schema=org_schema,
+        changed_only=changed_only,
+        rebuilt=literal_list(rebuilt),
+    )
     out += render("catalog_clear.sql", schema=org_schema)
     out += render("catalog_insert.sql", schema=org_schema)
     out += render("grant_credential.sql", schema=org_schema, username=quote_ident("dl_example"))

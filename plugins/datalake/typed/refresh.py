@@ -90,16 +90,27 @@ class SchemaTable:
         return max((a.ordinal for a in self.attributes.values()), default=0) + 1
 
     def columns(self) -> list[Attribute]:
-        return sorted((a for a in self.attributes.values() if a.column_name != "entity_id"),
-                      key=lambda a: a.ordinal)
+        return sorted(
+            (a for a in self.attributes.values() if a.column_name != "entity_id"),
+            key=lambda a: a.ordinal,
+        )
 
-    def see(self, attribute: str, kind: str, count: int, first: str | None, last: str | None) -> None:
+    def see(
+        self, attribute: str, kind: str, count: int, first: str | None, last: str | None
+    ) -> None:
         """Widen this table's catalog over `count` values of one kind."""
         attr = self.attributes.get(attribute)
         if attr is None:
             taken = RESERVED_COLUMNS | {a.column_name for a in self.attributes.values()}
-            attr = Attribute(self.entity_schema, self.table_name, attribute, unique_identifier(attribute, taken),
-                             None, self.next_ordinal(), added=True)
+            attr = Attribute(
+                self.entity_schema,
+                self.table_name,
+                attribute,
+                unique_identifier(attribute, taken),
+                None,
+                self.next_ordinal(),
+                added=True,
+            )
             self.attributes[attribute] = attr
         widened = widen(attr.kind, kind)
         if attr.kind is not None and not same_storage(attr.kind, widened):
@@ -119,24 +130,52 @@ def _event_time(value: str | None):
 
 
 def new_table(entity_schema: str, taken: set[str]) -> SchemaTable:
-    table = SchemaTable(entity_schema, unique_identifier(entity_schema, taken | RESERVED_TABLES), exists=False,
-                        rebuild=True)
-    table.attributes[ENTITY_ID_ATTRIBUTE] = Attribute(entity_schema, table.table_name, ENTITY_ID_ATTRIBUTE,
-                                                      "entity_id", TEXT, 0)
+    table = SchemaTable(
+        entity_schema,
+        unique_identifier(entity_schema, taken | RESERVED_TABLES),
+        exists=False,
+        rebuild=True,
+    )
+    table.attributes[ENTITY_ID_ATTRIBUTE] = Attribute(
+        entity_schema, table.table_name, ENTITY_ID_ATTRIBUTE, "entity_id", TEXT, 0
+    )
     for ordinal, (attribute, column, kind) in enumerate(STANDARD_COLUMNS, start=1):
-        table.attributes[attribute] = Attribute(entity_schema, table.table_name, attribute, column, kind, ordinal)
+        table.attributes[attribute] = Attribute(
+            entity_schema, table.table_name, attribute, column, kind, ordinal
+        )
     return table
 
 
 def read_catalog(conn, schema: str) -> dict[str, SchemaTable]:
     tables: dict[str, SchemaTable] = {}
     for row in _run(conn, "typed/catalog_read.sql", schema=schema):
-        (entity_schema, table_name, attribute, column_name, kind, ordinal, first, last, rows, not_fitting,
-         widened_from) = row
+        (
+            entity_schema,
+            table_name,
+            attribute,
+            column_name,
+            kind,
+            ordinal,
+            first,
+            last,
+            rows,
+            not_fitting,
+            widened_from,
+        ) = row
         table = tables.setdefault(entity_schema, SchemaTable(entity_schema, table_name))
         table.attributes[attribute] = Attribute(
-            entity_schema, table_name, attribute, column_name, kind, ordinal,
-            first, last, rows, not_fitting, widened_from)
+            entity_schema,
+            table_name,
+            attribute,
+            column_name,
+            kind,
+            ordinal,
+            first,
+            last,
+            rows,
+            not_fitting,
+            widened_from,
+        )
     return tables
 
 
@@ -152,8 +191,16 @@ class OrgResult:
 
 
 def _columns_sql(table: SchemaTable) -> list[dict]:
-    return [{"name": a.column_name, "type": POSTGRES_TYPES[a.kind], "key": quote_literal(a.attribute),
-             "text": POSTGRES_TYPES[a.kind] == "text", "fits": fits_predicate(a)} for a in table.columns()]
+    return [
+        {
+            "name": a.column_name,
+            "type": POSTGRES_TYPES[a.kind],
+            "key": quote_literal(a.attribute),
+            "text": POSTGRES_TYPES[a.kind] == "text",
+            "fits": fits_predicate(a),
+        }
+        for a in table.columns()
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -180,8 +227,15 @@ def _send(conn, relative: str, **render):
 
 def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
     columns = _columns_sql(table)
-    row = _send(conn, "typed/column_stats.sql", schema=schema, table=table.table_name,
-                columns=columns, changed_only=changed_only, slug=None).fetchone()
+    row = _send(
+        conn,
+        "typed/column_stats.sql",
+        schema=schema,
+        table=table.table_name,
+        columns=columns,
+        changed_only=changed_only,
+        slug=None,
+    ).fetchone()
     return {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
 
 
@@ -191,15 +245,29 @@ def literal_list(values: list[str] | None) -> str:
 
 
 def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
-    _run(conn, "typed/stage.sql", org=quote_literal(org), changed_only=changed_only, slugs=literal_list(slugs))
+    _run(
+        conn,
+        "typed/stage.sql",
+        org=quote_literal(org),
+        changed_only=changed_only,
+        slugs=literal_list(slugs),
+    )
 
 
-def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult) -> None:
-    render = {"schema": schema, "table": table.table_name, "slug": quote_literal(table.entity_schema)}
+def _write_table(
+    conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult
+) -> None:
+    render = {
+        "schema": schema,
+        "table": table.table_name,
+        "slug": quote_literal(table.entity_schema),
+    }
     if table.rebuild:
         columns = _columns_sql(table)
         _send(conn, "typed/create_table.sql", columns=columns, **render)
-        result.entities_written += _send(conn, "typed/insert_rows.sql", columns=columns, **render).rowcount
+        result.entities_written += _send(
+            conn, "typed/insert_rows.sql", columns=columns, **render
+        ).rowcount
         result.tables_rebuilt.append(table.entity_schema)
         stats = _stats(conn, schema, table, changed_only=False)
         for attr in table.columns():
@@ -208,13 +276,21 @@ def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, resu
         return
     for attr in table.columns():
         if attr.added:
-            _send(conn, "typed/add_column.sql", column=attr.column_name, type=POSTGRES_TYPES[attr.kind], **render)
+            _send(
+                conn,
+                "typed/add_column.sql",
+                column=attr.column_name,
+                type=POSTGRES_TYPES[attr.kind],
+                **render,
+            )
             result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
     before = _stats(conn, schema, table, changed_only=True)
     gone = _row_count(conn, schema, table)
     _send(conn, "typed/delete_rows.sql", **render)
     columns = _columns_sql(table)
-    result.entities_written += _send(conn, "typed/insert_rows.sql", columns=columns, **render).rowcount
+    result.entities_written += _send(
+        conn, "typed/insert_rows.sql", columns=columns, **render
+    ).rowcount
     after = _stats(conn, schema, table, changed_only=True)
     for attr in table.columns():
         attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
@@ -224,23 +300,41 @@ def _write_table(conn, schema: str, table: SchemaTable, changed_only: bool, resu
 
 def _row_count(conn, schema: str, table: SchemaTable) -> int:
     """Rows of the queued entities in the table right now."""
-    return _send(conn, "typed/count_rows.sql", schema=schema, table=table.table_name, changed_only=True).fetchone()[0]
+    return _send(
+        conn, "typed/count_rows.sql", schema=schema, table=table.table_name, changed_only=True
+    ).fetchone()[0]
 
 
 def _set_entity_id_count(conn, schema: str, table: SchemaTable, changed_only: bool) -> None:
-    rows = _send(conn, "typed/count_rows.sql", schema=schema, table=table.table_name,
-                 changed_only=changed_only).fetchone()[0]
+    rows = _send(
+        conn,
+        "typed/count_rows.sql",
+        schema=schema,
+        table=table.table_name,
+        changed_only=changed_only,
+    ).fetchone()[0]
     table.attributes[ENTITY_ID_ATTRIBUTE].rows_with_value = rows
 
 
 def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
     _run(conn, "typed/catalog_clear.sql", schema=schema)
     rows = [
-        {"entity_schema": a.entity_schema, "table_name": t.table_name, "attribute": a.attribute,
-         "column_name": a.column_name, "type": a.kind, "ordinal": a.ordinal, "first_seen": a.first_seen,
-         "last_seen": a.last_seen, "rows_with_value": a.rows_with_value,
-         "values_not_fitting": a.values_not_fitting, "widened_from": a.widened_from}
-        for t in tables.values() if t.exists or t.rebuild for a in t.attributes.values()
+        {
+            "entity_schema": a.entity_schema,
+            "table_name": t.table_name,
+            "attribute": a.attribute,
+            "column_name": a.column_name,
+            "type": a.kind,
+            "ordinal": a.ordinal,
+            "first_seen": a.first_seen,
+            "last_seen": a.last_seen,
+            "rows_with_value": a.rows_with_value,
+            "values_not_fitting": a.values_not_fitting,
+            "widened_from": a.widened_from,
+        }
+        for t in tables.values()
+        if t.exists or t.rebuild
+        for a in t.attributes.values()
     ]
     from datalake.sqlfiles import render_sql
 
@@ -259,8 +353,10 @@ def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None =
 
 def schema_of(conn, org: str) -> tuple[str, bool]:
     """(schema name, built) of the organisation's typed tables; the name is chosen on first use."""
-    ((name, built),) = _run(conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()})
-    if not (name.startswith(SCHEMA_PREFIX) and name[len(SCHEMA_PREFIX):].isalnum()):
+    ((name, built),) = _run(
+        conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()}
+    )
+    if not (name.startswith(SCHEMA_PREFIX) and name[len(SCHEMA_PREFIX) :].isalnum()):
         raise ValueError(f"unexpected typed schema name {name!r}")
     return name, built
 
@@ -289,7 +385,9 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         touched |= set(tables)
     for entity_schema in sorted(touched):
         if entity_schema not in tables:
-            tables[entity_schema] = new_table(entity_schema, {t.table_name for t in tables.values()})
+            tables[entity_schema] = new_table(
+                entity_schema, {t.table_name for t in tables.values()}
+            )
         elif full:
             tables[entity_schema].rebuild = True
     for entity_schema, attribute, kind, count, first, last in inferred:
@@ -308,12 +406,22 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     for entity_schema in sorted(touched):
         _write_table(conn, schema, tables[entity_schema], changed_only, result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
-    _run(conn, "typed/relations_replace.sql", schema=schema, changed_only=changed_only,
-                 rebuilt=literal_list(rebuilt))
+    _run(
+        conn,
+        "typed/relations_replace.sql",
+        schema=schema,
+        changed_only=changed_only,
+        rebuilt=literal_list(rebuilt),
+    )
     _write_catalog(conn, schema, tables)
     grant_credentials(conn, org, schema)
-    _run(conn, "typed/clear_pending.sql", org=quote_literal(org), full=full,
-                 slug=literal_list([slug] if slug else None))
+    _run(
+        conn,
+        "typed/clear_pending.sql",
+        org=quote_literal(org),
+        full=full,
+        slug=literal_list([slug] if slug else None),
+    )
     _run(conn, "typed/mark_built.sql", {"org": org})
     _run(conn, "typed/drop_stage.sql")
     return result
@@ -367,9 +475,11 @@ class RefreshBlocked(RuntimeError):
     were refreshed. The blocked ones keep their queue and are retried by the next run."""
 
     def __init__(self, blocked: list[str], results: list[OrgResult]):
-        super().__init__(f"typed tables of {len(blocked)} organisation(s) were locked by a tenant session "
-                         f"for more than {LOCK_TIMEOUT} and are left for the next run; "
-                         f"{len(results)} organisation(s) were refreshed")
+        super().__init__(
+            f"typed tables of {len(blocked)} organisation(s) were locked by a tenant session "
+            f"for more than {LOCK_TIMEOUT} and are left for the next run; "
+            f"{len(results)} organisation(s) were refreshed"
+        )
         self.blocked, self.results = blocked, results
 
 
@@ -380,7 +490,8 @@ def run_refresh(settings, org: str | None = None, slug: str | None = None) -> di
     if settings.warehouse_is_redshift:
         raise NotImplementedError(
             "typed tables on Redshift: the statements are rendered by datalake.typed.redshift_sql; "
-            "running them needs the Redshift double or a cluster")
+            "running them needs the Redshift double or a cluster"
+        )
     with connect(settings) as conn:
         results = refresh(conn, org or None, slug or None)
     return {

@@ -12,38 +12,90 @@ from datetime import datetime, timedelta, timezone
 from datalake_dev.bench.log import log
 from datalake_dev.bench.private_platform import Platform
 
-ORGS, SCHEMAS = 50, ("opportunity", "contact", "order", "account", "product", "meter", "contract", "ticket")
+ORGS, SCHEMAS = (
+    50,
+    ("opportunity", "contact", "order", "account", "product", "meter", "contract", "ticket"),
+)
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
-COLUMNS = ("id", "detail-type", "operation", "source", "account", "time", "region", "activity_id", "entity_id",
-           "detail", "schema", "month", "year")
+COLUMNS = (
+    "id",
+    "detail-type",
+    "operation",
+    "source",
+    "account",
+    "time",
+    "region",
+    "activity_id",
+    "entity_id",
+    "detail",
+    "schema",
+    "month",
+    "year",
+)
 
 
 def _iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
-def entity_payload(i: int, when: datetime, rng: random.Random, version: int = 0) -> tuple[str, str, dict]:
+def entity_payload(
+    i: int, when: datetime, rng: random.Random, version: int = 0
+) -> tuple[str, str, dict]:
     org, schema = f"org-{i % ORGS:03d}", SCHEMAS[(i // ORGS) % len(SCHEMAS)]
     entity_id = f"e-{i:08d}"
     payload = {
-        "_id": entity_id, "_schema": schema, "_org": org, "_title": f"{schema} {i}",
-        "_created_at": _iso(T0 + timedelta(seconds=i)), "_updated_at": _iso(when), "_tags": ["bench"],
-        "status": rng.choice(("open", "in_progress", "won", "lost")), "active": bool(i % 2),
-        "quantity": i % 97 + version, "amount": round(rng.random() * 1000, 2),
-        "due_date": _iso(when + timedelta(days=7)), "description": f"entity {i} of {org}, version {version}",
+        "_id": entity_id,
+        "_schema": schema,
+        "_org": org,
+        "_title": f"{schema} {i}",
+        "_created_at": _iso(T0 + timedelta(seconds=i)),
+        "_updated_at": _iso(when),
+        "_tags": ["bench"],
+        "status": rng.choice(("open", "in_progress", "won", "lost")),
+        "active": bool(i % 2),
+        "quantity": i % 97 + version,
+        "amount": round(rng.random() * 1000, 2),
+        "due_date": _iso(when + timedelta(days=7)),
+        "description": f"entity {i} of {org}, version {version}",
         "address": [{"street": "Hauptstr.", "street_number": str(i % 140), "city": "Köln"}],
         "source": {"type": "link", "title": "Wallbox"},
-        "customer": {"$relation": [{"entity_id": f"e-{(i + ORGS) % 1_000_000_000:08d}", "_tags": []}]},
+        "customer": {
+            "$relation": [{"entity_id": f"e-{(i + ORGS) % 1_000_000_000:08d}", "_tags": []}]
+        },
         f"{schema}_number": f"{schema[:3].upper()}-{i}",
     }
     return org, schema, payload
 
 
-def _row(event_id: str, operation: str, org: str, schema: str, entity_id: str, when: datetime, payload: dict):
-    detail = json.dumps({"entity": entity_id, "org": org, "operation": operation, "payload": payload},
-                        separators=(",", ":"), ensure_ascii=False)
-    return (event_id, "EntityOperation", operation, "bench", org, _iso(when), "eu-central-1", "a", entity_id,
-            detail, schema, f"{when.month:02d}", str(when.year))
+def _row(
+    event_id: str,
+    operation: str,
+    org: str,
+    schema: str,
+    entity_id: str,
+    when: datetime,
+    payload: dict,
+):
+    detail = json.dumps(
+        {"entity": entity_id, "org": org, "operation": operation, "payload": payload},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return (
+        event_id,
+        "EntityOperation",
+        operation,
+        "bench",
+        org,
+        _iso(when),
+        "eu-central-1",
+        "a",
+        entity_id,
+        detail,
+        schema,
+        f"{when.month:02d}",
+        str(when.year),
+    )
 
 
 def _copy(conn, table: str, rows) -> int:
@@ -69,11 +121,15 @@ def seed_current(conn, n: int, rng: random.Random) -> None:
 
 
 def _manifest(conn, run_key: str) -> None:
-    conn.execute("DELETE FROM datalake_ops.run_manifest WHERE pipeline = 'entity_operations_hourly' AND run_key = %s",
-                 (run_key,))
-    conn.execute("INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest, "
-                 "loaded_at) VALUES ('entity_operations_hourly', %s, %s, %s, '{}', clock_timestamp())",
-                 (run_key, T0, T0 + timedelta(hours=1)))
+    conn.execute(
+        "DELETE FROM datalake_ops.run_manifest WHERE pipeline = 'entity_operations_hourly' AND run_key = %s",
+        (run_key,),
+    )
+    conn.execute(
+        "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest, "
+        "loaded_at) VALUES ('entity_operations_hourly', %s, %s, %s, '{}', clock_timestamp())",
+        (run_key, T0, T0 + timedelta(hours=1)),
+    )
 
 
 def load_hour(conn, n_entities: int, events: int, hour: int, rng: random.Random) -> None:
@@ -93,7 +149,9 @@ def load_hour(conn, n_entities: int, events: int, hour: int, rng: random.Random)
             current.append(row)
     conn.execute("CREATE TEMP TABLE bench_gone (entity_id varchar(64)) ON COMMIT DROP")
     _copy(conn, "bench_gone", ((g,) for g in gone))
-    conn.execute("DELETE FROM epilot_datalake.current_entities c USING bench_gone g WHERE c.entity_id = g.entity_id")
+    conn.execute(
+        "DELETE FROM epilot_datalake.current_entities c USING bench_gone g WHERE c.entity_id = g.entity_id"
+    )
     _copy(conn, "epilot_datalake.current_entities", current)
     _copy(conn, "epilot_datalake.entity_operations", rows)
     _copy(conn, "datalake_ops.entity_event_owner", ((r[0], run_key) for r in rows))
@@ -102,8 +160,10 @@ def load_hour(conn, n_entities: int, events: int, hour: int, rng: random.Random)
 
 
 def drop_typed(conn) -> None:
-    for (name,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' "
-                                "OR nspname = 'bench_typed_floor'").fetchall():
+    for (name,) in conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' "
+        "OR nspname = 'bench_typed_floor'"
+    ).fetchall():
         conn.execute(f'DROP SCHEMA "{name}" CASCADE')
     conn.execute("DELETE FROM datalake_ops.typed_schemas")
     conn.commit()
@@ -117,15 +177,30 @@ def floor(conn) -> tuple[float, int]:
     conn.execute("CREATE SCHEMA bench_typed_floor")
     conn.commit()
     statements = []
-    for org, schema in conn.execute("SELECT org_id, schema_name FROM datalake_ops.typed_schemas").fetchall():
+    for org, schema in conn.execute(
+        "SELECT org_id, schema_name FROM datalake_ops.typed_schemas"
+    ).fetchall():
         for slug, table in read_catalog(conn, schema).items():
-            select = render_sql("typed/insert_rows.sql", schema="x", table="x", slug="x",
-                                columns=_columns_sql(table)).split("SELECT", 1)[1].split("FROM typed_stage")[0]
+            select = (
+                render_sql(
+                    "typed/insert_rows.sql",
+                    schema="x",
+                    table="x",
+                    slug="x",
+                    columns=_columns_sql(table),
+                )
+                .split("SELECT", 1)[1]
+                .split("FROM typed_stage")[0]
+            )
             names = ", ".join(["entity_id"] + [c.column_name for c in table.columns()])
             statements.append(
-                (f"CREATE TABLE bench_typed_floor.f_{len(statements)} ({names}) AS SELECT {select} FROM ("
-                 "SELECT entity_id, (detail::jsonb) -> 'payload' AS p FROM epilot_datalake.current_entities "
-                 "WHERE account = %s AND schema = %s) s", (org, slug)))
+                (
+                    f"CREATE TABLE bench_typed_floor.f_{len(statements)} ({names}) AS SELECT {select} FROM ("
+                    "SELECT entity_id, (detail::jsonb) -> 'payload' AS p FROM epilot_datalake.current_entities "
+                    "WHERE account = %s AND schema = %s) s",
+                    (org, slug),
+                )
+            )
     conn.commit()
     t0 = time.perf_counter()
     rows = 0
@@ -143,7 +218,9 @@ def bench_typed(platform: Platform, args) -> dict:
     rng = random.Random(27)
     with platform.connect() as conn:
         drop_typed(conn)
-        log(f"typed tables: seeding {n:,} current entities ({ORGS} organisations x {len(SCHEMAS)} schemas)")
+        log(
+            f"typed tables: seeding {n:,} current entities ({ORGS} organisations x {len(SCHEMAS)} schemas)"
+        )
         seed_current(conn, n, rng)
         conn.execute("ANALYZE epilot_datalake.current_entities")
         conn.commit()
@@ -153,7 +230,9 @@ def bench_typed(platform: Platform, args) -> dict:
         written = sum(r.entities_written for r in results)
         log(f"  build {build:.1f}s: {written:,} rows in {len(results)} organisations")
         floor_seconds, floor_rows = floor(conn)
-        log(f"  floor (CREATE TABLE AS, same rows and columns) {floor_seconds:.1f}s: {floor_rows:,} rows")
+        log(
+            f"  floor (CREATE TABLE AS, same rows and columns) {floor_seconds:.1f}s: {floor_rows:,} rows"
+        )
         refreshes = []
         for hour, events in enumerate(args.typed_hours, start=1):
             load_hour(conn, n, events, hour, rng)
@@ -161,15 +240,31 @@ def bench_typed(platform: Platform, args) -> dict:
             results = typed.refresh(conn)
             seconds = time.perf_counter() - t0
             changed = sum(r.entities_written for r in results)
-            log(f"  refresh after a {events:,}-event hour {seconds:.2f}s ({changed:,} rows written)")
-            refreshes.append({"events": events, "seconds": round(seconds, 3), "rows_written": changed,
-                              "organisations": len(results),
-                              "ms_per_event": round(1000 * seconds / events, 4)})
+            log(
+                f"  refresh after a {events:,}-event hour {seconds:.2f}s ({changed:,} rows written)"
+            )
+            refreshes.append(
+                {
+                    "events": events,
+                    "seconds": round(seconds, 3),
+                    "rows_written": changed,
+                    "organisations": len(results),
+                    "ms_per_event": round(1000 * seconds / events, 4),
+                }
+            )
         again = time.perf_counter()
         assert typed.refresh(conn) == []
         idle = time.perf_counter() - again
         drop_typed(conn)
-    return {"entities": n, "organisations": ORGS, "schemas": len(SCHEMAS), "build_seconds": round(build, 3),
-            "rows_written": written, "floor_seconds": round(floor_seconds, 3), "floor_rows": floor_rows,
-            "ratio_build_floor": round(build / floor_seconds, 3) if floor_seconds else None,
-            "refreshes": refreshes, "idle_refresh_seconds": round(idle, 4)}
+    return {
+        "entities": n,
+        "organisations": ORGS,
+        "schemas": len(SCHEMAS),
+        "build_seconds": round(build, 3),
+        "rows_written": written,
+        "floor_seconds": round(floor_seconds, 3),
+        "floor_rows": floor_rows,
+        "ratio_build_floor": round(build / floor_seconds, 3) if floor_seconds else None,
+        "refreshes": refreshes,
+        "idle_refresh_seconds": round(idle, 4),
+    }

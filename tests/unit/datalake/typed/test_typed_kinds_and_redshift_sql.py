@@ -12,11 +12,22 @@ from datalake.typed.kinds import BIGINT, BOOLEAN, JSON, NUMERIC, RELATION, TEXT,
 from datalake.typed.refresh import new_table
 
 
-@pytest.mark.parametrize(("a", "b", "wider"), [
-    (None, BIGINT, BIGINT), (BIGINT, None, BIGINT), (BIGINT, BIGINT, BIGINT), (BIGINT, NUMERIC, NUMERIC),
-    (NUMERIC, BIGINT, NUMERIC), (RELATION, JSON, JSON), (BOOLEAN, BIGINT, TEXT), (TIMESTAMP, TEXT, TEXT),
-    (JSON, TEXT, TEXT), (TIMESTAMP, BIGINT, TEXT), (TEXT, BOOLEAN, TEXT),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "wider"),
+    [
+        (None, BIGINT, BIGINT),
+        (BIGINT, None, BIGINT),
+        (BIGINT, BIGINT, BIGINT),
+        (BIGINT, NUMERIC, NUMERIC),
+        (NUMERIC, BIGINT, NUMERIC),
+        (RELATION, JSON, JSON),
+        (BOOLEAN, BIGINT, TEXT),
+        (TIMESTAMP, TEXT, TEXT),
+        (JSON, TEXT, TEXT),
+        (TIMESTAMP, BIGINT, TEXT),
+        (TEXT, BOOLEAN, TEXT),
+    ],
+)
 def test_kinds_widen_to_the_narrowest_type_holding_both(a, b, wider):
     assert widen(a, b) == wider
 
@@ -38,8 +49,16 @@ def test_identifiers_are_safe_unique_and_short():
 def _planned_table(rebuild: bool):
     table = new_table("opportunity", set())
     table.rebuild = rebuild
-    for attribute, kind in (("flag", BOOLEAN), ("count", BIGINT), ("amount", NUMERIC), ("due", TIMESTAMP),
-                            ("name", TEXT), ("address", JSON), ("customer", RELATION), ("Mixed Case", TEXT)):
+    for attribute, kind in (
+        ("flag", BOOLEAN),
+        ("count", BIGINT),
+        ("amount", NUMERIC),
+        ("due", TIMESTAMP),
+        ("name", TEXT),
+        ("address", JSON),
+        ("customer", RELATION),
+        ("Mixed Case", TEXT),
+    ):
         table.see(attribute, kind, 1, None, None)
     table.attributes["count"].widened_from = BIGINT
     table.attributes["count"].kind = TEXT
@@ -52,19 +71,39 @@ def test_redshift_refresh_statements_use_only_what_redshift_has(rebuild):
 
     from datalake.typed.redshift_sql import refresh_statements
 
-    sql = refresh_statements("t_0123456789abcdef", [_planned_table(rebuild)], changed_only=not rebuild)
+    sql = refresh_statements(
+        "t_0123456789abcdef", [_planned_table(rebuild)], changed_only=not rebuild
+    )
     import sqlparse
 
     text = "\n".join(sqlparse.format(s, strip_comments=True) for s in sql)
-    for absent in ("jsonb", "ANY(", "ON CONFLICT", "to_regclass", "FILTER (", "pg_input_is_valid", "CREATE INDEX",
-                   "ARRAY[", "::text", " text,", " numeric,", "WITH new_runs"):
+    for absent in (
+        "jsonb",
+        "ANY(",
+        "ON CONFLICT",
+        "to_regclass",
+        "FILTER (",
+        "pg_input_is_valid",
+        "CREATE INDEX",
+        "ARRAY[",
+        "::text",
+        " text,",
+        " numeric,",
+        "WITH new_runs",
+    ):
         assert absent.lower() not in text.lower(), absent
     assert "JSON_PARSE(c.detail)" in text and "UNPIVOT s.d.payload AS v AT attr" in text
     assert 'MERGE INTO datalake_ops.typed_seen_runs USING typed_new_runs' in text
-    assert "ALTER USER \"dl_example\" SET search_path TO t_0123456789abcdef, epilot_datalake" in text
+    assert (
+        "ALTER USER \"dl_example\" SET search_path TO t_0123456789abcdef, epilot_datalake" in text
+    )
     if rebuild:
         create = next(s for s in sql if s.startswith("CREATE TABLE t_0123456789abcdef.opportunity"))
-        assert "flag BOOLEAN" in create and "amount NUMERIC(38,12)" in create and "due TIMESTAMPTZ" in create
+        assert (
+            "flag BOOLEAN" in create
+            and "amount NUMERIC(38,12)" in create
+            and "due TIMESTAMPTZ" in create
+        )
         assert "count VARCHAR(65535)" in create and "address VARCHAR(65535)" in create
     assert 's.d.payload."Mixed Case"' in text
     for statement in sql:  # PartiQL (UNPIVOT, SUPER paths) is beyond sqlglot's Redshift parser
