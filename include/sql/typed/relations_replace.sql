@@ -1,12 +1,12 @@
--- The links of the written entities: one row per entity named in a $relation list.
-DELETE FROM {{ schema }}._relations r
-WHERE r.entity_id IN (SELECT entity_id FROM typed_stage)
+-- The links of the written entities: one row per entity named in a $relation list. Separate
+-- deletes, so that each finds its rows through the entity_id index.
+DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_stage);
 {%- if changed_only %}
-   OR r.entity_id IN (SELECT entity_id FROM typed_ids)
+DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_ids);
 {%- endif %}
 {%- if rebuilt %}
-   OR r.entity_schema IN ({{ rebuilt }})
-{%- endif %};
+DELETE FROM {{ schema }}._relations r WHERE r.entity_schema IN ({{ rebuilt }});
+{%- endif %}
 INSERT INTO {{ schema }}._relations (entity_id, entity_schema, attribute, related_entity_id)
 SELECT s.entity_id, s.entity_schema, kv.key, rel ->> 'entity_id'
 FROM typed_stage s

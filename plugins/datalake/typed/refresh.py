@@ -365,9 +365,9 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     """Rewrite one organisation's typed tables in the caller's transaction: its queued entities,
     or (full) all its entities, of every schema or of `slug`."""
     schema, built = schema_of(conn, org)
-    if not built:
+    if not built:  # the first build: the schema, catalog and link table are created
         full, slug = True, None
-    _run(conn, "typed/org_schema.sql", schema=schema)
+        _run(conn, "typed/org_schema.sql", schema=schema)
     tables = read_catalog(conn, schema)
     result = OrgResult(org, schema, full)
     changed_only = not full
