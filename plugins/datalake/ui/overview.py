@@ -134,8 +134,8 @@ def typed_catalog(conn) -> list[dict]:
     out = []
     for org_id, name, built_at in built:
         mine = [r for r in rows if r[0] == name]
-        widened = [{"entity_schema": r[1], "attribute": r[2], "column": r[3], "type": r[4], "from": r[5],
-                    "not_fitting": r[7]} for r in mine if r[5] is not None]
+        widened = [{"entity_schema": r[1], "attribute": r[2], "column": r[3], "type": r[4],
+                    "from": r[5], "not_fitting": r[7]} for r in mine if r[5] is not None]
         out.append({"org_id": org_id, "schema": name, "built_at": built_at,
                     "tables": len({r[1] for r in mine}), "attributes": len(mine),
                     "not_fitting": sum(r[7] for r in mine), "widened": widened[:20],
