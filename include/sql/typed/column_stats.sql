@@ -1,6 +1,7 @@
 -- Per column: rows with a value, and values that do not read as the type the column had
--- before it was widened (0 for a column never widened). Over the queued rows, or all rows.
-SELECT 0
+-- before it was widened (0 for a column never widened); first the row count. Over the
+-- queued rows, or all rows.
+SELECT count(*)
 {%- for column in columns %},
        count({{ column.name }}),
        {% if column.fits %}sum(CASE WHEN {{ column.name }} IS NOT NULL AND NOT ({{ column.fits }}) THEN 1 ELSE 0 END){% else %}0{% endif %}

@@ -226,6 +226,8 @@ def _send(conn, relative: str, **render):
 
 
 def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
+    """Per column (rows with a value, values not fitting), and under "entity_id" the row count:
+    over the queued entities' rows, or the whole table."""
     columns = _columns_sql(table)
     row = _send(
         conn,
@@ -236,7 +238,9 @@ def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[st
         changed_only=changed_only,
         slug=None,
     ).fetchone()
-    return {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
+    stats = {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
+    stats["entity_id"] = (row[0], 0)
+    return stats
 
 
 def literal_list(values: list[str] | None) -> str:
@@ -270,9 +274,8 @@ def _write_table(
         ).rowcount
         result.tables_rebuilt.append(table.entity_schema)
         stats = _stats(conn, schema, table, changed_only=False)
-        for attr in table.columns():
+        for attr in table.attributes.values():
             attr.rows_with_value, attr.values_not_fitting = stats[attr.column_name]
-        _set_entity_id_count(conn, schema, table, changed_only=False)
         return
     for attr in table.columns():
         if attr.added:
@@ -285,35 +288,15 @@ def _write_table(
             )
             result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
     before = _stats(conn, schema, table, changed_only=True)
-    gone = _row_count(conn, schema, table)
     _send(conn, "typed/delete_rows.sql", **render)
     columns = _columns_sql(table)
     result.entities_written += _send(
         conn, "typed/insert_rows.sql", columns=columns, **render
     ).rowcount
     after = _stats(conn, schema, table, changed_only=True)
-    for attr in table.columns():
+    for attr in table.attributes.values():
         attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
         attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
-    table.attributes[ENTITY_ID_ATTRIBUTE].rows_with_value += _row_count(conn, schema, table) - gone
-
-
-def _row_count(conn, schema: str, table: SchemaTable) -> int:
-    """Rows of the queued entities in the table right now."""
-    return _send(
-        conn, "typed/count_rows.sql", schema=schema, table=table.table_name, changed_only=True
-    ).fetchone()[0]
-
-
-def _set_entity_id_count(conn, schema: str, table: SchemaTable, changed_only: bool) -> None:
-    rows = _send(
-        conn,
-        "typed/count_rows.sql",
-        schema=schema,
-        table=table.table_name,
-        changed_only=changed_only,
-    ).fetchone()[0]
-    table.attributes[ENTITY_ID_ATTRIBUTE].rows_with_value = rows
 
 
 def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
