@@ -329,6 +329,16 @@ def test_the_data_lake_page_shows_the_catalog_with_the_widened_column(wh):
     assert ORG_A in html and "opportunity.count" in html and "bigint → text" in html
 
 
+def test_the_task_entry_point_commits_each_organisation(wh, platform):
+    """What the DAG's task calls, on a connection of its own: the refresh must be committed."""
+    t3 = T0 + timedelta(hours=3)
+    con2 = payload("con-2", "contact", ORG_A, "Ben Braun", t3, first_name="Ben")
+    wh.hour("2026112011", [(ORG_A, "con-2", "contact", "createEntity", t3, con2)])
+    summary = typed.run_refresh(platform)
+    assert summary["organisations"] == 1 and summary["entities_written"] == 1
+    assert row_of(wh.conn, ORG_A, "contact", "con-2")["first_name"] == "Ben"
+
+
 def test_the_dag_rebuilds_an_organisation_on_demand(wh, airflow_db):
     from dagrun import run_dag
 
@@ -378,7 +388,7 @@ def test_a_tenant_sees_exactly_its_own_typed_tables(wh, tenants, platform):
             > 0
         )
         # The raw tables stay reachable on the search path, under their row-level security.
-        assert tenant.execute("SELECT count(*) FROM current_entities").fetchone()[0] == 3
+        assert tenant.execute("SELECT count(*) FROM current_entities").fetchone()[0] == 4
         for statement in (
             f"SELECT * FROM {b}.opportunity",
             f"SELECT * FROM {b}._attributes",

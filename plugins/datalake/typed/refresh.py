@@ -423,6 +423,10 @@ def collect_changes(conn) -> bool:
 def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgResult]:
     """Bring every organisation's typed tables up to date (one transaction each). With `org`
     and/or `slug`, rebuild that organisation / that entity schema (everywhere) whole instead."""
+    if not conn.autocommit:
+        # Each organisation's transaction must commit on its own; on a connection already in a
+        # transaction they would be savepoints, committed (or lost) together at its end.
+        raise ValueError("typed tables: refresh() needs an autocommit connection")
     first = collect_changes(conn)
     rebuild = org is not None or slug is not None
     if org is not None:
@@ -475,7 +479,7 @@ def run_refresh(settings, org: str | None = None, slug: str | None = None) -> di
             "typed tables on Redshift: the statements are rendered by datalake.typed.redshift_sql; "
             "running them needs the Redshift double or a cluster"
         )
-    with connect(settings) as conn:
+    with connect(settings, autocommit=True) as conn:
         results = refresh(conn, org or None, slug or None)
     return {
         "organisations": len(results),
