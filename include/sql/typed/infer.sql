@@ -7,7 +7,8 @@ SELECT s.entity_schema, kv.key,
            WHEN 'boolean' THEN 'boolean'
            WHEN 'number' THEN CASE WHEN kv.value::text ~ '^-?[0-9]{1,18}$' THEN 'bigint' ELSE 'numeric' END
            WHEN 'string' THEN
-               CASE WHEN (kv.value #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+               CASE WHEN substr(kv.value #>> '{}', 5, 1) = '-'
+                         AND (kv.value #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
                          AND pg_input_is_valid(kv.value #>> '{}', 'timestamptz')
                     THEN 'timestamptz' ELSE 'text' END
            WHEN 'object' THEN CASE WHEN jsonb_typeof(kv.value -> '$relation') = 'array' THEN 'relation' ELSE 'json' END

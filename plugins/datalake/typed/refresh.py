@@ -272,6 +272,7 @@ def _write_table(
         result.entities_written += _send(
             conn, "typed/insert_rows.sql", columns=columns, **render
         ).rowcount
+        _send(conn, "typed/add_key.sql", **render)
         result.tables_rebuilt.append(table.entity_schema)
         stats = _stats(conn, schema, table, changed_only=False)
         for attr in table.attributes.values():
@@ -297,6 +298,18 @@ def _write_table(
     for attr in table.attributes.values():
         attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
         attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
+
+
+def _relation_candidates(tables) -> str:
+    """(entity schema, attribute) literals of the columns that can hold an object (a $relation
+    list): JSON, relation and text columns; the others never saw one."""
+    pairs = sorted(
+        (t.entity_schema, a.attribute)
+        for t in tables
+        for a in t.attributes.values()
+        if a.kind in (JSON, RELATION, TEXT) and a.column_name != "entity_id"
+    )
+    return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in pairs)
 
 
 def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
@@ -395,6 +408,7 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         schema=schema,
         changed_only=changed_only,
         rebuilt=literal_list(rebuilt),
+        candidates=_relation_candidates(tables.values()),
     )
     _write_catalog(conn, schema, tables)
     grant_credentials(conn, org, schema)
