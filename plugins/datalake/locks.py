@@ -15,7 +15,9 @@ INIT_LOCK = "datalake-init"
 ENTITY_OPERATIONS_LOCK = "entity_operations"
 WORKFLOW_TABLES_LOCK = "workflow_tables"
 RUN_MANIFEST_LOCK = "run_manifest"
-LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK, RUN_MANIFEST_LOCK)
+TYPED_TABLES_LOCK = "typed_tables"  # the typed tables' refresh (datalake.typed)
+LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK, RUN_MANIFEST_LOCK,
+              TYPED_TABLES_LOCK)
 
 
 class MissingLockError(RuntimeError):

@@ -118,3 +118,21 @@ class MonthlySnapshotOperator(BaseOperator):
         hook = DatalakeHook()
         return monthly_snapshot.run_snapshot(hook.s3, hook.settings, context["data_interval_start"],
                                              context["data_interval_end"])
+
+
+class TypedTablesOperator(BaseOperator):
+    """Refresh the organisations' typed tables (datalake.typed.refresh): the entities changed
+    since the last run, or a whole organisation / entity schema when the params name one."""
+
+    template_fields: Sequence[str] = ("organisation", "entity_schema")
+
+    def __init__(self, *, organisation: str = "", entity_schema: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.organisation = organisation
+        self.entity_schema = entity_schema
+
+    def execute(self, context) -> dict:
+        from datalake.typed.refresh import run_refresh
+
+        return run_refresh(DatalakeHook().settings, org=(self.organisation or "").strip() or None,
+                           slug=(self.entity_schema or "").strip() or None)

@@ -89,7 +89,9 @@ def test_init_makes_a_bare_postgres_answer_example_1_for_every_login(bare_postgr
     credential = json.loads(_run(env, "credentials", "generate", "--org", org, "--format", "json").stdout)
     with psycopg.connect(host="127.0.0.1", port=pg.port, dbname=credential["database"],
                          user=credential["username"], password=credential["password"]) as conn:
-        assert conn.execute("SHOW search_path").fetchone()[0] == "epilot_datalake, redshift_compat, public"
+        # A credential's own search path: its organisation's typed tables first, then the rest.
+        path = conn.execute("SHOW search_path").fetchone()[0].split(", ")
+        assert path[0].startswith("t_") and path[1:] == ["epilot_datalake", "redshift_compat"]
         assert conn.execute("SHOW timezone").fetchone()[0] == "UTC"
         title = conn.execute("SELECT json_extract_path_text(detail, 'payload', 'source', 'title', TRUE) "
                              "FROM entity_operations").fetchall()

@@ -86,13 +86,15 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
             manifests = overview.hourly_manifests(conn, since)
             months = overview.snapshot_months(conn)
             counts = overview.table_row_counts(conn)
+            typed = overview.typed_catalog(conn)
             conn.rollback()
         dag_runs = runs(since)
         strips = []
         for stream, dag_id in overview.STREAMS.items():
             strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at)
             strips.append({"strip": strip, "freshness": _age(strip.freshness(at)), "chart": strip_chart_svg(strip)})
-        return {"now": at, "strips": strips, "months": months, "counts": counts, "states": overview.STATES}
+        return {"now": at, "strips": strips, "months": months, "counts": counts, "typed": typed,
+                "states": overview.STATES}
 
     def hour_model(stream: str, run_key: str) -> dict:
         from datalake.config import load_settings

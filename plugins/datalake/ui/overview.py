@@ -118,6 +118,30 @@ def table_row_counts(conn) -> list[tuple[str, int]]:
     return [(name, int(count)) for name, count in conn.execute(read_sql("ui/table_row_counts.sql")).fetchall()]
 
 
+def typed_catalog(conn) -> list[dict]:
+    """Per organisation with typed tables: its schema, tables, attributes, widened columns and
+    values that did not fit, and (first 20) the widened attributes themselves."""
+    import re
+
+    from datalake.sqlfiles import render_sql
+
+    built = conn.execute(read_sql("ui/typed_schemas.sql")).fetchall()
+    schemas = [name for _, name, _ in built if re.fullmatch(r"t_[0-9a-f]{16}", name)]
+    if not schemas:
+        return []
+    rows = conn.execute(render_sql("ui/typed_catalog.sql", schemas=schemas)).fetchall()
+    out = []
+    for org_id, name, built_at in built:
+        mine = [r for r in rows if r[0] == name]
+        widened = [{"entity_schema": r[1], "attribute": r[2], "column": r[3], "type": r[4],
+                    "from": r[5], "not_fitting": r[7]} for r in mine if r[5] is not None]
+        out.append({"org_id": org_id, "schema": name, "built_at": built_at,
+                    "tables": len({r[1] for r in mine}), "attributes": len(mine),
+                    "not_fitting": sum(r[7] for r in mine), "widened": widened[:20],
+                    "widened_count": len(widened)})
+    return out
+
+
 def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPLE_RECORDS,
                        text_chars: int = SAMPLE_TEXT_CHARS) -> dict:
     """Reasons with counts (from the manifest) and a few sample records per reason, read from
