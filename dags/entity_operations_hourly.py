@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, dag
+from airflow.sdk import CronDataIntervalTimetable, dag
 
 from datalake.alerts import FailureNotifier
+from datalake.assets import ENTITY_LOAD_INLETS, ENTITY_LOAD_OUTLETS, ENTITY_OPERATIONS  # noqa: F401
 from datalake.dag_defaults import DEFAULT_ARGS
 from datalake.dag_params import reprocess_params
 from datalake.entity.stream import ENTITY_STREAM
@@ -26,8 +27,6 @@ from datalake.operators import (
     PlanLandingWindowOperator,
     ValidateLandingWindowOperator,
 )
-
-ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
 
 
 @dag(
@@ -51,7 +50,7 @@ def entity_operations_hourly():
     gate = AssessWindowOperator(task_id="assess_hour", stream=ENTITY_STREAM, batch_counts=counts.output)
     load = MergeStagedParquetOperator(
         task_id="load_warehouse", stream=ENTITY_STREAM, batch_counts=counts.output,
-        pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS],
+        max_active_tis_per_dag=1, inlets=ENTITY_LOAD_INLETS, outlets=ENTITY_LOAD_OUTLETS,
     )
     gate >> load
 

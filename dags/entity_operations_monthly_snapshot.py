@@ -3,23 +3,30 @@
 
 The run whose data interval is month M-1 writes, into partition `year`/`month` = M of
 `epilot_datalake.entity_operations`, one `SnapshotOperation` row per entity active at the end
-of M-1, and its Parquet file in the lake: **check_hourly_runs** (waits until every arrival hour
-of M-1 has a committed hourly run) → **build_snapshot** (one transaction; refreshes stale
-earlier months first). Backfill in order, oldest month first. More: docs/dags.md.
+of M-1, and its Parquet file in the lake: **check_hourly_runs** (a sensor in reschedule mode:
+waits, backing off, until every arrival hour of M-1 has a committed hourly run) →
+**build_snapshot** (one transaction; refreshes stale earlier months first). Backfill in order,
+oldest month first. More: docs/dags.md.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, PokeReturnValue, dag, task
 
 from datalake.alerts import FailureNotifier
+from datalake.assets import SNAPSHOT_INLETS, SNAPSHOT_OUTLETS
 from datalake.dag_defaults import DEFAULT_ARGS
 from datalake.operators import MonthlySnapshotOperator
 
-ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/epilot_datalake/entity_operations")
+# The wait for last month's hourly runs: checks 2 minutes apart at first, doubling up to 2 hours,
+# for three days at most.
+HOURLY_RUNS_FIRST_CHECK_AFTER = timedelta(minutes=2)
+HOURLY_RUNS_MAX_CHECK_INTERVAL = timedelta(hours=2)
+HOURLY_RUNS_WAIT_AT_MOST = timedelta(days=3)
 
 
 @dag(
@@ -50,24 +57,31 @@ ENTITY_OPERATIONS = Asset(name="entity_operations", uri="datalake://warehouse/ep
     },
 )
 def entity_operations_monthly_snapshot():
-    @task(
-        retries=40,
-        retry_delay=timedelta(minutes=2),
-        retry_exponential_backoff=True,
-        max_retry_delay=timedelta(hours=2),
+    @task.sensor(
+        mode="reschedule",
+        poke_interval=HOURLY_RUNS_FIRST_CHECK_AFTER,
+        exponential_backoff=True,
+        max_wait=HOURLY_RUNS_MAX_CHECK_INTERVAL,
+        timeout=HOURLY_RUNS_WAIT_AT_MOST,
         execution_timeout=timedelta(minutes=5),
     )
-    def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None) -> dict:
+    def check_hourly_runs(params=None, data_interval_start=None, data_interval_end=None):
         from datalake.entity import monthly_snapshot
         from datalake.hooks import DatalakeHook
 
-        return monthly_snapshot.check_hourly_runs(
-            DatalakeHook().settings, data_interval_start, data_interval_end,
-            require_complete=bool(params.get("require_complete_hours", True)),
-        )
+        try:
+            result = monthly_snapshot.check_hourly_runs(
+                DatalakeHook().settings, data_interval_start, data_interval_end,
+                require_complete=bool(params.get("require_complete_hours", True)),
+            )
+        except monthly_snapshot.IncompleteHourlyRuns as waiting:
+            logging.getLogger(__name__).info("not yet: %s", waiting)  # this check's task log
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=result)
 
     build_snapshot = MonthlySnapshotOperator(
-        task_id="build_snapshot", pool="warehouse_entity_operations", outlets=[ENTITY_OPERATIONS],
+        task_id="build_snapshot", max_active_tis_per_dag=1, inlets=SNAPSHOT_INLETS,
+        outlets=SNAPSHOT_OUTLETS,
     )
 
     check_hourly_runs() >> build_snapshot

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from airflow.sdk import Param, dag
 
 from datalake.alerts import FailureNotifier
+from datalake.assets import ENTITY_LOAD_OUTLETS, REPLAY_INLETS
 from datalake.dag_defaults import DEFAULT_ARGS
 from datalake.operators import ReplayQuarantineHourOperator, ReplayWindowOperator
 
@@ -39,7 +40,8 @@ from datalake.operators import ReplayQuarantineHourOperator, ReplayWindowOperato
 def quarantine_replay():
     hours = ReplayWindowOperator(task_id="window_hours")
     ReplayQuarantineHourOperator.partial(
-        task_id="replay_hour", pool="warehouse_entity_operations", max_active_tis_per_dagrun=1,
+        task_id="replay_hour", max_active_tis_per_dag=1, inlets=REPLAY_INLETS,
+        outlets=ENTITY_LOAD_OUTLETS,
     ).expand(hour=hours.output)
 
 

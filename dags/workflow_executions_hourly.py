@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, dag
+from airflow.sdk import CronDataIntervalTimetable, dag
 
 from datalake.alerts import FailureNotifier
+from datalake.assets import WORKFLOW_LOAD_INLETS, WORKFLOW_LOAD_OUTLETS
 from datalake.dag_defaults import DEFAULT_ARGS
 from datalake.dag_params import reprocess_params
 from datalake.operators import (
@@ -27,8 +28,6 @@ from datalake.operators import (
     ValidateLandingWindowOperator,
 )
 from datalake.workflow.stream import WORKFLOW_STREAM
-
-WORKFLOW_TABLES = Asset(name="workflow_tables", uri="datalake://warehouse/epilot_datalake/workflow_tables")
 
 
 @dag(
@@ -52,7 +51,7 @@ def workflow_executions_hourly():
     gate = AssessWindowOperator(task_id="assess_hour", stream=WORKFLOW_STREAM, batch_counts=counts.output)
     load = MergeStagedParquetOperator(
         task_id="load_warehouse", stream=WORKFLOW_STREAM, batch_counts=counts.output,
-        pool="warehouse_workflow_tables", outlets=[WORKFLOW_TABLES],
+        max_active_tis_per_dag=1, inlets=WORKFLOW_LOAD_INLETS, outlets=WORKFLOW_LOAD_OUTLETS,
     )
     gate >> load
 

@@ -123,3 +123,60 @@ def airflow_db():
     result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
     assert result.returncode == 0, result.stderr[-3000:]
     return os.environ["AIRFLOW_HOME"]
+
+
+# -- the Redshift double ------------------------------------------------------------------
+# One double for the session, in front of the session's PostgreSQL and moto S3
+# (dev/datalake_dev/redshift_double, docs/redshift.md). Tests that run in both warehouse
+# modes take `warehouse_mode` (parametrised 'postgres' | 'redshift'): in 'redshift' mode
+# WAREHOUSE_URI is a redshift:// URI of the double for the test (DAG tasks and `datalake`
+# commands read it) and REDSHIFT_IAM_ROLE names the role COPY/UNLOAD use.
+TEST_IAM_ROLE = "arn:aws:iam::123456789012:role/datalake-test-copy"
+
+
+@pytest.fixture(scope="session")
+def redshift_double(platform, postgres_server, s3_server):
+    """A started Redshift double (provisioned mode) in front of the test PostgreSQL and S3."""
+    from datalake_dev.redshift_double import RedshiftDouble
+
+    _, uri = postgres_server
+    double = RedshiftDouble(uri, s3_server).start()
+    # The Redshift DDL through the double (what `datalake init` runs on Redshift; the tables
+    # exist already, IF NOT EXISTS adds what only Redshift has, e.g. the writers' lock tables).
+    # The tenant isolation is left out: its RLS would change the PostgreSQL tests' database.
+    from datalake.sqlfiles import execute_file
+    from datalake.warehouse import connect
+
+    with connect(redshift_settings(platform, double)) as conn:
+        execute_file(conn, "redshift/ddl.sql")
+        conn.commit()
+    yield double
+    double.stop()
+
+
+def redshift_settings(settings, double):
+    """The settings with the warehouse reached through the double, as the admin."""
+    import dataclasses
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.warehouse_uri)
+    return dataclasses.replace(settings, warehouse_uri=double.uri(parts.username, parts.password, "epilot_datalake"),
+                               redshift_iam_role=TEST_IAM_ROLE)
+
+
+@pytest.fixture(params=["postgres", "redshift"])
+def warehouse_mode(request, platform, monkeypatch) -> str:
+    """Run the test once on PostgreSQL and once through the Redshift double."""
+    if request.param == "redshift":
+        settings = redshift_settings(platform, request.getfixturevalue("redshift_double"))
+        monkeypatch.setenv("WAREHOUSE_URI", settings.warehouse_uri)
+        monkeypatch.setenv("REDSHIFT_IAM_ROLE", TEST_IAM_ROLE)
+    return request.param
+
+
+@pytest.fixture
+def mode_settings(warehouse_mode, platform):
+    """The settings of the current warehouse mode (pass them where a test passes `platform`)."""
+    from datalake.config import load_settings
+
+    return load_settings() if warehouse_mode == "redshift" else platform

@@ -1,4 +1,5 @@
-"""The `datalake` command (SPEC §6): query, status, produce, init, credentials, and the local platform."""
+"""The `datalake` command: query, status, init, smoke, credentials, and (where the development
+tools are installed) produce and the local platform."""
 
 from __future__ import annotations
 
@@ -80,27 +81,6 @@ def _log_to_file(path: Path, also_console: bool) -> None:
     root.setLevel(logging.INFO)
 
 
-def _cmd_produce(args) -> int:
-    from datalake_dev import producer
-    from datalake.config import load_settings
-    from datalake.s3 import s3_client
-
-    settings = load_settings()
-    client = s3_client(settings)
-    config = producer.ProducerConfig(seed=args.seed, entities_per_hour=args.events_per_hour)
-    if args.no_defects:
-        config.defects = producer.DefectRates.none()
-    if args.follow:
-        producer.follow(client, settings.landing_bucket, interval_seconds=args.interval, config=config)
-        return 0
-    objects = producer.produce_past_hours(client, settings.landing_bucket, args.hours, config=config)
-    events = sum(len(o.events) for o in objects)
-    broken = sum(len(o.broken) for o in objects)
-    print(f"wrote {len(objects)} objects ({events} events, {broken} broken records) for {args.hours} past hours "
-          f"to s3://{settings.landing_bucket}/")
-    return 0
-
-
 def _cmd_credentials(args) -> int:
     from datalake import credentials
 
@@ -111,16 +91,6 @@ def _cmd_credentials(args) -> int:
         sys.stdout.write(credentials.format_records(credentials.list_credentials(args.org), args.format))
     else:
         sys.stdout.write(credentials.format_revoked(credentials.revoke(args.username, revoked_by=args.revoked_by)))
-    return 0
-
-
-def _cmd_platform(args) -> int:
-    from datalake_dev.local import platform
-
-    if args.action == "up":
-        platform.up(seed_hours=args.seed_hours, follow_interval=args.interval, with_airflow=not args.no_airflow)
-    else:
-        platform.down()
     return 0
 
 
@@ -138,16 +108,26 @@ def _cmd_airflow(args) -> int:
     return subprocess.call([airflow, *args.airflow_args], env={**os.environ, **env})
 
 
-def _past_hours(text: str) -> int:
-    from datalake_dev.producer import MAX_PAST_HOURS
+COMMANDS_GROUP = "datalake.commands"
 
-    try:
-        hours = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= hours <= MAX_PAST_HOURS:
-        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_PAST_HOURS} hours (30 days), not {hours}")
-    return hours
+
+def _add_installed_commands(sub) -> None:
+    """Subcommands that other installed distributions register under the entry-point group
+    ``datalake.commands``: the development tools in dev/ (`produce`, `platform`) register
+    there. The deployed image installs only this package, so there the group is empty and
+    the command has no development subcommands; nothing here names dev/."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=COMMANDS_GROUP):
+        try:
+            register = entry.load()
+        except ModuleNotFoundError as exc:
+            # Metadata of a distribution whose code is not on the path (an image built
+            # without dev/ from a virtualenv's files): its commands are simply absent.
+            if exc.name and exc.name.split(".")[0] == entry.module.split(".")[0]:
+                continue
+            raise
+        register(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,15 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--log-file", default=None, help="where the log records go (default: <state dir>/smoke.log)")
     smoke.set_defaults(func=_cmd_smoke)
 
-    produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
-    produce.add_argument("--hours", type=_past_hours, default=1, help="number of past hours to produce (1 to 720)")
-    produce.add_argument("--follow", action="store_true", help="keep producing for the current hour")
-    produce.add_argument("--interval", type=float, default=60.0, help="seconds between objects with --follow")
-    produce.add_argument("--seed", type=int, default=42)
-    produce.add_argument("--events-per-hour", type=int, default=40)
-    produce.add_argument("--no-defects", action="store_true", help="no duplicates, late or broken records")
-    produce.set_defaults(func=_cmd_produce)
-
     creds = sub.add_parser("credentials", help="generate, list or revoke an organization's read-only warehouse credentials")
     creds_sub = creds.add_subparsers(dest="action", required=True)
     gen = creds_sub.add_parser("generate", help="issue a credential; prints username, endpoint, database and the password once")
@@ -196,16 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--revoked-by", default=None, help="who revoked it (kept in the registry)")
     rev.set_defaults(func=_cmd_credentials)
 
-    plat = sub.add_parser("platform", help="start or stop the local platform (what make run / make stop call)")
-    plat.add_argument("action", choices=("up", "down"))
-    plat.add_argument("--seed-hours", type=int, default=6)
-    plat.add_argument("--interval", type=float, default=60.0)
-    plat.add_argument("--no-airflow", action="store_true")
-    plat.set_defaults(func=_cmd_platform)
     airflow = sub.add_parser("airflow", help="run the Airflow CLI against the local platform, e.g. "
                              "`datalake airflow backfill create --dag-id ... --from-date ... --to-date ...`")
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=_cmd_airflow)
+    _add_installed_commands(sub)
     return parser
 
 
@@ -220,15 +186,26 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one clear line instead of a traceback for expected failures
         from datalake.errors import ConfigurationError
 
-        if isinstance(exc, (ConfigurationError, FileNotFoundError, ValueError)):
-            print(f"datalake {args.command}: error: {exc}", file=sys.stderr)
+        if isinstance(exc, RecursionError):  # sqlglot's recursive descent on deeply nested SQL
+            print(f"datalake {args.command}: error: the input is nested too deeply to be parsed",
+                  file=sys.stderr)
+            return 2
+        if isinstance(exc, (ConfigurationError, OSError, ValueError)):
+            print(f"datalake {args.command}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
         import psycopg
 
         if isinstance(exc, psycopg.Error):
             print(f"datalake {args.command}: SQL error: {str(exc).strip()}", file=sys.stderr)
             return 2
+        if args.command == "query":  # whatever else fails on this side of the connection
+            print(f"datalake query: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+            return 2
         raise
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

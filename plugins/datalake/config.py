@@ -30,8 +30,38 @@ DEFAULT_AIRFLOW_PORT = 8080
 LOCAL_WAREHOUSE_USER = "datalake_admin"
 LOCAL_WAREHOUSE_PASSWORD = "datalake-local-only"
 WAREHOUSE_DATABASE = "epilot_datalake"
+WAREHOUSE_SCHEMA = "epilot_datalake"
 
 STATUS_KEYS = ("S3_ENDPOINT_URL", "LANDING_BUCKET", "LAKE_BUCKET", "WAREHOUSE_URI", "AIRFLOW_URL")
+
+# What the warehouse is. One answer, from warehouse_kind(), for the settings, the driver (TLS,
+# default port) and every choice of SQL: a Serverless workgroup or a cluster behind a custom
+# DNS name reached with a postgresql:// URI is still Redshift when WAREHOUSE_KIND says so.
+POSTGRES, REDSHIFT, REDSHIFT_SERVERLESS = "postgres", "redshift", "redshift-serverless"
+WAREHOUSE_KINDS = (POSTGRES, REDSHIFT, REDSHIFT_SERVERLESS)
+_SERVERLESS_HOSTS = (".redshift-serverless.amazonaws.com", ".redshift-serverless.amazonaws.com.cn")
+_PROVISIONED_HOSTS = (".redshift.amazonaws.com", ".redshift.amazonaws.com.cn")
+
+
+def warehouse_kind(uri: str, declared: str | None = None) -> str:
+    """postgres, redshift or redshift-serverless: the declared kind (WAREHOUSE_KIND, or what the
+    Airflow connection says) when there is one, else the URI's scheme (redshift://) and host
+    (AWS's Redshift endpoint names); anything else is PostgreSQL."""
+    if declared:
+        kind = declared.strip().lower()
+        if kind not in WAREHOUSE_KINDS:
+            from datalake.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"WAREHOUSE_KIND={declared!r}: use one of {', '.join(WAREHOUSE_KINDS)}")
+        return kind
+    parts = urlsplit(uri)
+    host = (parts.hostname or "").lower()
+    if host.endswith(_SERVERLESS_HOSTS):
+        return REDSHIFT_SERVERLESS
+    if parts.scheme.startswith("redshift") or host.endswith(_PROVISIONED_HOSTS):
+        return REDSHIFT
+    return POSTGRES
 
 
 def state_dir() -> Path:
@@ -85,13 +115,21 @@ class Settings:
     # The Airflow connection WAREHOUSE_URI came from: connect() reads it like RedshiftSQLHook
     # (password or IAM, a fresh temporary password per connection); None: the URI as given.
     warehouse_conn_id: str | None = None
+    # WAREHOUSE_KIND (or the Airflow connection's type and extra); None: read from the URI.
+    declared_warehouse_kind: str | None = None
     sources: dict = field(default_factory=dict, compare=False)
 
     @property
+    def warehouse_kind(self) -> str:
+        return warehouse_kind(self.warehouse_uri, self.declared_warehouse_kind)
+
+    @property
     def warehouse_is_redshift(self) -> bool:
-        scheme = urlsplit(self.warehouse_uri).scheme
-        host = urlsplit(self.warehouse_uri).hostname or ""
-        return scheme.startswith("redshift") or host.endswith(".redshift.amazonaws.com")
+        return self.warehouse_kind != POSTGRES
+
+    @property
+    def warehouse_is_serverless(self) -> bool:
+        return self.warehouse_kind == REDSHIFT_SERVERLESS
 
     def status_lines(self) -> list[str]:
         values = {
@@ -142,6 +180,7 @@ def _from_airflow(in_task: bool = True) -> tuple[dict[str, str], list[tuple[str,
         missing.append(("redshift_default", "WAREHOUSE_URI"))
     else:
         found["WAREHOUSE_URI"] = _connection_uri(warehouse)
+        found["WAREHOUSE_KIND"] = connection_warehouse_kind(warehouse)
         role = (warehouse.extra_dejson or {}).get("iam_role")
         if role:
             found["REDSHIFT_IAM_ROLE"] = role
@@ -159,13 +198,27 @@ def _from_airflow(in_task: bool = True) -> tuple[dict[str, str], list[tuple[str,
     return found, missing
 
 
+def connection_warehouse_kind(conn) -> str:
+    """The kind of warehouse an Airflow connection reaches (the driver asks the same question,
+    datalake.redshift.is_redshift_connection): the extra's ``warehouse_kind``, else
+    ``is_local_postgres`` (a redshift-type connection to the local stand-in), ``is_serverless``,
+    the connection type, then the host as in warehouse_kind()."""
+    extra = conn.extra_dejson or {}
+    if extra.get("warehouse_kind"):
+        return warehouse_kind("", extra["warehouse_kind"])
+    if extra.get("is_local_postgres"):
+        return POSTGRES
+    if extra.get("is_serverless"):
+        return REDSHIFT_SERVERLESS
+    scheme = "redshift" if conn.conn_type == "redshift" else "postgresql"
+    return warehouse_kind(f"{scheme}://{conn.host or ''}")
+
+
 def _connection_uri(conn) -> str:
     from urllib.parse import quote
 
-    scheme = "redshift" if conn.conn_type == "redshift" else "postgresql"
+    scheme = "postgresql" if connection_warehouse_kind(conn) == POSTGRES else "redshift"
     extra = conn.extra_dejson or {}
-    if extra.get("is_local_postgres"):
-        scheme = "postgresql"
     auth = ""
     user = conn.login or extra.get("db_user")  # IAM connections may name the user in the extra
     if user:
@@ -179,12 +232,15 @@ def _connection_uri(conn) -> str:
 
 def _from_state() -> dict[str, str]:
     state = read_state()
-    return {k: v for k, v in state.get("endpoints", {}).items() if k in STATUS_KEYS and v}
+    # REDSHIFT_IAM_ROLE too: `make run WAREHOUSE=redshift` names the role its double's COPY takes.
+    keys = (*STATUS_KEYS, "REDSHIFT_IAM_ROLE")
+    return {k: v for k, v in state.get("endpoints", {}).items() if k in keys and v}
 
 
 def load_settings(use_airflow: bool = False) -> Settings:
     """Resolve the settings; tasks pass use_airflow=True to consult connections and variables."""
-    env = {k: os.environ[k] for k in (*STATUS_KEYS, "REDSHIFT_IAM_ROLE") if os.environ.get(k)}
+    keys = (*STATUS_KEYS, "REDSHIFT_IAM_ROLE", "WAREHOUSE_KIND")
+    env = {k: os.environ[k] for k in keys if os.environ.get(k)}
     airflow: dict[str, str] = {}
     if use_airflow:
         airflow, missing = _from_airflow(in_task=True)
@@ -202,6 +258,8 @@ def load_settings(use_airflow: bool = False) -> Settings:
     merged: dict[str, str] = {}
     sources: dict[str, str] = {}
     for name, layer in zip(("default", "state", "airflow", "env"), layers):
+        if "WAREHOUSE_URI" in layer and "WAREHOUSE_KIND" not in layer:
+            merged.pop("WAREHOUSE_KIND", None)  # a kind describes the URI of its own layer
         for key, value in layer.items():
             merged[key] = value
             sources[key] = name
@@ -215,5 +273,6 @@ def load_settings(use_airflow: bool = False) -> Settings:
         redshift_iam_role=merged.get("REDSHIFT_IAM_ROLE"),
         aws_conn_id=merged.get("AWS_CONN_ID"),
         warehouse_conn_id="redshift_default" if sources.get("WAREHOUSE_URI") == "airflow" else None,
+        declared_warehouse_kind=merged.get("WAREHOUSE_KIND"),
         sources=sources,
     )

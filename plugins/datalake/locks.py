@@ -14,7 +14,10 @@ from datalake.sqlfiles import read_sql
 INIT_LOCK = "datalake-init"
 ENTITY_OPERATIONS_LOCK = "entity_operations"
 WORKFLOW_TABLES_LOCK = "workflow_tables"
-LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK)
+RUN_MANIFEST_LOCK = "run_manifest"
+TYPED_TABLES_LOCK = "typed_tables"  # the typed tables' refresh (datalake.typed)
+LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK, RUN_MANIFEST_LOCK,
+              TYPED_TABLES_LOCK)
 
 
 class MissingLockError(RuntimeError):
@@ -53,12 +56,45 @@ def take_pipeline_lock(conn, name: str) -> None:
         raise MissingLockError(f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: run `datalake init`")
 
 
+def lock_run_manifest(conn, settings) -> None:
+    """The lock every writer of datalake_ops.run_manifest takes FIRST in its transaction: both
+    hourly loads and the monthly snapshot record their run there. Redshift runs transactions
+    serializably, and two that write one table concurrently cannot both commit (ERROR 1023,
+    "Serializable isolation violation"): the entity and the workflow load, each under its own
+    lock, would abort one another. Redshift's advice is to lock every table a transaction
+    touches at its start, before any other statement, always in the same order: so this
+    comes before the writer's own lock, and a writer's snapshot only begins once the other
+    writer has committed. On Redshift a private table no tenant can see is locked (locking
+    run_manifest itself would block its readers); locally the pipeline lock row, the same order.
+    """
+    if settings.warehouse_is_redshift:
+        from datalake.sqlfiles import execute_file
+
+        execute_file(conn, "redshift/lock_run_manifest.sql")
+    else:
+        take_pipeline_lock(conn, RUN_MANIFEST_LOCK)
+
+
 def lock_entity_operations(conn, settings) -> None:
-    """The lock every writer of entity_operations (hourly load, monthly snapshot) takes
-    inside its transaction: the table itself on Redshift, the pipeline lock row locally."""
+    """The locks every writer of entity_operations (hourly load, monthly snapshot) takes at the
+    start of its transaction: the run manifest's, then the table itself on Redshift, the
+    pipeline lock row locally."""
+    lock_run_manifest(conn, settings)
     if settings.warehouse_is_redshift:
         from datalake.sqlfiles import execute_file
 
         execute_file(conn, "redshift/lock_entity_operations.sql")
     else:
         take_pipeline_lock(conn, ENTITY_OPERATIONS_LOCK)
+
+
+def lock_workflow_tables(conn, settings, tables) -> None:
+    """The locks the workflow load takes at the start of its transaction: the run manifest's,
+    then the five tables on Redshift, the pipeline lock row locally."""
+    lock_run_manifest(conn, settings)
+    if settings.warehouse_is_redshift:
+        from datalake.sqlfiles import execute_file
+
+        execute_file(conn, "redshift/lock_workflow_tables.sql", tables=list(tables))
+    else:
+        take_pipeline_lock(conn, WORKFLOW_TABLES_LOCK)

@@ -165,3 +165,21 @@ class ReplayQuarantineHourOperator(BaseOperator):
 
         hook = DatalakeHook()
         return replay.replay_hour(hook.s3, hook.settings, datetime.fromisoformat(self.hour))
+
+
+class TypedTablesOperator(BaseOperator):
+    """Refresh the organisations' typed tables (datalake.typed.refresh): the entities changed
+    since the last run, or a whole organisation / entity schema when the params name one."""
+
+    template_fields: Sequence[str] = ("organisation", "entity_schema")
+
+    def __init__(self, *, organisation: str = "", entity_schema: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.organisation = organisation
+        self.entity_schema = entity_schema
+
+    def execute(self, context) -> dict:
+        from datalake.typed.refresh import run_refresh
+
+        return run_refresh(DatalakeHook().settings, org=(self.organisation or "").strip() or None,
+                           slug=(self.entity_schema or "").strip() or None)

@@ -41,8 +41,10 @@ def run_query(sql: str, settings: Settings | None = None, *, uri: str | None = N
         raise ValueError("no SQL statement given")
     result = QueryResult(columns=[], rows=[])
     with connect(settings, uri=uri) as conn:
+        # psycopg then opens the transaction with BEGIN READ ONLY: the form Redshift documents
+        # (its BEGIN page); SET TRANSACTION is not a Redshift command.
+        conn.read_only = True
         with conn.transaction():
-            conn.execute("SET TRANSACTION READ ONLY")
             for statement in statements:
                 cur = conn.execute(statement)
                 if cur.description is not None:

@@ -8,15 +8,21 @@
   the AWS credentials are those of the aws connection (``aws_default``). The temporary
   password comes from GetClusterCredentials / Redshift Serverless GetCredentials through
   the provider's AwsBaseHook, fresh for every connection;
-* SSL: ``sslmode=require`` for Redshift unless the extra sets ``sslmode``.
+* TLS: for Redshift ``sslmode=verify-full`` with ``sslrootcert=system`` (the certificate
+  chain checked against the operating system's CA store, which holds the roots Redshift's
+  certificates chain to, and the host name checked against the certificate), as the
+  provider's redshift_connector verifies by default; the extra's (or URI's) ``sslmode`` and
+  ``sslrootcert`` override it. libpq 16 added ``sslrootcert=system``; psycopg-binary bundles
+  libpq 18. libpq refuses ``system`` with a weaker mode, so it is only added to verify-*.
 
 psycopg 3 talks to Redshift with two settings (psycopg/psycopg#122): Redshift has no
-DEALLOCATE, so prepared statements stay off (``prepare_threshold=None``), and the session is
-asked for UTF8. (Redshift reports its client encoding as ``UNICODE``, which the pinned psycopg
-maps to utf-8 itself.)
+DEALLOCATE ALL (psycopg resets its statement cache with it after a rollback), so prepared
+statements stay off (``prepare_threshold=None``), and the session is asked for UTF8.
+(Redshift reports its client encoding as ``UNICODE``, which the pinned psycopg maps to utf-8
+itself.)
 These driver settings are used for every warehouse, the local PostgreSQL included, so the
-local path runs exactly what Redshift gets (tests/redshift_wire.py proves it through a proxy
-with Redshift's wire quirks).
+local path runs exactly what Redshift gets (the Redshift double in dev/ proves it through a
+proxy with Redshift's wire quirks).
 """
 
 from __future__ import annotations
@@ -32,11 +38,11 @@ def _extra(conn) -> dict:
 
 
 def is_redshift_connection(conn) -> bool:
-    if _extra(conn).get("is_local_postgres"):
-        return False
-    host = conn.host or ""
-    return (conn.conn_type == "redshift" or host.endswith(".redshift.amazonaws.com")
-            or host.endswith(".redshift-serverless.amazonaws.com"))
+    """The settings' own answer (datalake.config.connection_warehouse_kind), so that the driver
+    and the SQL chosen never disagree about what the connection reaches."""
+    from datalake.config import POSTGRES, connection_warehouse_kind
+
+    return connection_warehouse_kind(conn) != POSTGRES
 
 
 def _aws_client(service: str, extra: dict, aws_conn_id: str | None):
@@ -91,15 +97,29 @@ def connection_kwargs(conn, aws_conn_id: str | None, default_database: str) -> d
         "user": user,
         "password": password,
     }
-    sslmode = extra.get("sslmode") or ("require" if redshift else None)
-    if sslmode:
-        kwargs["sslmode"] = sslmode
+    if redshift:
+        kwargs.update(tls_params(extra.get("sslmode"), extra.get("sslrootcert")))
+    elif extra.get("sslmode"):
+        kwargs["sslmode"] = extra["sslmode"]
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+def tls_params(sslmode: str | None = None, sslrootcert: str | None = None) -> dict:
+    """libpq TLS parameters for Redshift: verify-full against the system CA store unless the
+    connection names its own mode or root certificate."""
+    sslmode = sslmode or "verify-full"
+    params = {"sslmode": sslmode}
+    if sslrootcert:
+        params["sslrootcert"] = sslrootcert
+    elif sslmode in ("verify-full", "verify-ca"):
+        params["sslrootcert"] = "system"
+    return params
+
+
 def uri_sslmode(uri: str, is_redshift: bool) -> dict:
-    """sslmode=require for a Redshift URI unless the URI names its own sslmode."""
+    """The Redshift TLS parameters (tls_params) a Redshift URI does not set itself."""
     given = dict(parse_qsl(urlsplit(uri).query))
-    if is_redshift and "sslmode" not in given:
-        return {"sslmode": "require"}
-    return {}
+    if not is_redshift:
+        return {}
+    params = tls_params(given.get("sslmode"), given.get("sslrootcert"))
+    return {k: v for k, v in params.items() if k not in given}

@@ -57,9 +57,27 @@ def iter_keys(client, bucket: str, prefix: str):
             yield obj["Key"], obj["Size"]
 
 
+class S3DeleteError(RuntimeError):
+    """S3 answered a DeleteObjects request but refused to delete some of its keys."""
+
+
 def delete_keys(client, bucket: str, keys) -> int:
-    """Delete the keys, 1000 per request (S3's limit); returns how many."""
+    """Delete the keys, 1000 per request (S3's limit); returns how many.
+
+    DeleteObjects answers 200 even when it refuses single keys (AccessDenied, an object lock,
+    ...): those come back in its ``Errors`` list, which the quiet mode still reports. Every
+    batch is tried; then a refusal raises, so a stale lake file or staging object is never
+    taken for deleted."""
     keys = list(keys)
+    refused = []
     for i in range(0, len(keys), 1000):
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True})
+        batch = [{"Key": k} for k in keys[i : i + 1000]]
+        response = client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        refused.extend(response.get("Errors") or [])
+    if refused:
+        shown = "; ".join(f"{e.get('Key')}: {e.get('Code')} ({e.get('Message')})"
+                          for e in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        raise S3DeleteError(f"S3 refused to delete {len(refused)} of {len(keys)} objects in "
+                            f"s3://{bucket}/: {shown}{more}")
     return len(keys)

@@ -68,7 +68,7 @@ class SmokeData:
 
 
 def synthetic_hour(now: datetime) -> SmokeData:
-    from datalake_dev.producer import ulid
+    from datalake.ulid import ulid
 
     run = uuid.uuid4().hex[:8]
     rng = random.Random()

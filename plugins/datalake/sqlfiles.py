@@ -17,13 +17,19 @@ def read_sql(relative: str) -> str:
     return path.read_text()
 
 
-def render_sql(relative: str, **params: str) -> str:
-    """Render a Jinja template from include/sql/; values are inserted as given, so callers
-    pass only identifiers they validated or literals they quoted."""
+@lru_cache(maxsize=None)
+def _template(relative: str):
+    """The compiled template (compiling costs milliseconds: callers render some per table)."""
     import jinja2
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    return env.from_string(read_sql(relative)).render(**params)
+    return env.from_string(read_sql(relative))
+
+
+def render_sql(relative: str, **params: str) -> str:
+    """Render a Jinja template from include/sql/; values are inserted as given, so callers
+    pass only identifiers they validated or literals they quoted."""
+    return _template(relative).render(**params)
 
 
 def statements(sql: str) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-from datalake.config import Settings, load_settings, redact_uri
+from datalake.config import POSTGRES, Settings, load_settings, redact_uri, warehouse_kind
 
 
 def psycopg_uri(uri: str) -> str:
@@ -35,7 +35,7 @@ def connect_kwargs(settings: Settings, uri: str | None = None) -> dict:
         if conn is not None:
             return {**connection_kwargs(conn, settings.aws_conn_id, WAREHOUSE_DATABASE), **DRIVER_OPTIONS}
     target = uri or settings.warehouse_uri
-    is_redshift = settings.warehouse_is_redshift if uri is None else urlsplit(target).scheme.startswith("redshift")
+    is_redshift = warehouse_kind(target, settings.declared_warehouse_kind) != POSTGRES
     return {"conninfo": psycopg_uri(target), **uri_sslmode(target, is_redshift), **DRIVER_OPTIONS}
 
 

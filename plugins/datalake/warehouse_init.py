@@ -29,7 +29,24 @@ def apply_local_schema(conn) -> list[tuple[str, str]]:
         from datalake.query_reader import apply_query_reader
 
         apply_query_reader(conn)  # the read-only role of `datalake query` (issue 17)
+        apply_superuser_hardening(conn)
     return hardening_gaps(conn)
+
+
+def apply_superuser_hardening(conn) -> bool:
+    """Apply include/sql/credentials/superuser_hardening.sql when this session is a superuser
+    (who is then the pipeline's role too); a login without that power gets the gaps listed by
+    hardening_gaps() instead. Returns whether it was applied."""
+    from psycopg import sql
+
+    from datalake.sqlfiles import render_sql
+
+    row = conn.execute(read_sql("credentials/session_is_superuser.sql")).fetchone()
+    if not (row and row[0]):
+        return False
+    admin = sql.Identifier(conn.info.user).as_string(conn)
+    conn.execute(render_sql("credentials/superuser_hardening.sql", admin=admin))
+    return True
 
 
 def hardening_gaps(conn) -> list[tuple[str, str]]:
@@ -60,15 +77,13 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
     settings = settings or load_settings()
     with connect(settings) as conn:
         if settings.warehouse_is_redshift:
-            from urllib.parse import urlsplit
-
             from datalake.credentials import apply_redshift_isolation
 
             with conn.transaction():
                 for statement in statements(read_sql("redshift/ddl.sql")):
                     conn.execute(statement)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
-                apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
+                apply_redshift_isolation(conn, settings.redshift_iam_role)
             return []
         gaps = apply_local_schema(conn)
         from datalake.query_reader import set_query_reader_password

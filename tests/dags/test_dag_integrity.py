@@ -14,6 +14,7 @@ DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startsw
 # DAG ids are a contract (SPEC §6): scripts outside the project trigger them by name.
 EXPECTED_DAG_IDS = {
     "entity_operations_hourly", "entity_operations_monthly_snapshot", "workflow_executions_hourly", "quarantine_replay",
+    "entity_typed_tables",
 }
 SCHEDULED_WINDOW_DAGS = {"entity_operations_hourly", "entity_operations_monthly_snapshot", "workflow_executions_hourly"}
 MAX_IMPORT_SECONDS = 1.0
@@ -114,3 +115,13 @@ def test_dag_file_imports_fast_and_light(path):
     print(f"{path.name}: {float(seconds):.3f}s")
     assert float(seconds) < MAX_IMPORT_SECONDS, f"{path.name} took {seconds}s to import"
     assert not heavy, f"{path.name} imports {heavy} at parse time"
+
+
+def test_typed_tables_run_when_the_hourly_load_updates_entity_operations(dagbag):
+    """Data-aware scheduling: the typed tables' schedule is the asset the hourly load produces."""
+    load = dagbag.dags["entity_operations_hourly"].get_task("load_warehouse")
+    typed = dagbag.dags["entity_typed_tables"]
+    (outlet,) = {(a.name, a.uri): a for a in load.outlets
+                 if a.uri.startswith("redshift://") and a.uri.endswith("/entity_operations")}.values()
+    assets = list(typed.timetable.asset_condition.objects)
+    assert [(a.name, a.uri) for a in assets] == [(outlet.name, outlet.uri)]

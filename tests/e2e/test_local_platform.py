@@ -339,3 +339,42 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
     for example in ("docs_example_1.sql", "docs_example_2.sql"):
         out = _datalake(env, "query", "--file", str(ROOT / "include/sql/examples" / example))
         assert out.returncode == 0, out.stderr
+
+
+def test_typed_tables_are_filled_by_the_asset_triggered_dag_after_the_loads(local_platform):
+    """Every hourly load updates the entity_operations asset; the scheduler then runs
+    entity_typed_tables, which ends with one typed row per current entity, per organisation."""
+    import psycopg
+
+    from datalake.warehouse import psycopg_uri
+
+    env = local_platform["env"]
+    status = _status(env)
+    password = local_platform["up"].stdout.split("login: admin / ")[1].split()[0]
+    api = Api(status["AIRFLOW_URL"], password)
+    deadline = time.monotonic() + 300
+    with psycopg.connect(psycopg_uri(status["WAREHOUSE_URI"]), autocommit=True) as conn:
+        while True:
+            runs = api.runs("entity_typed_tables")
+            assert not [r for r in runs if r["state"] == "failed"], runs
+            expected = dict(((a, s), n) for a, s, n in conn.execute(
+                "SELECT account, schema, count(*) FROM epilot_datalake.current_entities GROUP BY 1, 2"))
+            typed = {}
+            for org, schema in conn.execute("SELECT org_id, schema_name FROM datalake_ops.typed_schemas "
+                                            "WHERE built_at IS NOT NULL"):
+                for slug, table in conn.execute(
+                        f"SELECT DISTINCT entity_schema, table_name FROM {schema}._attributes"):
+                    n = conn.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
+                    if n:
+                        typed[(org, slug)] = n
+            if expected and typed == expected and any(r["state"] == "success" for r in runs):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"typed tables {typed} != current entities {expected}; runs {runs}")
+            time.sleep(5)
+        (org, _slug), _ = max(expected.items(), key=lambda kv: kv[1])
+        (schema_name,) = conn.execute("SELECT schema_name FROM datalake_ops.typed_schemas WHERE org_id = %s",
+                                      (org,)).fetchone()
+        # The producer's opportunities: journey source as JSON text, relations to contacts.
+        links = conn.execute(f"SELECT count(*) FROM {schema_name}._relations WHERE attribute = 'customer'")
+        assert links.fetchone()[0] > 0

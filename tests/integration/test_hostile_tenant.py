@@ -437,3 +437,60 @@ def test_the_watchdog_process_as_the_platform_starts_it_ends_a_long_tenant_query
         watchdog.terminate()
         out, _ = watchdog.communicate(timeout=10)
     assert f"of {cred.username}: query ran past the limit" in out, out
+
+
+def test_typed_tables_a_tenant_can_neither_write_nor_reach_others_nor_stall_other_organisations(
+        cred, clean_platform, monkeypatch):
+    """The tenant's own typed schema: read-only for it, other organisations' schemas unreachable,
+    and a lock it holds on its own typed table delays only its own organisation's refresh."""
+    from datetime import timedelta
+
+    from test_typed_tables import T0, Warehouse, payload
+
+    from datalake.typed import refresh as typed
+
+    other = "hostile-2"
+    with connect(clean_platform) as admin:
+        admin.autocommit = True
+        wh = Warehouse(admin)
+        wh.hour("2026112008", [(ORG, "h-1", "opportunity", "createEntity", T0, payload("h-1", "opportunity", ORG, "H", T0)),
+                               (other, "o-1", "opportunity", "createEntity", T0,
+                                payload("o-1", "opportunity", other, "O", T0, amount=1))])
+        typed.refresh(admin)
+        names = dict(admin.execute("SELECT org_id, schema_name FROM datalake_ops.typed_schemas").fetchall())
+        own, theirs = names[ORG], names[other]
+        with login(cred) as tenant:
+            tenant.execute("SET default_transaction_read_only = off")
+            for statement in (f"INSERT INTO {own}.opportunity (entity_id) VALUES ('x')",
+                              f"UPDATE {own}.opportunity SET title = 'x'", f"DELETE FROM {own}._attributes",
+                              f"TRUNCATE {own}._relations", f"CREATE TABLE {own}.mine (x int)",
+                              f"ALTER TABLE {own}.opportunity ADD COLUMN x int", f"DROP TABLE {own}.opportunity",
+                              f"SELECT * FROM {theirs}.opportunity", f"SELECT * FROM {theirs}._attributes",
+                              "SELECT * FROM datalake_ops.typed_pending"):
+                with pytest.raises(psycopg.Error) as denied:
+                    tenant.execute(statement)
+                assert isinstance(denied.value, (errors.InsufficientPrivilege, errors.ReadOnlySqlTransaction)), \
+                    (statement, denied.value)
+            tenant.execute(f"SET search_path = {theirs}")
+            with pytest.raises(errors.UndefinedTable):
+                tenant.execute("SELECT * FROM opportunity")
+
+            # The tenant keeps a transaction open on its own typed table; both organisations change.
+            t1 = T0 + timedelta(hours=1)
+            tenant.execute("BEGIN")
+            tenant.execute(f"SELECT count(*) FROM {own}.opportunity")
+            wh.hour("2026112009", [
+                (ORG, "h-1", "opportunity", "updateEntity", t1, payload("h-1", "opportunity", ORG, "H", t1, new_attr=1)),
+                (other, "o-1", "opportunity", "updateEntity", t1,
+                 payload("o-1", "opportunity", other, "O", t1, amount=2))])
+            monkeypatch.setattr(typed, "LOCK_TIMEOUT", "1s")
+            with pytest.raises(typed.RefreshBlocked) as blocked:
+                typed.refresh(admin)
+            assert blocked.value.blocked == [ORG]
+            assert admin.execute(f"SELECT amount FROM {theirs}.opportunity").fetchone()[0] == 2
+            tenant.execute("COMMIT")
+        assert [r.org_id for r in typed.refresh(admin)] == [ORG]
+        assert admin.execute(f"SELECT new_attr FROM {own}.opportunity").fetchone()[0] == 1
+        for name in (own, theirs):
+            admin.execute(f"DROP SCHEMA {name} CASCADE")
+        admin.execute("DELETE FROM datalake_ops.typed_schemas")

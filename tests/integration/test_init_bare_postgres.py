@@ -89,7 +89,9 @@ def test_init_makes_a_bare_postgres_answer_example_1_for_every_login(bare_postgr
     credential = json.loads(_run(env, "credentials", "generate", "--org", org, "--format", "json").stdout)
     with psycopg.connect(host="127.0.0.1", port=pg.port, dbname=credential["database"],
                          user=credential["username"], password=credential["password"]) as conn:
-        assert conn.execute("SHOW search_path").fetchone()[0] == "epilot_datalake, redshift_compat, public"
+        # A credential's own search path: its organisation's typed tables first, then the rest.
+        path = conn.execute("SHOW search_path").fetchone()[0].split(", ")
+        assert path[0].startswith("t_") and path[1:] == ["epilot_datalake", "redshift_compat"]
         assert conn.execute("SHOW timezone").fetchone()[0] == "UTC"
         title = conn.execute("SELECT json_extract_path_text(detail, 'payload', 'source', 'title', TRUE) "
                              "FROM entity_operations").fetchall()
@@ -113,3 +115,26 @@ def test_init_as_a_login_that_does_not_own_the_database_says_so(bare_postgres):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_init_as_a_superuser_applies_the_superuser_hardening_itself(bare_postgres, s3_server):
+    """A superuser running `datalake init` gets no "a superuser should run ..." warning: the
+    hardening is applied, and a login of that database can no longer take advisory locks or
+    read per-table statistics."""
+    pg, _uri, env = bare_postgres
+    with psycopg.connect(pg.superuser_conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE ROLE dba_super LOGIN SUPERUSER PASSWORD 'super-pw-only-in-this-test'")
+        conn.execute("CREATE DATABASE superuser_init OWNER dba_super")
+    uri = f"postgresql://dba_super:super-pw-only-in-this-test@127.0.0.1:{pg.port}/superuser_init"
+    result = _run({**env, "WAREHOUSE_URI": uri}, "init")
+    assert "warning" not in result.stderr, result.stderr
+    with psycopg.connect(uri) as conn:
+        public_can = conn.execute(
+            "SELECT has_function_privilege('public', 'pg_catalog.pg_advisory_lock(bigint)', "
+            "'EXECUTE'), "
+            "has_table_privilege('public', 'pg_catalog.pg_stat_all_tables', 'SELECT')").fetchone()
+        assert public_can == (False, False)
+    with psycopg.connect(host="127.0.0.1", port=pg.port, dbname="superuser_init",
+                         user=BI_USER, password=BI_PASSWORD) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pg_advisory_lock(42)")

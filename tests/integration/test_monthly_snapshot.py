@@ -24,7 +24,7 @@ from datalake_dev.producer import ulid
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
 
-from dagrun import run_dag
+from dagrun import load_dag, run_dag
 
 pytestmark = pytest.mark.integration
 
@@ -163,11 +163,18 @@ def snapshot_rows(settings, offset: int) -> dict[str, dict]:
 
 
 def lake_snapshot(settings, offset: int):
+    """The month's snapshot files in the lake (one locally; UNLOAD numbers its parts), read
+    in name order."""
+    import pyarrow as pa
+
     from datalake.hourly.lake import read_parquet
+    from datalake.entity.monthly_snapshot import Month, snapshot_lake_prefix
 
     start = month_start(offset)
-    key = f"entity_operations/year={start.year}/month={start.month}/snapshot-{start:%Y%m}.parquet"
-    return read_parquet(s3_client(settings), settings.lake_bucket, key)
+    client = s3_client(settings)
+    keys = sorted(k for k, _ in iter_keys(client, settings.lake_bucket, snapshot_lake_prefix(Month.of(start))))
+    assert keys, f"no snapshot file for {start:%Y-%m}"
+    return pa.concat_tables([read_parquet(client, settings.lake_bucket, k) for k in keys])
 
 
 def lake_bytes(settings, prefix: str = "") -> dict[str, bytes]:
@@ -265,8 +272,8 @@ def run_snapshot_dag(interval_offset: int, conf: dict | None = None):
     return dagrun
 
 
-def test_backfill_rerun_examples_and_late_data(clean_platform, airflow_db):
-    settings = clean_platform
+def test_backfill_rerun_examples_and_late_data(clean_platform, airflow_db, mode_settings):
+    settings = mode_settings  # the hours, the snapshot DAG and every check in the same mode
     client = s3_client(settings)
     world, e, late = build_world()
 
@@ -380,6 +387,11 @@ def test_snapshot_waits_for_the_hourly_runs_of_the_month(clean_platform, airflow
     assert f"{hours[0]:%Y%m%d%H}, {hours[5]:%Y%m%d%H}, {hours[-1]:%Y%m%d%H}" in message
     # The demo switch skips the check.
     assert snapshot.check_hourly_runs(settings, covered, target, require_complete=False)["checked"] is False
+    # The DAG's sensor: not done while hours are missing (it reschedules instead of failing).
+    sensor = load_dag(DAG_ID).task_dict["check_hourly_runs"]
+    poke = sensor.python_callable(params={"require_complete_hours": True},
+                                  data_interval_start=covered, data_interval_end=target)
+    assert poke.is_done is False
 
     with connect(settings) as conn:
         for hour in sorted(missing):

@@ -42,3 +42,19 @@ def test_sql_that_parses_but_fails_in_the_database_is_one_line_too(platform):
     assert result.returncode == 2
     assert result.stderr.startswith("datalake query: SQL error: column \"no_such_column\" does not exist")
     assert "Traceback" not in result.stderr
+
+
+def test_sql_too_deeply_nested_to_parse_is_one_line_too(platform):
+    """sqlglot parses by recursion: thousands of nested parentheses end in a RecursionError."""
+    result = _query("SELECT " + "(" * 3000 + "1" + ")" * 3000)
+    assert result.returncode == 2
+    expected = "datalake query: error: the input is nested too deeply to be parsed"
+    assert result.stderr.strip() == expected
+    assert "Traceback" not in result.stderr
+
+
+def test_a_directory_as_the_sql_file_is_one_line(platform, tmp_path):
+    result = subprocess.run([DATALAKE, "query", "--file", str(tmp_path)], capture_output=True,
+                            text=True, env=os.environ.copy(), timeout=120)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr

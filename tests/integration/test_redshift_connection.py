@@ -52,7 +52,7 @@ def test_iam_connection_gets_its_password_from_get_cluster_credentials(moto_clus
     assert len(first["password"]) == 32 and first["password"] != second["password"]
     assert first["host"] == moto_cluster["Address"] and first["port"] == moto_cluster["Port"]
     assert first["dbname"] == "epilot_datalake"
-    assert first["sslmode"] == "require"
+    assert (first["sslmode"], first["sslrootcert"]) == ("verify-full", "system")
     assert first["client_encoding"] == "UTF8" and first["prepare_threshold"] is None
 
 
@@ -65,6 +65,7 @@ def test_iam_cluster_identifier_from_the_host_and_db_user_from_the_extra(moto_cl
     kwargs = connect_kwargs(settings)
     assert kwargs["user"] == "IAMA:bi_loader"  # AutoCreate true: moto's IAMA: prefix
     assert kwargs["port"] == 5439 and kwargs["sslmode"] == "verify-full"
+    assert kwargs["sslrootcert"] == "system"
 
 
 def test_iam_unknown_cluster_is_moto_s_answer(moto_cluster, monkeypatch):
@@ -85,10 +86,12 @@ def test_password_login_requires_ssl_for_redshift(platform, monkeypatch):
     settings = _redshift_default(monkeypatch, host="c.abc.eu-central-1.redshift.amazonaws.com", port=5439,
                                  schema="epilot_datalake", login="etl_user", password="pw")
     kwargs = connect_kwargs(settings)
-    assert (kwargs["user"], kwargs["password"], kwargs["sslmode"]) == ("etl_user", "pw", "require")
+    assert (kwargs["user"], kwargs["password"]) == ("etl_user", "pw")
+    assert (kwargs["sslmode"], kwargs["sslrootcert"]) == ("verify-full", "system")
     # WAREHOUSE_URI in the environment still wins, and a redshift:// URI gets SSL too.
     monkeypatch.setenv("WAREHOUSE_URI", "redshift://u:p@c.abc.eu-central-1.redshift.amazonaws.com/epilot_datalake")
     from datalake.config import load_settings
 
     kwargs = connect_kwargs(load_settings())
-    assert kwargs["conninfo"].startswith("postgresql://u:p@c.abc") and kwargs["sslmode"] == "require"
+    assert kwargs["conninfo"].startswith("postgresql://u:p@c.abc")
+    assert (kwargs["sslmode"], kwargs["sslrootcert"]) == ("verify-full", "system")

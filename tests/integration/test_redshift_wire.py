@@ -1,7 +1,7 @@
-"""The warehouse path through Redshift's wire quirks (tests/redshift_wire.py: client_encoding
-UNICODE, server_version 8.0.2, no named prepared statements, no DEALLOCATE) in front of the
-test PostgreSQL: connect, `datalake query`, `datalake credentials list` and a whole hourly
-load (its COPY and every non-COPY statement) work through it, and nothing was refused."""
+"""The PostgreSQL path through the Redshift double's wire quirks (client_encoding UNICODE,
+server_version 8.0.2, no DEALLOCATE ALL) in front of the test
+PostgreSQL, with a postgresql:// URI (so the code takes its PostgreSQL path): connect,
+`datalake query`, `datalake credentials list` and a whole hourly load work through it."""
 
 from __future__ import annotations
 
@@ -9,28 +9,24 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from redshift_wire import RedshiftWireProxy
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 DATALAKE = str(Path(sys.executable).parent / "datalake")
-HOUR = datetime(2026, 11, 4, 9, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def wire(postgres_server):
+@pytest.fixture
+def wire(postgres_server, redshift_double):
     pg, uri = postgres_server
-    proxy = RedshiftWireProxy(pg.port).start()
     parts = urlsplit(uri)
-    yield proxy, parts._replace(netloc=parts.netloc.replace(f":{pg.port}", f":{proxy.port}")).geturl()
-    proxy.stop()
+    redshift_double.refused.clear()
+    yield redshift_double, parts._replace(netloc=parts.netloc.replace(f":{pg.port}", f":{redshift_double.port}")).geturl()
 
 
 def _python(code: str, uri: str) -> subprocess.CompletedProcess:
@@ -46,11 +42,13 @@ def test_the_double_is_faithful_psycopg_out_of_the_box_fails(platform, wire):
                     "print(c.pgconn.parameter_status(b'client_encoding').decode(), c.info.server_version, "
                     "c.info.encoding)", uri)
     assert plain.stdout.split() == ["UNICODE", "80002", "utf-8"], plain.stderr
-    # Out of the box psycopg prepares a statement run 5 times: the 6th execution is refused.
+    # Out of the box psycopg prepares a statement run 5 times (fine: Redshift's drivers use
+    # named statements too) and resets its cache with DEALLOCATE ALL after a rollback: refused.
     prepared = _python("import sys, psycopg; c = psycopg.connect(sys.argv[1])\n"
-                       "for _ in range(8): c.execute('SELECT %s::text', ['x'])", uri)
-    assert "REDSHIFT_WIRE_DOUBLE_REFUSES" in prepared.stderr
-    assert any(r.startswith("Parse name='_pg3_") for r in proxy.refused)
+                       "for _ in range(8): c.execute('SELECT %s::text', ['x'])\n"
+                       "c.rollback(); c.execute('SELECT 1')", uri)
+    assert "DEALLOCATE ALL is not supported by Amazon Redshift" in prepared.stderr
+    assert any("DEALLOCATE ALL" in r for r in proxy.refused)
     proxy.refused.clear()
 
 
@@ -65,7 +63,9 @@ def test_connect_as_the_pipeline_does(platform, wire):
     assert proxy.refused == []
 
 
-def test_query_and_credentials_list_through_the_double(clean_platform, wire):
+def test_query_through_the_double(clean_platform, wire):
+    """`datalake query` as the read-only reader: its transaction starts with BEGIN READ ONLY
+    (Redshift has no SET TRANSACTION, and the double refuses it)."""
     proxy, uri = wire
     env = {**os.environ, "WAREHOUSE_URI": uri}
     example = ROOT / "include" / "sql" / "examples" / "docs_example_1.sql"
@@ -73,25 +73,12 @@ def test_query_and_credentials_list_through_the_double(clean_platform, wire):
                            capture_output=True, text=True, env=env, timeout=120)
     assert query.returncode == 0, query.stderr
     assert json.loads(query.stdout) == []
-    listing = subprocess.run([DATALAKE, "credentials", "list", "--format", "json"],
-                             capture_output=True, text=True, env=env, timeout=120)
+    assert proxy.refused == []
+
+
+def test_credentials_list_through_the_double(clean_platform, wire):
+    _, uri = wire
+    listing = subprocess.run([DATALAKE, "credentials", "list", "--format", "json"], capture_output=True,
+                             text=True, env={**os.environ, "WAREHOUSE_URI": uri}, timeout=120)
     assert listing.returncode == 0, listing.stderr
     assert isinstance(json.loads(listing.stdout), list)
-    assert proxy.refused == []
-
-
-def test_an_hourly_load_through_the_double(clean_platform, airflow_db, wire, monkeypatch):
-    from datalake_dev.producer import ProducerConfig, simulate, upload
-    from datalake.s3 import s3_client
-    from datalake.warehouse import connect
-
-    from dagrun import run_hourly
-
-    proxy, uri = wire
-    monkeypatch.setenv("WAREHOUSE_URI", uri)
-    upload(simulate(HOUR, 1, ProducerConfig(seed=3)), s3_client(clean_platform), clean_platform.landing_bucket)
-    assert run_hourly("entity_operations_hourly", HOUR).state == "success"
-    with connect(clean_platform) as conn:  # straight to PostgreSQL, not through the proxy
-        loaded = conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0]
-    assert loaded > 0
-    assert proxy.refused == []

@@ -33,7 +33,7 @@ def _state(settings):
     return keys, rows
 
 
-def test_smoke_passes_and_leaves_nothing_behind(clean_platform):
+def test_smoke_passes_and_leaves_nothing_behind(clean_platform, warehouse_mode):
     from datalake_dev.producer import ProducerConfig, produce_past_hours
     from datalake.s3 import s3_client
 

@@ -93,7 +93,8 @@ def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airf
     assert cut.reason == "truncated_object" and cut.byte_offset > 0 and cut.object_offset > 0
     (missing,) = by_object["deleted-after-listing.gz"]
     assert missing.reason == "object_missing"
-    assert [r.reason for r in by_object["zero-bytes.gz"]] == ["empty_object"]
+    assert "zero-bytes.gz" not in by_object  # no record in it: reported, not quarantined
+    assert manifest["skipped_objects"] == {PREFIX + "zero-bytes.gz": "empty_object"}
     assert {r.reason for r in by_object["not-gzip.gz"]} <= {"invalid_json", "invalid_utf8"}
     assert [r.reason for r in by_object["bad-utf8.gz"]] == ["invalid_utf8"]
     large, long_id = by_object["large-detail.json"]
@@ -115,7 +116,7 @@ def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airf
 
     assert manifest["loaded"] == len(loaded)
     assert manifest["records_read"] == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
-    for reason in ("truncated_object", "object_missing", "empty_object", "detail_too_large", "too_long:id",
+    for reason in ("truncated_object", "object_missing", "detail_too_large", "too_long:id",
                    "invalid_utf8"):
         assert manifest["quarantined"].get(reason, 0) >= 1, reason
     assert manifest["quarantined_total"] == len(quarantined)

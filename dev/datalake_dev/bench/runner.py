@@ -24,6 +24,7 @@ from datalake_dev.bench.parts.dag_parse import bench_dag_parse
 from datalake_dev.bench.parts.entity import bench_entity_hour
 from datalake_dev.bench.parts.queries import bench_queries
 from datalake_dev.bench.parts.snapshot import bench_snapshot
+from datalake_dev.bench.parts.typed import bench_typed
 from datalake_dev.bench.parts.workflow import bench_workflow
 from datalake_dev.bench.private_platform import Platform
 from datalake_dev.bench.report import markdown
@@ -54,8 +55,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", default=None,
                         help="markdown report (default docs/benchmarks.md; with --quick: next to --out)")
     parser.add_argument("--workers", type=int, default=None, help="batch processes at a time (default: min(2, cores))")
-    parser.add_argument("--parts", default="entity,snapshot,queries,workflow,parse",
-                        help="comma-separated subset of entity,snapshot,queries,workflow,parse")
+    parser.add_argument("--parts", default="entity,snapshot,queries,workflow,typed,parse",
+                        help="comma-separated subset of entity,snapshot,queries,workflow,typed,parse")
+    parser.add_argument("--typed-entities", type=int, default=None,
+                        help="current entities of the typed-tables build (default 1000000)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data)")
     parser.add_argument("--update", action="store_true",
                         help="re-run only --parts and update them in the existing --out JSON (other parts kept, "
@@ -71,6 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.history_entities = 2_000 if q else 100_000
     args.current_month_rows = 2_000 if q else 50_000
     args.executions = 1_000 if q else 100_000
+    args.typed_entities = args.typed_entities or (20_000 if q else 1_000_000)
+    args.typed_hours = (200, 2_000) if q else (10_000, 100_000)
     args.query_repeats = 3 if q else 7
     args.parse_repeats = 1 if q else 3
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -108,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"temp dir {root}; {results['machine']['cores']} cores, {results['machine']['cpu_model']}")
     _measure(results, args, root, workdir)
     part_keys = {"entity": "entity_hours", "snapshot": "snapshot", "queries": "queries", "workflow": "workflow",
-                 "parse": "dag_parse"}
+                 "typed": "typed_tables", "parse": "dag_parse"}
     results["part_dates"] = {part: results["date"] for part in args.parts}
     if args.update and out_path.exists():
         previous = json.loads(out_path.read_text())
@@ -152,6 +157,8 @@ def _measure(results: dict, args, root: Path, workdir: Path) -> None:
                 results["queries"] = bench_queries(platform, args)
             if "workflow" in args.parts:
                 results["workflow"] = bench_workflow(platform, args, workdir)
+            if "typed" in args.parts:
+                results["typed_tables"] = bench_typed(platform, args)
         if "parse" in args.parts:
             results["dag_parse"] = bench_dag_parse(args)
     finally:

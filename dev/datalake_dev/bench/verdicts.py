@@ -11,6 +11,8 @@ TARGETS = {
     "snapshot_seconds": 60.0,
     "query_growth": 2.0,               # 10 M / 1 M
     "dag_parse_seconds": 1.0,
+    "typed_build_vs_floor": 3.0,       # typed tables built from scratch / CREATE TABLE AS of the same
+    "typed_refresh_proportionality": 2.0,  # (s per event at the small hour) / (s per event at the large)
 }
 
 
@@ -51,6 +53,21 @@ def verdicts(results: dict) -> dict:
                 "target": f"{label} at {queries['history_rows']['10M']:,} rows within {TARGETS['query_growth']}x "
                           f"its time at {queries['history_rows']['1M']:,}",
                 "value": ratio, "verdict": _verdict(ratio is not None and ratio <= TARGETS["query_growth"])}
+    typed = results.get("typed_tables")
+    if typed:
+        out["typed_build_within_3x_floor"] = {
+            "target": f"typed tables of {typed['entities']:,} entities built within "
+                      f"{TARGETS['typed_build_vs_floor']}x a CREATE TABLE AS of the same rows and columns",
+            "value": typed["ratio_build_floor"],
+            "verdict": _verdict(typed["ratio_build_floor"] <= TARGETS["typed_build_vs_floor"])}
+        small, large = typed["refreshes"][0], typed["refreshes"][-1]
+        per_event = small["ms_per_event"] / large["ms_per_event"] if large["ms_per_event"] else None
+        out["typed_refresh_proportional"] = {
+            "target": f"hourly typed refresh cost per event at {small['events']:,} events within "
+                      f"{TARGETS['typed_refresh_proportionality']}x its cost at {large['events']:,} "
+                      "(cost follows the changed entities, not the table size)",
+            "value": {str(r["events"]): f"{r['seconds']} s" for r in typed["refreshes"]},
+            "verdict": _verdict(None if per_event is None else per_event <= TARGETS["typed_refresh_proportionality"])}
     parse = results.get("dag_parse")
     if parse:
         worst = max(v["median_seconds"] for v in parse.values())

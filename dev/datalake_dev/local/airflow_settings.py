@@ -36,15 +36,19 @@ def connection_env(conn: dict) -> tuple[str, str]:
     return f"AIRFLOW_CONN_{conn['conn_id'].upper()}", json.dumps(body)
 
 
-def airflow_env(settings: dict, *, s3_endpoint: str | None = None, warehouse_port: int | None = None) -> dict[str, str]:
-    """Environment for the Airflow processes; the local endpoints override the file's ports."""
+def airflow_env(settings: dict, *, s3_endpoint: str | None = None,
+                warehouse_port: int | None = None,
+                warehouse_host: str = "127.0.0.1") -> dict[str, str]:
+    """Environment for the Airflow processes. The file's hosts are those of `astro dev start`'s
+    containers (docker-compose.override.yml); the host processes of `make run` reach their
+    servers on 127.0.0.1 instead, so the local endpoints replace the file's hosts and ports."""
     env: dict[str, str] = {}
     for conn in settings.get("connections", []) or []:
         conn = dict(conn)
         if conn["conn_id"] == "aws_default" and s3_endpoint:
             conn["conn_extra"] = {**(conn.get("conn_extra") or {}), "endpoint_url": s3_endpoint}
         if conn["conn_id"] == "redshift_default" and warehouse_port:
-            conn["conn_port"] = warehouse_port
+            conn["conn_host"], conn["conn_port"] = warehouse_host, warehouse_port
         key, value = connection_env(conn)
         env[key] = value
     for var in settings.get("variables", []) or []:

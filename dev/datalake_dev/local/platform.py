@@ -10,6 +10,7 @@ down: stops, by the pids recorded in .local/platform.json, exactly what `up` sta
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -94,12 +95,18 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     _write_state(state)
     log(f"S3: moto server at {state['endpoints']['S3_ENDPOINT_URL']}")
 
+    if os.environ.get("DATALAKE_LOCAL_WAREHOUSE", "").lower() == "redshift":
+        _start_redshift_double(state, warehouse_uri, ports, logs, log)
+    elif os.environ.get("DATALAKE_LOCAL_WAREHOUSE"):
+        raise ValueError(f"WAREHOUSE={os.environ['DATALAKE_LOCAL_WAREHOUSE']}: only 'redshift' (or nothing) is known")
     env = _child_env(state)
     _datalake(["init"], env)
     # Ends tenant queries past DATALAKE_TENANT_QUERY_LIMIT_SECONDS (default 10 min) and tenant
     # backends blocking the pipeline (issue 17); runs as the pipeline's role.
+    # (on PostgreSQL itself, also when the warehouse is reached through the Redshift double)
     state["pids"]["tenant_watchdog"] = spawn(
-        "tenant_watchdog", [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"], logs, env=env
+        "tenant_watchdog", [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"], logs,
+        env={**env, "WAREHOUSE_URI": warehouse_uri},
     )
     _write_state(state)
     if seed_hours:
@@ -155,10 +162,40 @@ def _start_airflow(state: dict, env: dict, root, airflow_port: int, pg_port: int
     log(f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}")
 
 
+# The role name the double's COPY/UNLOAD are given locally (the double checks ASSUMEROLE, not IAM).
+LOCAL_IAM_ROLE = "arn:aws:iam::000000000000:role/datalake-local-copy"
+DEFAULT_REDSHIFT_DOUBLE_PORT = 5440
+
+
+def _start_redshift_double(state: dict, upstream_uri: str, ports: dict, logs: Path, log) -> None:
+    """The Redshift double in front of the local PostgreSQL; the platform's WAREHOUSE_URI
+    becomes a redshift:// URI of it (the double offers SSL: sslmode=require works)."""
+    from urllib.parse import urlsplit
+
+    from datalake_dev.local.ports import wait_for_port
+
+    port = choose_port(ports.get("redshift_double", DEFAULT_REDSHIFT_DOUBLE_PORT), "Redshift double", log)
+    state["ports"]["redshift_double"] = port
+    state["pids"]["redshift_double"] = spawn(
+        "redshift_double",
+        [sys.executable, "-m", "datalake_dev.redshift_double", "--upstream", upstream_uri, "--port", str(port),
+         "--s3-endpoint-url", state["endpoints"]["S3_ENDPOINT_URL"]],
+        logs, env={**state["endpoints"]},
+    )
+    _write_state(state)
+    wait_for_port(port)
+    parts = urlsplit(upstream_uri)
+    state["endpoints"]["WAREHOUSE_URI"] = (
+        f"redshift://{parts.username}:{parts.password}@127.0.0.1:{port}{parts.path}")
+    state["endpoints"]["REDSHIFT_IAM_ROLE"] = LOCAL_IAM_ROLE
+    _write_state(state)
+    log(f"warehouse: Redshift double at 127.0.0.1:{port} in front of the PostgreSQL")
+
+
 def down(log=print) -> None:
     state = read_state()
     pids = state.get("pids", {})
-    for name in ("airflow", "producer", "tenant_watchdog", "s3"):
+    for name in ("airflow", "producer", "tenant_watchdog", "redshift_double", "s3"):
         if stop_group(pids.get(name)):
             log(f"stopped {name} (pid {pids[name]})")
     root = Path(state.get("postgres_root", state_dir() / "postgres"))

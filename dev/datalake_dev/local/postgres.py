@@ -98,7 +98,11 @@ class LocalPostgres:
         try:
             result = _pg(
                 "initdb", "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8", "--locale=C",
-                "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
+                # md5 as the host method still authenticates with SCRAM every role whose
+                # password is stored as SCRAM (all of them, password_encryption below); it lets
+                # a role created with Redshift's PASSWORD 'md5<hex>' form log in too, which the
+                # Redshift double needs (PostgreSQL cannot turn an md5 hash into SCRAM).
+                "--auth-local=trust", "--auth-host=md5", f"--pwfile={pwfile}",
             )
         finally:
             pwfile.unlink(missing_ok=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from datalake.ulid import ulid  # noqa: F401  (re-exported: the producer's events use it)
+
 ENTITY_STREAM = "entity_operations"
 WORKFLOW_STREAM = "workflow_executions"
 STREAMS = (ENTITY_STREAM, WORKFLOW_STREAM)
@@ -50,15 +52,6 @@ def floor_second(t: datetime) -> datetime:
 
 def new_uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def ulid(t: datetime, rng: random.Random) -> str:
-    """26-char ULID: 48-bit ms timestamp + 80 random bits, Crockford base32."""
-    value = (int(t.timestamp() * 1000) << 80) | rng.getrandbits(80)
-    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
 
 
 def short_id(rng: random.Random, n: int = 13) -> str:

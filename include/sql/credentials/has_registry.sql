@@ -1,2 +1,6 @@
--- Does the credential registry exist (`datalake init`)?
-SELECT to_regclass('datalake_ops.credentials') IS NOT NULL;
+-- Does the credential registry exist (`datalake init`)? The catalog tables PostgreSQL and
+-- Redshift share (Redshift has no to_regclass).
+SELECT COUNT(*) > 0
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'datalake_ops' AND c.relname = 'credentials';

@@ -213,6 +213,22 @@ AS $$
             OR EXISTS (SELECT 1 FROM unnest(p.polroles) r JOIN pg_auth_members m ON m.member = r
                        WHERE m.roleid = (SELECT oid FROM tenant)))
     UNION ALL
+    -- Typed tables are one schema per organisation, granted to that organisation's credentials
+    -- only (no row-level security: every row is the organisation's).
+    SELECT format('%I.%I', n.nspname, c.relname),
+           'typed table readable by tenants of another organisation or by every tenant'
+      FROM datalake_ops.typed_schemas t JOIN pg_namespace n ON n.nspname = t.schema_name
+      JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+     WHERE has_any_column_privilege('datalake_tenant', c.oid, 'SELECT')
+        OR EXISTS (SELECT 1 FROM datalake_ops.credentials o JOIN pg_roles u ON u.rolname = o.username
+                   WHERE o.org_id <> t.org_id AND has_any_column_privilege(u.oid, c.oid, 'SELECT'))
+    UNION ALL
+    SELECT quote_ident(t.schema_name), 'typed schema usable by tenants of another organisation'
+      FROM datalake_ops.typed_schemas t JOIN pg_namespace n ON n.nspname = t.schema_name
+     WHERE has_schema_privilege('datalake_tenant', n.oid, 'USAGE')
+        OR EXISTS (SELECT 1 FROM datalake_ops.credentials o JOIN pg_roles u ON u.rolname = o.username
+                   WHERE o.org_id <> t.org_id AND has_schema_privilege(u.oid, n.oid, 'USAGE'))
+    UNION ALL
     SELECT quote_ident(nspname), 'tenants may create objects in this schema' FROM user_schemas
      WHERE has_schema_privilege('datalake_tenant', oid, 'CREATE')
     UNION ALL

@@ -7,7 +7,7 @@
 -- Snapshot months are the run keys (YYYYMM) of the monthly DAG's manifests.
 INSERT INTO datalake_ops.snapshot_refresh_needed (month_key, reason)
 SELECT affected.month_key,
-       'events of ' || MIN(affected.event_month) || ' loaded by entity_operations_hourly run ' || %(run_key)s
+       'events of ' || MIN(affected.event_month) || ' loaded by entity_operations_hourly run ' || CAST(%(run_key)s AS varchar(128))
 FROM (
     SELECT s.event_month, MIN(snap.run_key) AS month_key
     FROM (SELECT DISTINCT year || LPAD(month, 2, '0') AS event_month FROM stage_keys) s

@@ -3,6 +3,12 @@
 CREATE SCHEMA IF NOT EXISTS epilot_datalake;
 CREATE SCHEMA IF NOT EXISTS datalake_ops;
 
+-- The writers' locks (LOCK on these, never on the tables readers query; lock_*.sql): no rows.
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_entity_operations (unused boolean) DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_workflow_tables (unused boolean) DISTSTYLE ALL;
+-- Taken first by every writer of run_manifest, before its own (lock_run_manifest.sql).
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_run_manifest (unused boolean) DISTSTYLE ALL;
+
 CREATE TABLE IF NOT EXISTS epilot_datalake.entity_operations (
     id            varchar(256)   NOT NULL,
     "detail-type" varchar(64)    NOT NULL,
@@ -123,3 +129,15 @@ CREATE TABLE IF NOT EXISTS datalake_ops.workflow_event_owner (
     PRIMARY KEY (id)
 )
 DISTKEY (id) SORTKEY (id);
+
+-- Typed tables (plugins/datalake/typed/, see include/sql/warehouse/ddl.sql for what each holds).
+CREATE TABLE IF NOT EXISTS datalake_ops.typed_schemas (
+    org_id varchar(64) NOT NULL, schema_name varchar(63) NOT NULL, built_at timestamptz, PRIMARY KEY (org_id)
+) DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS datalake_ops.typed_seen_runs (
+    run_key varchar(128) NOT NULL, loaded_at timestamptz NOT NULL, PRIMARY KEY (run_key)
+) DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS datalake_ops.typed_pending (
+    account varchar(64) NOT NULL, entity_id varchar(64) NOT NULL, entity_schema varchar(128),
+    PRIMARY KEY (account, entity_id)
+) DISTKEY (entity_id) SORTKEY (account);

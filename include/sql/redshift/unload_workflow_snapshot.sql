@@ -5,4 +5,5 @@ UNLOAD ('SELECT {{ columns }} FROM epilot_datalake.{{ table }} ORDER BY {{ order
 TO '{{ prefix_uri }}part-'
 IAM_ROLE '{{ iam_role }}'
 FORMAT AS PARQUET
+ENCRYPTED AUTO
 ALLOWOVERWRITE;

@@ -13,11 +13,11 @@
 -- region; operation is always updateEntity (a snapshot must never count as a creation).
 INSERT INTO snapshot_rows
     (id, "detail-type", operation, source, account, time, region, activity_id, entity_id, detail, schema, month, year)
-SELECT 'snapshot-' || entity_id || '-' || %(id_suffix)s,
+SELECT 'snapshot-' || entity_id || '-' || CAST(%(id_suffix)s AS varchar(7)),
        'SnapshotOperation',
        'updateEntity',
-       source, account, %(month_start)s, region, activity_id, entity_id, detail, schema,
-       %(month)s, %(year)s
+       source, account, CAST(%(month_start)s AS varchar(24)), region, activity_id, entity_id, detail, schema,
+       CAST(%(month)s AS varchar(2)), CAST(%(year)s AS varchar(4))
 FROM (
     SELECT o.id, o."detail-type", o.operation, o.source, o.account, o.time, o.region, o.activity_id,
            o.entity_id, o.detail, o.schema,

@@ -171,3 +171,27 @@ CREATE TABLE IF NOT EXISTS datalake_ops.workflow_event_owner (
     id      varchar(256) NOT NULL PRIMARY KEY,
     run_key varchar(128) NOT NULL
 );
+
+-- Typed tables (plugins/datalake/typed/): which schema holds each organisation's typed tables.
+-- The name is random (t_ + 16 hex digits), so that the schema list every login can read in
+-- pg_namespace reveals no organisation's id; built_at stays empty until the first build.
+CREATE TABLE IF NOT EXISTS datalake_ops.typed_schemas (
+    org_id      varchar(64)  NOT NULL PRIMARY KEY,
+    schema_name varchar(63)  NOT NULL UNIQUE,
+    built_at    timestamptz
+);
+-- The hourly runs (run key and the time of its latest load) whose entities were taken into the
+-- typed tables: a run loaded again (rerun, backfill) has a newer loaded_at and is taken again.
+CREATE TABLE IF NOT EXISTS datalake_ops.typed_seen_runs (
+    run_key   varchar(128) NOT NULL PRIMARY KEY,
+    loaded_at timestamptz  NOT NULL
+);
+-- Entities changed by those runs and not yet rewritten in their organisation's typed tables.
+CREATE TABLE IF NOT EXISTS datalake_ops.typed_pending (
+    account       varchar(64)  NOT NULL,
+    entity_id     varchar(64)  NOT NULL,
+    entity_schema varchar(128),
+    PRIMARY KEY (account, entity_id)
+);
+-- The typed refresh finds a run's events by run key.
+CREATE INDEX IF NOT EXISTS entity_event_owner_run_key_idx ON datalake_ops.entity_event_owner (run_key);

@@ -9,5 +9,6 @@ CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_locks (
     name varchar(64) NOT NULL PRIMARY KEY
 );
 INSERT INTO datalake_ops.pipeline_locks (name)
-VALUES ('datalake-init'), ('entity_operations'), ('workflow_tables')
+VALUES ('datalake-init'), ('entity_operations'), ('workflow_tables'), ('run_manifest'),
+       ('typed_tables')
 ON CONFLICT (name) DO NOTHING;

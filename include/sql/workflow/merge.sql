@@ -6,7 +6,7 @@ USING workflow_winners w
 WHERE datalake_ops.workflow_execution_version.id = w.execution_id;
 
 INSERT INTO datalake_ops.workflow_execution_version (id, org_id, last_update_time, deleted, event_id, run_key)
-SELECT execution_id, org_id, last_update_time, deleted, event_id, %(run_key)s FROM workflow_winners;
+SELECT execution_id, org_id, last_update_time, deleted, event_id, CAST(%(run_key)s AS varchar(128)) FROM workflow_winners;
 
 DELETE FROM epilot_datalake.WorkflowExecution
 USING workflow_winners w WHERE epilot_datalake.WorkflowExecution.id = w.execution_id;

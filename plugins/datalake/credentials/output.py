@@ -77,4 +77,5 @@ def format_records(records: list[CredentialRecord], fmt: str = "table") -> str:
 def format_revoked(record: CredentialRecord) -> str:
     ended = record.sessions_terminated
     sessions = "" if ended is None else f"; {ended} open session{'s' if ended != 1 else ''} ended"
-    return f"revoked {record.username} (organization {record.org_id}){sessions}\n"
+    note = f"note: {record.sessions_note}\n" if record.sessions_note else ""
+    return f"revoked {record.username} (organization {record.org_id}){sessions}\n{note}"

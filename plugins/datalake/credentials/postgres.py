@@ -47,8 +47,10 @@ def _value(conn, name: str, params: dict | None = None):
     return _rows(conn, name, params)[0][0]
 
 
-def record_of(row, sessions_terminated: int | None = None) -> CredentialRecord:
-    return CredentialRecord(*row, sessions_terminated=sessions_terminated)
+def record_of(row, sessions_terminated: int | None = None,
+              sessions_note: str | None = None) -> CredentialRecord:
+    return CredentialRecord(*row, sessions_terminated=sessions_terminated,
+                            sessions_note=sessions_note)
 
 
 def _require_isolation(conn) -> None:
@@ -87,6 +89,7 @@ def generate_postgres(org_id: str, created_by: str | None, settings: Settings) -
             ):
                 conn.execute(statement)
             _apply_tenant_limits(conn, username)
+            _grant_typed_tables(conn, org_id, username)
             row = conn.execute(
                 read_sql("credentials/registry_insert.sql"),
                 {"username": username, "org_id": org_id, "created_by": created_by},
@@ -110,6 +113,17 @@ def _apply_tenant_limits(conn, username: str) -> None:
         for statement in composed_statements("credentials/tenant_temp_file_limit.sql", username=sql.Identifier(username),
                                    temp_file_limit=sql.Literal(TENANT_TEMP_FILE_LIMIT)):
             conn.execute(statement)
+
+
+def _grant_typed_tables(conn, org_id: str, username: str) -> None:
+    """The organisation's typed-table schema (created empty when its first build is still to
+    come): readable by the new credential and first on its search path."""
+    from datalake.sqlfiles import execute_file
+    from datalake.typed.refresh import grant_credentials, schema_of
+
+    schema, _ = schema_of(conn, org_id)
+    execute_file(conn, "typed/org_schema.sql", schema=schema)
+    grant_credentials(conn, org_id, schema, [username])
 
 
 def restore_tenant_passwords(conn) -> int:

@@ -78,6 +78,7 @@ class CredentialRecord:
     revoked_at: datetime | None
     revoked_by: str | None = None
     sessions_terminated: int | None = None
+    sessions_note: str | None = None  # why open sessions were not ended (the revoke stands)
 
     @property
     def active(self) -> bool:

@@ -24,9 +24,13 @@ from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, it
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.id_order import sort_by_id
 from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour
-from datalake.entity.parquet import StagedParquet, columns_to_table
-from datalake.hourly.lake import staging_prefix
-from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.entity.parquet import SEQ_COLUMN, StagedParquet, columns_to_table
+from datalake.hourly.lake import (
+    attempt_prefix,
+    attempt_quarantine_prefix,
+    attempt_sources_prefix,
+)
+from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 from datalake.hourly.stream import Hour
 
 # Small row groups: the load merges the runs reading one row group of each at a time, and a
@@ -70,22 +74,38 @@ def plan_entity_hour(client, settings: Settings, hour: Hour) -> list[dict]:
     return plan_hour(client, settings, STREAM, hour.run_key, hour.start, hour.end, max_bytes=ENTITY_BATCH_BYTES)
 
 
+def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> str:
+    """Where each staged row came from, by _seq: the load reads it back only to quarantine a
+    conflicting duplicate with its delivered bytes (entity/conflicts.py)."""
+    import pyarrow as pa
+
+    from datalake.hourly.lake import put_parquet
+
+    table = pa.table({SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
+                      "source_key": pa.array(columns["source_key"], pa.string())
+                      .dictionary_encode(),
+                      "position": pa.array(columns["position"], pa.int64())})
+    put_parquet(client, bucket, key, table)
+    return key
+
+
 def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) -> dict:
     from datalake.validation import data_docs
     from datalake.entity.suite import entity_suite_runner, validate_entity_rows
     from datalake.validation.runner import merge_expectation_results
 
-    run_key, keys, batch = hour.run_key, batch["keys"], batch["batch"]
+    run_key, keys, batch, attempt = hour.run_key, batch["keys"], batch["batch"], batch["attempt"]
     # "Not in the future" is judged against the end of the arrival hour, so the verdict does
     # not depend on when the run (or its rerun) happens.
     now, max_future_skew_minutes = hour.end, future_skew_minutes()
-    counts = BatchCounts(batch=batch)
+    counts = BatchCounts(batch=batch, attempt=attempt, source_bucket=settings.landing_bucket)
+    source_columns: dict[str, list] = {SEQ_COLUMN: [], "source_key": [], "position": []}
     rejects: list[QuarantineRecord] = []
     runner = entity_suite_runner(max_future_skew_minutes)
     results: list[list[dict]] = []
     gx_results: list[dict] = []
     name = batch_file_name(batch)
-    counts.staged_key = f"{staging_prefix(STREAM, run_key)}{name}.parquet"
+    counts.staged_key = f"{attempt_prefix(STREAM, run_key, attempt)}{name}.parquet"
     offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
     with StagedParquet(client, settings.lake_bucket, counts.staged_key, row_group_rows=STAGED_ROW_GROUP_ROWS) as staged:
         chunks = iter_extracted(client, settings.landing_bucket, keys, counts, rejects, normalize_entity_event,
@@ -113,13 +133,19 @@ def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) ->
             staged.write(sort_by_id(table.filter(keep) if keep is not None else table))
             counts.valid += size - len(failed)
             offset += size
+            source_columns[SEQ_COLUMN].extend(seqs)
+            source_columns["source_key"].extend(source[0] for source in sources)
+            source_columns["position"].extend(source[1] for source in sources)
             del sources, table
+    sources_key = f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet"
+    counts.sources_key = write_sources(client, settings.lake_bucket, sources_key, source_columns)
     counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(client, settings.lake_bucket,
                                                  data_docs.results_key(STREAM, run_key, name), gx_results)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
+        client, settings.lake_bucket,
+        f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from datalake.config import Settings
 from datalake.entity import DAG_ID, STREAM
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.entity.parquet import SEQ_COLUMN
-from datalake.hourly.lake import delete_prefix, staging_prefix
+from datalake.entity.parquet import SEQ_COLUMN, curated_prefix
+from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
+from datalake.hourly.quarantine import publish_quarantine
 from datalake.s3 import delete_keys
 from datalake.locks import lock_entity_operations
 from datalake.pgcopy import copy_arrow
@@ -36,6 +38,12 @@ from datalake.entity.staged_files import (
     surviving_blocks,
 )
 from datalake.sqlfiles import execute_file, query_file
+from datalake.entity.conflicts import (
+    CONFLICTING_DUPLICATE,
+    find_conflicts,
+    quarantine_conflicts,
+    staged_rows_redshift,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +74,30 @@ class StepTimer:
 KEY_COLUMNS = ("id", "entity_id", "time", "operation", "year", "month", SEQ_COLUMN)  # stage_keys
 
 
-def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> int:
+def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) -> int:
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
-    uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
+    uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
     execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
+
+
+def _unload_curated_redshift(conn, client, settings: Settings, run_key: str) -> list[str]:
+    """UNLOAD the run's rows month by month into the local path's year=/month= folders, named
+    after the run; returns the keys Redshift wrote (it numbers the files itself)."""
+    from datalake.s3 import iter_keys
+
+    keys: list[str] = []
+    for year, month in query_file(conn, "redshift/stage_months.sql"):
+        if not (len(year) == 4 and year.isdigit() and len(month) in (1, 2) and month.isdigit()):
+            raise ValueError(f"unexpected partition year={year!r} month={month!r} in the stage")
+        prefix = curated_prefix(STREAM, year, month, run_key)
+        execute_file(conn, "redshift/unload_entity_operations.sql", prefix_uri=f"s3://{settings.lake_bucket}/{prefix}",
+                     year=year, month=month, iam_role=settings.redshift_iam_role)
+        keys.extend(key for key, _ in iter_keys(client, settings.lake_bucket, prefix))
+    return sorted(keys)
 
 
 class LocalWarehouse:
@@ -109,6 +133,9 @@ class LocalWarehouse:
             raise RuntimeError(f"current_entities: {copied} rows copied for {len(winners)} winners")
         return loaded
 
+    def conflicts(self, conn, run_key: str) -> list:
+        return find_conflicts(conn, run_key, self.staged_files.rows_of)
+
     def write_lake(self, conn) -> list[str]:
         lake_files = self._curated.result()
         self.timer.lap("curated_wait")
@@ -116,13 +143,18 @@ class LocalWarehouse:
 
 
 class RedshiftWarehouse:
-    """Redshift: COPY from the staging prefix, INSERT ... SELECT, UNLOAD the curated files."""
+    """Redshift: COPY from the run's attempt prefix, INSERT ... SELECT, UNLOAD the curated
+    files month by month."""
 
-    def __init__(self, settings: Settings, run_key: str, timer):
-        self.settings, self.run_key, self.timer = settings, run_key, timer
+    def __init__(self, client, settings: Settings, run_key: str, attempt: str, timer):
+        self.client, self.settings, self.run_key, self.attempt = client, settings, run_key, attempt
+        self.timer = timer
 
     def stage(self, conn) -> int:
-        return _copy_staged_redshift(conn, self.settings, self.run_key)
+        return _copy_staged_redshift(conn, self.settings, self.run_key, self.attempt)
+
+    def conflicts(self, conn, run_key: str) -> list:
+        return find_conflicts(conn, run_key, partial(staged_rows_redshift, conn))
 
     def insert(self, conn) -> int:
         _, loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
@@ -131,10 +163,7 @@ class RedshiftWarehouse:
         return loaded
 
     def write_lake(self, conn) -> list[str]:
-        lake_uri = f"s3://{self.settings.lake_bucket}/{STREAM}"
-        execute_file(conn, "redshift/unload_entity_operations.sql", lake_uri=lake_uri, run_key=self.run_key,
-                     iam_role=self.settings.redshift_iam_role)
-        return []
+        return _unload_curated_redshift(conn, self.client, self.settings, self.run_key)
 
 
 def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[dict]) -> dict:
@@ -144,6 +173,7 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
     run_key, window_start, window_end = hour.run_key, hour.start, hour.end
     manifest = RunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     staged_keys = [c["staged_key"] for c in batch_counts if c.get("staged_key")]
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     params = {"run_key": run_key}
     timer = StepTimer()
     curated_files = CuratedFiles(client, settings.lake_bucket, run_key)
@@ -154,7 +184,7 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
         # write outlives the task.
         background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curated")
         if settings.warehouse_is_redshift:
-            warehouse = RedshiftWarehouse(settings, run_key, timer)
+            warehouse = RedshiftWarehouse(client, settings, run_key, attempt, timer)
         else:
             warehouse = LocalWarehouse(staged_files, curated_files, winner_rows, background, timer)
         with connect(settings) as conn, background, arrow_memory_pool("jemalloc"):
@@ -162,9 +192,16 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
                 lock_entity_operations(conn, settings)
                 manifest.staged = warehouse.stage(conn)
+                # Before the dedupe drops them: copies of ids other hours loaded, compared.
+                conflicts = warehouse.conflicts(conn, run_key)
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
-                manifest.duplicates_already_loaded = across_runs
+                manifest.duplicates_already_loaded = across_runs - len(conflicts)
+                if conflicts:
+                    quarantined = {**manifest.quarantined, CONFLICTING_DUPLICATE: len(conflicts)}
+                    manifest.quarantined = dict(sorted(quarantined.items()))
+                    manifest.quarantine_files.append(quarantine_conflicts(
+                        client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts))
                 timer.lap("dedupe")
                 deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
                 manifest.replaced = deleted
@@ -182,6 +219,8 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 manifest.lake_files = warehouse.write_lake(conn)
                 stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
                 delete_keys(client, settings.lake_bucket, stale)
+                manifest.quarantine_files = publish_quarantine(
+                    client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
                 manifest.check()
                 save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
                 timer.lap("manifest")
@@ -190,14 +229,15 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
         curated_files.close()  # temporary files, also when the load failed
         winner_rows.close()
         staged_files.close()
-    return _after_commit(client, settings, manifest, timer, snapshots_stale)
+    return _after_commit(client, settings, manifest, attempt, timer, snapshots_stale)
 
 
-def _after_commit(client, settings: Settings, manifest: RunManifest, timer: StepTimer, snapshots_stale: int) -> dict:
+def _after_commit(client, settings: Settings, manifest: RunManifest, attempt: str, timer: StepTimer,
+                  snapshots_stale: int) -> dict:
     """Clear the staging files, log the manifest and timings, refresh stale snapshots; the
     task's result."""
     # Staging files are only needed until the commit.
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, manifest.run_key))
+    discard_attempt(client, settings.lake_bucket, STREAM, manifest.run_key, attempt)
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     result = manifest.as_dict()
     # Where the load's time went (not part of the manifest, which stays free of wall-clock).

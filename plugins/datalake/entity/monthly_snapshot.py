@@ -166,7 +166,8 @@ def check_hourly_runs(settings: Settings, interval_start: datetime, interval_end
         raise IncompleteHourlyRuns(
             f"{len(missing)} of {total} arrival hours of {covered.label} have no committed "
             f"{HOURLY_PIPELINE} run (no row in datalake_ops.run_manifest): {shown}. The snapshot "
-            f"for {month.label} waits (this task retries with backoff); load or backfill those hours, "
+            f"for {month.label} waits (the check_hourly_runs sensor looks again, with backoff); "
+            f"load or backfill those hours, "
             f"or trigger with require_complete_hours=false for a local demo."
         )
     return {"month": covered.label, "checked": True, "missing": 0, "hours": total}
@@ -205,7 +206,32 @@ def _write_lake_local(conn, client, bucket: str, month: Month) -> str:
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
     key = snapshot_lake_key(month)
     client.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
+    # Parts an UNLOAD of the month wrote earlier (the warehouse was Redshift then) would double it.
+    from datalake.s3 import delete_keys, iter_keys
+
+    delete_keys(client, bucket, [k for k, _ in iter_keys(client, bucket, snapshot_lake_prefix(month)) if k != key])
     return key
+
+
+def snapshot_lake_prefix(month: Month) -> str:
+    """What every snapshot file of the month starts with, on both warehouses: locally one
+    file, snapshot-YYYYMM.parquet; Redshift's UNLOAD (PARALLEL OFF) appends its part
+    numbers, snapshot-YYYYMM-000.parquet, -001.parquet past 6.2 GB."""
+    return f"{STREAM}/year={month.year}/month={month.month}/snapshot-{month.key}"
+
+
+def _unload_lake_redshift(conn, client, settings: Settings, month: Month) -> list[str]:
+    """UNLOAD the month's snapshot; returns every file it wrote and deletes the files of an
+    earlier run of the month that this one did not rewrite (fewer parts this time)."""
+    from datalake.s3 import delete_keys, iter_keys
+
+    prefix = snapshot_lake_prefix(month)
+    before = {key for key, _ in iter_keys(client, settings.lake_bucket, prefix)}
+    execute_file(conn, "snapshot/unload_redshift.sql", prefix_uri=f"s3://{settings.lake_bucket}/{prefix}-",
+                 iam_role=settings.redshift_iam_role or "")
+    written = sorted(key for key, _ in iter_keys(client, settings.lake_bucket, f"{prefix}-"))
+    delete_keys(client, settings.lake_bucket, sorted(before - set(written)))
+    return written
 
 
 def build_month(conn, client, settings: Settings, month: Month, force: bool = True) -> dict:
@@ -239,17 +265,16 @@ def build_month(conn, client, settings: Settings, month: Month, force: bool = Tr
     if changed or force:
         deleted, inserted = execute_file(conn, "snapshot/replace_rows.sql", month.partition)
         if settings.warehouse_is_redshift:
-            execute_file(conn, "snapshot/unload_redshift.sql", lake_uri=f"s3://{settings.lake_bucket}/{STREAM}",
-                         year=str(month.year), month=str(month.month), month_key=month.key,
-                         iam_role=settings.redshift_iam_role or "")
-            result["lake_file"] = f"{STREAM}/year={month.year}/month={month.month}/snapshot-{month.key}-000.parquet"
+            result["lake_files"] = _unload_lake_redshift(conn, client, settings, month)
         else:
-            result["lake_file"] = _write_lake_local(conn, client, settings.lake_bucket, month)
+            result["lake_files"] = [_write_lake_local(conn, client, settings.lake_bucket, month)]
+        result["lake_file"] = result["lake_files"][0]
         result["written"] = True
         manifest = {
             "pipeline": PIPELINE, "run_key": month.key, "snapshot_month": month.label,
             "window_start": month.prev().start.isoformat(), "window_end": month.start.isoformat(),
             "base": result["base"], "entities": entities, "lake_file": result["lake_file"],
+            "lake_files": result["lake_files"],
         }
         record_run(conn, PIPELINE, month.key, month.prev().start, month.start,
                    json.dumps(manifest, sort_keys=True, indent=2))

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.records import compact_json_bytes, decode_detail
+from datalake.hourly.timestamps import canonical_eventbridge_time, parse_eventbridge_time
 
 
 class NormalizeError(ValueError):
@@ -25,19 +26,7 @@ def format_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def parse_time(text: str) -> datetime | None:
-    if not isinstance(text, str) or len(text) < 10:
-        return None
-    candidate = text.strip()
-    if candidate.endswith(("Z", "z")):
-        candidate = candidate[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:  # EventBridge times are UTC
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
+parse_time = parse_eventbridge_time  # a `time` in EventBridge's layout as UTC, else None
 
 
 def _scalar(event: dict, path: str, value) -> str | None:
@@ -47,13 +36,6 @@ def _scalar(event: dict, path: str, value) -> str | None:
         raise NormalizeError(f"wrong_type:{path}")
     return str(value)
 
-
-# The canonical layout itself; such a time is kept as delivered once it has parsed (the
-# parse rejects 2026-02-30 and 24:00), since format_time would write the same characters.
-_CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-# EventBridge's own layout, whole seconds in UTC: once parsed, format_time would write the
-# same characters plus ".000" (most records are like this; measured: ~2 us a record less).
-_SECONDS_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 # The fields of a normalised row, in order: the 13 columns, then (not a column) whether
 # `detail` has a payload, known here from the parsed object and handed to the suite's helper
@@ -74,6 +56,11 @@ DETAIL_MAX_BYTES = 65535
 # test_entity_normalize.py checks these against include/sql/{warehouse,redshift}/ddl.sql.
 COLUMN_MAX_BYTES = {"id": 256, "source": 256, "account": 64, "region": 32, "activity_id": 64, "schema": 128}
 _WIDTH_CHECKS = tuple((ROW_FIELDS.index(column), column, width) for column, width in COLUMN_MAX_BYTES.items())
+
+
+# The JSON escape of U+0000: an odd number of backslashes before u0000 (two backslashes and
+# u0000 are an escaped backslash followed by the text u0000).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _check_widths(row: tuple) -> None:
@@ -112,21 +99,20 @@ def normalize_entity_event(event: dict) -> tuple:
     raw_time = event.get("time")
     if raw_time is not None and not isinstance(raw_time, str):
         raise NormalizeError("wrong_type:time")
+    # Only EventBridge's own layout is read (whole seconds get ".000"); anything else is kept
+    # as delivered for the suite to reject by name: never guessed, never rewritten.
     parsed = parse_time(raw_time) if raw_time else None
-    if parsed is None:
-        time_text = raw_time  # kept as delivered for the suite to reject by name
-    elif _CANONICAL_TIME.fullmatch(raw_time):
-        time_text = raw_time
-    elif _SECONDS_TIME.fullmatch(raw_time):
-        time_text = raw_time[:-1] + ".000Z"
-    else:
-        time_text = format_time(parsed)
-    if parsed is not None:
-        parsed = parsed.astimezone(timezone.utc)
+    time_text = canonical_eventbridge_time(raw_time) if parsed is not None else raw_time
     try:
         detail_json = compact_json_bytes(detail)
     except UnicodeEncodeError:
         raise NormalizeError("unstorable_text:lone_surrogate") from None
+    # (A backslash is rare in a detail, and finding one byte is cheap: the regex runs seldom.)
+    if b"\\" in detail_json and _ESCAPED_NUL.search(detail_json):
+        # PostgreSQL's json functions refuse to extract anything from a document holding the
+        # escape (every json_extract_path_text over the table would fail) and no text column
+        # can hold the character itself: quarantined, not rewritten.
+        raise NormalizeError("unstorable_text:nul_character")
     if len(detail_json) > DETAIL_MAX_BYTES:
         raise NormalizeError("detail_too_large")
     row = (

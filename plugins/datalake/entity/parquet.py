@@ -76,3 +76,8 @@ class StagedParquet:
 
 def curated_key(stream: str, year: str, month: str, run_key: str) -> str:
     return f"{stream}/year={year}/month={month}/part-{run_key}.parquet"
+
+
+def curated_prefix(stream: str, year: str, month: str, run_key: str) -> str:
+    """Where Redshift's UNLOAD writes a run's month: <prefix>0000_part_00.parquet, ..."""
+    return f"{stream}/year={year}/month={month}/part-{run_key}-"

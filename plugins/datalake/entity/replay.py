@@ -25,8 +25,8 @@ from datalake.config import Settings
 from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
 from datalake.hourly.landing import hour_key
-from datalake.hourly.lake import delete_prefix, staging_prefix
-from datalake.hourly.quarantine import quarantine_prefix
+from datalake.hourly.lake import clear_stale_attempts, new_attempt
+from datalake.hourly.quarantine import parse_quarantine_line, quarantine_lines, quarantine_prefix
 from datalake.hourly.stream import Hour
 from datalake.s3 import iter_keys, require_bucket
 
@@ -40,15 +40,14 @@ def replay_run_key(hour: datetime) -> str:
 
 def _fixed_raw(client, bucket: str, key: str) -> list[bytes]:
     """Raw records of one quarantine file; an edited raw_text is the fix and wins."""
-    import gzip
-    import json
-
-    body = gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read()).decode("utf-8")
     raws = []
-    for line in body.splitlines():
-        if not line.strip():
+    for line in quarantine_lines(client.get_object(Bucket=bucket, Key=key)["Body"].read()):
+        entry = parse_quarantine_line(line)
+        if entry is None:
+            # Not a quarantine entry (a broken hand edit): the line itself is replayed, and is
+            # quarantined again as what it is rather than failing every record of the hour.
+            raws.append(line.encode("utf-8", "surrogateescape"))
             continue
-        entry = json.loads(line)
         original = base64.b64decode(entry["raw_base64"])
         text = entry.get("raw_text")
         if not original and not text:  # an object-level record (object_missing, empty_object): no event in it
@@ -61,8 +60,7 @@ def replay_hour(client, settings: Settings, hour: datetime) -> dict:
     end = hour + timedelta(hours=1)
     run_key = replay_run_key(hour)
     require_bucket(client, settings.lake_bucket, "lake")
-    for prefix in (staging_prefix(STREAM, run_key), quarantine_prefix(STREAM, run_key)):
-        delete_prefix(client, settings.lake_bucket, prefix)
+    clear_stale_attempts(client, settings.lake_bucket, STREAM, run_key)
     raws: list[bytes] = []
     for key, _ in sorted(iter_keys(client, settings.lake_bucket, quarantine_prefix(STREAM, hour_key(hour)))):
         raws.extend(_fixed_raw(client, settings.lake_bucket, key))
@@ -73,7 +71,8 @@ def replay_hour(client, settings: Settings, hour: datetime) -> dict:
     # The replay input lives in the lake bucket: read it as this run's "landing zone".
     replay_settings = replace(settings, landing_bucket=settings.lake_bucket)
     replay = Hour(hour, end, run_key)
-    counts = entity_batch.process_entity_batch(client, replay_settings, replay, {"batch": 0, "keys": [input_key]})
+    counts = entity_batch.process_entity_batch(client, replay_settings, replay,
+                                               {"batch": 0, "keys": [input_key], "attempt": new_attempt()})
     manifest = entity_load.load_entity_hour(client, settings, replay, [counts])
     manifest["replayed_from"] = quarantine_prefix(STREAM, hour_key(hour))
     return manifest

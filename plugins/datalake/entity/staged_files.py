@@ -87,6 +87,27 @@ class StagedFiles:
                 runs.append(run(parquet, groups))
         return runs
 
+    def rows_of(self, ids: set[str], seqs) -> dict[int, tuple]:
+        """The staged rows of `seqs` ({_seq: ENTITY_COLUMNS values}), reading only the row
+        groups whose id range (Parquet statistics) holds one of `ids`: a handful of rows."""
+        import pyarrow.parquet as pq
+
+        wanted = set(seqs)
+        found: dict[int, tuple] = {}
+        for path in self.paths():
+            parquet = pq.ParquetFile(path)
+            column = parquet.schema_arrow.get_field_index(ID_COLUMN)
+            for group in range(parquet.metadata.num_row_groups):
+                stats = parquet.metadata.row_group(group).column(column).statistics
+                if (stats is not None and stats.has_min_max
+                        and not any(stats.min <= i <= stats.max for i in ids)):
+                    continue
+                table = parquet.read_row_group(group)
+                for row in table.to_pylist():
+                    if row[SEQ_COLUMN] in wanted:
+                        found[row[SEQ_COLUMN]] = tuple(row[c] for c in ENTITY_COLUMNS)
+        return found
+
     def close(self) -> None:
         for tmp in self._files:
             tmp.close()

@@ -193,6 +193,27 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
     return gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations)
 
 
+def _outside_pandas_range(out, layout_text, unparsed, now: datetime, is_real, years,
+                          months) -> None:
+    """Times pandas cannot hold (before 1677 or after 2262) that are real instants all the
+    same: judged with datetime, so that the year 3000 fails "not in the future" rather than
+    "not a real instant". Rare; one row at a time."""
+    positions = unparsed.to_numpy().nonzero()[0]
+    if not len(positions):
+        return
+    seconds = out[TIME_SECONDS_AFTER_NOW].to_numpy(copy=True)
+    for at in positions:
+        try:
+            when = datetime.strptime(layout_text.iloc[at], TIME_STRFTIME_FORMAT)
+            when = when.replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue  # not a real instant (2026-02-30): is_real stays False
+        is_real[at] = True
+        seconds[at] = (when - now).total_seconds()
+        years[at], months[at] = str(when.year), str(when.month)
+    out[TIME_SECONDS_AFTER_NOW] = seconds
+
+
 def derive_helper_columns(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Return a copy of ``df`` with the HELPER_COLUMNS added (vectorised, except the JSON
     parse of ``detail``, which has no vectorised form). ``df`` itself is not modified.
@@ -231,7 +252,6 @@ def _add_time_helpers(out: pd.DataFrame, now: datetime) -> None:
     ok = parsed.notna()
     is_real = np.full(len(out), None, dtype=object)
     is_real[has_layout.to_numpy()] = ok[has_layout].to_numpy()
-    out[TIME_IS_REAL_DATE] = pd.Series(is_real, index=out.index, dtype=object)
     now_ts = pd.Timestamp(now).tz_convert(timezone.utc)
     out[TIME_SECONDS_AFTER_NOW] = (parsed - now_ts).dt.total_seconds()  # NaN where NaT
     years = np.full(len(out), None, dtype=object)
@@ -239,6 +259,8 @@ def _add_time_helpers(out: pd.DataFrame, now: datetime) -> None:
     if ok.any():
         years[ok.to_numpy()] = parsed[ok].dt.year.astype(str).to_numpy()
         months[ok.to_numpy()] = parsed[ok].dt.month.astype(str).to_numpy()  # unpadded
+    _outside_pandas_range(out, layout_text, has_layout & ~ok, now, is_real, years, months)
+    out[TIME_IS_REAL_DATE] = pd.Series(is_real, index=out.index, dtype=object)
     out[TIME_YEAR] = pd.Series(years, index=out.index, dtype=object)
     out[TIME_MONTH] = pd.Series(months, index=out.index, dtype=object)
 

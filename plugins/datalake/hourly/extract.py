@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from datalake.hourly.quarantine import QuarantineRecord
-from datalake.hourly.records import split_records
+from datalake.hourly.records import EMPTY_OBJECT, split_records
 
 SEQ_STRIDE = 1 << 32  # _seq = batch index * stride + ordinal within the batch
 # An object listed, then deleted before it was read: one quarantined record of its own.
@@ -20,6 +20,8 @@ DEFAULT_MAX_FUTURE_SKEW_MINUTES = 15
 def max_future_skew_minutes() -> int:
     """How far after the end of its arrival hour an event time may lie."""
     return int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+# A key ending in "/" (what consoles and some tools create for a "folder"): not read.
+DIRECTORY_MARKER = "directory_marker"
 
 
 class LandingReadError(RuntimeError):
@@ -50,13 +52,21 @@ def read_landing_object(client, bucket: str, key: str) -> bytes | None:
 @dataclass
 class BatchCounts:
     batch: int
+    attempt: str | None = None  # the run's attempt (lake.py): where its files are
     objects: int = 0
     records_read: int = 0
     parsed: int = 0
     duplicates_in_batch: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
+    # Objects that hold no record (zero bytes, only whitespace or a BOM, a directory marker):
+    # key -> why. Reported in the manifest; no record, so nothing for the quarantine gate.
+    skipped_objects: dict[str, str] = field(default_factory=dict)
     valid: int = 0
     staged_key: str | None = None
+    # Where the staged rows came from: a Parquet list of (_seq, source_key, position) in the
+    # lake, and the bucket of those source objects (the landing zone; the lake for a replay).
+    sources_key: str | None = None
+    source_bucket: str | None = None
     quarantine_key: str | None = None
     expectation_results: list[dict] = field(default_factory=list)
     results_key: str | None = None  # GX validation results kept for the Data Docs
@@ -83,13 +93,19 @@ def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, re
     sources: list[tuple[str, int, bytes]] = []
     seen: set[str] = set()
     for key in keys:
-        body = read_landing_object(client, bucket, key)
         counts.objects += 1
+        if key.endswith("/"):
+            counts.skipped_objects[key] = DIRECTORY_MARKER
+            continue
+        body = read_landing_object(client, bucket, key)
         if body is None:  # listed, then deleted: one record of the object, with its reason
             counts.records_read += 1
             rejects.append(QuarantineRecord(key, 0, OBJECT_MISSING, b""))
             continue
         for record in split_records(body):
+            if record.error == EMPTY_OBJECT:  # the object's only "record": nothing in it
+                counts.skipped_objects[key] = EMPTY_OBJECT
+                continue
             counts.records_read += 1
             if record.error:
                 rejects.append(QuarantineRecord(key, record.position, record.error, record.raw,

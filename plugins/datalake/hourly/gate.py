@@ -21,8 +21,9 @@ def quarantine_threshold() -> float:
 
 
 MIN_QUARANTINED_FOR_SHARE_CHECK = 5
-# Reasons given to a whole object, not to a record in it (records.py, entity_batch.py).
-OBJECT_REASONS = frozenset({"empty_object", "truncated_object", "corrupt_gzip", "object_missing"})
+# Reasons given to a whole object, not to a record in it (records.py, extract.py). An empty
+# object is not among them: it is skipped and reported (skipped_objects), not quarantined.
+OBJECT_REASONS = frozenset({"truncated_object", "corrupt_gzip", "object_missing"})
 
 
 class QuarantineGateFailure(ValueError):
@@ -38,11 +39,12 @@ def assess_hour(batches: list[dict], max_quarantine_share: float | None = None) 
     """
     if max_quarantine_share is None:
         max_quarantine_share = quarantine_threshold()
-    objects = sum(b["objects"] for b in batches)
+    # Objects with no record (empty, directory markers) are reported, not judged.
+    objects = sum(b["objects"] - len(b.get("skipped_objects") or {}) for b in batches)
     read = sum(b["records_read"] for b in batches)
     parsed = sum(b["parsed"] for b in batches)
     quarantined = sum(sum(b.get("quarantined", {}).values()) for b in batches)
-    # An empty, missing or damaged object is one quarantined "record" of its own: it counts in
+    # A missing or damaged object is one quarantined "record" of its own: it counts in
     # the share, but an hour of only such objects is not "records but none parsed".
     object_level = sum(n for b in batches for reason, n in b.get("quarantined", {}).items() if reason in OBJECT_REASONS)
     if objects and not read:

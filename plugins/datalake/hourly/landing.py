@@ -101,17 +101,17 @@ def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None,
 
 def plan_hour(client, settings, stream: str, run_key: str, window_start: datetime, window_end: datetime,
               max_bytes: int = DEFAULT_BATCH_BYTES) -> list[dict]:
-    """Batches of one hourly run's landing objects, after clearing what an earlier try of the
-    same run left (staging files, quarantine files): a retry starts clean."""
-    from datalake.hourly.lake import delete_prefix, staging_prefix
-    from datalake.hourly.quarantine import quarantine_prefix
+    """Batches of one hourly run's landing objects, all under a new attempt (lake.py): the
+    run's files are its own, whatever other run of the hour is going; what long-dead attempts
+    of the hour left is cleared."""
+    from datalake.hourly.lake import clear_stale_attempts, new_attempt
     from datalake.s3 import require_bucket
 
     require_bucket(client, settings.landing_bucket, "landing")
     require_bucket(client, settings.lake_bucket, "lake")
-    delete_prefix(client, settings.lake_bucket, staging_prefix(stream, run_key))
-    delete_prefix(client, settings.lake_bucket, quarantine_prefix(stream, run_key))
+    clear_stale_attempts(client, settings.lake_bucket, stream, run_key)
     objects = list_window_objects(client, settings.landing_bucket, stream, window_start, window_end)
+    attempt = new_attempt()
     # Always at least one (possibly empty) batch, so an empty hour still gets its manifest.
     batches = plan_batches(objects, max_bytes) or [[]]
-    return [{"batch": i, "keys": keys} for i, keys in enumerate(batches)]
+    return [{"batch": i, "keys": keys, "attempt": attempt} for i, keys in enumerate(batches)]

@@ -45,6 +45,9 @@ class RunManifest:
     duplicates_in_run: int = 0
     duplicates_already_loaded: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
+    # Landing objects without any record (key -> empty_object / directory_marker): reported,
+    # not records, so neither in records_read nor in the quarantine gate's share.
+    skipped_objects: dict[str, str] = field(default_factory=dict)
     loaded: int = 0
     replaced: int = 0  # rows of an earlier run of the same hour replaced; task log only
     lake_files: list[str] = field(default_factory=list)
@@ -54,8 +57,10 @@ class RunManifest:
     @classmethod
     def from_batches(cls, pipeline: str, run_key: str, start: datetime, end: datetime, batches: list[dict]) -> "RunManifest":
         quarantined: Counter = Counter()
+        skipped: dict[str, str] = {}
         for b in batches:
             quarantined.update(b.get("quarantined", {}))
+            skipped.update(b.get("skipped_objects") or {})
         return cls(
             pipeline=pipeline,
             run_key=run_key,
@@ -68,6 +73,7 @@ class RunManifest:
             valid=sum(b["valid"] for b in batches),
             duplicates_in_batch=sum(b["duplicates_in_batch"] for b in batches),
             quarantined=dict(sorted(quarantined.items())),
+            skipped_objects=dict(sorted(skipped.items())),
             quarantine_files=sorted(b["quarantine_key"] for b in batches if b.get("quarantine_key")),
             expectation_results=_merge_expectations(batches),
         )

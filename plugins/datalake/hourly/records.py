@@ -26,6 +26,7 @@ is one ``empty_object`` record. A whole, valid object costs one zlib call, as be
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Iterator, NamedTuple
 
@@ -33,12 +34,29 @@ import zlib
 
 import orjson
 
-class NonFiniteFloat(float):
-    """NaN/Infinity as json decodes them (Python accepts them, JSON does not). A subclass so
-    that orjson refuses to encode it (it would write null) and compact_json_bytes falls back."""
+class NonFiniteNumber(ValueError):
+    """``NaN``, ``Infinity`` or a number past the double range (``1e999``): Python's json
+    accepts them, JSON does not, and neither do the warehouse's readers (PostgreSQL's ``json``,
+    Redshift's JSON functions): such a record is quarantined, never stored."""
 
 
-_DECODER = json.JSONDecoder(parse_constant=NonFiniteFloat)
+def _reject_constant(name: str):
+    raise NonFiniteNumber(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise NonFiniteNumber(text)
+    return value
+
+
+# The reference decoder refuses what is not JSON; _LENIENT only finds where such a record ends.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_LENIENT = json.JSONDecoder()
+NON_FINITE = "invalid_json:non_finite_number"
+# A UTF-8 byte-order mark some editors and SDKs put at the start of a file: not a record.
+UTF8_BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"\s*")
 _ENVELOPE_START = re.compile(r'\{\s*"version"\s*:')
 _ANY_OBJECT_START = re.compile(r"\{\s*\"")
@@ -181,13 +199,23 @@ def _fast_record(piece: str) -> tuple[dict, bytes] | None:
     return (value, raw) if isinstance(value, dict) else None
 
 
+def _invalid_record(text: str, pos: int, ordinal: int, resync: re.Pattern) -> tuple[RawRecord, int]:
+    end = _next_start(text, pos + 1, resync)
+    return RawRecord(ordinal, None, _raw(text[pos:end].rstrip()), "invalid_json"), end
+
+
 def _reference_record(text: str, pos: int, ordinal: int, resync: re.Pattern) -> tuple[RawRecord, int]:
     """The record starting at `pos` decoded with json.raw_decode, and where it ends."""
     try:
         value, end = _DECODER.raw_decode(text, pos)
     except json.JSONDecodeError:
-        end = _next_start(text, pos + 1, resync)
-        return RawRecord(ordinal, None, _raw(text[pos:end].rstrip()), "invalid_json"), end
+        return _invalid_record(text, pos, ordinal, resync)
+    except NonFiniteNumber:
+        try:  # JSON but for the number: where does the record end?
+            _, end = _LENIENT.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return _invalid_record(text, pos, ordinal, resync)
+        return RawRecord(ordinal, None, _raw(text[pos:end]), NON_FINITE), end
     chunk = text[pos:end]
     if _SURROGATE.search(chunk):
         return RawRecord(ordinal, None, _raw(chunk), "invalid_utf8"), end
@@ -201,7 +229,8 @@ def split_records(body: bytes, fast: bool = True) -> Iterator[RawRecord]:
     (the tests check that both give the same records). A damaged gzip stream ends in one
     TRUNCATED / CORRUPT_GZIP record; an object without any record is one EMPTY_OBJECT record."""
     data, damage = decompress_object(body)
-    text = data.decode("utf-8", "surrogateescape")
+    bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    text = (data[bom:] if bom else data).decode("utf-8", "surrogateescape")
     if damage is None:
         empty = True
         for record in _split_text(text, fast):
@@ -217,7 +246,7 @@ def split_records(body: bytes, fast: bool = True) -> Iterator[RawRecord]:
     good = max((i + 1 for i, r in enumerate(records) if r.error is None), default=0)
     yield from records[:good]
     start = _WS.match(text, spans[good - 1][1]).end() if good else 0
-    offset = len(_raw(text[:start]))
+    offset = bom + len(_raw(text[:start]))
     yield RawRecord(good, None, _raw(text[start:]), damage.reason, offset, damage.object_offset)
 
 
@@ -259,6 +288,8 @@ def decode_detail(event: dict, error: type[Exception]):
     if isinstance(detail, str):
         try:
             detail = _DECODER.decode(detail)
+        except NonFiniteNumber:
+            raise error("invalid_detail_json:non_finite_number") from None
         except json.JSONDecodeError:
             raise error("invalid_detail_json") from None
     if detail is None:
@@ -301,10 +332,10 @@ def _number_token_at(out: bytes, last: int, sign_only: bool = False) -> bool:
 
 def compact_json_bytes(value) -> bytes:
     """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)`` as UTF-8, byte for
-    byte, but with orjson where it writes the same bytes. It refuses lone surrogates, integers
-    past 64 bits and NonFiniteFloat (the only way a NaN gets here: JSON parsed by orjson has
-    none), and spells some small floats differently (_spelled_apart): those go through
-    json.dumps. A lone surrogate (from a ``\\ud800`` escape) cannot be UTF-8: UnicodeEncodeError."""
+    byte, but with orjson where it writes the same bytes. It refuses lone surrogates and
+    integers past 64 bits, and spells some small floats differently (_spelled_apart): those go
+    through json.dumps. (No NaN gets here: both decoders refuse it.) A lone surrogate (from a
+    ``\\ud800`` escape) cannot be UTF-8: UnicodeEncodeError."""
     try:
         out = orjson.dumps(value)  # big ints and float subclasses raise TypeError
     except TypeError:
@@ -329,5 +360,5 @@ def loads_or_none(text: str):
             pass
     try:
         return _DECODER.decode(text)
-    except ValueError:  # JSONDecodeError, and lone surrogates etc.
+    except ValueError:  # JSONDecodeError, NonFiniteNumber, and lone surrogates etc.
         return None

@@ -116,17 +116,28 @@ def gate_window(stream: HourlyStream, counts: list[dict]) -> dict:
 
 
 def load_window(stream: HourlyStream, client, settings, counts: list[dict], steps=STEPS) -> list[dict]:
-    from datalake.hourly.lake import delete_prefix, staging_prefix
     from datalake.validation.data_docs import publish_loaded_hour
 
     if "load" not in steps:
         # A validate-only run writes the quarantine report and nothing else: the staged Parquet
         # the process tasks wrote for the load is removed here (issue 17).
-        for hour, _ in _by_hour(counts):
-            delete_prefix(client, settings.lake_bucket, staging_prefix(stream.name, hour.run_key))
+        for hour, group in _by_hour(counts):
+            discard_validated_hour(client, settings.lake_bucket, stream.name, hour.run_key, group)
         return []
     manifests = []
     for hour, group in _by_hour(counts):
         manifests.append(stream.load(client, settings, hour, group))
         publish_loaded_hour(client, settings.lake_bucket, stream.name, hour.run_key, group)
     return manifests
+
+
+def discard_validated_hour(client, bucket: str, stream: str, run_key: str, counts: list[dict]) -> list[str]:
+    """A validate-only run of one hour: publish its quarantine report as the hour's and remove
+    what the process tasks staged for a load (this run's attempt only)."""
+    from datalake.hourly.lake import discard_attempt, run_attempt
+    from datalake.hourly.quarantine import publish_quarantine
+
+    written = [c["quarantine_key"] for c in counts if c.get("quarantine_key")]
+    published = publish_quarantine(client, bucket, stream, run_key, written)
+    discard_attempt(client, bucket, stream, run_key, run_attempt(counts))
+    return published

@@ -19,6 +19,15 @@ from typing import Callable
 from datalake.ui import overview
 
 TEMPLATES = Path(__file__).with_name("templates")
+# Sent with every response of the app, the GX Data Docs included: no inline script and no
+# script from elsewhere (what a producer's value smuggled into a page could not run even if an
+# escape were missed); styles may be inline (the page's own <style>, vl-convert's SVG) or come
+# from the CDNs GX's pages link; the page may be framed by the Airflow UI only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline' https:; "
+    "img-src 'self' data:; font-src 'self' data: https:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
 LOG_TASK = "load_warehouse"  # the hourly DAGs' task whose log tells what was loaded
 
 
@@ -36,6 +45,13 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
     templates = Jinja2Templates(directory=str(TEMPLATES))
     app = FastAPI(title="Data lake", dependencies=[Depends(_airflow_user_dependency())], docs_url=None,
                   redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def content_security_policy(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @app.get("/", response_class=HTMLResponse)
     async def page(request: Request):
@@ -60,6 +76,12 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
         """The GX Data Docs in the lake (s3://<lake>/data_docs/), behind the same login."""
         body, media_type = await asyncio.to_thread(_docs_object, path)
         return Response(body, media_type=media_type)
+
+    @app.get("/static/page.js")
+    async def page_script() -> Response:
+        # Cached by the browser for an hour: a page load stays one request to the server.
+        return Response((TEMPLATES / "page.js").read_bytes(), media_type="text/javascript",
+                        headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/health")
     async def health() -> Response:
@@ -114,6 +136,7 @@ def _page_model(now: Callable[[], datetime], runs: Callable[[datetime], dict]) -
         manifests = overview.hourly_manifests(conn, since)
         months = overview.snapshot_months(conn)
         counts = overview.table_row_counts(conn)
+        typed = overview.typed_catalog(conn)
         first_loaded = {dag_id: overview.first_loaded_hour(conn, dag_id)
                         for dag_id in overview.STREAMS.values()}
         conn.rollback()
@@ -123,7 +146,8 @@ def _page_model(now: Callable[[], datetime], runs: Callable[[datetime], dict]) -
         strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at,
                                      first_loaded=first_loaded[dag_id])
         strips.append({"strip": strip, "freshness": _age(strip.freshness(at)), "chart": strip_chart_svg(strip)})
-    return {"now": at, "strips": strips, "months": months, "counts": counts, "states": overview.STATES}
+    return {"now": at, "strips": strips, "months": months, "counts": counts, "typed": typed,
+            "states": overview.STATES}
 
 
 def _hour_model(runs: Callable[[datetime], dict], stream: str, run_key: str) -> dict:

@@ -3,7 +3,6 @@ one hour's details, the monthly snapshots and table row counts. No web framework
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -134,18 +133,52 @@ def table_row_counts(conn) -> list[tuple[str, int]]:
     return [(name, int(count)) for name, count in conn.execute(read_sql("ui/table_row_counts.sql")).fetchall()]
 
 
+def typed_catalog(conn) -> list[dict]:
+    """Per organisation with typed tables: its schema, tables, attributes, widened columns and
+    values that did not fit, and (first 20) the widened attributes themselves."""
+    import re
+
+    from datalake.sqlfiles import render_sql
+
+    built = conn.execute(read_sql("ui/typed_schemas.sql")).fetchall()
+    schemas = [name for _, name, _ in built if re.fullmatch(r"t_[0-9a-f]{16}", name)]
+    if not schemas:
+        return []
+    rows = conn.execute(render_sql("ui/typed_catalog.sql", schemas=schemas)).fetchall()
+    out = []
+    for org_id, name, built_at in built:
+        mine = [r for r in rows if r[0] == name]
+        widened = [{"entity_schema": r[1], "attribute": r[2], "column": r[3], "type": r[4],
+                    "from": r[5], "not_fitting": r[7]} for r in mine if r[5] is not None]
+        out.append({"org_id": org_id, "schema": name, "built_at": built_at,
+                    "tables": len({r[1] for r in mine}), "attributes": len(mine),
+                    "not_fitting": sum(r[7] for r in mine), "widened": widened[:20],
+                    "widened_count": len(widened)})
+    return out
+
+
 def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPLE_RECORDS,
                        text_chars: int = SAMPLE_TEXT_CHARS) -> dict:
     """Reasons with counts (from the manifest) and a few sample records per reason, read from
     the run's quarantine files in the lake (raw text truncated; undecodable bytes said so)."""
     reasons = dict(sorted((manifest.get("quarantined") or {}).items(), key=lambda item: -item[1]))
+    from datalake.hourly.quarantine import parse_quarantine_line, quarantine_lines
+
     picked: dict[str, list[dict]] = {}
+    unreadable: list[str] = []
     for key in manifest.get("quarantine_files") or []:
         if all(len(picked.get(r, [])) >= samples for r in reasons):
             break
-        body = gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read())
-        for line in body.decode("utf-8").splitlines():
-            record = json.loads(line)
+        try:
+            lines = quarantine_lines(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        except Exception as exc:  # one unreadable file never costs the page
+            unreadable.append(f"{key}: {type(exc).__name__}")
+            continue
+        for number, line in enumerate(lines, 1):
+            record = parse_quarantine_line(line)
+            if record is None:
+                unreadable.append(f"{key} line {number}")
+                continue
             bucket_list = picked.setdefault(record["reason"], [])
             if len(bucket_list) >= samples:
                 continue
@@ -155,7 +188,7 @@ def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPL
             bucket_list.append({"source_key": record["source_key"], "position": record["position"],
                                 "failed_expectations": record.get("failed_expectations", []), "raw_text": shown})
     return {"reasons": [{"reason": r, "count": n, "samples": picked.get(r, [])} for r, n in reasons.items()],
-            "files": manifest.get("quarantine_files") or []}
+            "files": manifest.get("quarantine_files") or [], "unreadable": unreadable}
 
 
 def expectation_rows(manifest: dict) -> list[dict]:

@@ -20,6 +20,7 @@ GX is imported inside the functions (DAG files must parse fast).
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import logging
 import mimetypes
@@ -41,6 +42,23 @@ KEPT_RESULT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpe
                     "partial_unexpected_counts", "observed_value")
 
 
+# The parts of a result that hold values as producers wrote them. GX's renderer puts them
+# into the pages unescaped, so they are HTML-escaped here, before anything is rendered: the
+# page shows `<script>` as text. (The app's Content-Security-Policy is the second line.)
+PRODUCER_VALUE_KEYS = ("partial_unexpected_list", "partial_unexpected_counts")
+
+
+def _escaped(value):
+    """`value` with every string in it (lists and dicts walked) HTML-escaped."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
 def retention_days() -> int:
     return int(os.environ.get("DATALAKE_DATA_DOCS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
@@ -49,7 +67,8 @@ def trimmed_result(result: Any) -> dict:
     """A GX ExpectationSuiteValidationResult as JSON, without the per-row lists (dropped from
     ``result`` in place first, so they are never serialized: read the outcome before)."""
     for res in result.results:
-        res.result = {k: v for k, v in (res.result or {}).items() if k in KEPT_RESULT_KEYS}
+        res.result = {k: _escaped(v) if k in PRODUCER_VALUE_KEYS else v
+                      for k, v in (res.result or {}).items() if k in KEPT_RESULT_KEYS}
     body = result.to_json_dict()
     # No wall-clock time in the lake: a rerun of the hour writes the same bytes.
     (body.get("meta") or {}).get("batch_markers", {}).pop("ge_load_time", None)

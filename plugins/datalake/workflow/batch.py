@@ -20,8 +20,8 @@ from datalake.workflow import STREAM
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.landing import plan_hour
-from datalake.hourly.lake import put_parquet, staging_prefix
-from datalake.hourly.quarantine import QuarantineRecord, quarantine_prefix, write_quarantine
+from datalake.hourly.lake import attempt_prefix, attempt_quarantine_prefix, put_parquet
+from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 from datalake.hourly.stream import Hour
 from datalake.workflow.flatten import (
     EVENT_COLUMNS,
@@ -78,11 +78,11 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     from datalake.validation import data_docs
     from datalake.workflow.suite import validate_workflow_rows
 
-    run_key, keys, batch = hour.run_key, batch["keys"], batch["batch"]
+    run_key, keys, batch, attempt = hour.run_key, batch["keys"], batch["batch"], batch["attempt"]
     # "lastUpdateTime not in the future" is judged against the end of the arrival hour, so
     # the verdict does not depend on when the run (or its rerun) happens.
     now, max_future_skew_minutes = hour.end, future_skew_minutes()
-    counts = WorkflowBatchCounts(batch=batch)
+    counts = WorkflowBatchCounts(batch=batch, attempt=attempt)
     rejects: list[QuarantineRecord] = []
     flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)
 
@@ -102,7 +102,7 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
 
     name = batch_file_name(batch)
-    prefix = staging_prefix(STREAM, run_key)
+    prefix = attempt_prefix(STREAM, run_key, attempt)
     for stage, rows in staged_rows(valid, seqs).items():
         columns = STAGES[stage]
         if stage == EVENTS_STAGE:
@@ -114,7 +114,8 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
         put_parquet(client, settings.lake_bucket, key, table)
         counts.staged_keys[stage] = key
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket, f"{quarantine_prefix(STREAM, run_key)}{name}.jsonl.gz",
+        client, settings.lake_bucket,
+        f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )
     return counts.as_dict()

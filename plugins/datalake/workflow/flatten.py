@@ -31,8 +31,10 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
   reasons one *could* pick) is not a cancellation.
 * **Contexts**: one row per entry of ``contexts`` (``id`` -> ``context_entity_id``,
   ``schema`` -> ``context_entity_schema``; the title has no column).
-* **Timestamps** are parsed to timezone-aware UTC datetimes (ISO-8601; a value without an
-  offset, like the API example's ``dueDate`` ``2023-01-15T20:00:00``, is taken as UTC). The
+* **Timestamps** are parsed to timezone-aware UTC datetimes (a full ISO-8601 date-time; a
+  value without an offset, like the API example's ``dueDate`` ``2023-01-15T20:00:00``, is
+  taken as UTC; a date alone, a week date or a compact form does not parse and is
+  quarantined). The envelope's ``time`` is read in EventBridge's layout only. The
   text as delivered is kept beside each one as ``_raw_<column>`` so that validation can tell
   "missing" (allowed unless required) from "does not parse" (quarantined).
 * ``WorkflowExecution.created_at`` and ``started_at`` are both ``creationTime`` (the API: "Creation
@@ -51,9 +53,10 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from datalake.hourly.records import decode_detail
+from datalake.hourly.timestamps import parse_eventbridge_time, parse_iso_datetime
 
 DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
 DELETED = "WorkflowExecutionDeleted"
@@ -101,6 +104,27 @@ EVENT_ID_COLUMN = "_event_id"
 SEQ_COLUMN = "_seq"
 
 
+# Widths of the text columns in the warehouse (include/sql/{warehouse,redshift}/ddl.sql and the
+# stage tables of include/sql/redshift/stage_workflow.sql). Redshift's VARCHAR(n) counts UTF-8
+# BYTES, and one value too long fails the whole COPY of the hour, on every retry: a value
+# longer in bytes quarantines its event, reason too_long:<table>.<column> (a PostgreSQL varchar
+# counts characters, so the local warehouse alone would never notice).
+TEXT_WIDTHS: dict[str, dict[str, int]] = {
+    "events": {"event_id": 256, "detail_type": 64, "execution_id": 128, "org_id": 64},
+    "WorkflowExecution": {"org_id": 64, "id": 128, "name": 1024, "status": 32,
+                          "definition_id": 128},
+    "WorkflowPhases": {"id": 128, "workflow_execution_id": 128, "definition_id": 128, "name": 1024,
+                       "status": 32, "org_id": 64},
+    "WorkflowTasks": {"org_id": 64, "id": 128, "phase_name": 1024, "name": 1024, "status": 32,
+                      "phase_id": 128, "workflow_execution_id": 128, "definition_id": 128,
+                      "entity_ref_id": 128, "assigned_to": 4096, "assigned_to_in_progress": 1024},
+    "WorkflowCancellations": {"org_id": 64, "workflow_execution_id": 128, "closing_reason_id": 128,
+                              "closing_reason_title": 1024},
+    "WorkflowContexts": {"org_id": 64, "workflow_execution_id": 128, "context_entity_id": 128,
+                         "context_entity_schema": 128},
+}
+
+
 class FlattenError(ValueError):
     """The record cannot become rows; the message is the quarantine reason."""
 
@@ -136,19 +160,9 @@ class FlatExecution:
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """ISO-8601 -> timezone-aware UTC; no offset means UTC; None when it does not parse."""
-    if not isinstance(text, str) or len(text.strip()) < 10:
-        return None
-    candidate = text.strip()
-    if candidate[-1] in "Zz":
-        candidate = candidate[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    """A full ISO-8601 date-time (hourly/timestamps.py) -> timezone-aware UTC; no offset means
+    UTC; None when it is not one (a date alone, a week date, a compact form: never guessed)."""
+    return parse_iso_datetime(text)
 
 
 def _text(path: str, value) -> str | None:
@@ -181,11 +195,11 @@ def _object(path: str, value) -> dict:
     return value
 
 
-def _timestamp(row: dict, column: str, path: str, value) -> None:
+def _timestamp(row: dict, column: str, path: str, value, parse=parse_timestamp) -> None:
     """Sets row[column] (parsed or None) and row[_raw_column] (the text as delivered)."""
     if value is not None and not isinstance(value, str):
         raise FlattenError(f"wrong_type:{path}")
-    row[column] = parse_timestamp(value) if value is not None else None
+    row[column] = parse(value) if value is not None else None
     row[raw_column(column)] = value
 
 
@@ -326,12 +340,29 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
         raw_column("last_update_time"): execution[raw_column("last_updated_at")],
         "deleted": detail_type == DELETED,
     }
-    _timestamp(meta, "event_time", "time", event.get("time"))
+    # The envelope's time is EventBridge's, in its one layout.
+    _timestamp(meta, "event_time", "time", event.get("time"), parse_eventbridge_time)
 
     flat = FlatExecution(event=meta, execution=execution)
     _add_flow_rows(flat, detail, execution)
     _add_reason_and_context_rows(flat, detail, execution)
+    _check_widths(flat)
     return flat
+
+
+def _too_long(value: str | None, width: int) -> bool:
+    # A character is 1-4 UTF-8 bytes: only a long value needs encoding.
+    return (value is not None and len(value) * 4 > width
+            and len(value.encode("utf-8", "surrogatepass")) > width)
+
+
+def _check_widths(flat: FlatExecution) -> None:
+    """Every text value fits its warehouse column in bytes, or the event is refused."""
+    tables = [("events", [flat.event])] + [(table, flat.rows(table)) for table in TABLES]
+    for table, rows in tables:
+        for column, width in TEXT_WIDTHS[table].items():
+            if any(_too_long(row.get(column), width) for row in rows):
+                raise FlattenError(f"too_long:{table}.{column}")
 
 
 # --------------------------------------------------------------------------- Arrow schemas

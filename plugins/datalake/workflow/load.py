@@ -20,8 +20,9 @@ import logging
 from dataclasses import dataclass, field
 
 from datalake.config import Settings
-from datalake.locks import WORKFLOW_TABLES_LOCK, take_pipeline_lock
-from datalake.hourly.lake import delete_prefix, staging_prefix
+from datalake.locks import lock_workflow_tables
+from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
+from datalake.hourly.quarantine import publish_quarantine
 from datalake.hourly.manifest import RunManifest, save_manifest
 from datalake.hourly.stream import Hour
 from datalake.workflow import DAG_ID
@@ -33,7 +34,6 @@ from datalake.sqlfiles import execute_file, query_file, statement_of
 log = logging.getLogger(__name__)
 
 PIPELINE = DAG_ID
-LOCK_NAME = WORKFLOW_TABLES_LOCK
 
 
 @dataclass
@@ -74,12 +74,12 @@ def _copy_staged_local(conn, client, bucket: str, batch_counts: list[dict]) -> d
     return totals
 
 
-def _copy_staged_redshift(conn, settings: Settings, run_key: str) -> dict[str, int]:
+def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) -> dict[str, int]:
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
         raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
-    uri = f"s3://{settings.lake_bucket}/{staging_prefix(STREAM, run_key)}"
+    uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
     execute_file(conn, "redshift/stage_workflow.sql", staging_uri=uri, iam_role=settings.redshift_iam_role,
                  stages=list(STAGES))
     return {stage: query_file(conn, "workflow/stage_count.sql", stage=stage)[0][0] for stage in STAGES}
@@ -92,17 +92,17 @@ def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: lis
     run_key, window_start, window_end = hour.run_key, hour.start, hour.end
     manifest = WorkflowRunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
     params = {"run_key": run_key}
+    attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     with connect(settings) as conn:
         with conn.transaction():
             # One writer of the five tables (and of the lake snapshot) at a time; the Airflow
-            # pool warehouse_workflow_tables is the first line.
+            # max_active_tis_per_dag=1 on the load task is the first line.
+            lock_workflow_tables(conn, settings, TABLES)
             if not settings.warehouse_is_redshift:
-                take_pipeline_lock(conn, LOCK_NAME)
                 execute_file(conn, "workflow/stage_local.sql")
                 staged = _copy_staged_local(conn, client, settings.lake_bucket, batch_counts)
             else:
-                execute_file(conn, "redshift/lock_workflow_tables.sql", tables=list(TABLES))
-                staged = _copy_staged_redshift(conn, settings, run_key)
+                staged = _copy_staged_redshift(conn, settings, run_key, attempt)
             manifest.staged = staged[EVENTS_STAGE]
 
             in_run, across_runs = execute_file(conn, "workflow/dedupe.sql", params)
@@ -123,11 +123,13 @@ def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: lis
                 manifest.lake_files = sorted(f for t in snapshot["tables"].values() for f in t["files"])
             manifest.snapshot_version = snapshot["version"]
             manifest.table_rows = {t: entry["rows"] for t, entry in snapshot["tables"].items()}
+            manifest.quarantine_files = publish_quarantine(
+                client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
             manifest.check()
             save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
             # Last, still under the lock: readers move to the new version, old versions go.
             workflow_snapshot.publish(client, settings.lake_bucket, snapshot, run_key)
     # Staging files are only needed until the commit.
-    delete_prefix(client, settings.lake_bucket, staging_prefix(STREAM, run_key))
+    discard_attempt(client, settings.lake_bucket, STREAM, run_key, attempt)
     log.info("run manifest %s", json.dumps(manifest.as_dict(), sort_keys=True))
     return manifest.as_dict()

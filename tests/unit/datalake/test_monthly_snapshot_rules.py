@@ -128,9 +128,12 @@ def test_dag_shape():
     assert dag.timetable.expression == "0 0 1 * *" and str(dag.timetable.timezone) in ("UTC", "Timezone('UTC')")
     assert dag.params["require_complete_hours"] is True
     check, build = dag.task_dict["check_hourly_runs"], dag.task_dict["build_snapshot"]
-    assert build.pool == "warehouse_entity_operations"
-    assert check.retries >= 10 and check.retry_exponential_backoff
-    assert check.max_retry_delay <= timedelta(hours=2)
+    # The wait is a sensor that frees its worker slot between checks, not a task that fails
+    # and retries until the hours are there.
+    assert check.mode == "reschedule" and check.exponential_backoff
+    assert check.poke_interval == timedelta(minutes=2).total_seconds()
+    assert check.max_wait <= timedelta(hours=2) and check.timeout == timedelta(days=3).total_seconds()
+    assert build.pool == "default_pool" and build.max_active_tis_per_dag == 1
     assert build.upstream_task_ids == {"check_hourly_runs"}
     # The page in the UI is short and points to the whole story, which names the param and the marks.
     assert "docs/dags.md" in dag.doc_md

@@ -65,3 +65,17 @@ def test_redshift_ddl_creates_every_table_of_the_local_ddl():
         return {m.lower() for m in _re.findall(r"CREATE TABLE IF NOT EXISTS (\S+)", sql)}
 
     assert tables(read_sql("warehouse/ddl.sql")) <= tables(read_sql("redshift/ddl.sql"))
+
+
+def test_conflicting_duplicate_sql_parses_as_redshift():
+    """No arrays (Redshift has none): the id list is placeholders, the seq list inlined ints."""
+    params = {"%(run_key)s": "'2026112810'", "%(id_0)s": "'a'", "%(id_1)s": "'b'"}
+    for name, render in (("entity_operations/foreign_copies.sql", {}),
+                         ("entity_operations/loaded_rows.sql", {"columns": '"id", "detail"',
+                                                                "ids": "%(id_0)s, %(id_1)s"}),
+                         ("redshift/staged_rows.sql", {"columns": '"id", "_seq"', "seqs": "1, 2"})):
+        for statement in statements(render_sql(name, **render) if render else read_sql(name)):
+            for placeholder, value in params.items():
+                statement = statement.replace(placeholder, value)
+            sqlglot.parse_one(statement, read="redshift")
+            assert "ANY(" not in statement.upper()

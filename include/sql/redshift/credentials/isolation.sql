@@ -1,5 +1,5 @@
 -- Tenant isolation on Amazon Redshift (SPEC §4, issue 7); the twin of
--- include/sql/credentials/isolation.sql. Rendered by plugins/datalake/credentials.py
+-- include/sql/credentials/isolation.sql. Rendered by plugins/datalake/credentials/redshift.py
 -- (render_redshift_isolation) and run by a superuser (or a user with sys:secadmin) after
 -- redshift/ddl.sql. Template values are identifiers validated and double-quoted in Python.
 --
@@ -43,9 +43,26 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM PUB
 REVOKE IGNORE RLS FROM ROLE datalake_tenant;
 REVOKE EXPLAIN RLS FROM ROLE datalake_tenant;
 
--- The pipelines load and read every row.
+-- The pipelines load and read every row. RLS filters SELECT, UPDATE, DELETE and UNLOAD but not
+-- INSERT or COPY, and a user without a policy sees no rows: a pipeline user without IGNORE RLS
+-- would delete nothing and insert everything again on every merge. So the role goes to the
+-- user this session really is (current_user, e.g. IAMR:etl on Serverless with IAM), not to a
+-- name read from the connection string; superusers and sys:secadmin ignore RLS anyway.
 GRANT IGNORE RLS TO ROLE datalake_pipeline;
 GRANT ROLE datalake_pipeline TO {{ pipeline_user }};
+
+-- IAM roles are not for tenants. Every user may use every IAM role attached to the cluster
+-- (ASSUMEROLE ON ALL is granted to PUBLIC) until this is revoked: a tenant could UNLOAD into
+-- the lake bucket with the pipeline's role. Only the pipeline's role may use it, for COPY and
+-- UNLOAD (GRANT ASSUMEROLE in the Redshift Database Developer Guide).
+REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL;
+GRANT ASSUMEROLE ON {{ iam_roles }} TO ROLE datalake_pipeline FOR COPY;
+GRANT ASSUMEROLE ON {{ iam_roles }} TO ROLE datalake_pipeline FOR UNLOAD;
+
+-- Tenants create no functions or procedures: USAGE on the SQL and PL/pgSQL languages is
+-- PUBLIC's by default (the pipeline creates none on Redshift; superusers keep it).
+REVOKE USAGE ON LANGUAGE sql FROM PUBLIC;
+REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC;
 
 -- One policy per organisation column; re-created so that a re-run is idempotent
 -- (CASCADE detaches it; tables with RLS ON and no policy show tenants nothing meanwhile).

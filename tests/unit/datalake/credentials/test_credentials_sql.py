@@ -74,13 +74,16 @@ def test_redshift_create_user_and_revoke_refuse_what_is_not_a_generated_name():
         render_redshift_create_user(USERNAME, "no-digits-or-upper")
 
 
-def test_redshift_revoke_disables_the_password_drops_the_role_and_ends_sessions():
+def test_redshift_revoke_disables_the_password_and_drops_the_role():
     stmts = statements(render_redshift_revoke_user(USERNAME))
     assert stmts == [
         f'ALTER USER "{USERNAME}" PASSWORD DISABLE',
         f'REVOKE ROLE datalake_tenant FROM "{USERNAME}"',
-        f"SELECT pg_terminate_backend(process) FROM stv_sessions WHERE TRIM(user_name) = '{USERNAME}'",
     ]
+    # sessions are listed after the commit, from the table the cluster kind has
+    assert "stv_sessions" in read_sql("redshift/credentials/open_sessions.sql")
+    serverless = read_sql("redshift/credentials/open_sessions_serverless.sql")
+    assert "sys_session_history" in serverless and "stv_" not in serverless
 
 
 def test_redshift_isolation_policies_attachments_rls_and_grants():
@@ -258,14 +261,57 @@ def test_redshift_revoke_checks_the_registry_first(monkeypatch):
 
 
 def test_apply_redshift_isolation_creates_missing_roles_once():
-    conn = _FakeConn({"all": [("datalake_tenant",)]})
-    credentials.apply_redshift_isolation(conn, "etl")
+    conn = _FakeConn({"all": [("datalake_tenant",)], "one": ("etl", "epilot_datalake")})
+    credentials.apply_redshift_isolation(conn)
     sent = [" ".join(statements(s)[0].split()) for s, _ in conn.sent if statements(s)]
     assert "CREATE ROLE datalake_pipeline" in sent and "CREATE ROLE datalake_tenant" not in sent
     assert sent.index("CREATE ROLE datalake_pipeline") < sent.index("GRANT IGNORE RLS TO ROLE datalake_pipeline")
-    conn = _FakeConn({"all": [("datalake_tenant",), ("datalake_pipeline",)]})
-    credentials.apply_redshift_isolation(conn, "etl")
+    roles = [("datalake_tenant",), ("datalake_pipeline",)]
+    conn = _FakeConn({"all": roles, "one": ("etl", "epilot_datalake")})
+    credentials.apply_redshift_isolation(conn)
     assert not any(st.startswith("CREATE ROLE") for s, _ in conn.sent for st in statements(s))
+
+
+def test_apply_redshift_isolation_grants_the_pipeline_role_to_the_session_user_and_database():
+    """The user the connection string names is not who Redshift says the session is (IAM
+    connections map etl to IAMR:etl); the pipeline role and TEMP go to current_user, in
+    current_database()."""
+    roles = [("datalake_tenant",), ("datalake_pipeline",)]
+    conn = _FakeConn({"all": roles, "one": ("IAMR:etl", "analytics")})
+    credentials.apply_redshift_isolation(conn)
+    sent = [" ".join(st.split()) for s, _ in conn.sent for st in statements(s)]
+    assert sent[0] == "SELECT current_user, current_database()"
+    assert 'GRANT ROLE datalake_pipeline TO "IAMR:etl"' in sent
+    assert 'GRANT TEMP ON DATABASE "analytics" TO "IAMR:etl"' in sent
+
+
+def test_redshift_identifiers_accept_iam_users_and_refuse_anything_that_could_close_the_quotes():
+    assert credentials.redshift_identifier("IAMR:etl-role@corp") == '"IAMR:etl-role@corp"'
+    assert credentials.redshift_identifier("IAM:alice") == '"IAM:alice"'
+    for bad in ('IAMR:x"; DROP TABLE t; --', "IAMR:", "IAMX:etl", "IAMR:a b", "1abc", "a" * 128):
+        with pytest.raises(CredentialError):
+            credentials.redshift_identifier(bad)
+
+
+def test_redshift_isolation_takes_iam_roles_away_from_tenants_and_languages_from_public():
+    arn = "arn:aws:iam::123456789012:role/datalake-redshift"
+    rendered = render_redshift_isolation("etl", iam_role=arn)
+    stmts = [" ".join(s.split()) for s in statements(rendered)]
+    assert "REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL" in stmts
+    assert f"GRANT ASSUMEROLE ON '{arn}' TO ROLE datalake_pipeline FOR COPY" in stmts
+    assert f"GRANT ASSUMEROLE ON '{arn}' TO ROLE datalake_pipeline FOR UNLOAD" in stmts
+    assert stmts.index("REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL") < stmts.index(
+        f"GRANT ASSUMEROLE ON '{arn}' TO ROLE datalake_pipeline FOR COPY")
+    assert "REVOKE USAGE ON LANGUAGE sql FROM PUBLIC" in stmts
+    assert "REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC" in stmts
+    assert not any("ASSUMEROLE" in s and "datalake_tenant" in s and s.startswith("GRANT")
+                   for s in stmts)
+    # no role configured: every attached role, to the pipeline only
+    assert "GRANT ASSUMEROLE ON ALL TO ROLE datalake_pipeline FOR UNLOAD" in [
+        " ".join(s.split()) for s in statements(render_redshift_isolation("etl"))]
+    with pytest.raises(CredentialError):
+        render_redshift_isolation(
+            "etl", iam_role="arn:aws:iam::123456789012:role/x' TO PUBLIC FOR ALL; --")
 
 
 def test_redshift_tenants_can_neither_ignore_nor_explain_rls():
@@ -295,3 +341,29 @@ def test_redshift_wlm_puts_tenants_first_and_aborts_long_or_spilling_queries():
     assert queues[-1] == {"short_query_queue": True}
     with pytest.raises(CredentialError):
         credentials.render_redshift_wlm(limit_seconds=0)
+
+
+def test_redshift_wlm_keeps_automatic_wlm_on_every_queue_and_sets_no_manual_memory():
+    """Manual WLM needs memory_percent_to_use on all queues or none, and a manual configuration
+    turns Automatic WLM off for the whole cluster: the tenants' queue only gets a priority."""
+    import json
+
+    from datalake.credentials.redshift import wlm_problems
+
+    queues = json.loads(credentials.render_redshift_wlm())
+    user_queues = [q for q in queues if "short_query_queue" not in q]
+    assert wlm_problems(queues) == []
+    assert all(q["auto_wlm"] is True for q in user_queues)
+    assert not any("memory_percent_to_use" in q or "query_concurrency" in q for q in user_queues)
+    assert user_queues[0]["priority"] == "low" and user_queues[-1]["priority"] == "normal"
+    # the check itself: the configuration this module rendered before is refused
+    manual = [{"name": "tenants", "user_role": ["datalake_tenant"], "query_concurrency": 3,
+               "memory_percent_to_use": 20}, {"name": "default", "query_concurrency": 5},
+              {"short_query_queue": True}]
+    assert wlm_problems(manual) == [
+        "memory_percent_to_use on some queues only (tenants): all or none"]
+
+
+def test_redshift_serverless_gets_no_wlm_configuration():
+    with pytest.raises(CredentialError, match="Serverless has no WLM"):
+        credentials.render_redshift_wlm(serverless=True)

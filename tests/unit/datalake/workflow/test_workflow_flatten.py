@@ -151,6 +151,39 @@ def test_unparseable_timestamp_is_kept_raw_for_validation():
     assert flat.event["event_time"] is None and flat.event["_raw_event_time"] == "not-a-timestamp"
 
 
+@pytest.mark.parametrize("value", ["2026-12-31", "2026-W53-4", "2026-W53-4T10:00:00Z",
+                                   "20261231T100000Z", "2026-12-31T10:00:00+00:00:30",
+                                   "2026-12-31T10:00Z", "2026-12-31 10:00:00Z"])
+def test_timestamps_that_are_not_full_date_times_are_not_guessed(value):
+    """A date gets no invented time of day, a week date or an offset with seconds no reading
+    of ours: it does not parse, and the suite quarantines the event."""
+    detail = copy.deepcopy(API_EXAMPLE) | {"lastUpdateTime": value}
+    flat = flatten_workflow_event(envelope(detail, time=value))
+    assert flat.execution["last_updated_at"] is None
+    assert flat.execution["_raw_last_updated_at"] == value
+    assert flat.event["event_time"] is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-12-31T10:00:00Z", datetime(2026, 12, 31, 10, tzinfo=UTC)),
+    ("2026-12-31T11:00:00.5+01:00", datetime(2026, 12, 31, 10, 0, 0, 500000, tzinfo=UTC)),
+    # The API example: no offset is UTC.
+    ("2023-01-15T20:00:00", datetime(2023, 1, 15, 20, tzinfo=UTC)),
+])
+def test_full_date_times_parse(value, expected):
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE) | {"lastUpdateTime": value}))
+    assert flat.execution["last_updated_at"] == expected
+
+
+def test_the_envelope_time_is_eventbridge_layout_only():
+    ok = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE),
+                                         time="2026-11-02T10:15:03.250Z"))
+    assert ok.event["event_time"] == datetime(2026, 11, 2, 10, 15, 3, 250000, tzinfo=UTC)
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE),
+                                           time="2026-11-02T11:15:03+01:00"))
+    assert flat.event["event_time"] is None
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -192,3 +225,52 @@ def test_arrow_schemas_are_typed_like_the_warehouse():
     assert tasks.num_rows == 6
     for columns in (EXECUTION_COLUMNS, PHASE_COLUMNS, CANCELLATION_COLUMNS, CONTEXT_COLUMNS):
         assert arrow_schema(columns).names == list(columns)
+
+
+def _ddl_text_widths(relative: str, table: str) -> dict[str, int]:
+    """Column -> varchar width of one table (or temp stage table) in an include/sql file."""
+    import re
+    from pathlib import Path
+
+    sql = (Path(__file__).resolve().parents[4] / "include" / "sql" / relative).read_text()
+    body = sql[sql.index(f"{table} ("):]
+    body = body[: body.index(";")]
+    return {name: int(width) for name, width in re.findall(r"\b(\w+)\s+varchar\((\d+)\)", body)}
+
+
+def test_text_widths_are_the_warehouse_columns():
+    from datalake.workflow.flatten import TEXT_WIDTHS
+
+    for ddl in ("warehouse/ddl.sql", "redshift/ddl.sql"):
+        for table in TABLES:
+            widths = _ddl_text_widths(ddl, f"epilot_datalake.{table}")
+            assert TEXT_WIDTHS[table] == widths, (ddl, table)
+    for stage in ("events", *TABLES):
+        widths = _ddl_text_widths("redshift/stage_workflow.sql", f"stage_workflow_{stage.lower()}")
+        widths.pop("_event_id", None)
+        assert TEXT_WIDTHS[stage] == widths, stage
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    # 600 characters, 1200 bytes: fits a PostgreSQL varchar(1024), not Redshift's
+    (lambda e: e["detail"]["flow"][2]["steps"][0].update(name="ü" * 600),
+     "too_long:WorkflowTasks.name"),
+    (lambda e: e["detail"].update(name="名" * 400), "too_long:WorkflowExecution.name"),
+    (lambda e: e["detail"]["flow"][0].update(name="é" * 513), "too_long:WorkflowPhases.name"),
+    (lambda e: e["detail"]["selectedClosingReasons"][0].update(title="x" * 1025),
+     "too_long:WorkflowCancellations.closing_reason_title"),
+    (lambda e: e.update(id="e" * 257), "too_long:events.event_id"),
+])
+def test_a_value_too_long_in_bytes_rejects_its_event_by_name(change, reason):
+    event = envelope(copy.deepcopy(API_EXAMPLE))
+    change(event)
+    with pytest.raises(FlattenError) as info:
+        flatten_workflow_event(event)
+    assert str(info.value) == reason
+
+
+def test_a_value_exactly_as_wide_as_its_column_in_bytes_is_kept():
+    event = envelope(copy.deepcopy(API_EXAMPLE))
+    event["detail"]["flow"][2]["steps"][0]["name"] = "ü" * 512  # 1024 bytes
+    names = [task["name"] for task in flatten_workflow_event(event).tasks]
+    assert "ü" * 512 in names

@@ -1,0 +1,32 @@
+"""python -m datalake_dev.redshift_double --upstream URI --port N: the double in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m datalake_dev.redshift_double", description=__doc__)
+    parser.add_argument("--upstream", required=True, help="postgresql:// URI of the PostgreSQL behind it")
+    parser.add_argument("--port", type=int, default=5439)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--serverless", action="store_true", help="behave as Redshift Serverless")
+    parser.add_argument("--s3-endpoint-url", default=os.environ.get("S3_ENDPOINT_URL"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    from datalake_dev.redshift_double import RedshiftDouble
+
+    double = RedshiftDouble(args.upstream, args.s3_endpoint_url, host=args.host, port=args.port,
+                            serverless=args.serverless)
+    print(f"Redshift double on {args.host}:{double.start().port} in front of the upstream "
+          f"(serverless={args.serverless})", flush=True)
+    try:
+        double._thread.join()
+    except KeyboardInterrupt:
+        double.stop()
+
+
+if __name__ == "__main__":
+    main()

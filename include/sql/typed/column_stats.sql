@@ -1,0 +1,12 @@
+-- Per column: rows with a value, and values that do not read as the type the column had
+-- before it was widened (0 for a column never widened); first the row count. Over the
+-- queued rows, or all rows.
+SELECT count(*)
+{%- for column in columns %},
+       count({{ column.name }}),
+       {% if column.fits %}sum(CASE WHEN {{ column.name }} IS NOT NULL AND NOT ({{ column.fits }}) THEN 1 ELSE 0 END){% else %}0{% endif %}
+{%- endfor %}
+FROM {{ schema }}.{{ table }} t
+{%- if changed_only %}
+WHERE t.entity_id IN (SELECT entity_id FROM typed_ids)
+{%- endif %}

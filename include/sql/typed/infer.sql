@@ -1,0 +1,25 @@
+-- The kind of every top-level payload value staged, per entity schema and attribute, with how
+-- many values and the first and last event time they were seen at. JSON null is no value.
+-- Integers are numbers of at most 18 digits (they fit bigint); timestamps are ISO-8601 strings
+-- with a time that PostgreSQL parses.
+SELECT s.entity_schema, kv.key,
+       CASE jsonb_typeof(kv.value)
+           WHEN 'boolean' THEN 'boolean'
+           WHEN 'number' THEN CASE WHEN kv.value::text ~ '^-?[0-9]{1,18}$' THEN 'bigint' ELSE 'numeric' END
+           WHEN 'string' THEN
+               CASE WHEN substr(kv.value #>> '{}', 5, 1) = '-'
+                         AND (kv.value #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+                         AND pg_input_is_valid(kv.value #>> '{}', 'timestamptz')
+                    THEN 'timestamptz' ELSE 'text' END
+           WHEN 'object' THEN CASE WHEN jsonb_typeof(kv.value -> '$relation') = 'array' THEN 'relation' ELSE 'json' END
+           ELSE 'json'
+       END AS kind,
+       count(*), min(s.event_time), max(s.event_time)
+FROM typed_stage s
+CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.p) = 'object' THEN s.p ELSE '{}'::jsonb END) kv
+WHERE jsonb_typeof(kv.value) <> 'null'
+{%- if slugs %}
+  AND s.entity_schema IN ({{ slugs }})
+{%- endif %}
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3

@@ -1,0 +1,20 @@
+-- The links of the written entities: one row per entity named in a $relation list, looked
+-- for only in attributes whose column can hold objects (JSON, relation or text columns: the
+-- others never saw one). Separate deletes, so that each finds its rows by the entity_id index.
+DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_stage);
+{%- if changed_only %}
+DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_ids);
+{%- endif %}
+{%- if rebuilt %}
+DELETE FROM {{ schema }}._relations r WHERE r.entity_schema IN ({{ rebuilt }});
+{%- endif %}
+{%- if candidates %}
+INSERT INTO {{ schema }}._relations (entity_id, entity_schema, attribute, related_entity_id)
+SELECT s.entity_id, s.entity_schema, k.attribute, rel ->> 'entity_id'
+FROM typed_stage s
+JOIN (VALUES {{ candidates }}) AS k (entity_schema, attribute) ON k.entity_schema = s.entity_schema
+CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(s.p -> k.attribute -> '$relation') = 'array' THEN s.p -> k.attribute -> '$relation'
+         ELSE '[]'::jsonb END) rel
+WHERE jsonb_typeof(rel -> 'entity_id') = 'string';
+{%- endif %}

@@ -1,0 +1,7 @@
+"""`python -m datalake ...`: the `datalake` command without its console script."""
+
+import sys
+
+from datalake.cli import main
+
+sys.exit(main())
