@@ -173,7 +173,10 @@ def _start_redshift_double(state: dict, upstream_uri: str, ports: dict, logs: Pa
         "redshift_double",
         [sys.executable, "-m", "datalake_dev.redshift_double", "--upstream", upstream_uri, "--port", str(port),
          "--s3-endpoint-url", state["endpoints"]["S3_ENDPOINT_URL"]],
-        logs, env={**state["endpoints"]},
+        # moto takes any key; the double reads the lake with the local platform's S3.
+        logs, env={**state["endpoints"], "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+                   "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+                   "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")},
     )
     _write_state(state)
     wait_for_port(port)

@@ -41,6 +41,12 @@ def install(upstream_uri: str) -> None:
             conn.execute("SELECT pg_advisory_xact_lock(2302)")  # two doubles starting at once
             fresh = conn.execute("SELECT to_regclass('redshift_double.assumerole') IS NULL").fetchone()[0]
             conn.execute(CATALOG_SQL)
+            # Redshift's own functions PostgreSQL lacks (json_extract_path_text(varchar, …,
+            # null_if_invalid)): the project's PostgreSQL compatibility layer provides them, in
+            # schema redshift_compat (on the local database's search_path).
+            from datalake.sqlfiles import read_sql
+
+            conn.execute(read_sql("warehouse/compat.sql"))
             if fresh:
                 # ASSUMEROLE on every role for every command is PUBLIC's until revoked.
                 conn.execute("INSERT INTO redshift_double.assumerole VALUES ('PUBLIC', 'ALL', 'ALL')")

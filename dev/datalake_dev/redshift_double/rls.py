@@ -83,21 +83,20 @@ async def _create(session, sql: str) -> str:
         body = re.sub(pattern, f"${index}", body, flags=re.IGNORECASE)
     body = re.sub(r"\bcurrent_user\b", "session_user", body, flags=re.IGNORECASE)
 
-    def apply():
-        with _admin(session) as conn, conn.transaction():
-            conn.execute(f"CREATE FUNCTION redshift_double.rls_{name}({', '.join(args)}) RETURNS boolean "
+    # The function is created on the client's session: the tables its predicate reads may
+    # exist only in the client's open transaction (datalake init creates and uses them in one).
+    signature = ", ".join(a.split(None, 1)[1] for a in args)
+    await _must(session, f"CREATE FUNCTION redshift_double.rls_{name}({', '.join(args)}) RETURNS boolean "
                          f"LANGUAGE sql STABLE SECURITY DEFINER AS $rsd$ SELECT {body} $rsd$")
-            conn.execute(f"GRANT EXECUTE ON FUNCTION redshift_double.rls_{name}({', '.join(a.split(None, 1)[1] for a in args)}) "
-                         "TO PUBLIC")
-            conn.execute("INSERT INTO redshift_double.rls_policy VALUES (%s, %s, %s, %s)",
+    await _must(session, f"GRANT EXECUTE ON FUNCTION redshift_double.rls_{name}({signature}) TO PUBLIC")
+
+    def apply():
+        with _admin(session) as conn:
+            conn.execute("INSERT INTO redshift_double.rls_policy VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE "
+                         "SET columns = EXCLUDED.columns, alias = EXCLUDED.alias, predicate = EXCLUDED.predicate",
                          (name, ",".join(_ident(c.split(None, 1)[0]) for c in columns), alias, predicate))
 
-    try:
-        await asyncio.to_thread(apply)
-    except Exception as exc:
-        from datalake_dev.redshift_double.session import UpstreamError
-
-        raise UpstreamError({"S": "ERROR", "C": "42710", "M": f"CREATE RLS POLICY {name}: {str(exc).strip()}"})
+    await asyncio.to_thread(apply)
     return "CREATE RLS POLICY"
 
 
@@ -127,14 +126,14 @@ async def _drop(session, sql: str) -> str:
     for table in tables:
         await _sync(session, table, drop_policy=name)
 
+    for (signature,) in await _must(session, "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = "
+                                             f"'rls_{name}' AND pronamespace = 'redshift_double'::regnamespace"):
+        await _must(session, f"DROP FUNCTION {signature}")
+
     def apply():
         with _admin(session) as conn, conn.transaction():
             conn.execute("DELETE FROM redshift_double.rls_attachment WHERE policy = %s", (name,))
             conn.execute("DELETE FROM redshift_double.rls_policy WHERE name = %s", (name,))
-            for (signature,) in conn.execute(
-                    "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = %s AND pronamespace = "
-                    "'redshift_double'::regnamespace", (f"rls_{name}",)).fetchall():
-                conn.execute(f"DROP FUNCTION {signature}")
 
     await asyncio.to_thread(apply)
     return "DROP RLS POLICY"

@@ -221,6 +221,10 @@ class Session:
             if what == "sql":
                 sql = self.double.translate(rewrite(statement, self.double.serverless))
                 return self._forward(await self.upstream(sql))
+            # The hand-read grammars start at the statement's first word: comments go first.
+            import sqlparse
+
+            statement = tokenize(sqlparse.format(statement.sql, strip_comments=True).strip())
             tag = await commands.run(self, what, statement)
             self.to_client(wire.command_complete(tag))
             return True
