@@ -69,6 +69,10 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
                     conn.execute(statement)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
                 apply_redshift_isolation(conn, urlsplit(settings.warehouse_uri).username or "datalake_admin")
+                if urlsplit(settings.warehouse_uri).password:  # IAM logins: no password to derive from
+                    from datalake.query_reader import apply_redshift_query_reader
+
+                    apply_redshift_query_reader(conn, settings)  # the user `datalake query` runs as
             return []
         gaps = apply_local_schema(conn)
         from datalake.query_reader import set_query_reader_password

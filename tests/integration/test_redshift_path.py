@@ -85,3 +85,21 @@ def test_the_lake_unloads_pass_a_bucket_that_demands_kms(platform, postgres_serv
         from datalake.s3 import s3_client
 
         delete_prefix(s3_client(platform), platform.lake_bucket, "kms-test/")
+
+
+def test_datalake_query_runs_as_the_read_only_reader_on_redshift(rs_settings, platform):
+    from datalake.query import run_query
+    from datalake.query_reader import apply_redshift_query_reader, set_query_reader_password
+    from datalake.warehouse import connect
+
+    with connect(rs_settings) as conn:  # what `datalake init` does on Redshift
+        apply_redshift_query_reader(conn, rs_settings)
+        conn.commit()
+    try:
+        assert run_query("SELECT current_user", rs_settings).rows == [("datalake_reader",)]
+        with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)):
+            run_query("COMMIT; DELETE FROM epilot_datalake.entity_operations", rs_settings)
+    finally:
+        with connect(platform) as conn:  # the local reader's SCRAM verifier again
+            set_query_reader_password(conn, platform)
+            conn.commit()
