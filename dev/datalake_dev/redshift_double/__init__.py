@@ -27,8 +27,15 @@ log = logging.getLogger(__name__)
 
 
 class RedshiftDouble:
-    def __init__(self, upstream_uri: str, s3_endpoint_url: str, host: str = "127.0.0.1", port: int = 0,
-                 serverless: bool = False, kms_only_buckets: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        upstream_uri: str,
+        s3_endpoint_url: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        serverless: bool = False,
+        kms_only_buckets: tuple[str, ...] = (),
+    ):
         parts = urlsplit(upstream_uri)
         self.upstream_uri = upstream_uri
         self.upstream_address = (parts.hostname or "127.0.0.1", parts.port or 5432)
@@ -98,7 +105,9 @@ class RedshiftDouble:
 
         try:
             self._loop = asyncio.new_event_loop()
-            self._server = self._loop.run_until_complete(asyncio.start_server(handle, self.host, self.port))
+            self._server = self._loop.run_until_complete(
+                asyncio.start_server(handle, self.host, self.port)
+            )
             self.port = self._server.sockets[0].getsockname()[1]
         except BaseException as exc:  # reported by start()
             self._error = exc

@@ -39,7 +39,9 @@ def install(upstream_uri: str) -> None:
     with admin(upstream_uri) as conn:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(2302)")  # two doubles starting at once
-            fresh = conn.execute("SELECT to_regclass('redshift_double.assumerole') IS NULL").fetchone()[0]
+            fresh = conn.execute(
+                "SELECT to_regclass('redshift_double.assumerole') IS NULL"
+            ).fetchone()[0]
             conn.execute(CATALOG_SQL)
             # Redshift's own functions PostgreSQL lacks (json_extract_path_text(varchar, …,
             # null_if_invalid)): the project's PostgreSQL compatibility layer provides them, in
@@ -49,7 +51,9 @@ def install(upstream_uri: str) -> None:
             conn.execute(read_sql("warehouse/compat.sql"))
             if fresh:
                 # ASSUMEROLE on every role for every command is PUBLIC's until revoked.
-                conn.execute("INSERT INTO redshift_double.assumerole VALUES ('PUBLIC', 'ALL', 'ALL')")
+                conn.execute(
+                    "INSERT INTO redshift_double.assumerole VALUES ('PUBLIC', 'ALL', 'ALL')"
+                )
     del psycopg
 
 
