@@ -81,7 +81,8 @@ def test_the_lake_unloads_pass_a_bucket_that_demands_kms(platform, postgres_serv
             )
             conn.execute(
                 'INSERT INTO stage_entity_operations (id, "detail-type", operation, account, time, '
-                "entity_id, month, year) VALUES ('kms-1', 't', 'createEntity', '1', 't', 'e', '11', '2026')"
+                "entity_id, month, year) "
+                "VALUES ('kms-1', 't', 'createEntity', '1', 't', 'e', '11', '2026')"
             )
             execute_file(
                 conn,

@@ -83,7 +83,8 @@ class RedshiftDouble:
         self._thread.join()
 
     def uri(self, user: str, password: str, database: str) -> str:
-        return f"redshift://{quote(user, safe='')}:{quote(password, safe='')}@{self.host}:{self.port}/{database}"
+        auth = f"{quote(user, safe='')}:{quote(password, safe='')}"
+        return f"redshift://{auth}@{self.host}:{self.port}/{database}"
 
     def s3_client(self):
         if self._s3 is None:

@@ -21,10 +21,12 @@ CREATE TABLE IF NOT EXISTS redshift_double.assumerole (
 REVOKE ALL ON ALL TABLES IN SCHEMA redshift_double FROM PUBLIC;
 CREATE OR REPLACE VIEW redshift_double.stv_sessions WITH (security_invoker = true) AS
     SELECT backend_start::timestamp AS starttime, pid AS process,
-           rpad(usename::text, 50)::char(50) AS user_name, rpad(datname::text, 50)::char(50) AS db_name
+           rpad(usename::text, 50)::char(50) AS user_name,
+           rpad(datname::text, 50)::char(50) AS db_name
     FROM pg_stat_activity WHERE backend_type = 'client backend';
 CREATE OR REPLACE VIEW redshift_double.svv_roles WITH (security_invoker = true) AS
-    SELECT oid::int AS role_id, rolname::varchar(128) AS role_name, NULL::varchar(128) AS role_owner,
+    SELECT oid::int AS role_id, rolname::varchar(128) AS role_name,
+           NULL::varchar(128) AS role_owner,
            NULL::varchar(128) AS external_id
     FROM pg_roles WHERE NOT rolcanlogin AND rolname NOT LIKE 'pg\\_%';
 GRANT SELECT ON redshift_double.stv_sessions, redshift_double.svv_roles TO PUBLIC;

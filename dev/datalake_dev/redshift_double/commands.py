@@ -225,8 +225,9 @@ async def unload(session, statement) -> str:
                 "S": "ERROR",
                 "C": "XX000",
                 "M": (
-                    "Specified unload destination on S3 is not empty. Consider using a different bucket / "
-                    "prefix, manually removing the target files in S3, or using the ALLOWOVERWRITE option."
+                    "Specified unload destination on S3 is not empty. Consider using a different "
+                    "bucket / prefix, manually removing the target files in S3, or using the "
+                    "ALLOWOVERWRITE option."
                 ),
             }
         )
@@ -243,7 +244,8 @@ async def unload(session, statement) -> str:
                 "S": "ERROR",
                 "C": "XX000",
                 "M": (
-                    f"S3ServiceException:Access Denied (bucket {bucket} requires SSE-KMS: UNLOAD ... ENCRYPTED AUTO)"
+                    f"S3ServiceException:Access Denied (bucket {bucket} requires SSE-KMS: "
+                    "UNLOAD ... ENCRYPTED AUTO)"
                 ),
             }
         )

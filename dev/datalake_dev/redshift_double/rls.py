@@ -107,8 +107,10 @@ async def _create(session, sql: str) -> str:
     def apply():
         with _admin(session) as conn:
             conn.execute(
-                "INSERT INTO redshift_double.rls_policy VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE "
-                "SET columns = EXCLUDED.columns, alias = EXCLUDED.alias, predicate = EXCLUDED.predicate",
+                "INSERT INTO redshift_double.rls_policy VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE "
+                "SET columns = EXCLUDED.columns, alias = EXCLUDED.alias, "
+                "predicate = EXCLUDED.predicate",
                 (name, ",".join(_ident(c.split(None, 1)[0]) for c in columns), alias, predicate),
             )
 
@@ -135,7 +137,8 @@ async def _drop(session, sql: str) -> str:
             tables = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT DISTINCT table_oid::regclass::text FROM redshift_double.rls_attachment WHERE policy = %s",
+                    "SELECT DISTINCT table_oid::regclass::text FROM redshift_double.rls_attachment "
+                    "WHERE policy = %s",
                     (name,),
                 ).fetchall()
             ]
@@ -288,7 +291,8 @@ async def _must(session, sql: str):
 
 
 async def _sync(session, table: str, drop_policy: str | None = None) -> None:
-    """(Re)create the table's rsd_* PostgreSQL policies from the catalog, in the client's session."""
+    """(Re)create the table's rsd_* PostgreSQL policies from the catalog, in the client's
+    session."""
     literal = table.replace("'", "''")
     existing = await _must(
         session,
@@ -304,7 +308,8 @@ async def _sync(session, table: str, drop_policy: str | None = None) -> None:
         with _admin(session) as conn:
             attached = conn.execute(
                 "SELECT a.policy, a.grantee, p.columns FROM redshift_double.rls_attachment a "
-                "JOIN redshift_double.rls_policy p ON p.name = a.policy WHERE a.table_oid = %s AND a.policy <> %s "
+                "JOIN redshift_double.rls_policy p ON p.name = a.policy "
+                "WHERE a.table_oid = %s AND a.policy <> %s "
                 "ORDER BY 1, 2",
                 (int(oid), drop_policy or ""),
             ).fetchall()
@@ -324,7 +329,8 @@ async def _sync(session, table: str, drop_policy: str | None = None) -> None:
         for cmd in COMMANDS:
             await _must(
                 session,
-                f"CREATE POLICY rsd_reach_{cmd.lower()} ON {table} FOR {cmd} TO {targets} USING (true)",
+                f"CREATE POLICY rsd_reach_{cmd.lower()} ON {table} FOR {cmd} TO {targets} "
+                "USING (true)",
             )
     ignored = (
         " OR ".join(

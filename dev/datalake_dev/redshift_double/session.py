@@ -311,7 +311,8 @@ class Session:
             self.capture = None
 
     async def rows(self, sql: str) -> tuple[list[tuple[str, int]], list[list[str | None]], str]:
-        """(columns, text rows, command tag) of sql on the client's session; UpstreamError on error."""
+        """(columns, text rows, command tag) of sql on the client's session; UpstreamError on
+        error."""
         columns, rows, tag = [], [], ""
         for kind_, body in await self.upstream(sql):
             if kind_ == b"T":

@@ -59,7 +59,8 @@ async def assumerole(session, statement) -> str:
     )
     if m is None:
         raise Refused(
-            "cannot read this ASSUMEROLE grant (GRANT ASSUMEROLE ON 'arn'|ALL TO who FOR ALL|COPY|UNLOAD)"
+            "cannot read this ASSUMEROLE grant "
+            "(GRANT ASSUMEROLE ON 'arn'|ALL TO who FOR ALL|COPY|UNLOAD)"
         )
     roles = (
         ["ALL"] if m.group("roles").upper() == "ALL" else re.findall(r"'([^']*)'", m.group("roles"))
@@ -114,7 +115,8 @@ async def check_assumerole(session, iam_role: str, command: str) -> None:
     def allowed() -> bool:
         with catalog.admin(session.double.upstream_uri) as conn:
             return conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %(u)s AND rolsuper) OR EXISTS ("
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %(u)s AND rolsuper) "
+                "OR EXISTS ("
                 " SELECT 1 FROM redshift_double.assumerole g"
                 " WHERE g.iam_role IN ('ALL', %(r)s) AND g.command IN ('ALL', %(c)s)"
                 " AND (g.grantee = 'PUBLIC' OR g.grantee IN ("
@@ -128,7 +130,8 @@ async def check_assumerole(session, iam_role: str, command: str) -> None:
                 "S": "ERROR",
                 "C": "42501",
                 "M": (
-                    f"User {session.user} is not authorized to assume IAM Role {iam_role} for {command} "
+                    f"User {session.user} is not authorized to assume IAM Role {iam_role} "
+                    f"for {command} "
                     "(no ASSUMEROLE privilege)"
                 ),
             }

@@ -183,7 +183,8 @@ def test_copy_maps_columns_by_position_and_fails_whole_on_a_value_too_long_in_by
         conn.execute("INSERT INTO rsd_test.copied VALUES ('before', 0, NULL)")
         with pytest.raises(psycopg.Error) as caught:
             conn.execute(
-                f"COPY rsd_test.copied FROM 's3://{bucket}/rsd/copy/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+                f"COPY rsd_test.copied FROM 's3://{bucket}/rsd/copy/' IAM_ROLE '{ROLE}' "
+                "FORMAT AS PARQUET"
             )
         assert "String length exceeds DDL length" in str(caught.value)
         conn.rollback()
@@ -198,7 +199,8 @@ def test_unload_names_partitions_and_refuses_to_overwrite(admin, s3, platform):
         "CREATE TABLE rsd_test.unloaded (id varchar(8), year varchar(4), month varchar(2))"
     )
     admin.execute(
-        "INSERT INTO rsd_test.unloaded VALUES ('a', '2026', '01'), ('b', '2026', '01'), ('c', '2026', '02')"
+        "INSERT INTO rsd_test.unloaded VALUES ('a', '2026', '01'), ('b', '2026', '01'), "
+        "('c', '2026', '02')"
     )
     query = (
         "UNLOAD ('SELECT id, year, month FROM rsd_test.unloaded ORDER BY id') TO 's3://{}/rsd/{}' "
