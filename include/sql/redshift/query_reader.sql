@@ -6,7 +6,11 @@
 ALTER USER datalake_reader PASSWORD '{{ password_md5 }}';
 GRANT USAGE ON SCHEMA epilot_datalake TO datalake_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA epilot_datalake TO datalake_reader;
+-- datalake_ops as locally: the manifests, owners and registry (never a password), not the
+-- writers' lock tables.
 GRANT USAGE ON SCHEMA datalake_ops TO datalake_reader;
-GRANT SELECT ON datalake_ops.run_manifest, datalake_ops.snapshot_refresh_needed TO datalake_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA datalake_ops TO datalake_reader;
+REVOKE ALL ON datalake_ops.pipeline_lock_entity_operations, datalake_ops.pipeline_lock_workflow_tables
+    FROM datalake_reader;
 -- Row-level security filters every user no policy exempts: the reader sees all rows.
 GRANT IGNORE RLS TO datalake_reader;
