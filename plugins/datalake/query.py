@@ -21,8 +21,8 @@ class QueryResult:
 def run_query(sql: str, settings: Settings | None = None, *, uri: str | None = None) -> QueryResult:
     """Run the statements (read-only transaction); the last statement's rows are returned.
 
-    On Redshift the SQL runs as written; locally it goes through the compatibility rewrite and
-    runs as datalake_reader, a role without any write privilege.
+    On Redshift the SQL runs as written, locally through the compatibility rewrite; on both it
+    runs as datalake_reader, a login without any write privilege (`datalake init` creates it).
     """
     settings = settings or load_settings()
     if "\x00" in sql:
@@ -32,23 +32,30 @@ def run_query(sql: str, settings: Settings | None = None, *, uri: str | None = N
     except UnicodeEncodeError:
         raise ValueError("the SQL is not UTF-8 text (binary input?)") from None
     target_is_redshift = settings.warehouse_is_redshift and uri is None
-    if uri is None and not target_is_redshift:
+    if uri is None:
         from datalake.query_reader import reader_uri
 
-        uri = reader_uri(settings)  # read-only by privileges, not only by transaction mode (issue 17)
+        uri = reader_uri(settings)  # read-only by privileges, not only by transaction mode
     statements = [sql] if target_is_redshift else redshift_to_postgres(sql)
     if not statements:
         raise ValueError("no SQL statement given")
     result = QueryResult(columns=[], rows=[])
-    with connect(settings, uri=uri) as conn:
-        # psycopg then opens the transaction with BEGIN READ ONLY: the form Redshift documents
-        # (its BEGIN page); SET TRANSACTION is not a Redshift command.
-        conn.read_only = True
-        with conn.transaction():
+    # BEGIN READ ONLY, the form Redshift documents (its BEGIN page; SET TRANSACTION is not a
+    # Redshift command), sent here on an autocommit connection: statements after a COMMIT in
+    # the user's SQL then run under the login's own defaults, never in a transaction psycopg
+    # opened for them.
+    from psycopg.pq import TransactionStatus
+
+    with connect(settings, uri=uri, autocommit=True) as conn:
+        conn.execute("BEGIN READ ONLY")
+        try:
             for statement in statements:
                 cur = conn.execute(statement)
                 if cur.description is not None:
                     result = QueryResult(columns=[d.name for d in cur.description], rows=cur.fetchall())
+        finally:
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")  # read-only: nothing to keep
     return result
 
 

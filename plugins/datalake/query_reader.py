@@ -61,3 +61,14 @@ def set_query_reader_password(conn, settings: Settings) -> None:
     with conn.transaction():
         conn.execute(sql.SQL(read_sql("warehouse/query_reader_password.sql")).format(
             verifier=sql.Literal(scram_sha256_verifier(reader_password(settings)))))
+
+
+def apply_redshift_query_reader(conn, settings: Settings) -> None:
+    """The reader user on Redshift (include/sql/redshift/query_reader.sql), in init's transaction."""
+    from datalake.sqlfiles import execute_file
+
+    password_md5 = "md5" + hashlib.md5((reader_password(settings) + READER_ROLE).encode()).hexdigest()
+    if conn.execute("SELECT 1 FROM pg_user WHERE usename = %s", [READER_ROLE]).fetchone() is None:
+        conn.execute(f"CREATE USER {READER_ROLE} PASSWORD '{password_md5}' NOCREATEDB NOCREATEUSER "
+                     "CONNECTION LIMIT 10")
+    execute_file(conn, "redshift/query_reader.sql", password_md5=password_md5)

@@ -6,6 +6,8 @@ Apart from datalake.warehouse (connections), which the isolation code uses too.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from datalake.config import Settings, load_settings
 from datalake.sqlfiles import read_sql, statements
 from datalake.warehouse import connect
@@ -84,6 +86,10 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
                     conn.execute(statement)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
                 apply_redshift_isolation(conn, settings.redshift_iam_role)
+                if urlsplit(settings.warehouse_uri).password:  # IAM logins: no password to derive from
+                    from datalake.query_reader import apply_redshift_query_reader
+
+                    apply_redshift_query_reader(conn, settings)  # the user `datalake query` runs as
             return []
         gaps = apply_local_schema(conn)
         from datalake.query_reader import set_query_reader_password

@@ -7,6 +7,11 @@ that real scheduler: the seeded hours are loaded by `airflow backfill create` (w
 (`/api/v2/backfills`, reprocess_behavior=completed) while the monthly snapshot and the
 workflow refresh run at the same time, and the warehouse is checked against the raw events
 after each step. At the end `make stop` must leave no process behind.
+
+The module runs once per warehouse mode in DATALAKE_E2E_WAREHOUSES (comma-separated,
+default `postgres`): `redshift` is `make run WAREHOUSE=redshift`, the same platform with the
+Redshift double in front of the PostgreSQL. It is opt-in because a second platform costs
+another ~5 minutes of the suite.
 """
 
 from __future__ import annotations
@@ -85,13 +90,18 @@ class Api:
         return self.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
 
 
-@pytest.fixture(scope="module")
-def local_platform(tmp_path_factory):
+E2E_WAREHOUSES = [m.strip() for m in os.environ.get("DATALAKE_E2E_WAREHOUSES", "postgres").split(",") if m.strip()]
+
+
+@pytest.fixture(scope="module", params=E2E_WAREHOUSES)
+def local_platform(request, tmp_path_factory):
     state = tmp_path_factory.mktemp("platform") / "state"
     env = _env(state)
+    if request.param == "redshift":
+        env["DATALAKE_LOCAL_WAREHOUSE"] = "redshift"  # what `make run WAREHOUSE=redshift` sets
     up = subprocess.run([DATALAKE, "platform", "up", "--seed-hours", str(SEED_HOURS), "--interval", "20"], env=env,
                         capture_output=True, text=True, timeout=600)
-    info = {"env": env, "up": up, "state": state}
+    info = {"env": env, "up": up, "state": state, "warehouse": request.param}
     try:
         yield info
     finally:
@@ -105,7 +115,8 @@ def _assert_everything_stopped(info):
 
     assert info["down"].returncode == 0, info["down"].stderr
     started = info["started"]
-    assert set(started) == {"postgres", "s3", "producer", "airflow", "tenant_watchdog"}
+    expected = {"postgres", "s3", "producer", "airflow", "tenant_watchdog"}
+    assert set(started) == expected | ({"redshift_double"} if info["warehouse"] == "redshift" else set())
     time.sleep(1)
     assert [name for name, pid in started.items() if is_alive(pid)] == []
     groups = ",".join(str(p) for n, p in started.items() if n != "postgres")

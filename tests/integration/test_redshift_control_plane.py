@@ -62,6 +62,11 @@ def control(platform, postgres_server, s3_server, superuser):
     provisioned.stop()
     serverless.stop()
     superuser.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    # Roles are the cluster's: init here gave `datalake query`'s reader a password derived
+    # from this module's admin; the session's platform derives it from its own.
+    from datalake.query_reader import set_query_reader_password
+
+    set_query_reader_password(superuser, platform)
 
 
 def _upstream(superuser, postgres_server):

@@ -169,24 +169,29 @@ DEFAULT_REDSHIFT_DOUBLE_PORT = 5440
 
 def _start_redshift_double(state: dict, upstream_uri: str, ports: dict, logs: Path, log) -> None:
     """The Redshift double in front of the local PostgreSQL; the platform's WAREHOUSE_URI
-    becomes a redshift:// URI of it (the double offers SSL: sslmode=require works)."""
+    becomes a redshift:// URI of it, verifying the double's certificate (verify-full)."""
     from urllib.parse import urlsplit
 
     from datalake_dev.local.ports import wait_for_port
 
     port = choose_port(ports.get("redshift_double", DEFAULT_REDSHIFT_DOUBLE_PORT), "Redshift double", log)
+    cert_dir = logs.parent / "redshift-double"
     state["ports"]["redshift_double"] = port
     state["pids"]["redshift_double"] = spawn(
         "redshift_double",
         [sys.executable, "-m", "datalake_dev.redshift_double", "--upstream", upstream_uri, "--port", str(port),
-         "--s3-endpoint-url", state["endpoints"]["S3_ENDPOINT_URL"]],
-        logs, env={**state["endpoints"]},
+         "--s3-endpoint-url", state["endpoints"]["S3_ENDPOINT_URL"], "--cert-dir", str(cert_dir)],
+        # moto takes any key; the double reads the lake with the local platform's S3.
+        logs, env={**state["endpoints"], "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+                   "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+                   "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")},
     )
     _write_state(state)
     wait_for_port(port)
     parts = urlsplit(upstream_uri)
     state["endpoints"]["WAREHOUSE_URI"] = (
-        f"redshift://{parts.username}:{parts.password}@127.0.0.1:{port}{parts.path}")
+        f"redshift://{parts.username}:{parts.password}@127.0.0.1:{port}{parts.path}"
+        f"?sslrootcert={cert_dir / 'cert.pem'}")
     state["endpoints"]["REDSHIFT_IAM_ROLE"] = LOCAL_IAM_ROLE
     _write_state(state)
     log(f"warehouse: Redshift double at 127.0.0.1:{port} in front of the PostgreSQL")

@@ -12,8 +12,9 @@ or in the foreground: ``python -m datalake_dev.redshift_double --upstream URI --
 Every client connection gets its own upstream session (the client's login is passed through:
 PostgreSQL checks the password, privileges and row-level security of that user); the
 statements Redshift has and PostgreSQL lacks run on that same session, so they are part of
-the client's transaction. SSL is offered with a self-signed certificate (clients connecting
-with ``sslmode=require``, as the project does for Redshift, get it).
+the client's transaction. SSL is offered with a self-signed certificate for 127.0.0.1 and
+localhost; ``uri()`` names it as ``sslrootcert``, so clients verify the server
+(``sslmode=verify-full``, the project's default for Redshift).
 """
 
 from __future__ import annotations
@@ -21,14 +22,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 log = logging.getLogger(__name__)
 
 
 class RedshiftDouble:
-    def __init__(self, upstream_uri: str, s3_endpoint_url: str, host: str = "127.0.0.1", port: int = 0,
-                 serverless: bool = False, kms_only_buckets: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        upstream_uri: str,
+        s3_endpoint_url: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        serverless: bool = False,
+        kms_only_buckets: tuple[str, ...] = (),
+        cert_dir: str | None = None,
+    ):
         parts = urlsplit(upstream_uri)
         self.upstream_uri = upstream_uri
         self.upstream_address = (parts.hostname or "127.0.0.1", parts.port or 5432)
@@ -40,6 +50,8 @@ class RedshiftDouble:
         self.refused: list[str] = []
         self.unloads: list[dict] = []
         self.ssl_context = None
+        self.cert_dir = Path(cert_dir) if cert_dir else None
+        self.certificate: Path | None = None  # what clients verify the server with
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._ready = threading.Event()
@@ -51,7 +63,7 @@ class RedshiftDouble:
     def start(self) -> "RedshiftDouble":
         from datalake_dev.redshift_double import catalog, tls
 
-        self.ssl_context = tls.server_context()
+        self.ssl_context, self.certificate = tls.server_context(self.cert_dir)
         catalog.install(self.upstream_uri)
         self._thread.start()
         if not self._ready.wait(15) or self._error is not None:
@@ -76,7 +88,9 @@ class RedshiftDouble:
         self._thread.join()
 
     def uri(self, user: str, password: str, database: str) -> str:
-        return f"redshift://{quote(user, safe='')}:{quote(password, safe='')}@{self.host}:{self.port}/{database}"
+        auth = f"{quote(user, safe='')}:{quote(password, safe='')}"
+        return (f"redshift://{auth}@{self.host}:{self.port}/{database}"
+                f"?sslrootcert={quote(str(self.certificate), safe='/')}")
 
     def s3_client(self):
         if self._s3 is None:
@@ -98,7 +112,9 @@ class RedshiftDouble:
 
         try:
             self._loop = asyncio.new_event_loop()
-            self._server = self._loop.run_until_complete(asyncio.start_server(handle, self.host, self.port))
+            self._server = self._loop.run_until_complete(
+                asyncio.start_server(handle, self.host, self.port)
+            )
             self.port = self._server.sockets[0].getsockname()[1]
         except BaseException as exc:  # reported by start()
             self._error = exc

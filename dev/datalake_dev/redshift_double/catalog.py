@@ -21,10 +21,12 @@ CREATE TABLE IF NOT EXISTS redshift_double.assumerole (
 REVOKE ALL ON ALL TABLES IN SCHEMA redshift_double FROM PUBLIC;
 CREATE OR REPLACE VIEW redshift_double.stv_sessions WITH (security_invoker = true) AS
     SELECT backend_start::timestamp AS starttime, pid AS process,
-           rpad(usename::text, 50)::char(50) AS user_name, rpad(datname::text, 50)::char(50) AS db_name
+           rpad(usename::text, 50)::char(50) AS user_name,
+           rpad(datname::text, 50)::char(50) AS db_name
     FROM pg_stat_activity WHERE backend_type = 'client backend';
 CREATE OR REPLACE VIEW redshift_double.svv_roles WITH (security_invoker = true) AS
-    SELECT oid::int AS role_id, rolname::varchar(128) AS role_name, NULL::varchar(128) AS role_owner,
+    SELECT oid::int AS role_id, rolname::varchar(128) AS role_name,
+           NULL::varchar(128) AS role_owner,
            NULL::varchar(128) AS external_id
     FROM pg_roles WHERE NOT rolcanlogin AND rolname NOT LIKE 'pg\\_%';
 GRANT SELECT ON redshift_double.stv_sessions, redshift_double.svv_roles TO PUBLIC;
@@ -39,11 +41,21 @@ def install(upstream_uri: str) -> None:
     with admin(upstream_uri) as conn:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(2302)")  # two doubles starting at once
-            fresh = conn.execute("SELECT to_regclass('redshift_double.assumerole') IS NULL").fetchone()[0]
+            fresh = conn.execute(
+                "SELECT to_regclass('redshift_double.assumerole') IS NULL"
+            ).fetchone()[0]
             conn.execute(CATALOG_SQL)
+            # Redshift's own functions PostgreSQL lacks (json_extract_path_text(varchar, …,
+            # null_if_invalid)): the project's PostgreSQL compatibility layer provides them, in
+            # schema redshift_compat (on the local database's search_path).
+            from datalake.sqlfiles import read_sql
+
+            conn.execute(read_sql("warehouse/compat.sql"))
             if fresh:
                 # ASSUMEROLE on every role for every command is PUBLIC's until revoked.
-                conn.execute("INSERT INTO redshift_double.assumerole VALUES ('PUBLIC', 'ALL', 'ALL')")
+                conn.execute(
+                    "INSERT INTO redshift_double.assumerole VALUES ('PUBLIC', 'ALL', 'ALL')"
+                )
     del psycopg
 
 

@@ -31,8 +31,14 @@ async def run(session, what: str, statement) -> str:
 
 
 def load_error(table: str, reason: str) -> UpstreamError:
-    return UpstreamError({"S": "ERROR", "C": "XX000", "M": f"Load into table '{table}' failed.  Check "
-                          f"'stl_load_errors' system table for details. ({reason})"})
+    return UpstreamError(
+        {
+            "S": "ERROR",
+            "C": "XX000",
+            "M": f"Load into table '{table}' failed.  Check "
+            f"'stl_load_errors' system table for details. ({reason})",
+        }
+    )
 
 
 def _options(tokens) -> dict[str, object]:
@@ -45,7 +51,9 @@ def _options(tokens) -> dict[str, object]:
         word = words[i]
         nxt = words[i + 1] if i + 1 < len(tokens) else None
         if word == "IAM_ROLE":
-            options["IAM_ROLE"] = tokens[i + 1].text if tokens[i + 1].token_type == TokenType.STRING else "default"
+            options["IAM_ROLE"] = (
+                tokens[i + 1].text if tokens[i + 1].token_type == TokenType.STRING else "default"
+            )
             i += 2
         elif word == "FORMAT":
             i += 2 if nxt == "AS" else 1
@@ -90,14 +98,19 @@ def _s3(session):
 
 
 # -- COPY ----------------------------------------------------------------------------------
-COPY_HEAD = re.compile(r"^\s*COPY\s+(?P<table>(\"[^\"]+\"|[\w$]+)(\.(\"[^\"]+\"|[\w$]+))*)\s*"
-                       r"(\((?P<columns>[^)]*)\))?\s*FROM\s+'(?P<uri>[^']*)'", re.IGNORECASE | re.DOTALL)
+COPY_HEAD = re.compile(
+    r"^\s*COPY\s+(?P<table>(\"[^\"]+\"|[\w$]+)(\.(\"[^\"]+\"|[\w$]+))*)\s*"
+    r"(\((?P<columns>[^)]*)\))?\s*FROM\s+'(?P<uri>[^']*)'",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 async def copy_s3(session, statement) -> str:
     head = COPY_HEAD.match(statement.sql)
     if head is None or not head.group("uri").startswith("s3://"):
-        raise Refused(f"this COPY form is {NOT_SUPPORTED} by the double (COPY table FROM 's3://...')")
+        raise Refused(
+            f"this COPY form is {NOT_SUPPORTED} by the double (COPY table FROM 's3://...')"
+        )
     tokens = statement.tokens
     start = next(i for i, t in enumerate(tokens) if t.token_type == TokenType.STRING) + 1
     options = _options(tokens[start:])
@@ -115,7 +128,9 @@ async def copy_s3(session, statement) -> str:
         raise load_error(table, f"The specified S3 prefix '{prefix}' does not exist")
     files = [await asyncio.to_thread(s3io.read_parquet, client, bucket, key) for key in keys]
     names = ", ".join(name for name, _ in columns)
-    return await session.copy_in(f"COPY {table} ({names}) FROM STDIN", _copy_chunks(table, columns, files))
+    return await session.copy_in(
+        f"COPY {table} ({names}) FROM STDIN", _copy_chunks(table, columns, files)
+    )
 
 
 async def target_columns(session, table: str, listed: str | None) -> list[tuple[str, int | None]]:
@@ -124,7 +139,8 @@ async def target_columns(session, table: str, listed: str | None) -> list[tuple[
     _, rows, _ = await session.rows(
         "SELECT quote_ident(attname), CASE WHEN atttypid IN (1043, 1042) AND atttypmod > 4 "
         f"THEN atttypmod - 4 END FROM pg_attribute WHERE attrelid = '{literal}'::regclass "
-        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+    )
     columns = [(name, int(limit) if limit else None) for name, limit in rows]
     if listed:
         by_name = {name.strip('"').lower(): (name, limit) for name, limit in columns}
@@ -141,15 +157,21 @@ def _copy_chunks(table: str, columns, files):
     fails the whole COPY (Redshift counts VARCHAR length in bytes)."""
     for data in files:
         if data.num_columns != len(columns):
-            raise load_error(table, f"the Parquet file has {data.num_columns} columns, the COPY "
-                                    f"targets {len(columns)}: columns are matched by position")
+            raise load_error(
+                table,
+                f"the Parquet file has {data.num_columns} columns, the COPY "
+                f"targets {len(columns)}: columns are matched by position",
+            )
         for batch in data.to_batches(max_chunksize=5000):
             lines = []
             for row in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns))):
                 for (name, limit), value in zip(columns, row):
                     if limit is not None and isinstance(value, str) and len(value.encode()) > limit:
-                        raise load_error(table, f"String length exceeds DDL length: column {name}, "
-                                                f"{len(value.encode())} bytes > varchar({limit})")
+                        raise load_error(
+                            table,
+                            f"String length exceeds DDL length: column {name}, "
+                            f"{len(value.encode())} bytes > varchar({limit})",
+                        )
                 lines.append("\t".join(s3io.text_value(v) for v in row))
             if lines:
                 yield ("\n".join(lines) + "\n").encode()
@@ -162,7 +184,7 @@ async def unload(session, statement) -> str:
     if len(strings) < 2 or tokens[strings[1] - 1].text.upper() != "TO":
         raise Refused("UNLOAD ('select ...') TO 's3://...' ...: cannot read this UNLOAD")
     query, target = tokens[strings[0]].text, tokens[strings[1]].text
-    options = _options(tokens[strings[1] + 1:])
+    options = _options(tokens[strings[1] + 1 :])
     if options.get("FORMAT") != "PARQUET":
         raise Refused("the double models UNLOAD ... FORMAT AS PARQUET only")
     if "IAM_ROLE" not in options:
@@ -179,29 +201,64 @@ async def unload(session, statement) -> str:
     table = s3io.arrow_table(columns, rows)
     missing = [c for c in partition_by if c not in table.column_names]
     if missing:
-        raise UpstreamError({"S": "ERROR", "C": "42703", "M": f"PARTITION BY column {missing[0]} is not in the query"})
+        raise UpstreamError(
+            {
+                "S": "ERROR",
+                "C": "42703",
+                "M": f"PARTITION BY column {missing[0]} is not in the query",
+            }
+        )
     destination = prefix if not partition_by or prefix.endswith("/") else prefix + "/"
-    files = s3io.unload_files(table, prefix, options.get("PARALLEL", True), partition_by, "INCLUDE" in options)
+    files = s3io.unload_files(
+        table, prefix, options.get("PARALLEL", True), partition_by, "INCLUDE" in options
+    )
     existing = await asyncio.to_thread(s3io.list_keys, client, bucket, destination)
     if "CLEANPATH" in options:
-        folders = {key.rsplit("/", 1)[0] + "/" for key, _ in files} if partition_by else {destination}
+        folders = (
+            {key.rsplit("/", 1)[0] + "/" for key, _ in files} if partition_by else {destination}
+        )
         stale = [k for k in existing if any(k.startswith(f) for f in folders)]
         await asyncio.to_thread(_delete, client, bucket, stale)
     elif existing and "ALLOWOVERWRITE" not in options:
-        raise UpstreamError({"S": "ERROR", "C": "XX000", "M": (
-            "Specified unload destination on S3 is not empty. Consider using a different bucket / "
-            "prefix, manually removing the target files in S3, or using the ALLOWOVERWRITE option.")})
-    extra = {"ServerSideEncryption": "aws:kms"} if options.get("ENCRYPTED") == "AUTO" and \
-        session.double.kms_only_buckets and bucket in session.double.kms_only_buckets else {}
+        raise UpstreamError(
+            {
+                "S": "ERROR",
+                "C": "XX000",
+                "M": (
+                    "Specified unload destination on S3 is not empty. Consider using a different "
+                    "bucket / prefix, manually removing the target files in S3, or using the "
+                    "ALLOWOVERWRITE option."
+                ),
+            }
+        )
+    extra = (
+        {"ServerSideEncryption": "aws:kms"}
+        if options.get("ENCRYPTED") == "AUTO"
+        and session.double.kms_only_buckets
+        and bucket in session.double.kms_only_buckets
+        else {}
+    )
     if bucket in session.double.kms_only_buckets and not extra:
-        raise UpstreamError({"S": "ERROR", "C": "XX000", "M": (
-            f"S3ServiceException:Access Denied (bucket {bucket} requires SSE-KMS: UNLOAD ... ENCRYPTED AUTO)")})
+        raise UpstreamError(
+            {
+                "S": "ERROR",
+                "C": "XX000",
+                "M": (
+                    f"S3ServiceException:Access Denied (bucket {bucket} requires SSE-KMS: "
+                    "UNLOAD ... ENCRYPTED AUTO)"
+                ),
+            }
+        )
     for key, rows_of_file in files:
         await asyncio.to_thread(s3io.put_parquet, client, bucket, key, rows_of_file, **extra)
-    session.double.unloads.append({"target": target, "keys": [k for k, _ in files], "rows": table.num_rows})
+    session.double.unloads.append(
+        {"target": target, "keys": [k for k, _ in files], "rows": table.num_rows}
+    )
     return "UNLOAD"
 
 
 def _delete(client, bucket: str, keys: list[str]) -> None:
     for start in range(0, len(keys), 1000):
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
+        client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[start : start + 1000]]}
+        )

@@ -55,8 +55,9 @@ async def run(session, statement) -> str:
         return await _row_level_security(session, sql)
     if words[0] in ("GRANT", "REVOKE") and "IGNORE" in words:
         return await _ignore(session, sql, grant=words[0] == "GRANT")
-    if words[0] in ("GRANT", "REVOKE") and ("EXPLAIN" in words or words[-3:-1] == ["RLS", "POLICY"]
-                                           or "POLICY" in words):
+    if words[0] in ("GRANT", "REVOKE") and (
+        "EXPLAIN" in words or words[-3:-1] == ["RLS", "POLICY"] or "POLICY" in words
+    ):
         # EXPLAIN RLS is not modelled (PostgreSQL's EXPLAIN shows policies to whoever may
         # EXPLAIN); the policy functions run with their owner's rights, so GRANT ... TO RLS
         # POLICY has nothing left to grant.
@@ -69,8 +70,12 @@ def _admin(session):
 
 
 async def _create(session, sql: str) -> str:
-    m = re.match(rf"CREATE\s+RLS\s+POLICY\s+(?P<name>{_NAME})\s+(WITH\s*\((?P<cols>.*?)\)\s*(AS\s+(?P<alias>{_NAME})\s+)?)?"
-                 r"USING\s*\((?P<pred>.*)\)\s*$", sql, re.IGNORECASE | re.DOTALL)
+    m = re.match(
+        rf"CREATE\s+RLS\s+POLICY\s+(?P<name>{_NAME})\s+(WITH\s*\((?P<cols>.*?)\)\s*(AS\s+(?P<alias>{_NAME})\s+)?)?"
+        r"USING\s*\((?P<pred>.*)\)\s*$",
+        sql,
+        re.IGNORECASE | re.DOTALL,
+    )
     if m is None:
         raise Refused("cannot read this CREATE RLS POLICY")
     name = _ident(m.group("name"))
@@ -83,31 +88,46 @@ async def _create(session, sql: str) -> str:
         col_name, col_type = column.split(None, 1)
         col_name = _ident(col_name)
         args.append(f"{col_name}_ {col_type}")
-        pattern = rf"\b{re.escape(alias)}\.{re.escape(col_name)}\b" if alias else rf"(?<![\w.]){re.escape(col_name)}\b"
+        pattern = (
+            rf"\b{re.escape(alias)}\.{re.escape(col_name)}\b"
+            if alias
+            else rf"(?<![\w.]){re.escape(col_name)}\b"
+        )
         body = re.sub(pattern, f"${index}", body, flags=re.IGNORECASE)
     body = re.sub(r"\bcurrent_user\b", "session_user", body, flags=re.IGNORECASE)
 
+    # The function is created on the client's session: the tables its predicate reads may
+    # exist only in the client's open transaction (datalake init creates and uses them in one).
+    signature = ", ".join(a.split(None, 1)[1] for a in args)
+    await _must(
+        session,
+        f"CREATE FUNCTION redshift_double.rls_{name}({', '.join(args)}) RETURNS boolean "
+        f"LANGUAGE sql STABLE SECURITY DEFINER AS $rsd$ SELECT {body} $rsd$",
+    )
+    await _must(
+        session, f"GRANT EXECUTE ON FUNCTION redshift_double.rls_{name}({signature}) TO PUBLIC"
+    )
+
     def apply():
-        with _admin(session) as conn, conn.transaction():
-            conn.execute(f"CREATE FUNCTION redshift_double.rls_{name}({', '.join(args)}) RETURNS boolean "
-                         f"LANGUAGE sql STABLE SECURITY DEFINER AS $rsd$ SELECT {body} $rsd$")
-            conn.execute(f"GRANT EXECUTE ON FUNCTION redshift_double.rls_{name}({', '.join(a.split(None, 1)[1] for a in args)}) "
-                         "TO PUBLIC")
-            conn.execute("INSERT INTO redshift_double.rls_policy VALUES (%s, %s, %s, %s)",
-                         (name, ",".join(_ident(c.split(None, 1)[0]) for c in columns), alias, predicate))
+        with _admin(session) as conn:
+            conn.execute(
+                "INSERT INTO redshift_double.rls_policy VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE "
+                "SET columns = EXCLUDED.columns, alias = EXCLUDED.alias, "
+                "predicate = EXCLUDED.predicate",
+                (name, ",".join(_ident(c.split(None, 1)[0]) for c in columns), alias, predicate),
+            )
 
-    try:
-        await asyncio.to_thread(apply)
-    except Exception as exc:
-        from datalake_dev.redshift_double.session import UpstreamError
-
-        raise UpstreamError({"S": "ERROR", "C": "42710", "M": f"CREATE RLS POLICY {name}: {str(exc).strip()}"})
+    await asyncio.to_thread(apply)
     return "CREATE RLS POLICY"
 
 
 async def _drop(session, sql: str) -> str:
-    m = re.match(rf"DROP\s+RLS\s+POLICY\s+(?P<ifexists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*(CASCADE|RESTRICT)?\s*$",
-                 sql, re.IGNORECASE)
+    m = re.match(
+        rf"DROP\s+RLS\s+POLICY\s+(?P<ifexists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*(CASCADE|RESTRICT)?\s*$",
+        sql,
+        re.IGNORECASE,
+    )
     if m is None:
         raise Refused("cannot read this DROP RLS POLICY")
     name = _ident(m.group("name"))
@@ -115,10 +135,17 @@ async def _drop(session, sql: str) -> str:
 
     def lookup():
         with _admin(session) as conn:
-            exists = conn.execute("SELECT columns FROM redshift_double.rls_policy WHERE name = %s", (name,)).fetchone()
-            tables = [r[0] for r in conn.execute(
-                "SELECT DISTINCT table_oid::regclass::text FROM redshift_double.rls_attachment WHERE policy = %s",
-                (name,)).fetchall()]
+            exists = conn.execute(
+                "SELECT columns FROM redshift_double.rls_policy WHERE name = %s", (name,)
+            ).fetchone()
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT table_oid::regclass::text FROM redshift_double.rls_attachment "
+                    "WHERE policy = %s",
+                    (name,),
+                ).fetchall()
+            ]
             return exists, tables
 
     exists, tables = await asyncio.to_thread(lookup)
@@ -127,49 +154,73 @@ async def _drop(session, sql: str) -> str:
             return "DROP RLS POLICY"
         raise Refused(f"RLS policy {name} does not exist")
     if tables and not cascade:
-        raise Refused(f"RLS policy {name} is attached to {', '.join(tables)}: DETACH it first or use CASCADE")
+        raise Refused(
+            f"RLS policy {name} is attached to {', '.join(tables)}: DETACH it first or use CASCADE"
+        )
     for table in tables:
         await _sync(session, table, drop_policy=name)
+
+    for (signature,) in await _must(
+        session,
+        "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = "
+        f"'rls_{name}' AND pronamespace = 'redshift_double'::regnamespace",
+    ):
+        await _must(session, f"DROP FUNCTION {signature}")
 
     def apply():
         with _admin(session) as conn, conn.transaction():
             conn.execute("DELETE FROM redshift_double.rls_attachment WHERE policy = %s", (name,))
             conn.execute("DELETE FROM redshift_double.rls_policy WHERE name = %s", (name,))
-            for (signature,) in conn.execute(
-                    "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = %s AND pronamespace = "
-                    "'redshift_double'::regnamespace", (f"rls_{name}",)).fetchall():
-                conn.execute(f"DROP FUNCTION {signature}")
 
     await asyncio.to_thread(apply)
     return "DROP RLS POLICY"
 
 
 async def _attach(session, sql: str, attach: bool) -> str:
-    m = re.match(rf"(ATTACH|DETACH)\s+RLS\s+POLICY\s+(?P<name>{_NAME})\s+ON\s+(TABLE\s+)?(?P<tables>.+?)\s+"
-                 r"(TO|FROM)\s+(?P<who>.+)$", sql, re.IGNORECASE | re.DOTALL)
+    m = re.match(
+        rf"(ATTACH|DETACH)\s+RLS\s+POLICY\s+(?P<name>{_NAME})\s+ON\s+(TABLE\s+)?(?P<tables>.+?)\s+"
+        r"(TO|FROM)\s+(?P<who>.+)$",
+        sql,
+        re.IGNORECASE | re.DOTALL,
+    )
     if m is None:
         raise Refused("cannot read this ATTACH/DETACH RLS POLICY")
     name = _ident(m.group("name"))
     tables = [t.strip() for t in m.group("tables").split(",")]
-    who = [re.sub(r"^ROLE\s+", "", w.strip(), flags=re.IGNORECASE) for w in m.group("who").split(",")]
+    who = [
+        re.sub(r"^ROLE\s+", "", w.strip(), flags=re.IGNORECASE) for w in m.group("who").split(",")
+    ]
     who = ["PUBLIC" if w.upper() == "PUBLIC" else _ident(w) for w in who]
     oids = []
     for table in tables:
-        _, rows, _ = await session.rows(f"SELECT '{table.replace(chr(39), chr(39) * 2)}'::regclass::oid")
+        _, rows, _ = await session.rows(
+            f"SELECT '{table.replace(chr(39), chr(39) * 2)}'::regclass::oid"
+        )
         oids.append(int(rows[0][0]))
 
     def apply():
         with _admin(session) as conn, conn.transaction():
-            if conn.execute("SELECT 1 FROM redshift_double.rls_policy WHERE name = %s", (name,)).fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM redshift_double.rls_policy WHERE name = %s", (name,)
+                ).fetchone()
+                is None
+            ):
                 raise Refused(f"RLS policy {name} does not exist")
             for oid in oids:
                 for grantee in who:
                     if attach:
-                        conn.execute("INSERT INTO redshift_double.rls_attachment VALUES (%s, %s, %s) "
-                                     "ON CONFLICT DO NOTHING", (name, oid, grantee))
+                        conn.execute(
+                            "INSERT INTO redshift_double.rls_attachment VALUES (%s, %s, %s) "
+                            "ON CONFLICT DO NOTHING",
+                            (name, oid, grantee),
+                        )
                     else:
-                        conn.execute("DELETE FROM redshift_double.rls_attachment WHERE policy = %s AND "
-                                     "table_oid = %s AND grantee = %s", (name, oid, grantee))
+                        conn.execute(
+                            "DELETE FROM redshift_double.rls_attachment WHERE policy = %s AND "
+                            "table_oid = %s AND grantee = %s",
+                            (name, oid, grantee),
+                        )
 
     await asyncio.to_thread(apply)
     for table in tables:
@@ -178,8 +229,11 @@ async def _attach(session, sql: str, attach: bool) -> str:
 
 
 async def _row_level_security(session, sql: str) -> str:
-    m = re.match(rf"ALTER\s+TABLE\s+(?P<table>{_QUALIFIED})\s+ROW\s+LEVEL\s+SECURITY\s+(?P<state>ON|OFF)\b",
-                 sql, re.IGNORECASE)
+    m = re.match(
+        rf"ALTER\s+TABLE\s+(?P<table>{_QUALIFIED})\s+ROW\s+LEVEL\s+SECURITY\s+(?P<state>ON|OFF)\b",
+        sql,
+        re.IGNORECASE,
+    )
     if m is None:
         raise Refused("cannot read this ALTER TABLE ... ROW LEVEL SECURITY")
     table = m.group("table")
@@ -193,20 +247,28 @@ async def _row_level_security(session, sql: str) -> str:
 
 
 async def _ignore(session, sql: str, grant: bool) -> str:
-    m = re.match(r"(GRANT|REVOKE)\s+IGNORE\s+RLS\s+(TO|FROM)\s+(?P<who>.+)$", sql, re.IGNORECASE | re.DOTALL)
+    m = re.match(
+        r"(GRANT|REVOKE)\s+IGNORE\s+RLS\s+(TO|FROM)\s+(?P<who>.+)$", sql, re.IGNORECASE | re.DOTALL
+    )
     if m is None:
         raise Refused("cannot read this GRANT/REVOKE IGNORE RLS")
-    who = [re.sub(r"^ROLE\s+", "", w.strip(), flags=re.IGNORECASE) for w in m.group("who").split(",")]
+    who = [
+        re.sub(r"^ROLE\s+", "", w.strip(), flags=re.IGNORECASE) for w in m.group("who").split(",")
+    ]
     who = ["PUBLIC" if w.upper() == "PUBLIC" else _ident(w) for w in who]
 
     def apply():
         with _admin(session) as conn:
             for grantee in who:
                 if grant:
-                    conn.execute("INSERT INTO redshift_double.ignore_rls VALUES (%s) ON CONFLICT DO NOTHING",
-                                 (grantee,))
+                    conn.execute(
+                        "INSERT INTO redshift_double.ignore_rls VALUES (%s) ON CONFLICT DO NOTHING",
+                        (grantee,),
+                    )
                 else:
-                    conn.execute("DELETE FROM redshift_double.ignore_rls WHERE grantee = %s", (grantee,))
+                    conn.execute(
+                        "DELETE FROM redshift_double.ignore_rls WHERE grantee = %s", (grantee,)
+                    )
 
     await asyncio.to_thread(apply)
     for table in await _managed_tables(session):
@@ -215,8 +277,11 @@ async def _ignore(session, sql: str, grant: bool) -> str:
 
 
 async def _managed_tables(session) -> list[str]:
-    rows = await _must(session, "SELECT DISTINCT quote_ident(schemaname) || '.' || quote_ident(tablename) "
-                                "FROM pg_policies WHERE policyname = 'rsd_insert'")
+    rows = await _must(
+        session,
+        "SELECT DISTINCT quote_ident(schemaname) || '.' || quote_ident(tablename) "
+        "FROM pg_policies WHERE policyname = 'rsd_insert'",
+    )
     return [r[0] for r in rows]
 
 
@@ -230,11 +295,15 @@ async def _must(session, sql: str):
 
 
 async def _sync(session, table: str, drop_policy: str | None = None) -> None:
-    """(Re)create the table's rsd_* PostgreSQL policies from the catalog, in the client's session."""
+    """(Re)create the table's rsd_* PostgreSQL policies from the catalog, in the client's
+    session."""
     literal = table.replace("'", "''")
-    existing = await _must(session, f"SELECT policyname FROM pg_policies p JOIN pg_class c ON c.relname = p.tablename "
-                                    f"JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname "
-                                    f"WHERE c.oid = '{literal}'::regclass AND policyname LIKE 'rsd\\_%'")
+    existing = await _must(
+        session,
+        f"SELECT policyname FROM pg_policies p JOIN pg_class c ON c.relname = p.tablename "
+        f"JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname "
+        f"WHERE c.oid = '{literal}'::regclass AND policyname LIKE 'rsd\\_%'",
+    )
     for (policy,) in existing:
         await _must(session, f'DROP POLICY "{policy}" ON {table}')
     oid = (await _must(session, f"SELECT '{literal}'::regclass::oid"))[0][0]
@@ -243,25 +312,45 @@ async def _sync(session, table: str, drop_policy: str | None = None) -> None:
         with _admin(session) as conn:
             attached = conn.execute(
                 "SELECT a.policy, a.grantee, p.columns FROM redshift_double.rls_attachment a "
-                "JOIN redshift_double.rls_policy p ON p.name = a.policy WHERE a.table_oid = %s AND a.policy <> %s "
-                "ORDER BY 1, 2", (int(oid), drop_policy or "")).fetchall()
-            ignoring = [r[0] for r in conn.execute("SELECT grantee FROM redshift_double.ignore_rls ORDER BY 1")]
+                "JOIN redshift_double.rls_policy p ON p.name = a.policy "
+                "WHERE a.table_oid = %s AND a.policy <> %s "
+                "ORDER BY 1, 2",
+                (int(oid), drop_policy or ""),
+            ).fetchall()
+            ignoring = [
+                r[0]
+                for r in conn.execute("SELECT grantee FROM redshift_double.ignore_rls ORDER BY 1")
+            ]
             return attached, ignoring
 
     rows, ignoring = await asyncio.to_thread(catalog_rows)
-    await _must(session, f"CREATE POLICY rsd_insert ON {table} FOR INSERT TO PUBLIC WITH CHECK (true)")
+    await _must(
+        session, f"CREATE POLICY rsd_insert ON {table} FOR INSERT TO PUBLIC WITH CHECK (true)"
+    )
     reached = sorted({g for _, g, _ in rows} | set(ignoring))
     if reached:
         targets = ", ".join(_role(g) for g in reached)
         for cmd in COMMANDS:
-            await _must(session, f"CREATE POLICY rsd_reach_{cmd.lower()} ON {table} FOR {cmd} TO {targets} USING (true)")
-    ignored = " OR ".join("true" if g == "PUBLIC" else f"pg_has_role(session_user, {_literal(g)}, 'USAGE')"
-                          for g in ignoring) or "false"
+            await _must(
+                session,
+                f"CREATE POLICY rsd_reach_{cmd.lower()} ON {table} FOR {cmd} TO {targets} "
+                "USING (true)",
+            )
+    ignored = (
+        " OR ".join(
+            "true" if g == "PUBLIC" else f"pg_has_role(session_user, {_literal(g)}, 'USAGE')"
+            for g in ignoring
+        )
+        or "false"
+    )
     for number, (policy, grantee, columns) in enumerate(rows):
         args = ", ".join(f'"{c}"' for c in columns.split(",") if c)
         for cmd in COMMANDS:
-            await _must(session, f"CREATE POLICY rsd_{number}_{cmd.lower()} ON {table} AS RESTRICTIVE FOR {cmd} "
-                                 f"TO {_role(grantee)} USING (({ignored}) OR redshift_double.rls_{policy}({args}))")
+            await _must(
+                session,
+                f"CREATE POLICY rsd_{number}_{cmd.lower()} ON {table} AS RESTRICTIVE FOR {cmd} "
+                f"TO {_role(grantee)} USING (({ignored}) OR redshift_double.rls_{policy}({args}))",
+            )
 
 
 def _role(grantee: str) -> str:

@@ -15,8 +15,17 @@ import pyarrow.parquet as pq
 SLICES = 2
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
-TYPES = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 700: pa.float32(),
-         701: pa.float64(), 1082: pa.date32(), 1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC")}
+TYPES = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int16(),
+    23: pa.int32(),
+    700: pa.float32(),
+    701: pa.float64(),
+    1082: pa.date32(),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+}
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -63,7 +72,9 @@ def parse_text(value: str | None, type_oid: int):
     if type_oid == 1082:
         return date.fromisoformat(value)
     if type_oid in (1114, 1184):
-        parsed = datetime.fromisoformat(value if len(value) < 3 or value[-3] not in "+-" else value + ":00")
+        parsed = datetime.fromisoformat(
+            value if len(value) < 3 or value[-3] not in "+-" else value + ":00"
+        )
         return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed
     if type_oid == 1700:
         return Decimal(value)
@@ -84,8 +95,9 @@ def put_parquet(client, bucket: str, key: str, table: pa.Table, **extra) -> None
     client.put_object(Bucket=bucket, Key=key, Body=sink.getvalue(), **extra)
 
 
-def unload_files(table: pa.Table, prefix: str, parallel: bool, partition_by: list[str],
-                 include: bool) -> list[tuple[str, pa.Table]]:
+def unload_files(
+    table: pa.Table, prefix: str, parallel: bool, partition_by: list[str], include: bool
+) -> list[tuple[str, pa.Table]]:
     """(key, rows) per file UNLOAD writes: PARTITION BY adds '/' to the prefix and one
     col=value/ folder level per column, and leaves the columns out of the files unless INCLUDE."""
     if not partition_by:
@@ -101,7 +113,9 @@ def unload_files(table: pa.Table, prefix: str, parallel: bool, partition_by: lis
         part = table.take(pa.array(indices))
         if not include:
             part = part.drop_columns(partition_by)
-        folder = "".join(f"{c}={HIVE_NULL if v is None else v}/" for c, v in zip(partition_by, values))
+        folder = "".join(
+            f"{c}={HIVE_NULL if v is None else v}/" for c, v in zip(partition_by, values)
+        )
         files.extend(_slice_files(part, prefix + folder, parallel))
     return files
 

@@ -28,8 +28,19 @@ REFUSAL_MARKER = "REDSHIFT_DOUBLE_REFUSES"
 # accepts and PostgreSQL refuses the login for: only these standard ones are passed on.
 # Without an answer to client_protocol_version the driver stays on the base protocol,
 # which is PostgreSQL's.
-STARTUP_PASSED = {b"user", b"database", b"options", b"application_name", b"client_encoding", b"datestyle",
-                  b"timezone", b"extra_float_digits", b"search_path", b"intervalstyle", b"replication"}
+STARTUP_PASSED = {
+    b"user",
+    b"database",
+    b"options",
+    b"application_name",
+    b"client_encoding",
+    b"datestyle",
+    b"timezone",
+    b"extra_float_digits",
+    b"search_path",
+    b"intervalstyle",
+    b"replication",
+}
 
 
 def _startup_for_postgres(packet: bytes) -> bytes:
@@ -37,7 +48,11 @@ def _startup_for_postgres(packet: bytes) -> bytes:
 
     parts = packet[8:].split(b"\0")
     pairs = [(k, v) for k, v in zip(parts[::2], parts[1::2]) if k]
-    body = packet[4:8] + b"".join(k + b"\0" + v + b"\0" for k, v in pairs if k.lower() in STARTUP_PASSED) + b"\0"
+    body = (
+        packet[4:8]
+        + b"".join(k + b"\0" + v + b"\0" for k, v in pairs if k.lower() in STARTUP_PASSED)
+        + b"\0"
+    )
     return struct.pack("!I", len(body) + 4) + body
 
 
@@ -51,15 +66,17 @@ def _check_parameter_types(statement, params: bytes) -> None:
     if statement.words[:1] != ["INSERT"] or "SELECT" not in statement.words:
         return
     (count,) = struct.unpack("!H", params[:2])
-    oids = struct.unpack(f"!{count}I", params[2:2 + 4 * count]) if count else ()
+    oids = struct.unpack(f"!{count}I", params[2 : 2 + 4 * count]) if count else ()
     select = re.search(r"\bSELECT\b(.*?)(\bFROM\b|$)", statement.sql, re.IGNORECASE | re.DOTALL)
     for match in re.finditer(r"\$(\d+)(?!\s*::)", select.group(1) if select else ""):
-        before = select.group(1)[:match.start()].rstrip().upper()
+        before = select.group(1)[: match.start()].rstrip().upper()
         number = int(match.group(1))
         if before.endswith("CAST(") or (number <= len(oids) and oids[number - 1] != 0):
             continue
-        raise Refused(f"could not determine data type of parameter ${number}: cast it in INSERT ... SELECT "
-                      f"(the double does not assume Redshift infers it)")
+        raise Refused(
+            f"could not determine data type of parameter ${number}: cast it in INSERT ... SELECT "
+            f"(the double does not assume Redshift infers it)"
+        )
 
 
 class UpstreamError(Exception):
@@ -90,13 +107,17 @@ class Session:
         try:
             if not await self._startup():
                 return
-            tasks = [asyncio.ensure_future(self._client_loop()), asyncio.ensure_future(self._upstream_loop())]
+            tasks = [
+                asyncio.ensure_future(self._client_loop()),
+                asyncio.ensure_future(self._upstream_loop()),
+            ]
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
             for task in done:
-                if task.exception() and not isinstance(task.exception(), (asyncio.IncompleteReadError,
-                                                                           ConnectionError)):
+                if task.exception() and not isinstance(
+                    task.exception(), (asyncio.IncompleteReadError, ConnectionError)
+                ):
                     log.error("redshift double session failed", exc_info=task.exception())
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -119,7 +140,9 @@ class Session:
             if code == wire.GSSENC_REQUEST:
                 self.to_client(b"N")
                 continue
-            self.upstream_reader, self.upstream_writer = await asyncio.open_connection(*self.double.upstream_address)
+            self.upstream_reader, self.upstream_writer = await asyncio.open_connection(
+                *self.double.upstream_address
+            )
             if code != wire.CANCEL_REQUEST:
                 packet = _startup_for_postgres(packet)
             self.to_upstream(packet)
@@ -144,7 +167,11 @@ class Session:
             if self.capture is not None:
                 self.capture.put_nowait((kind_, body))
                 continue
-            if kind_ == b"E" and self.pending_refusals and REFUSAL_MARKER in body.decode(errors="replace"):
+            if (
+                kind_ == b"E"
+                and self.pending_refusals
+                and REFUSAL_MARKER in body.decode(errors="replace")
+            ):
                 self.to_client(wire.error_response(self.pending_refusals.pop(0)))
             else:
                 self.to_client(wire.message(kind_, body))
@@ -178,8 +205,10 @@ class Session:
             statement = tokenize(text)
             check(statement, self.double.serverless)
             if kind(statement) != "sql":
-                raise Refused(f"{statement.word(0)} ... is run by the Redshift double through the simple "
-                              f"query protocol only (no parameters)")
+                raise Refused(
+                    f"{statement.word(0)} ... is run by the Redshift double through the simple "
+                    f"query protocol only (no parameters)"
+                )
             _check_parameter_types(statement, params)
             text = self.double.translate(rewrite(statement, self.double.serverless))
         except Refused as refusal:
@@ -199,8 +228,11 @@ class Session:
             except Refused:
                 plain = False
                 break
-            if kind(statement) != "sql" or rewrite(statement, self.double.serverless) != statement.sql \
-                    or self.double.translate(statement.sql) != statement.sql:
+            if (
+                kind(statement) != "sql"
+                or rewrite(statement, self.double.serverless) != statement.sql
+                or self.double.translate(statement.sql) != statement.sql
+            ):
                 plain = False
         if plain:
             self.to_upstream(wire.query(sql))
@@ -221,6 +253,10 @@ class Session:
             if what == "sql":
                 sql = self.double.translate(rewrite(statement, self.double.serverless))
                 return self._forward(await self.upstream(sql))
+            # The hand-read grammars start at the statement's first word: comments go first.
+            import sqlparse
+
+            statement = tokenize(sqlparse.format(statement.sql, strip_comments=True).strip())
             tag = await commands.run(self, what, statement)
             self.to_client(wire.command_complete(tag))
             return True
@@ -229,12 +265,18 @@ class Session:
             await self.fail_upstream(str(refusal))
             return False
         except UpstreamError as exc:
-            self.to_client(wire.message(b"E", b"".join(
-                k.encode() + wire.cstring(v) for k, v in exc.fields.items()) + b"\0"))
+            self.to_client(
+                wire.message(
+                    b"E",
+                    b"".join(k.encode() + wire.cstring(v) for k, v in exc.fields.items()) + b"\0",
+                )
+            )
             return False
         except Exception as exc:  # a defect of the double: the client gets it as an error
             log.exception("the Redshift double failed on %r", statement.sql[:200])
-            await self.fail_upstream(f"internal error of the Redshift double: {exc!r}", code="XX000")
+            await self.fail_upstream(
+                f"internal error of the Redshift double: {exc!r}", code="XX000"
+            )
             return False
 
     def _forward(self, messages) -> bool:
@@ -269,7 +311,8 @@ class Session:
             self.capture = None
 
     async def rows(self, sql: str) -> tuple[list[tuple[str, int]], list[list[str | None]], str]:
-        """(columns, text rows, command tag) of sql on the client's session; UpstreamError on error."""
+        """(columns, text rows, command tag) of sql on the client's session; UpstreamError on
+        error."""
         columns, rows, tag = [], [], ""
         for kind_, body in await self.upstream(sql):
             if kind_ == b"T":

@@ -20,25 +20,87 @@ NOT_SUPPORTED = "not supported by Amazon Redshift"
 # PostgreSQL functions" in the Redshift Database Developer Guide): catalog lookups, array
 # functions, advisory locks and other administration functions.
 UNSUPPORTED_FUNCTIONS = {
-    "TO_REGCLASS", "TO_REGPROC", "TO_REGPROCEDURE", "TO_REGOPER", "TO_REGOPERATOR", "TO_REGTYPE",
-    "TO_REGNAMESPACE", "TO_REGROLE", "PG_GET_SERIAL_SEQUENCE", "PG_TABLE_IS_VISIBLE_X",
-    "ARRAY_AGG", "ARRAY_APPEND", "ARRAY_CAT", "ARRAY_DIMS", "ARRAY_LOWER", "ARRAY_PREPEND",
-    "ARRAY_TO_STRING", "ARRAY_UPPER", "STRING_TO_ARRAY", "UNNEST", "GENERATE_SUBSCRIPTS",
-    "STRING_AGG", "PG_TRY_ADVISORY_LOCK", "PG_TRY_ADVISORY_XACT_LOCK", "PG_ADVISORY_LOCK",
-    "PG_ADVISORY_XACT_LOCK", "PG_ADVISORY_UNLOCK", "PG_ADVISORY_UNLOCK_ALL", "PG_ADVISORY_LOCK_SHARED",
-    "PG_ADVISORY_XACT_LOCK_SHARED", "PG_TRY_ADVISORY_LOCK_SHARED", "PG_ADVISORY_UNLOCK_SHARED",
-    "PG_CANCEL_BACKEND", "PG_RELOAD_CONF", "PG_ROTATE_LOGFILE", "PG_LS_DIR", "PG_READ_FILE",
-    "PG_STAT_FILE", "PG_SIZE_PRETTY", "PG_TOTAL_RELATION_SIZE", "PG_RELATION_SIZE",
-    "PG_DATABASE_SIZE", "PG_COLUMN_SIZE", "TXID_CURRENT", "PG_CURRENT_XACT_ID",
-    "GEN_RANDOM_UUID", "JSONB_BUILD_OBJECT", "JSON_BUILD_OBJECT", "JSON_AGG", "JSONB_AGG",
-    "REGEXP_MATCHES", "REGEXP_SPLIT_TO_TABLE",
+    "TO_REGCLASS",
+    "TO_REGPROC",
+    "TO_REGPROCEDURE",
+    "TO_REGOPER",
+    "TO_REGOPERATOR",
+    "TO_REGTYPE",
+    "TO_REGNAMESPACE",
+    "TO_REGROLE",
+    "PG_GET_SERIAL_SEQUENCE",
+    "PG_TABLE_IS_VISIBLE_X",
+    "ARRAY_AGG",
+    "ARRAY_APPEND",
+    "ARRAY_CAT",
+    "ARRAY_DIMS",
+    "ARRAY_LOWER",
+    "ARRAY_PREPEND",
+    "ARRAY_TO_STRING",
+    "ARRAY_UPPER",
+    "STRING_TO_ARRAY",
+    "UNNEST",
+    "GENERATE_SUBSCRIPTS",
+    "STRING_AGG",
+    "PG_TRY_ADVISORY_LOCK",
+    "PG_TRY_ADVISORY_XACT_LOCK",
+    "PG_ADVISORY_LOCK",
+    "PG_ADVISORY_XACT_LOCK",
+    "PG_ADVISORY_UNLOCK",
+    "PG_ADVISORY_UNLOCK_ALL",
+    "PG_ADVISORY_LOCK_SHARED",
+    "PG_ADVISORY_XACT_LOCK_SHARED",
+    "PG_TRY_ADVISORY_LOCK_SHARED",
+    "PG_ADVISORY_UNLOCK_SHARED",
+    "PG_CANCEL_BACKEND",
+    "PG_RELOAD_CONF",
+    "PG_ROTATE_LOGFILE",
+    "PG_LS_DIR",
+    "PG_READ_FILE",
+    "PG_STAT_FILE",
+    "PG_SIZE_PRETTY",
+    "PG_TOTAL_RELATION_SIZE",
+    "PG_RELATION_SIZE",
+    "PG_DATABASE_SIZE",
+    "PG_COLUMN_SIZE",
+    "TXID_CURRENT",
+    "PG_CURRENT_XACT_ID",
+    "GEN_RANDOM_UUID",
+    "JSONB_BUILD_OBJECT",
+    "JSON_BUILD_OBJECT",
+    "JSON_AGG",
+    "JSONB_AGG",
+    "REGEXP_MATCHES",
+    "REGEXP_SPLIT_TO_TABLE",
 }
 # pg_stat_activity on Redshift has the columns of PostgreSQL 8.0 (procpid, current_query, ...).
-PG_STAT_ACTIVITY_COLUMNS = {"DATID", "DATNAME", "PROCPID", "USESYSID", "USENAME", "CURRENT_QUERY", "QUERY_START"}
+PG_STAT_ACTIVITY_COLUMNS = {
+    "DATID",
+    "DATNAME",
+    "PROCPID",
+    "USESYSID",
+    "USENAME",
+    "CURRENT_QUERY",
+    "QUERY_START",
+}
 PG_STAT_ACTIVITY_PG_ONLY = {
-    "PID", "STATE", "QUERY", "BACKEND_TYPE", "APPLICATION_NAME", "CLIENT_ADDR", "CLIENT_HOSTNAME",
-    "CLIENT_PORT", "BACKEND_START", "XACT_START", "STATE_CHANGE", "WAIT_EVENT", "WAIT_EVENT_TYPE",
-    "LEADER_PID", "BACKEND_XID", "BACKEND_XMIN", "QUERY_ID",
+    "PID",
+    "STATE",
+    "QUERY",
+    "BACKEND_TYPE",
+    "APPLICATION_NAME",
+    "CLIENT_ADDR",
+    "CLIENT_HOSTNAME",
+    "CLIENT_PORT",
+    "BACKEND_START",
+    "XACT_START",
+    "STATE_CHANGE",
+    "WAIT_EVENT",
+    "WAIT_EVENT_TYPE",
+    "LEADER_PID",
+    "BACKEND_XID",
+    "BACKEND_XMIN",
+    "QUERY_ID",
 }
 REDSHIFT_TABLE_OPTIONS = re.compile(
     r"\b(DISTKEY\s*\([^)]*\)|DISTSTYLE\s+(ALL|EVEN|KEY|AUTO)|(COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*"
@@ -58,7 +120,11 @@ class Statement:
 
     @property
     def words(self) -> list[str]:
-        return [t.text.upper() for t in self.tokens if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)]
+        return [
+            t.text.upper()
+            for t in self.tokens
+            if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+        ]
 
     def word(self, index: int) -> str:
         words = self.words
@@ -78,8 +144,12 @@ def tokenize(sql: str) -> Statement:
 def split(sql: str) -> list[str]:
     import sqlparse
 
-    return [s for s in (part.strip() for part in sqlparse.split(sql)) if s.strip().rstrip(";").strip()
-            and sqlparse.format(s, strip_comments=True).strip().rstrip(";").strip()]
+    return [
+        s
+        for s in (part.strip() for part in sqlparse.split(sql))
+        if s.strip().rstrip(";").strip()
+        and sqlparse.format(s, strip_comments=True).strip().rstrip(";").strip()
+    ]
 
 
 def kind(statement: Statement) -> str:
@@ -120,27 +190,46 @@ def check(statement: Statement, serverless: bool) -> None:
     if "ARRAY" in words or any(t.token_type == TokenType.L_BRACKET for t in tokens):
         raise Refused(f"array types and literals are {NOT_SUPPORTED}")
     for i, token in enumerate(tokens[:-2]):
-        if token.text.upper() in ("ANY", "SOME", "ALL") and tokens[i + 1].token_type == TokenType.L_PAREN:
+        if (
+            token.text.upper() in ("ANY", "SOME", "ALL")
+            and tokens[i + 1].token_type == TokenType.L_PAREN
+        ):
             if tokens[i + 2].text.upper() not in ("SELECT", "WITH", "("):
                 raise Refused(f"= ANY(array) is {NOT_SUPPORTED} (only = ANY (subquery))")
     for i, token in enumerate(tokens[:-1]):
         name = token.text.upper()
-        if token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) and \
-                tokens[i + 1].token_type == TokenType.L_PAREN and name in UNSUPPORTED_FUNCTIONS:
+        if (
+            token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+            and tokens[i + 1].token_type == TokenType.L_PAREN
+            and name in UNSUPPORTED_FUNCTIONS
+        ):
             raise Refused(f"function {token.text.lower()}() is {NOT_SUPPORTED}")
     if "PG_STAT_ACTIVITY" in words:
         lacking = sorted(PG_STAT_ACTIVITY_PG_ONLY & set(words))
         if lacking:
-            raise Refused(f"pg_stat_activity has no column {lacking[0].lower()} on Amazon Redshift "
-                          f"(it has {', '.join(sorted(c.lower() for c in PG_STAT_ACTIVITY_COLUMNS))})")
+            raise Refused(
+                f"pg_stat_activity has no column {lacking[0].lower()} on Amazon Redshift "
+                f"(it has {', '.join(sorted(c.lower() for c in PG_STAT_ACTIVITY_COLUMNS))})"
+            )
     if serverless and any(w.startswith("STV_") for w in words):
         stv = next(w for w in words if w.startswith("STV_"))
-        raise Refused(f"{stv.lower()} is {NOT_SUPPORTED} Serverless (STV tables are provisioned-only)")
-    if first == "SET" and words[1:2] in (["TRANSACTION"], ["SESSION"]) and "CHARACTERISTICS" in words \
-            or first == "SET" and words[1:2] == ["TRANSACTION"]:
-        raise Refused(f"SET TRANSACTION is {NOT_SUPPORTED}: use BEGIN READ ONLY / BEGIN ISOLATION LEVEL")
+        raise Refused(
+            f"{stv.lower()} is {NOT_SUPPORTED} Serverless (STV tables are provisioned-only)"
+        )
+    if (
+        first == "SET"
+        and words[1:2] in (["TRANSACTION"], ["SESSION"])
+        and "CHARACTERISTICS" in words
+        or first == "SET"
+        and words[1:2] == ["TRANSACTION"]
+    ):
+        raise Refused(
+            f"SET TRANSACTION is {NOT_SUPPORTED}: use BEGIN READ ONLY / BEGIN ISOLATION LEVEL"
+        )
     if first == "LOCK" and "MODE" in words:
-        raise Refused(f"LOCK ... IN ... MODE is {NOT_SUPPORTED}: LOCK always takes an exclusive lock")
+        raise Refused(
+            f"LOCK ... IN ... MODE is {NOT_SUPPORTED}: LOCK always takes an exclusive lock"
+        )
 
 
 def rewrite(statement: Statement, serverless: bool) -> str:
@@ -158,7 +247,14 @@ def rewrite(statement: Statement, serverless: bool) -> str:
     if words[0] in ("GRANT", "REVOKE", "ALTER"):
         sql = re.sub(r"\b(TO|FROM)\s+ROLE\s+", r"\1 ", sql, flags=re.IGNORECASE)
     if not serverless and "STV_SESSIONS" in words:
-        sql = re.sub(r"\b(pg_catalog\.)?stv_sessions\b", "redshift_double.stv_sessions", sql, flags=re.IGNORECASE)
+        sql = re.sub(
+            r"\b(pg_catalog\.)?stv_sessions\b",
+            "redshift_double.stv_sessions",
+            sql,
+            flags=re.IGNORECASE,
+        )
     if "SVV_ROLES" in words:
-        sql = re.sub(r"\b(pg_catalog\.)?svv_roles\b", "redshift_double.svv_roles", sql, flags=re.IGNORECASE)
+        sql = re.sub(
+            r"\b(pg_catalog\.)?svv_roles\b", "redshift_double.svv_roles", sql, flags=re.IGNORECASE
+        )
     return sql

@@ -19,8 +19,11 @@ from datalake_dev.redshift_double import catalog
 from datalake_dev.redshift_double.session import UpstreamError
 from datalake_dev.redshift_double.statements import Refused
 
-_IGNORED = re.compile(r"\b(SYSLOG\s+ACCESS\s+(RESTRICTED|UNRESTRICTED)|SESSION\s+TIMEOUT\s+\d+|RESET\s+SESSION\s+TIMEOUT"
-                      r"|EXTERNALID\s+'[^']*')", re.IGNORECASE)
+_IGNORED = re.compile(
+    r"\b(SYSLOG\s+ACCESS\s+(RESTRICTED|UNRESTRICTED)|SESSION\s+TIMEOUT\s+\d+|RESET\s+SESSION\s+TIMEOUT"
+    r"|EXTERNALID\s+'[^']*')",
+    re.IGNORECASE,
+)
 
 
 async def create_or_alter_user(session, statement) -> str:
@@ -31,8 +34,10 @@ async def create_or_alter_user(session, statement) -> str:
     sql = re.sub(r"\bPASSWORD\s+DISABLE\b", "PASSWORD NULL", sql, flags=re.IGNORECASE)
     sql = re.sub(r"PASSWORD\s+'sha256\|([^'|]*)'", r"PASSWORD '\1'", sql, flags=re.IGNORECASE)
     if re.search(r"PASSWORD\s+'sha256\|[^']*\|", sql, flags=re.IGNORECASE):
-        raise Refused("the double cannot take a salted 'sha256|digest|salt' password hash (PostgreSQL has no "
-                      "such verifier): use md5 or plain text")
+        raise Refused(
+            "the double cannot take a salted 'sha256|digest|salt' password hash (PostgreSQL has no "
+            "such verifier): use md5 or plain text"
+        )
     if statement.words[0] == "CREATE":
         sql = re.sub(r"^\s*CREATE\s+USER\b", "CREATE ROLE", sql, flags=re.IGNORECASE) + " LOGIN"
         if not re.search(r"\bPASSWORD\b", sql, flags=re.IGNORECASE):
@@ -46,17 +51,34 @@ async def create_or_alter_user(session, statement) -> str:
 async def assumerole(session, statement) -> str:
     words = statement.words
     grant = words[0] == "GRANT"
-    m = re.search(r"ASSUMEROLE\s+ON\s+(?P<roles>ALL|'[^']*'(\s*,\s*'[^']*')*)\s+(TO|FROM)\s+(?P<who>.+?)\s+FOR\s+"
-                  r"(?P<cmds>[\w\s,]+?)\s*;?\s*$", statement.sql, re.IGNORECASE | re.DOTALL)
+    m = re.search(
+        r"ASSUMEROLE\s+ON\s+(?P<roles>ALL|'[^']*'(\s*,\s*'[^']*')*)\s+(TO|FROM)\s+(?P<who>.+?)\s+FOR\s+"
+        r"(?P<cmds>[\w\s,]+?)\s*;?\s*$",
+        statement.sql,
+        re.IGNORECASE | re.DOTALL,
+    )
     if m is None:
-        raise Refused("cannot read this ASSUMEROLE grant (GRANT ASSUMEROLE ON 'arn'|ALL TO who FOR ALL|COPY|UNLOAD)")
-    roles = ["ALL"] if m.group("roles").upper() == "ALL" else re.findall(r"'([^']*)'", m.group("roles"))
-    who = [re.sub(r"^ROLE\s+", "", w.strip(), flags=re.IGNORECASE).strip('"') for w in m.group("who").split(",")]
+        raise Refused(
+            "cannot read this ASSUMEROLE grant "
+            "(GRANT ASSUMEROLE ON 'arn'|ALL TO who FOR ALL|COPY|UNLOAD)"
+        )
+    roles = (
+        ["ALL"] if m.group("roles").upper() == "ALL" else re.findall(r"'([^']*)'", m.group("roles"))
+    )
+    who = [
+        re.sub(r"^ROLE\s+", "", w.strip(), flags=re.IGNORECASE).strip('"')
+        for w in m.group("who").split(",")
+    ]
     who = ["PUBLIC" if w.upper() == "PUBLIC" else w.lower() for w in who]
     cmds = [c.strip().upper() for c in m.group("cmds").split(",")]
     if not await _may_grant(session):
-        raise UpstreamError({"S": "ERROR", "C": "42501", "M": "permission denied: only a superuser may "
-                             "GRANT or REVOKE ASSUMEROLE"})
+        raise UpstreamError(
+            {
+                "S": "ERROR",
+                "C": "42501",
+                "M": "permission denied: only a superuser may GRANT or REVOKE ASSUMEROLE",
+            }
+        )
 
     def apply():
         with catalog.admin(session.double.upstream_uri) as conn:
@@ -64,35 +86,53 @@ async def assumerole(session, statement) -> str:
                 for role in roles:
                     for cmd in cmds:
                         if grant:
-                            conn.execute("INSERT INTO redshift_double.assumerole VALUES (%s, %s, %s) "
-                                         "ON CONFLICT DO NOTHING", (grantee, role, cmd))
+                            conn.execute(
+                                "INSERT INTO redshift_double.assumerole VALUES (%s, %s, %s) "
+                                "ON CONFLICT DO NOTHING",
+                                (grantee, role, cmd),
+                            )
                         else:
-                            conn.execute("DELETE FROM redshift_double.assumerole WHERE grantee = %s AND "
-                                         "(%s = 'ALL' OR iam_role = %s) AND (%s = 'ALL' OR command = %s)",
-                                         (grantee, role, role, cmd, cmd))
+                            conn.execute(
+                                "DELETE FROM redshift_double.assumerole WHERE grantee = %s AND "
+                                "(%s = 'ALL' OR iam_role = %s) AND (%s = 'ALL' OR command = %s)",
+                                (grantee, role, role, cmd, cmd),
+                            )
 
     await asyncio.to_thread(apply)
     return "GRANT" if grant else "REVOKE"
 
 
 async def _may_grant(session) -> bool:
-    _, rows, _ = await session.rows("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = session_user")
+    _, rows, _ = await session.rows(
+        "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = session_user"
+    )
     return bool(rows) and rows[0][0] == "t"
 
 
 async def check_assumerole(session, iam_role: str, command: str) -> None:
     """Refuse COPY / UNLOAD with IAM_ROLE for a user holding no matching ASSUMEROLE grant."""
+
     def allowed() -> bool:
         with catalog.admin(session.double.upstream_uri) as conn:
             return conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %(u)s AND rolsuper) OR EXISTS ("
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %(u)s AND rolsuper) "
+                "OR EXISTS ("
                 " SELECT 1 FROM redshift_double.assumerole g"
                 " WHERE g.iam_role IN ('ALL', %(r)s) AND g.command IN ('ALL', %(c)s)"
                 " AND (g.grantee = 'PUBLIC' OR g.grantee IN ("
                 "   SELECT rolname FROM pg_roles WHERE pg_has_role(%(u)s, oid, 'USAGE'))))",
-                {"u": session.user, "r": iam_role, "c": command}).fetchone()[0]
+                {"u": session.user, "r": iam_role, "c": command},
+            ).fetchone()[0]
 
     if not await asyncio.to_thread(allowed):
-        raise UpstreamError({"S": "ERROR", "C": "42501", "M": (
-            f"User {session.user} is not authorized to assume IAM Role {iam_role} for {command} "
-            "(no ASSUMEROLE privilege)")})
+        raise UpstreamError(
+            {
+                "S": "ERROR",
+                "C": "42501",
+                "M": (
+                    f"User {session.user} is not authorized to assume IAM Role {iam_role} "
+                    f"for {command} "
+                    "(no ASSUMEROLE privilege)"
+                ),
+            }
+        )

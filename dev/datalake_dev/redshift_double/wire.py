@@ -33,7 +33,16 @@ def cstring(text: str) -> bytes:
 
 
 def error_response(text: str, code: str = "0A000", severity: str = "ERROR") -> bytes:
-    fields = b"S" + cstring(severity) + b"V" + cstring(severity) + b"C" + cstring(code) + b"M" + cstring(text)
+    fields = (
+        b"S"
+        + cstring(severity)
+        + b"V"
+        + cstring(severity)
+        + b"C"
+        + cstring(code)
+        + b"M"
+        + cstring(text)
+    )
     return message(b"E", fields + b"\0")
 
 
@@ -61,7 +70,9 @@ def row_description(body: bytes) -> list[tuple[str, int]]:
         end = body.index(b"\0", pos)
         name = body[pos:end].decode()
         pos = end + 1
-        _table, _attnum, type_oid, _size, _mod, _fmt = struct.unpack("!IhIhih", body[pos:pos + 18])
+        _table, _attnum, type_oid, _size, _mod, _fmt = struct.unpack(
+            "!IhIhih", body[pos : pos + 18]
+        )
         pos += 18
         columns.append((name, type_oid))
     return columns
@@ -71,12 +82,12 @@ def data_row(body: bytes) -> list[str | None]:
     (count,) = struct.unpack("!H", body[:2])
     pos, values = 2, []
     for _ in range(count):
-        (size,) = struct.unpack("!i", body[pos:pos + 4])
+        (size,) = struct.unpack("!i", body[pos : pos + 4])
         pos += 4
         if size < 0:
             values.append(None)
         else:
-            values.append(body[pos:pos + size].decode())
+            values.append(body[pos : pos + size].decode())
             pos += size
     return values
 

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[3]
 HOUR = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
-def test_redshift_connector_runs_the_docs_examples_as_a_tenant(redshift_double, clean_platform, superuser):
+def test_redshift_connector_runs_the_docs_examples_as_a_tenant(
+    redshift_double, clean_platform, superuser
+):
     """A tenant credential (issued on the PostgreSQL behind the double, so its row-level
     security is PostgreSQL's) logs in through the double with redshift_connector and gets the
     same rows as the same tenant querying PostgreSQL directly."""
@@ -42,19 +44,31 @@ def test_redshift_connector_runs_the_docs_examples_as_a_tenant(redshift_double, 
     client = s3_client(clean_platform)
     upload(simulate(HOUR, 1, ProducerConfig(seed=5)), client, clean_platform.landing_bucket)
     batches = ENTITY_STREAM.plan(client, clean_platform, None, HOUR, HOUR + timedelta(hours=1))
-    ENTITY_STREAM.load(client, clean_platform, [ENTITY_STREAM.process(client, clean_platform, b) for b in batches])
+    ENTITY_STREAM.load(
+        client, clean_platform, [ENTITY_STREAM.process(client, clean_platform, b) for b in batches]
+    )
     with connect(clean_platform) as conn:
-        org = conn.execute("SELECT account FROM epilot_datalake.entity_operations WHERE schema = 'opportunity' "
-                           "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        org = conn.execute(
+            "SELECT account FROM epilot_datalake.entity_operations WHERE schema = 'opportunity' "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
     cred = credentials.generate(org, created_by="redshift-connector-test", settings=clean_platform)
     # Redshift keeps and checks passwords as md5 (CREATE USER ... PASSWORD 'md5...', what the
     # Redshift credentials SQL sends); redshift_connector speaks md5, not PostgreSQL's SCRAM.
     md5 = "md5" + hashlib.md5((cred.password + cred.username).encode()).hexdigest()
-    superuser.execute(f'ALTER ROLE "{cred.username}" PASSWORD \'{md5}\'')
-    direct_uri = (f"postgresql://{cred.username}:{quote(cred.password, safe='')}@127.0.0.1:{cred.port}/"
-                  f"{cred.database}")
-    conn = redshift_connector.connect(host="127.0.0.1", port=redshift_double.port, database=cred.database,
-                                      user=cred.username, password=cred.password, ssl=False)
+    superuser.execute(f"ALTER ROLE \"{cred.username}\" PASSWORD '{md5}'")
+    direct_uri = (
+        f"postgresql://{cred.username}:{quote(cred.password, safe='')}@127.0.0.1:{cred.port}/"
+        f"{cred.database}"
+    )
+    conn = redshift_connector.connect(
+        host="127.0.0.1",
+        port=redshift_double.port,
+        database=cred.database,
+        user=cred.username,
+        password=cred.password,
+        ssl=False,
+    )
     try:
         cursor = conn.cursor()
         seen = {}

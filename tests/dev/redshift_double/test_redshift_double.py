@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 from urllib.parse import urlsplit
 
 import psycopg
@@ -28,9 +27,16 @@ def admin_uri(postgres_server):
 
 
 def connect(double, user, password, autocommit=True):
-    return psycopg.connect(host="127.0.0.1", port=double.port, user=user, password=password,
-                           dbname="epilot_datalake", sslmode="require", autocommit=autocommit,
-                           prepare_threshold=None)  # Redshift has no DEALLOCATE (the project does the same)
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=double.port,
+        user=user,
+        password=password,
+        dbname="epilot_datalake",
+        sslmode="require",
+        autocommit=autocommit,
+        prepare_threshold=None,
+    )  # Redshift has no DEALLOCATE (the project does the same)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +66,10 @@ def user(admin):
     for name in ("rsd_alice", "rsd_bob"):
         admin.execute(f"DROP ROLE IF EXISTS {name}")
     md5 = "md5" + hashlib.md5((PASSWORD + "rsd_alice").encode()).hexdigest()
-    admin.execute(f"CREATE USER rsd_alice PASSWORD '{md5}' NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED "
-                  "CONNECTION LIMIT 5 SESSION TIMEOUT 600")
+    admin.execute(
+        f"CREATE USER rsd_alice PASSWORD '{md5}' NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED "
+        "CONNECTION LIMIT 5 SESSION TIMEOUT 600"
+    )
     admin.execute(f"CREATE USER rsd_bob PASSWORD 'sha256|{PASSWORD}'")
     admin.execute("GRANT USAGE ON SCHEMA rsd_test TO PUBLIC")
     yield "rsd_alice"
@@ -74,19 +82,22 @@ def refused(conn, sql: str) -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize("sql, says", [
-    ("COPY rsd_test.t FROM STDIN", "COPY FROM STDIN"),
-    ("DEALLOCATE ALL", "DEALLOCATE ALL"),
-    ("INSERT INTO rsd_test.t VALUES (1) ON CONFLICT DO NOTHING", "ON CONFLICT"),
-    ("SELECT ARRAY[1, 2]", "array"),
-    ("SELECT '{1,2}'::int[]", "array"),
-    ("SELECT 1 = ANY(%s)", "ANY(array)"),
-    ("SELECT pg_advisory_xact_lock(1)", "pg_advisory_xact_lock"),
-    ("SELECT to_regclass('rsd_test.t')", "to_regclass"),
-    ("SELECT pid, state FROM pg_stat_activity", "pg_stat_activity has no column"),
-    ("SET TRANSACTION READ ONLY", "SET TRANSACTION"),
-    ("LOCK rsd_test.t IN SHARE MODE", "LOCK"),
-])
+@pytest.mark.parametrize(
+    "sql, says",
+    [
+        ("COPY rsd_test.t FROM STDIN", "COPY FROM STDIN"),
+        ("DEALLOCATE ALL", "DEALLOCATE ALL"),
+        ("INSERT INTO rsd_test.t VALUES (1) ON CONFLICT DO NOTHING", "ON CONFLICT"),
+        ("SELECT ARRAY[1, 2]", "array"),
+        ("SELECT '{1,2}'::int[]", "array"),
+        ("SELECT 1 = ANY(%s)", "ANY(array)"),
+        ("SELECT pg_advisory_xact_lock(1)", "pg_advisory_xact_lock"),
+        ("SELECT to_regclass('rsd_test.t')", "to_regclass"),
+        ("SELECT pid, state FROM pg_stat_activity", "pg_stat_activity has no column"),
+        ("SET TRANSACTION READ ONLY", "SET TRANSACTION"),
+        ("LOCK rsd_test.t IN SHARE MODE", "LOCK"),
+    ],
+)
 def test_refusals_say_redshift_lacks_it(admin, sql, says):
     if "%s" in sql:  # the extended protocol: refused at Parse, the protocol stays in sync
         with pytest.raises(psycopg.errors.FeatureNotSupported) as caught:
@@ -105,10 +116,14 @@ def test_documented_forms_pass(admin):
     admin.execute("ROLLBACK")
 
 
-def test_stv_tables_exist_on_provisioned_and_are_refused_on_serverless(admin, postgres_server, s3_server):
+def test_stv_tables_exist_on_provisioned_and_are_refused_on_serverless(
+    admin, postgres_server, s3_server
+):
     from datalake_dev.redshift_double import RedshiftDouble
 
-    assert admin.execute("SELECT count(*) FROM stv_sessions WHERE process = pg_backend_pid()").fetchone() == (1,)
+    assert admin.execute(
+        "SELECT count(*) FROM stv_sessions WHERE process = pg_backend_pid()"
+    ).fetchone() == (1,)
     serverless = RedshiftDouble(postgres_server[1], s3_server, serverless=True).start()
     try:
         parts = urlsplit(postgres_server[1])
@@ -138,42 +153,78 @@ def _put(s3, bucket, key, table):
     s3.put_object(Bucket=bucket, Key=key, Body=sink.getvalue())
 
 
-def test_copy_maps_columns_by_position_and_fails_whole_on_a_value_too_long_in_bytes(admin, s3, platform):
+def test_copy_maps_columns_by_position_and_fails_whole_on_a_value_too_long_in_bytes(
+    admin, s3, platform
+):
     bucket = platform.lake_bucket
     admin.execute("CREATE TABLE rsd_test.copied (name varchar(6), n int, flag boolean)")
     # The file's names differ from the table's: Parquet columns are matched by position.
-    _put(s3, bucket, "rsd/copy/a.parquet", pa.table({"x": ["abc", "ééé"], "y": [1, 2], "z": [True, None]}))
-    admin.execute(f"COPY rsd_test.copied FROM 's3://{bucket}/rsd/copy/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET")
-    assert admin.execute("SELECT * FROM rsd_test.copied ORDER BY n").fetchall() == [("abc", 1, True), ("ééé", 2, None)]
+    _put(
+        s3,
+        bucket,
+        "rsd/copy/a.parquet",
+        pa.table({"x": ["abc", "ééé"], "y": [1, 2], "z": [True, None]}),
+    )
+    admin.execute(
+        f"COPY rsd_test.copied FROM 's3://{bucket}/rsd/copy/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET"
+    )
+    assert admin.execute("SELECT * FROM rsd_test.copied ORDER BY n").fetchall() == [
+        ("abc", 1, True),
+        ("ééé", 2, None),
+    ]
     # 'ééééé' is 5 characters and 10 bytes: too long for varchar(6) on Redshift (bytes).
-    _put(s3, bucket, "rsd/copy/b.parquet", pa.table({"x": ["ok", "ééééé"], "y": [3, 4], "z": [False, True]}))
+    _put(
+        s3,
+        bucket,
+        "rsd/copy/b.parquet",
+        pa.table({"x": ["ok", "ééééé"], "y": [3, 4], "z": [False, True]}),
+    )
     with psycopg.connect(admin.info.dsn, password=admin.info.password, autocommit=False) as conn:
         conn.execute("INSERT INTO rsd_test.copied VALUES ('before', 0, NULL)")
         with pytest.raises(psycopg.Error) as caught:
-            conn.execute(f"COPY rsd_test.copied FROM 's3://{bucket}/rsd/copy/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET")
+            conn.execute(
+                f"COPY rsd_test.copied FROM 's3://{bucket}/rsd/copy/' IAM_ROLE '{ROLE}' "
+                "FORMAT AS PARQUET"
+            )
         assert "String length exceeds DDL length" in str(caught.value)
         conn.rollback()
-    assert admin.execute("SELECT count(*) FROM rsd_test.copied").fetchone() == (2,)  # nothing of the failed COPY
+    assert admin.execute("SELECT count(*) FROM rsd_test.copied").fetchone() == (
+        2,
+    )  # nothing of the failed COPY
 
 
 def test_unload_names_partitions_and_refuses_to_overwrite(admin, s3, platform):
     bucket = platform.lake_bucket
-    admin.execute("CREATE TABLE rsd_test.unloaded (id varchar(8), year varchar(4), month varchar(2))")
-    admin.execute("INSERT INTO rsd_test.unloaded VALUES ('a', '2026', '01'), ('b', '2026', '01'), ('c', '2026', '02')")
-    query = "UNLOAD ('SELECT id, year, month FROM rsd_test.unloaded ORDER BY id') TO 's3://{}/rsd/{}' " \
-            "IAM_ROLE '{}' FORMAT AS PARQUET {}"
+    admin.execute(
+        "CREATE TABLE rsd_test.unloaded (id varchar(8), year varchar(4), month varchar(2))"
+    )
+    admin.execute(
+        "INSERT INTO rsd_test.unloaded VALUES ('a', '2026', '01'), ('b', '2026', '01'), "
+        "('c', '2026', '02')"
+    )
+    query = (
+        "UNLOAD ('SELECT id, year, month FROM rsd_test.unloaded ORDER BY id') TO 's3://{}/rsd/{}' "
+        "IAM_ROLE '{}' FORMAT AS PARQUET {}"
+    )
     admin.execute(query.format(bucket, "plain/run-", ROLE, ""))
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="rsd/plain/")["Contents"])
+    keys = sorted(
+        o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="rsd/plain/")["Contents"]
+    )
     assert keys == ["rsd/plain/run-0000_part_00.parquet", "rsd/plain/run-0001_part_00.parquet"]
     admin.execute(query.format(bucket, "serial/run-", ROLE, "PARALLEL OFF"))
-    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="rsd/serial/")["Contents"]] == [
-        "rsd/serial/run-000.parquet"]
+    assert [
+        o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="rsd/serial/")["Contents"]
+    ] == ["rsd/serial/run-000.parquet"]
     admin.execute(query.format(bucket, "parts/run-", ROLE, "PARTITION BY (year, month)"))
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="rsd/parts/")["Contents"])
+    keys = sorted(
+        o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="rsd/parts/")["Contents"]
+    )
     # A '/' is added to the prefix, and the partition columns are left out of the files.
-    assert keys == ["rsd/parts/run-/year=2026/month=01/0000_part_00.parquet",
-                    "rsd/parts/run-/year=2026/month=01/0001_part_00.parquet",
-                    "rsd/parts/run-/year=2026/month=02/0000_part_00.parquet"]
+    assert keys == [
+        "rsd/parts/run-/year=2026/month=01/0000_part_00.parquet",
+        "rsd/parts/run-/year=2026/month=01/0001_part_00.parquet",
+        "rsd/parts/run-/year=2026/month=02/0000_part_00.parquet",
+    ]
     body = s3.get_object(Bucket=bucket, Key=keys[-1])["Body"].read()
     assert pq.read_table(io.BytesIO(body)).column_names == ["id"]
     with pytest.raises(psycopg.Error, match="ALLOWOVERWRITE"):
@@ -191,7 +242,9 @@ def test_rls_filters_select_and_delete_not_insert(admin, user, redshift_double):
     with connect(redshift_double, "rsd_alice", PASSWORD) as alice:
         assert alice.execute("SELECT org FROM rsd_test.secured").fetchall() == [("a",)]
         alice.execute("INSERT INTO rsd_test.secured VALUES ('b', 3)")  # INSERT is not filtered
-        assert alice.execute("DELETE FROM rsd_test.secured WHERE org = 'b'").rowcount == 0  # nor visible
+        assert (
+            alice.execute("DELETE FROM rsd_test.secured WHERE org = 'b'").rowcount == 0
+        )  # nor visible
     with connect(redshift_double, "rsd_bob", PASSWORD) as bob:  # RLS on, no policy for bob
         assert bob.execute("SELECT count(*) FROM rsd_test.secured").fetchone() == (0,)
     # The table's owner (the admin) has no policy either; IGNORE RLS lets it see everything.
@@ -214,7 +267,9 @@ def test_superusers_bypass_rls(admin, superuser, redshift_double):
 
 def test_lock_blocks_a_reader_until_commit(admin, admin_uri, redshift_double):
     admin.execute("CREATE TABLE rsd_test.locked (v int)")
-    with connect(redshift_double, admin_uri.username, admin_uri.password, autocommit=False) as writer:
+    with connect(
+        redshift_double, admin_uri.username, admin_uri.password, autocommit=False
+    ) as writer:
         writer.execute("LOCK rsd_test.locked")
         done = threading.Event()
 
@@ -234,8 +289,10 @@ def test_lock_blocks_a_reader_until_commit(admin, admin_uri, redshift_double):
 def test_assumerole_is_public_until_revoked(admin, user, redshift_double, platform):
     admin.execute("CREATE TABLE rsd_test.mine (v int)")
     admin.execute("GRANT SELECT ON rsd_test.mine TO rsd_alice")
-    unload = (f"UNLOAD ('SELECT v FROM rsd_test.mine') TO 's3://{platform.lake_bucket}/rsd/alice/' "
-              f"IAM_ROLE '{ROLE}' FORMAT AS PARQUET ALLOWOVERWRITE")
+    unload = (
+        f"UNLOAD ('SELECT v FROM rsd_test.mine') TO 's3://{platform.lake_bucket}/rsd/alice/' "
+        f"IAM_ROLE '{ROLE}' FORMAT AS PARQUET ALLOWOVERWRITE"
+    )
     with connect(redshift_double, "rsd_alice", PASSWORD) as alice:
         alice.execute(unload)  # PUBLIC holds ASSUMEROLE by default
     admin.execute("REVOKE ASSUMEROLE ON ALL FROM PUBLIC FOR ALL")

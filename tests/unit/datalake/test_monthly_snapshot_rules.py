@@ -107,10 +107,14 @@ def test_mark_sql_marks_the_first_snapshot_month_after_each_loaded_month():
 
 
 def test_redshift_unload_writes_one_sorted_file_per_month():
-    sql = render_sql("snapshot/unload_redshift.sql", lake_uri="s3://lake/entity_operations", year="2026",
-                     month="9", month_key="202609", iam_role="arn:aws:iam::1:role/r")
+    from datalake.monthly_snapshot import Month, snapshot_lake_prefix
+
+    prefix = snapshot_lake_prefix(Month(2026, 9))
+    assert prefix == "entity_operations/year=2026/month=9/snapshot-202609"  # the local file's name starts so too
+    sql = render_sql("snapshot/unload_redshift.sql", prefix_uri=f"s3://lake/{prefix}-", iam_role="arn:aws:iam::1:role/r")
     assert "TO 's3://lake/entity_operations/year=2026/month=9/snapshot-202609-'" in sql
     assert "ORDER BY id" in sql and "PARALLEL OFF" in sql and "ALLOWOVERWRITE" in sql
+    assert "ENCRYPTED AUTO" in sql
     assert "IAM_ROLE 'arn:aws:iam::1:role/r'" in sql
 
 

@@ -32,11 +32,19 @@ def test_copy_from_the_runs_parquet_with_an_iam_role():
     assert tuple(names) == (*ENTITY_COLUMNS, "_seq")
 
 
-def test_unload_writes_partitioned_parquet_named_after_the_run():
-    sql = render_sql("redshift/unload_entity_operations.sql", lake_uri="s3://lake/entity_operations",
-                     run_key="2026112810", iam_role="arn:aws:iam::1:role/r")
-    assert "TO 's3://lake/entity_operations/part-2026112810-'" in sql
-    assert "PARTITION BY (year, month)" in sql and "FORMAT AS PARQUET" in sql and "ALLOWOVERWRITE" in sql
+def test_unload_writes_one_month_into_its_folder_named_after_the_run():
+    # PARTITION BY would append '/' to the prefix and drop the partition columns from the
+    # files; the layout itself is tested through the Redshift double (test_entity_operations_dag).
+    from datalake.hourly.lake import curated_prefix
+
+    prefix = curated_prefix("entity_operations", "2026", "11", "2026112810")
+    sql = render_sql("redshift/unload_entity_operations.sql", prefix_uri=f"s3://lake/{prefix}", year="2026",
+                     month="11", iam_role="arn:aws:iam::1:role/r")
+    assert "TO 's3://lake/entity_operations/year=2026/month=11/part-2026112810-'" in sql
+    assert "WHERE year = ''2026'' AND month = ''11''" in sql
+    assert not [line for line in sql.splitlines() if line.startswith("PARTITION BY")]
+    assert "FORMAT AS PARQUET" in sql and "ALLOWOVERWRITE" in sql
+    assert "ENCRYPTED AUTO" in sql
 
 
 def test_merge_sql_is_the_same_for_both_warehouses_and_redshift_parses_it():
