@@ -107,7 +107,7 @@ def test_mark_sql_marks_the_first_snapshot_month_after_each_loaded_month():
 
 
 def test_redshift_unload_writes_one_sorted_file_per_month():
-    from datalake.monthly_snapshot import Month, snapshot_lake_prefix
+    from datalake.entity.monthly_snapshot import Month, snapshot_lake_prefix
 
     prefix = snapshot_lake_prefix(Month(2026, 9))
     assert prefix == "entity_operations/year=2026/month=9/snapshot-202609"  # the local file's name starts so too

@@ -35,7 +35,7 @@ def test_copy_from_the_runs_parquet_with_an_iam_role():
 def test_unload_writes_one_month_into_its_folder_named_after_the_run():
     # PARTITION BY would append '/' to the prefix and drop the partition columns from the
     # files; the layout itself is tested through the Redshift double (test_entity_operations_dag).
-    from datalake.hourly.lake import curated_prefix
+    from datalake.entity.parquet import curated_prefix
 
     prefix = curated_prefix("entity_operations", "2026", "11", "2026112810")
     sql = render_sql("redshift/unload_entity_operations.sql", prefix_uri=f"s3://lake/{prefix}", year="2026",
