@@ -29,7 +29,6 @@ def test_redshift_connector_runs_the_docs_examples_as_a_tenant(
     """A tenant credential (issued on the PostgreSQL behind the double, so its row-level
     security is PostgreSQL's) logs in through the double with redshift_connector and gets the
     same rows as the same tenant querying PostgreSQL directly."""
-    from datetime import timedelta
     from urllib.parse import quote
 
     import redshift_connector
@@ -43,10 +42,7 @@ def test_redshift_connector_runs_the_docs_examples_as_a_tenant(
 
     client = s3_client(clean_platform)
     upload(simulate(HOUR, 1, ProducerConfig(seed=5)), client, clean_platform.landing_bucket)
-    batches = ENTITY_STREAM.plan(client, clean_platform, None, HOUR, HOUR + timedelta(hours=1))
-    ENTITY_STREAM.load(
-        client, clean_platform, [ENTITY_STREAM.process(client, clean_platform, b) for b in batches]
-    )
+    ENTITY_STREAM.run_hour(client, clean_platform, HOUR)
     with connect(clean_platform) as conn:
         org = conn.execute(
             "SELECT account FROM epilot_datalake.entity_operations WHERE schema = 'opportunity' "
