@@ -149,33 +149,11 @@ def new_table(entity_schema: str, taken: set[str]) -> SchemaTable:
 def read_catalog(conn, schema: str) -> dict[str, SchemaTable]:
     tables: dict[str, SchemaTable] = {}
     for row in _run(conn, "typed/catalog_read.sql", schema=schema):
-        (
-            entity_schema,
-            table_name,
-            attribute,
-            column_name,
-            kind,
-            ordinal,
-            first,
-            last,
-            rows,
-            not_fitting,
-            widened_from,
-        ) = row
-        table = tables.setdefault(entity_schema, SchemaTable(entity_schema, table_name))
-        table.attributes[attribute] = Attribute(
-            entity_schema,
-            table_name,
-            attribute,
-            column_name,
-            kind,
-            ordinal,
-            first,
-            last,
-            rows,
-            not_fitting,
-            widened_from,
-        )
+        # The query's columns are the catalog row's fields, in order.
+        attribute = Attribute(*row)
+        table = tables.setdefault(attribute.entity_schema,
+                                  SchemaTable(attribute.entity_schema, attribute.table_name))
+        table.attributes[attribute.attribute] = attribute
     return tables
 
 

@@ -22,6 +22,8 @@ VERDICTS = {
     "current_entities_10M_within_2x_1M",
     "example_2_10M_within_2x_1M",
     "dag_files_parse_under_1s",
+    "typed_build_within_3x_floor",
+    "typed_refresh_proportional",
 }
 
 
@@ -64,6 +66,9 @@ def test_bench_quick_writes_every_figure(tmp_path):
     workflow = results["workflow"]
     assert workflow["pipeline"]["wall_seconds"] > 0 and workflow["events_per_second"] > 0
     assert workflow["pipeline"]["manifest"]["records_read"] == workflow["executions"]
+
+    typed = results["typed_tables"]
+    assert typed, "the typed tables part wrote no figures"
 
     parse = results["dag_parse"]
     assert set(parse) == {p.name for p in (ROOT / "dags").glob("*.py")}

@@ -17,21 +17,6 @@ ORGS, SCHEMAS = (
     ("opportunity", "contact", "order", "account", "product", "meter", "contract", "ticket"),
 )
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
-COLUMNS = (
-    "id",
-    "detail-type",
-    "operation",
-    "source",
-    "account",
-    "time",
-    "region",
-    "activity_id",
-    "entity_id",
-    "detail",
-    "schema",
-    "month",
-    "year",
-)
 
 
 def _iso(t: datetime) -> str:
