@@ -64,7 +64,7 @@ def postgres_server(session_tmp):
 
 @pytest.fixture(scope="session")
 def platform(s3_server, postgres_server):
-    """Both servers, with buckets and warehouse schema, exported as the SPEC §6 variables."""
+    """Both servers, with buckets and warehouse schema, exported as the status variables."""
     from datalake_dev.local.scratch_platform import use_platform
 
     _, uri = postgres_server

@@ -12,7 +12,7 @@ connection only when it is given as an environment variable (``AIRFLOW_CONN_AWS_
 JSON or URI; no metadata database is touched); without one the session is boto3's own
 credential chain, which is what ``AwsBaseHook`` does with no connection too.
 
-``S3_ENDPOINT_URL`` in the environment still wins over the connection's endpoint (SPEC §6).
+``S3_ENDPOINT_URL`` in the environment still wins over the connection's endpoint.
 """
 
 from __future__ import annotations

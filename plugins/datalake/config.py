@@ -1,6 +1,6 @@
 """Where the platform's endpoints come from.
 
-Resolution order, per setting (SPEC §6):
+Resolution order, per setting:
 1. an environment variable named like the ``datalake status`` key (``S3_ENDPOINT_URL``,
    ``LANDING_BUCKET``, ``LAKE_BUCKET``, ``WAREHOUSE_URI``, ``AIRFLOW_URL``);
 2. inside an Airflow task: the ``aws_default`` (or ``DATALAKE_AWS_CONN_ID``) and

@@ -1,4 +1,4 @@
-"""The 13 columns of entity_operations (SPEC §2), in table order. Every column is a string.
+"""The 13 columns of entity_operations, in table order. Every column is a string.
 
 Order matters: Redshift's COPY from Parquet maps columns by position.
 """

@@ -1,4 +1,4 @@
-"""The pipeline's mutual-exclusion locks on the local PostgreSQL (issue 17).
+"""The pipeline's mutual-exclusion locks on the local PostgreSQL.
 
 A writer takes its lock inside its transaction with ``take_pipeline_lock(conn, name)``: a row
 lock on ``datalake_ops.pipeline_locks`` (include/sql/warehouse/pipeline_locks.sql), held until

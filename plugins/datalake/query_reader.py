@@ -1,4 +1,4 @@
-"""The read-only role `datalake query` logs in as on the local PostgreSQL (issue 17).
+"""The read-only role `datalake query` logs in as on the local PostgreSQL.
 
 ``datalake_reader`` (include/sql/warehouse/query_reader.sql) has SELECT on the warehouse and
 nothing else: no CREATE anywhere, no TEMP, no large objects, no write privilege, so a statement

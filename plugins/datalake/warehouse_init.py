@@ -20,17 +20,17 @@ def apply_local_schema(conn) -> list[tuple[str, str]]:
     ensure_pipeline_locks(conn)
     with conn.transaction():
         # Serialise concurrent `datalake init` calls (CREATE ... IF NOT EXISTS races otherwise),
-        # with a lock no tenant can take (issue 17).
+        # with a lock no tenant can take.
         take_pipeline_lock(conn, INIT_LOCK)
         conn.execute(read_sql("warehouse/ddl.sql"))
         conn.execute(read_sql("warehouse/compat.sql"))
         _apply_database_settings(conn)
         from datalake.credentials import apply_isolation
 
-        apply_isolation(conn)  # tenant credentials' isolation (issue 7); re-applied on every init
+        apply_isolation(conn)  # tenant credentials' isolation; re-applied on every init
         from datalake.query_reader import apply_query_reader
 
-        apply_query_reader(conn)  # the read-only role of `datalake query` (issue 17)
+        apply_query_reader(conn)  # the read-only role of `datalake query`
         apply_superuser_hardening(conn)
     return hardening_gaps(conn)
 
@@ -53,7 +53,7 @@ def apply_superuser_hardening(conn) -> bool:
 
 def hardening_gaps(conn) -> list[tuple[str, str]]:
     """(item, problem) for what include/sql/credentials/superuser_hardening.sql, run by a
-    superuser, would fix and is not in place (issue 17); empty when all is in place."""
+    superuser, would fix and is not in place; empty when all is in place."""
     with conn.transaction():  # its own (committed) transaction, so that later blocks commit theirs
         return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
 
@@ -94,5 +94,5 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
         gaps = apply_local_schema(conn)
         from datalake.query_reader import set_query_reader_password
 
-        set_query_reader_password(conn, settings)  # the role `datalake query` logs in as (issue 17)
+        set_query_reader_password(conn, settings)  # the role `datalake query` logs in as
         return gaps

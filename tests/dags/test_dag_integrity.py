@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_"))
-# DAG ids are a contract (SPEC §6): scripts outside the project trigger them by name.
+# DAG ids are a contract: scripts outside the project trigger them by name.
 EXPECTED_DAG_IDS = {
     "entity_operations_hourly", "entity_operations_monthly_snapshot", "workflow_executions_hourly", "quarantine_replay",
     "entity_typed_tables",

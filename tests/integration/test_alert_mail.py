@@ -1,4 +1,4 @@
-"""Issue 18: people hear about trouble. A real SMTP server (aiosmtpd, in this process) receives
+"""people hear about trouble. A real SMTP server (aiosmtpd, in this process) receives
 the mails that the DAGs' notifier (the smtp provider's SmtpNotifier) sends: exactly one for a
 failed DAG run (dag.test()), and one when arrival hours are late by the manifest table of the
 real warehouse."""

@@ -1,4 +1,4 @@
-"""Per-organisation credentials with REAL logins to the local PostgreSQL (issue 7, SPEC §4).
+"""Per-organisation credentials with REAL logins to the local PostgreSQL.
 
 Rows of three organisations go into every tenant table; two of them get credentials (one has
 two). Each credential logs in over TCP with its generated password and must see exactly its

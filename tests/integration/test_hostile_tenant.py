@@ -1,4 +1,4 @@
-"""A tenant credential used the way an attacker would (issue 17), with REAL logins over TCP to the
+"""A tenant credential used the way an attacker would, with REAL logins over TCP to the
 local PostgreSQL stand-in: it must not stall the pipeline, write anything, or lift its limits.
 """
 

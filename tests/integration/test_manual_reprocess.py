@@ -31,7 +31,7 @@ def test_window_dry_run_then_load_then_bad_window(clean_platform, airflow_db, ca
     dry = run_dag("entity_operations_hourly", conf={**window, "steps": ["validate"]})
     assert dry.state == "success"
     assert loaded_ids(clean_platform) == set()
-    # Validate-only writes the quarantine report and leaves no staged Parquet behind (issue 17).
+    # Validate-only writes the quarantine report and leaves no staged Parquet behind.
     from datalake.s3 import iter_keys
 
     lake = [key for key, _ in iter_keys(s3_client(clean_platform), clean_platform.lake_bucket, "")]

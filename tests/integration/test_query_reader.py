@@ -1,4 +1,4 @@
-"""`datalake query` runs as datalake_reader, a role without write privileges (issue 17): ending
+"""`datalake query` runs as datalake_reader, a role without write privileges: ending
 the read-only transaction from inside the SQL does not let it write. Real PostgreSQL, real CLI."""
 
 from __future__ import annotations

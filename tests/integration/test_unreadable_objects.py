@@ -1,4 +1,4 @@
-"""Issue 18: unreadable landing objects never stop an hour. One real DAG run (dag.test(), moto
+"""unreadable landing objects never stop an hour. One real DAG run (dag.test(), moto
 S3 server, PostgreSQL) over an hour holding every kind of bad object next to good ones; then
 the quarantine gate's failure is final at once; then a throttled GET against a real HTTP server."""
 

@@ -1,4 +1,4 @@
-"""The workflow pipeline (issue 5) on a real S3 server and PostgreSQL: the hourly steps run
+"""The workflow pipeline on a real S3 server and PostgreSQL: the hourly steps run
 the way the DAG chains them, one real dag.test() run, and the analyst reports; expected
 results come from tests/integration/workflow_truth.py (plain Python over the raw events)."""
 
@@ -234,7 +234,7 @@ def test_tables_hold_exactly_the_latest_valid_state(loaded):
     # Broken and invalid hand-made records never reach the tables.
     assert not {"x7", "x8", "x9", "x10", "x11", "x12"} & set(hand)
 
-    # Nothing lost (SPEC §5), per run and in total.
+    # Nothing lost, per run and in total.
     for m in manifests:
         assert m["records_read"] == m["loaded"] + m["duplicates"] + m["quarantined_total"]
         assert m["loaded"] == m["applied"] + m["superseded"]

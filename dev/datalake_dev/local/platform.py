@@ -102,7 +102,7 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     env = _child_env(state)
     _datalake(["init"], env)
     # Ends tenant queries past DATALAKE_TENANT_QUERY_LIMIT_SECONDS (default 10 min) and tenant
-    # backends blocking the pipeline (issue 17); runs as the pipeline's role.
+    # backends blocking the pipeline; runs as the pipeline's role.
     # (on PostgreSQL itself, also when the warehouse is reached through the Redshift double)
     state["pids"]["tenant_watchdog"] = spawn(
         "tenant_watchdog", [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"], logs,

@@ -200,7 +200,7 @@ class LocalPostgres:
             )
             # Redshift sessions run in UTC; CURRENT_DATE in the docs' queries relies on it.
             conn.execute(sql.SQL("ALTER DATABASE {} SET timezone = 'UTC'").format(sql.Identifier(WAREHOUSE_DATABASE)))
-            # What only a superuser can do against hostile tenants (issue 17): advisory locks and
+            # What only a superuser can do against hostile tenants: advisory locks and
             # large objects revoked from PUBLIC, pg_signal_backend and SET temp_file_limit for
             # the admin, per-table statistics hidden.
             from datalake.sqlfiles import render_sql

@@ -42,7 +42,7 @@ def postgres_server(root: Path) -> Iterator[tuple[LocalPostgres, str]]:
 
 
 def use_platform(s3_endpoint: str, warehouse_uri: str, landing_bucket: str, lake_bucket: str):
-    """Point the SPEC §6 variables at the servers, create both buckets and the warehouse schema;
+    """Point the status variables at the servers, create both buckets and the warehouse schema;
     returns the settings they give."""
     from datalake.config import load_settings
     from datalake.s3 import ensure_bucket, s3_client

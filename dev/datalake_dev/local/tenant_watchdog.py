@@ -1,4 +1,4 @@
-"""The tenant watchdog of the local PostgreSQL stand-in (issue 17).
+"""The tenant watchdog of the local PostgreSQL stand-in.
 
 PostgreSQL leaves statement_timeout, idle_in_transaction_session_timeout and work_mem to the
 user: a tenant can lift its session defaults. So the local platform runs this watchdog, as the

@@ -2,7 +2,7 @@
 
 A small world (organizations, journeys, products, contacts, accounts, opportunities, orders
 and workflow executions) is simulated in event-time order. Its events are then *delivered*
-like Kinesis Data Firehose would (SPEC §1): grouped by UTC arrival hour into a few objects
+like Kinesis Data Firehose would: grouped by UTC arrival hour into a few objects
 per hour, gzip or plain, NDJSON or concatenated JSON, with rare delivery defects
 (duplicates, late arrivals, broken records) whose ground truth is returned alongside.
 

@@ -1,4 +1,4 @@
-"""The Firehose writer: the world's events delivered like Kinesis Data Firehose would (SPEC §1).
+"""The Firehose writer: the world's events delivered like Kinesis Data Firehose would.
 
 Grouped by UTC arrival hour into a few objects per hour, gzip or plain, NDJSON or concatenated
 JSON, with rare delivery defects (duplicates, late arrivals, broken records) whose ground

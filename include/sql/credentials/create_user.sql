@@ -1,4 +1,4 @@
--- One tenant credential on the local PostgreSQL stand-in (issue 7). Composed by
+-- One tenant credential on the local PostgreSQL stand-in. Composed by
 -- plugins/datalake/credentials.py with psycopg.sql: the placeholders in braces are filled with
 -- sql.Identifier (the generated role name) and sql.Literal (the SCRAM verifier, computed on the
 -- client, so the clear password never reaches the server or its log). Redshift twin:

@@ -1,4 +1,4 @@
--- What superuser_hardening.sql would fix and is not in place in this database (issue 17); run
+-- What superuser_hardening.sql would fix and is not in place in this database; run
 -- by `datalake init` as the pipeline's role. No rows: all in place.
 SELECT 'pg_advisory_* functions' AS item, 'executable by every login (a tenant can take advisory locks)' AS problem
 WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_proc p

@@ -1,4 +1,4 @@
--- Tenant isolation on the local PostgreSQL stand-in (SPEC §4, issue 7). Idempotent.
+-- Tenant isolation on the local PostgreSQL stand-in. Idempotent.
 -- Rendered by plugins/datalake/credentials.py (apply_isolation) with the tenant-visible tables,
 -- and run by `datalake init` as the warehouse admin (datalake_admin, owner of every table) after
 -- warehouse/ddl.sql and warehouse/compat.sql. The Redshift twin is
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS datalake_ops.credentials (
 CREATE INDEX IF NOT EXISTS credentials_org_idx ON datalake_ops.credentials (org_id);
 -- The SCRAM verifier each credential was issued with (not the password: the verifier cannot log
 -- in). PostgreSQL lets every role change its own password; the tenant watchdog puts this
--- verifier back (credentials.restore_tenant_passwords, issue 17). Deleted on revoke.
+-- verifier back (credentials.restore_tenant_passwords). Deleted on revoke.
 CREATE TABLE IF NOT EXISTS datalake_ops.credential_verifiers (
     username    varchar(63)   NOT NULL PRIMARY KEY REFERENCES datalake_ops.credentials (username),
     verifier    text          NOT NULL

@@ -1,3 +1,3 @@
--- Put back the SCRAM verifier a credential was issued with (issue 17: a tenant may change its own
+-- Put back the SCRAM verifier a credential was issued with (a tenant may change its own
 -- password; credentials.restore_tenant_passwords undoes it). Composed with psycopg.sql.
 ALTER ROLE {username} PASSWORD {verifier};

@@ -1,4 +1,4 @@
--- What only a superuser can do for tenant isolation (issue 17). Run in the warehouse database by
+-- What only a superuser can do for tenant isolation. Run in the warehouse database by
 -- plugins/datalake/local/postgres.py (bootstrap, as the local superuser) with admin = the
 -- pipeline's role (datalake_admin). On a PostgreSQL where `datalake init` is not superuser, a
 -- superuser runs this file once (rendered with the pipeline's role); `datalake init` reports

@@ -1,2 +1,2 @@
--- Keep the SCRAM verifier a new credential was issued with (issue 17; see isolation.sql step 2).
+-- Keep the SCRAM verifier a new credential was issued with (see isolation.sql step 2).
 INSERT INTO datalake_ops.credential_verifiers (username, verifier) VALUES (%(username)s, %(verifier)s);

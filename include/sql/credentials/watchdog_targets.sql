@@ -1,4 +1,4 @@
--- The tenant backends the watchdog ends (issue 17; datalake.tenant_watchdog): a tenant query
+-- The tenant backends the watchdog ends (datalake.tenant_watchdog): a tenant query
 -- running past the limit, a tenant transaction idle past it, or a tenant backend holding a lock
 -- that a non-tenant backend (a load, `datalake init`) has waited for longer than the grace.
 -- statement_timeout and idle_in_transaction_session_timeout are the tenant's to change, so

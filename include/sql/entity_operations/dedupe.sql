@@ -1,4 +1,4 @@
--- Deduplicate the staged keys by event id (SPEC §1: delivery is at-least-once). The rows this
+-- Deduplicate the staged keys by event id (delivery is at-least-once). The rows this
 -- run loads are the staged rows whose _seq is left in stage_keys.
 -- 1. Within the run: keep the first delivered copy (lowest _seq).
 DELETE FROM stage_keys

@@ -1,4 +1,4 @@
--- Late data (issue 4): this run loaded events of month X while a snapshot exists for a later
+-- Late data: this run loaded events of month X while a snapshot exists for a later
 -- month. The snapshot state "as of the first instant of month S" is then stale for the first
 -- existing snapshot month S > X (and possibly for the following ones: the refresh propagates
 -- a change month by month). Runs in the load's transaction, after the dedupe, so stage_keys

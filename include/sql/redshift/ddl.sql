@@ -1,4 +1,4 @@
--- Warehouse tables on Amazon Redshift (SPEC §2). Idempotent. Local twin: warehouse/ddl.sql.
+-- Warehouse tables on Amazon Redshift. Idempotent. Local twin: warehouse/ddl.sql.
 -- Keys are informational on Redshift (not enforced): the loads dedupe by id themselves.
 CREATE SCHEMA IF NOT EXISTS epilot_datalake;
 CREATE SCHEMA IF NOT EXISTS datalake_ops;

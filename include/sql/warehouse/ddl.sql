@@ -1,4 +1,4 @@
--- Warehouse tables on the local PostgreSQL stand-in (SPEC §2). Idempotent.
+-- Warehouse tables on the local PostgreSQL stand-in. Idempotent.
 -- The Redshift twin, with DISTKEY/SORTKEY, is include/sql/redshift/ddl.sql.
 CREATE SCHEMA IF NOT EXISTS epilot_datalake;
 
@@ -30,7 +30,7 @@ CREATE INDEX IF NOT EXISTS entity_operations_partition_idx
 DROP INDEX IF EXISTS epilot_datalake.entity_operations_entity_time_idx;
 
 -- Latest state of every active entity, maintained incrementally by the hourly load so that
--- reading it never scans history (SPEC §2 "current_entities").
+-- reading it never scans history.
 CREATE TABLE IF NOT EXISTS epilot_datalake.current_entities (
     id            varchar(256)  NOT NULL,
     "detail-type" varchar(64)   NOT NULL,
@@ -125,7 +125,7 @@ CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowContexts (
 );
 CREATE INDEX IF NOT EXISTS workflowcontexts_execution_idx ON epilot_datalake.WorkflowContexts (workflow_execution_id);
 
--- Run manifests: what each pipeline run read, dropped, quarantined and loaded (SPEC §5).
+-- Run manifests: what each pipeline run read, dropped, quarantined and loaded.
 CREATE SCHEMA IF NOT EXISTS datalake_ops;
 CREATE TABLE IF NOT EXISTS datalake_ops.run_manifest (
     pipeline      varchar(64)  NOT NULL,
@@ -154,7 +154,7 @@ CREATE TABLE IF NOT EXISTS datalake_ops.snapshot_refresh_needed (
     requested_at timestamptz   NOT NULL DEFAULT now()
 );
 
--- Workflow tables (issue 5): the state each execution is at, deletes included (a tombstone),
+-- Workflow tables: the state each execution is at, deletes included (a tombstone),
 -- so that an older update arriving late never overwrites a newer state or resurrects a
 -- deleted execution. Ordered by (last_update_time, deleted, event_id); see
 -- include/sql/workflow/winners.sql.

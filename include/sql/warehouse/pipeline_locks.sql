@@ -1,4 +1,4 @@
--- The pipeline's locks (issue 17): one row per lock, taken with SELECT ... FOR UPDATE inside the
+-- The pipeline's locks: one row per lock, taken with SELECT ... FOR UPDATE inside the
 -- writer's transaction (plugins/datalake/locks.py). Advisory locks were replaced because any
 -- login may take any advisory lock: a tenant credential holding hashtext('entity_operations')
 -- stalled every organisation's loads. These rows live in datalake_ops, where tenants have no

@@ -1,4 +1,4 @@
--- The role `datalake query` runs as on the local PostgreSQL (issue 17): it reads every row of the
+-- The role `datalake query` runs as on the local PostgreSQL: it reads every row of the
 -- warehouse and writes nothing, by privileges. Before, the command ran as the admin in a
 -- read-only transaction, which `COMMIT; CREATE TABLE ...` ended. Run by `datalake init` as the
 -- admin after isolation.sql; the password is set by plugins/datalake/query.py (derived from the

@@ -1,4 +1,4 @@
--- Deduplicate the staged events by event id (SPEC §1: delivery is at-least-once).
+-- Deduplicate the staged events by event id (delivery is at-least-once).
 -- Same rules as include/sql/entity_operations/dedupe.sql. Child rows of a dropped copy stay
 -- in their stage tables but are never selected: the merge joins them on (_event_id, _seq).
 -- 1. Within the run: keep the first delivered copy (lowest _seq).

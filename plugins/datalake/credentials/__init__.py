@@ -1,4 +1,4 @@
-"""Per-organisation, read-only warehouse credentials (SPEC §4, issue 7).
+"""Per-organisation, read-only warehouse credentials.
 
 ``generate(org_id)`` issues a credential (username, endpoint, database, password: the password
 is returned once and never stored), ``list_credentials()`` shows the registry and

@@ -103,7 +103,7 @@ def generate_postgres(org_id: str, created_by: str | None, settings: Settings) -
 
 
 def _apply_tenant_limits(conn, username: str) -> None:
-    """Session defaults, and temp_file_limit when the superuser let this role set it (issue 17)."""
+    """Session defaults, and temp_file_limit when the superuser let this role set it."""
     from psycopg import sql
 
     for statement in composed_statements("credentials/tenant_defaults.sql", username=sql.Identifier(username),

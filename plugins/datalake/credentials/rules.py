@@ -21,7 +21,7 @@ ORG_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 USERNAME_PREFIX = "dl_"
 USERNAME_RE = re.compile(r"dl_[0-9a-f]{12}")
 CREATED_BY_MAX = 256
-# Per credential (issue 17): a BI tool needs a few connections, not the server's whole pool.
+# Per credential: a BI tool needs a few connections, not the server's whole pool.
 CONNECTION_LIMIT = int(os.environ.get("DATALAKE_TENANT_CONNECTION_LIMIT", "5"))
 # Spill to disk per query (the tenant cannot lift it) and the session defaults for honest clients.
 TENANT_TEMP_FILE_LIMIT = os.environ.get("DATALAKE_TENANT_TEMP_FILE_LIMIT", "1GB")

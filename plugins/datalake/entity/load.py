@@ -211,7 +211,7 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 manifest.loaded = warehouse.insert(conn)
                 timer.lap("current_entities")
                 # Late data: events of a month behind an existing monthly snapshot mark the
-                # snapshot months to refresh; the mark commits with the data (issue 4).
+                # snapshot months to refresh; the mark commits with the data.
                 execute_file(conn, "entity_operations/mark_stale_snapshots.sql", params)
                 snapshots_stale = len(query_file(conn, "snapshot/pending.sql"))
 

@@ -1,4 +1,4 @@
-"""Monthly SnapshotOperation roll-up of entity_operations (SPEC §2, issue 4).
+"""Monthly SnapshotOperation roll-up of entity_operations.
 
 What the tasks of DAG ``entity_operations_monthly_snapshot`` do, callable without Airflow.
 
@@ -103,7 +103,7 @@ class Month:
 
     @property
     def partition(self) -> dict[str, str]:
-        """Partition values as stored: unpadded strings (SPEC §2)."""
+        """Partition values as stored: unpadded strings."""
         return {"year": str(self.year), "month": str(self.month)}
 
     def next(self) -> "Month":

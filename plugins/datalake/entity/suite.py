@@ -1,4 +1,4 @@
-"""The expectation suite for normalized ``entity_operations`` rows (SPEC §2), as reviewable code.
+"""The expectation suite for normalized ``entity_operations`` rows, as reviewable code.
 
 One row in, one verdict out: every expectation here is a *row-level* (map) expectation, so a
 failing row can be named and quarantined while its good neighbours load.
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SUITE_NAME = "entity_operations_rows"
 
-# Fixed-width ISO-8601 UTC, millisecond precision (SPEC §2). ``[0-9]`` rather than ``\d``: in
+# Fixed-width ISO-8601 UTC, millisecond precision. ``[0-9]`` rather than ``\d``: in
 # Python's ``re`` ``\d`` also matches non-ASCII digits. ``\Z`` rather than ``$``: ``$`` also
 # matches before a trailing newline. (GX's pandas engine uses ``re.search`` semantics.)
 TIME_REGEX = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z"

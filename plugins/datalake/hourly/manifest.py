@@ -1,4 +1,4 @@
-"""Run manifests (SPEC §5): for every run, records read = loaded + duplicates + quarantined.
+"""Run manifests: for every run, records read = loaded + duplicates + quarantined.
 
 Written to the lake beside the data (``manifests/<stream>/<run key>.json``) and to
 ``datalake_ops.run_manifest`` in the same transaction as the load. Deterministic content

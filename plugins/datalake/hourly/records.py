@@ -16,7 +16,7 @@ slice orjson refuses (a broken record, a wrong guess, ``NaN``, lone surrogates, 
 through the reference path. One exception, handled by a guard: orjson turns integers outside
 the 64-bit range into floats, so a slice with a run of 19 or more digits is never fast-pathed.
 
-Unreadable objects (issue 18) never cost the records that can be read: gzip is decoded member
+Unreadable objects never cost the records that can be read: gzip is decoded member
 by member with zlib (Firehose concatenates members); a stream cut short or corrupt keeps the
 records decoded before the damage and ends in one record with reason ``truncated_object`` /
 ``corrupt_gzip`` holding the decoded rest and its byte offset; an object with no record at all
@@ -283,7 +283,7 @@ def _split_text(text: str, fast: bool, spans: list | None = None) -> Iterator[Ra
 
 def decode_detail(event: dict, error: type[Exception]):
     """An envelope's `detail`, which EventBridge delivers as an object and some producers as a
-    JSON string (SPEC §1): the decoded value, or `error` with the quarantine reason."""
+    JSON string: the decoded value, or `error` with the quarantine reason."""
     detail = event.get("detail")
     if isinstance(detail, str):
         try:

@@ -120,7 +120,7 @@ def load_window(stream: HourlyStream, client, settings, counts: list[dict], step
 
     if "load" not in steps:
         # A validate-only run writes the quarantine report and nothing else: the staged Parquet
-        # the process tasks wrote for the load is removed here (issue 17).
+        # the process tasks wrote for the load is removed here.
         for hour, group in _by_hour(counts):
             discard_validated_hour(client, settings.lake_bucket, stream.name, hour.run_key, group)
         return []

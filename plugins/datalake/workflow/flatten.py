@@ -1,4 +1,4 @@
-"""Workflow execution event (SPEC §1) -> rows of the five workflow tables (SPEC §2).
+"""Workflow execution event -> rows of the five workflow tables.
 
 One EventBridge envelope whose ``detail`` is the full current state of one execution
 (``WorkflowExecution`` of reference/workflow-execution-openapi-2023.json) becomes one
@@ -44,7 +44,7 @@ Mapping decisions (the docs' diagram fixes the columns, not how the API fills th
   time of its own; sections are instantiated with their execution).
 * Task ``created_at``/``started_at``/``completed_at``/``last_updated_at``/``due_date`` come from
   ``created``/``startedTime``/``completedTime``/``lastUpdated``/``dueDate``.
-* Every row carries the execution's ``orgId`` as ``org_id`` (per-organization access, SPEC §4).
+* Every row carries the execution's ``orgId`` as ``org_id`` (per-organization access).
 * A ``WorkflowExecutionDeleted`` event is flattened like any other (the detail is the full
   state) and validated the same way; the load then removes the execution instead of
   writing these rows.

@@ -7,7 +7,7 @@ latest state per execution, dropped when not newer than the state already loaded
 run manifest -> COMMIT.
 
 Anything failing before COMMIT leaves the warehouse as it was. Records are accounted as in
-the entity pipeline (SPEC §5): read = loaded + duplicates + quarantined, where *loaded* is
+the entity pipeline: read = loaded + duplicates + quarantined, where *loaded* is
 every accepted event, whether it changed the tables (``applied``) or was already superseded
 by a newer state (``superseded``, e.g. an older update arriving late).
 """

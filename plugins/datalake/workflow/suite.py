@@ -1,4 +1,4 @@
-"""Expectation suites for the flattened workflow rows (issue 5), as reviewable code.
+"""Expectation suites for the flattened workflow rows, as reviewable code.
 
 One frame per table, built from :class:`~datalake.workflow.flatten.FlatExecution`
 objects: the ``WorkflowExecution`` frame carries the event's own facts too (event id,

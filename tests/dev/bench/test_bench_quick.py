@@ -48,7 +48,7 @@ def test_bench_quick_writes_every_figure(tmp_path):
     for step in ("plan", "process", "assess", "load"):
         assert hour["pipeline"]["steps"][step]["peak_rss_bytes"] > 0
     manifest = hour["pipeline"]["manifest"]
-    # Nothing lost (SPEC §5), on the benchmark's data too.
+    # Nothing lost, on the benchmark's data too.
     assert manifest["records_read"] == hour["generated"]["records"]
     assert manifest["records_read"] == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
     assert manifest["loaded"] == hour["generated"]["good_events"]

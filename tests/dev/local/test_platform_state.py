@@ -1,4 +1,4 @@
-"""The local platform's state file holds the admin's warehouse password: owner-only (issue 17)."""
+"""The local platform's state file holds the admin's warehouse password: owner-only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Tenant isolation on Amazon Redshift (SPEC §4, issue 7); the twin of
+-- Tenant isolation on Amazon Redshift; the twin of
 -- include/sql/credentials/isolation.sql. Rendered by plugins/datalake/credentials/redshift.py
 -- (render_redshift_isolation) and run by a superuser (or a user with sys:secadmin) after
 -- redshift/ddl.sql. Template values are identifiers validated and double-quoted in Python.
@@ -38,7 +38,7 @@ GRANT TEMP ON DATABASE {{ database }} TO {{ pipeline_user }};
 ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM ROLE datalake_tenant;
 ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM PUBLIC;
 
--- Plans leak nothing (issue 17): tenants neither bypass the policies nor see their filters in
+-- Plans leak nothing: tenants neither bypass the policies nor see their filters in
 -- EXPLAIN. Revoked explicitly, so a grant someone made by hand is undone on every init.
 REVOKE IGNORE RLS FROM ROLE datalake_tenant;
 REVOKE EXPLAIN RLS FROM ROLE datalake_tenant;

@@ -315,7 +315,7 @@ def test_redshift_isolation_takes_iam_roles_away_from_tenants_and_languages_from
 
 
 def test_redshift_tenants_can_neither_ignore_nor_explain_rls():
-    """Issue 17: plans leak nothing. The tenant role's RLS bypass and plan visibility are revoked
+    """plans leak nothing. The tenant role's RLS bypass and plan visibility are revoked
     explicitly on every init, and nothing in any rendered script grants them to a tenant."""
     stmts = [" ".join(s.split()) for s in statements(render_redshift_isolation("etl_user"))]
     assert "REVOKE IGNORE RLS FROM ROLE datalake_tenant" in stmts
