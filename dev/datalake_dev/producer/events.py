@@ -21,7 +21,7 @@ REGION = "eu-central-1"
 
 ENTITY_OPERATIONS = ("createEntity", "updateEntity", "deleteEntity")
 WORKFLOW_DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
-# Enum values exactly as in reference/workflow-execution-openapi-2023.json.
+# Enum values exactly as in the public WorkflowExecution API schema (2023).
 WORKFLOW_STATUSES = ("STARTED", "DONE", "CLOSED")
 SECTION_STATUSES = ("OPEN", "IN_PROGRESS", "COMPLETED")
 STEP_STATUSES = ("UNASSIGNED", "ASSIGNED", "COMPLETED", "SKIPPED", "IN_PROGRESS")

@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS epilot_datalake.entity_latest_operation (
     operation   varchar(32)  NOT NULL
 );
 
--- The five workflow snapshot tables (reference/workflow-tables-diagram.png).
+-- The five workflow snapshot tables (the published diagram of the workflow tables).
 CREATE TABLE IF NOT EXISTS epilot_datalake.WorkflowExecution (
     org_id          varchar(64)  NOT NULL,
     id              varchar(128) NOT NULL PRIMARY KEY,

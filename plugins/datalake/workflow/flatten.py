@@ -1,7 +1,7 @@
 """Workflow execution event -> rows of the five workflow tables.
 
 One EventBridge envelope whose ``detail`` is the full current state of one execution
-(``WorkflowExecution`` of reference/workflow-execution-openapi-2023.json) becomes one
+(``WorkflowExecution`` of the public WorkflowExecution API schema (2023)) becomes one
 :class:`FlatExecution`: the event's ordering facts plus the rows of ``WorkflowExecution``,
 ``WorkflowPhases``, ``WorkflowTasks``, ``WorkflowCancellations`` and ``WorkflowContexts``.
 
@@ -60,13 +60,13 @@ from datalake.hourly.timestamps import parse_eventbridge_time, parse_iso_datetim
 
 DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
 DELETED = "WorkflowExecutionDeleted"
-# Enum values exactly as in reference/workflow-execution-openapi-2023.json.
+# Enum values exactly as in the public WorkflowExecution API schema (2023).
 EXECUTION_STATUSES = ("STARTED", "DONE", "CLOSED")  # WorkflowStatus
 PHASE_STATUSES = ("OPEN", "IN_PROGRESS", "COMPLETED")  # SectionStatus
 TASK_STATUSES = ("UNASSIGNED", "ASSIGNED", "COMPLETED", "SKIPPED", "IN_PROGRESS")  # StepStatus
 
 # Table name (as the docs name it; the warehouse folds it to lower case) -> columns in the
-# order of include/sql/warehouse/ddl.sql and reference/workflow-tables-diagram.png.
+# order of include/sql/warehouse/ddl.sql and the published diagram of the workflow tables.
 EXECUTION_COLUMNS = ("org_id", "id", "name", "status", "definition_id", "created_at", "last_updated_at",
                      "started_at", "completed_at")
 PHASE_COLUMNS = ("id", "position", "workflow_execution_id", "definition_id", "name", "status", "created_at",

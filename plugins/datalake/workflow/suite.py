@@ -12,7 +12,7 @@ What is checked (names as in the suites below):
 
 * ids present: event id, execution id and ``orgId``, phase/task ids, closing-reason id and
   title, context id and schema (the API's required fields);
-* statuses in their enums, exactly as in reference/workflow-execution-openapi-2023.json:
+* statuses in their enums, exactly as in the public WorkflowExecution API schema (2023):
   execution ``WorkflowStatus`` (STARTED|DONE|CLOSED, required unless the event is a delete),
   phase ``SectionStatus`` (OPEN|IN_PROGRESS|COMPLETED), task ``StepStatus``
   (UNASSIGNED|ASSIGNED|COMPLETED|SKIPPED|IN_PROGRESS); ``detail-type`` one of the three;

@@ -29,7 +29,7 @@ def envelope(detail, detail_type="WorkflowExecutionUpdated", event_id="evt-1", t
             "account": "123456789012", "time": time, "region": "eu-central-1", "resources": [], "detail": detail}
 
 
-# The WorkflowExecution example of reference/workflow-execution-openapi-2023.json (no `type`
+# The WorkflowExecution example of the public WorkflowExecution API schema (2023) (no `type`
 # fields, a naive dueDate), with an org, contexts and closing reasons added.
 API_EXAMPLE = {
     "id": "8gja72h6kas6h", "orgId": "739224", "definitionId": "def1", "name": "Lead Qualification",
