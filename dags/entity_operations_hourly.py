@@ -31,7 +31,9 @@ from datalake.operators import (
 
 @dag(
     dag_id="entity_operations_hourly",
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),  # each arrival hour, once it closed
+    schedule=CronDataIntervalTimetable(
+        "0 * * * *", timezone="UTC"
+    ),  # each arrival hour, once it closed
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=4,
@@ -45,12 +47,20 @@ def entity_operations_hourly():
     CheckFreshnessOperator(task_id="check_freshness")
     batches = PlanLandingWindowOperator(task_id="plan_batches", stream=ENTITY_STREAM)
     counts = ValidateLandingWindowOperator.partial(
-        task_id="process_batch", stream=ENTITY_STREAM, max_active_tis_per_dagrun=4,
+        task_id="process_batch",
+        stream=ENTITY_STREAM,
+        max_active_tis_per_dagrun=4,
     ).expand(batch=batches.output)
-    gate = AssessWindowOperator(task_id="assess_hour", stream=ENTITY_STREAM, batch_counts=counts.output)
+    gate = AssessWindowOperator(
+        task_id="assess_hour", stream=ENTITY_STREAM, batch_counts=counts.output
+    )
     load = MergeStagedParquetOperator(
-        task_id="load_warehouse", stream=ENTITY_STREAM, batch_counts=counts.output,
-        max_active_tis_per_dag=1, inlets=ENTITY_LOAD_INLETS, outlets=ENTITY_LOAD_OUTLETS,
+        task_id="load_warehouse",
+        stream=ENTITY_STREAM,
+        batch_counts=counts.output,
+        max_active_tis_per_dag=1,
+        inlets=ENTITY_LOAD_INLETS,
+        outlets=ENTITY_LOAD_OUTLETS,
     )
     gate >> load
 

@@ -46,7 +46,7 @@ HOURLY_RUNS_WAIT_AT_MOST = timedelta(days=3)
             os.environ.get("DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS", "true").lower() != "false",
             type="boolean",
             description="Wait until every arrival hour of the month has a committed hourly run. "
-                        "Set false only for local demos.",
+            "Set false only for local demos.",
         ),
     },
     default_args={
@@ -71,7 +71,9 @@ def entity_operations_monthly_snapshot():
 
         try:
             result = monthly_snapshot.check_hourly_runs(
-                DatalakeHook().settings, data_interval_start, data_interval_end,
+                DatalakeHook().settings,
+                data_interval_start,
+                data_interval_end,
                 require_complete=bool(params.get("require_complete_hours", True)),
             )
         except monthly_snapshot.IncompleteHourlyRuns as waiting:
@@ -80,7 +82,9 @@ def entity_operations_monthly_snapshot():
         return PokeReturnValue(is_done=True, xcom_value=result)
 
     build_snapshot = MonthlySnapshotOperator(
-        task_id="build_snapshot", max_active_tis_per_dag=1, inlets=SNAPSHOT_INLETS,
+        task_id="build_snapshot",
+        max_active_tis_per_dag=1,
+        inlets=SNAPSHOT_INLETS,
         outlets=SNAPSHOT_OUTLETS,
     )
 

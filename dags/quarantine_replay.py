@@ -28,10 +28,18 @@ from datalake.operators import ReplayQuarantineHourOperator, ReplayWindowOperato
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     params={
-        "start": Param(type="string", format="date-time", title="Window start (UTC, inclusive)",
-                       default="2026-11-28T00:00:00+00:00"),
-        "end": Param(type="string", format="date-time", title="Window end (UTC, exclusive)",
-                     default="2026-11-28T01:00:00+00:00"),
+        "start": Param(
+            type="string",
+            format="date-time",
+            title="Window start (UTC, inclusive)",
+            default="2026-11-28T00:00:00+00:00",
+        ),
+        "end": Param(
+            type="string",
+            format="date-time",
+            title="Window end (UTC, exclusive)",
+            default="2026-11-28T01:00:00+00:00",
+        ),
     },
     on_failure_callback=FailureNotifier(),  # one email per failed run when alerts are configured
     tags=["datalake", "entity_operations", "quarantine", "manual"],
@@ -40,7 +48,9 @@ from datalake.operators import ReplayQuarantineHourOperator, ReplayWindowOperato
 def quarantine_replay():
     hours = ReplayWindowOperator(task_id="window_hours")
     ReplayQuarantineHourOperator.partial(
-        task_id="replay_hour", max_active_tis_per_dag=1, inlets=REPLAY_INLETS,
+        task_id="replay_hour",
+        max_active_tis_per_dag=1,
+        inlets=REPLAY_INLETS,
         outlets=ENTITY_LOAD_OUTLETS,
     ).expand(hour=hours.output)
 

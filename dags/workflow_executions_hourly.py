@@ -32,7 +32,9 @@ from datalake.workflow.stream import WORKFLOW_STREAM
 
 @dag(
     dag_id="workflow_executions_hourly",
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),  # each arrival hour, once it closed
+    schedule=CronDataIntervalTimetable(
+        "0 * * * *", timezone="UTC"
+    ),  # each arrival hour, once it closed
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=4,
@@ -46,12 +48,20 @@ def workflow_executions_hourly():
     CheckFreshnessOperator(task_id="check_freshness")
     batches = PlanLandingWindowOperator(task_id="plan_batches", stream=WORKFLOW_STREAM)
     counts = ValidateLandingWindowOperator.partial(
-        task_id="process_batch", stream=WORKFLOW_STREAM, max_active_tis_per_dagrun=4,
+        task_id="process_batch",
+        stream=WORKFLOW_STREAM,
+        max_active_tis_per_dagrun=4,
     ).expand(batch=batches.output)
-    gate = AssessWindowOperator(task_id="assess_hour", stream=WORKFLOW_STREAM, batch_counts=counts.output)
+    gate = AssessWindowOperator(
+        task_id="assess_hour", stream=WORKFLOW_STREAM, batch_counts=counts.output
+    )
     load = MergeStagedParquetOperator(
-        task_id="load_warehouse", stream=WORKFLOW_STREAM, batch_counts=counts.output,
-        max_active_tis_per_dag=1, inlets=WORKFLOW_LOAD_INLETS, outlets=WORKFLOW_LOAD_OUTLETS,
+        task_id="load_warehouse",
+        stream=WORKFLOW_STREAM,
+        batch_counts=counts.output,
+        max_active_tis_per_dag=1,
+        inlets=WORKFLOW_LOAD_INLETS,
+        outlets=WORKFLOW_LOAD_OUTLETS,
     )
     gate >> load
 

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.entity.suite import ROW_COLUMN, derive_helper_columns, entity_suite_runner
+from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.validation.data_docs import trimmed_result
 from datalake.validation.runner import RESULT_FORMAT, outcome_of
 
@@ -23,12 +23,19 @@ NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
 
 def frame(rows: int) -> pd.DataFrame:
     good = {
-        "id": "", "detail-type": "EntityOperation", "operation": "updateEntity",
-        "source": "entity-service", "account": "739224", "time": "2026-11-28T10:15:03.000Z",
-        "region": "eu-central-1", "activity_id": "01JDQ3ZK8V6Y4N2M1P0R9S7T5W",
+        "id": "",
+        "detail-type": "EntityOperation",
+        "operation": "updateEntity",
+        "source": "entity-service",
+        "account": "739224",
+        "time": "2026-11-28T10:15:03.000Z",
+        "region": "eu-central-1",
+        "activity_id": "01JDQ3ZK8V6Y4N2M1P0R9S7T5W",
         "entity_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
         "detail": '{"entity":"3fa85f64","payload":{"_schema":"opportunity"}}',
-        "schema": "opportunity", "month": "11", "year": "2026",
+        "schema": "opportunity",
+        "month": "11",
+        "year": "2026",
     }
     records = []
     for i in range(rows):
@@ -45,8 +52,11 @@ def internal_validate(runner, df):
     """What runner.py did before: GX's internal v1 Validator, built directly."""
     from great_expectations.validator.v1_validator import Validator
 
-    validator = Validator(batch_definition=runner._definition, batch_parameters={"dataframe": df},
-                          result_format=RESULT_FORMAT)
+    validator = Validator(
+        batch_definition=runner._definition,
+        batch_parameters={"dataframe": df},
+        result_format=RESULT_FORMAT,
+    )
     return outcome_of(validator.validate_expectation_suite(runner.suite), runner.suite)
 
 
@@ -61,21 +71,28 @@ def main() -> None:
     assert public.expectation_results == internal.expectation_results, "verdicts differ"
     times = {"public": [], "internal": [], "public+docs": []}
     for _ in range(repeats):  # interleaved, so load on the machine hits both alike
-        times["internal"] += timeit.repeat(lambda: internal_validate(runner, df), number=1, repeat=1)
+        times["internal"] += timeit.repeat(
+            lambda: internal_validate(runner, df), number=1, repeat=1
+        )
         times["public"] += timeit.repeat(lambda: runner.validate(df), number=1, repeat=1)
         # what a pipeline chunk does now: validate, then keep GX's result for the Data Docs
-        times["public+docs"] += timeit.repeat(lambda: trimmed_result(runner.validate(df).gx_result), number=1,
-                                              repeat=1)
+        times["public+docs"] += timeit.repeat(
+            lambda: trimmed_result(runner.validate(df).gx_result), number=1, repeat=1
+        )
     for name, values in times.items():
         values.sort()
-        print(f"{name:8s} min {values[0]:.3f} s  median {values[len(values) // 2]:.3f} s  "
-              f"all {' '.join(f'{v:.3f}' for v in values)}")
+        print(
+            f"{name:8s} min {values[0]:.3f} s  median {values[len(values) // 2]:.3f} s  "
+            f"all {' '.join(f'{v:.3f}' for v in values)}"
+        )
     ratio_min = times["public"][0] / times["internal"][0]
     ratio_median = times["public"][repeats // 2] / times["internal"][repeats // 2]
-    print(f"rows {rows}, failing rows {len(public.failed_rows)}; public/internal: "
-          f"min {ratio_min:.3f}, median {ratio_median:.3f}; public+docs/internal: "
-          f"min {times['public+docs'][0] / times['internal'][0]:.3f}, "
-          f"median {times['public+docs'][repeats // 2] / times['internal'][repeats // 2]:.3f}")
+    print(
+        f"rows {rows}, failing rows {len(public.failed_rows)}; public/internal: "
+        f"min {ratio_min:.3f}, median {ratio_median:.3f}; public+docs/internal: "
+        f"min {times['public+docs'][0] / times['internal'][0]:.3f}, "
+        f"median {times['public+docs'][repeats // 2] / times['internal'][repeats // 2]:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -120,7 +120,9 @@ def airflow_db():
     import subprocess
 
     airflow = Path(sys.executable).parent / "airflow"
-    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
+    result = subprocess.run(
+        [str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy()
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return os.environ["AIRFLOW_HOME"]
 
@@ -160,8 +162,11 @@ def redshift_settings(settings, double):
     from urllib.parse import urlsplit
 
     parts = urlsplit(settings.warehouse_uri)
-    return dataclasses.replace(settings, warehouse_uri=double.uri(parts.username, parts.password, "epilot_datalake"),
-                               redshift_iam_role=TEST_IAM_ROLE)
+    return dataclasses.replace(
+        settings,
+        warehouse_uri=double.uri(parts.username, parts.password, "epilot_datalake"),
+        redshift_iam_role=TEST_IAM_ROLE,
+    )
 
 
 @pytest.fixture(params=["postgres", "redshift"])

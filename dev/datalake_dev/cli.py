@@ -18,15 +18,19 @@ def _cmd_produce(args) -> int:
     if args.no_defects:
         config.defects = producer.DefectRates.none()
     if args.follow:
-        producer.follow(client, settings.landing_bucket, interval_seconds=args.interval,
-                        config=config)
+        producer.follow(
+            client, settings.landing_bucket, interval_seconds=args.interval, config=config
+        )
         return 0
-    objects = producer.produce_past_hours(client, settings.landing_bucket, args.hours,
-                                          config=config)
+    objects = producer.produce_past_hours(
+        client, settings.landing_bucket, args.hours, config=config
+    )
     events = sum(len(o.events) for o in objects)
     broken = sum(len(o.broken) for o in objects)
-    print(f"wrote {len(objects)} objects ({events} events, {broken} broken records) "
-          f"for {args.hours} past hours to s3://{settings.landing_bucket}/")
+    print(
+        f"wrote {len(objects)} objects ({events} events, {broken} broken records) "
+        f"for {args.hours} past hours to s3://{settings.landing_bucket}/"
+    )
     return 0
 
 
@@ -34,8 +38,11 @@ def _cmd_platform(args) -> int:
     from datalake_dev.local import platform
 
     if args.action == "up":
-        platform.up(seed_hours=args.seed_hours, follow_interval=args.interval,
-                    with_airflow=not args.no_airflow)
+        platform.up(
+            seed_hours=args.seed_hours,
+            follow_interval=args.interval,
+            with_airflow=not args.no_airflow,
+        )
     else:
         platform.down()
     return 0
@@ -50,27 +57,33 @@ def _past_hours(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if not 1 <= hours <= MAX_PAST_HOURS:
         raise argparse.ArgumentTypeError(
-            f"must be 1 to {MAX_PAST_HOURS} hours (30 days), not {hours}")
+            f"must be 1 to {MAX_PAST_HOURS} hours (30 days), not {hours}"
+        )
     return hours
 
 
 def register(sub) -> None:
     """Add `produce` and `platform` to the `datalake` command's subparsers."""
     produce = sub.add_parser("produce", help="write sample Firehose objects into the landing zone")
-    produce.add_argument("--hours", type=_past_hours, default=1,
-                         help="number of past hours to produce (1 to 720)")
-    produce.add_argument("--follow", action="store_true",
-                         help="keep producing for the current hour")
-    produce.add_argument("--interval", type=float, default=60.0,
-                         help="seconds between objects with --follow")
+    produce.add_argument(
+        "--hours", type=_past_hours, default=1, help="number of past hours to produce (1 to 720)"
+    )
+    produce.add_argument(
+        "--follow", action="store_true", help="keep producing for the current hour"
+    )
+    produce.add_argument(
+        "--interval", type=float, default=60.0, help="seconds between objects with --follow"
+    )
     produce.add_argument("--seed", type=int, default=42)
     produce.add_argument("--events-per-hour", type=int, default=40)
-    produce.add_argument("--no-defects", action="store_true",
-                         help="no duplicates, late or broken records")
+    produce.add_argument(
+        "--no-defects", action="store_true", help="no duplicates, late or broken records"
+    )
     produce.set_defaults(func=_cmd_produce)
 
-    plat = sub.add_parser("platform",
-                          help="start or stop the local platform (what make run / make stop call)")
+    plat = sub.add_parser(
+        "platform", help="start or stop the local platform (what make run / make stop call)"
+    )
     plat.add_argument("action", choices=("up", "down"))
     plat.add_argument("--seed-hours", type=int, default=6)
     plat.add_argument("--interval", type=float, default=60.0)

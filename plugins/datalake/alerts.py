@@ -56,7 +56,11 @@ def failure_line(context) -> str:
     map_index = getattr(ti, "map_index", -1)
     task = getattr(ti, "task_id", "?") + (f"[{map_index}]" if map_index not in (None, -1) else "")
     exception = context.get("exception")
-    reason = f"{type(exception).__name__}: {str(exception).splitlines()[0][:300]}" if exception else "unknown"
+    reason = (
+        f"{type(exception).__name__}: {str(exception).splitlines()[0][:300]}"
+        if exception
+        else "unknown"
+    )
     return (
         f"DATALAKE FAILURE dag={getattr(ti, 'dag_id', '?')} run={getattr(dag_run, 'run_id', '?')} task={task} "
         f"try={getattr(ti, 'try_number', '?')} window={_window(context)} reason={reason} log={getattr(ti, 'log_url', '?')}"
@@ -77,12 +81,16 @@ def send_alert(subject: str, fields: dict[str, object], context) -> bool:
         return False
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
-    rows = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in fields.items())
+    rows = "".join(
+        f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in fields.items()
+    )
     notifier = SmtpNotifier(
         to=to,
         from_email=setting("datalake_alert_from", "DATALAKE_ALERT_FROM"),
-        smtp_conn_id=setting("datalake_alert_smtp_conn_id", "DATALAKE_ALERT_SMTP_CONN_ID", DEFAULT_SMTP_CONN_ID),
+        smtp_conn_id=setting(
+            "datalake_alert_smtp_conn_id", "DATALAKE_ALERT_SMTP_CONN_ID", DEFAULT_SMTP_CONN_ID
+        ),
         subject=subject,
         html_content=f"<table>{rows}</table>",
     )

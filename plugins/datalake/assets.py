@@ -34,8 +34,13 @@ from datalake.redshift import DEFAULT_REDSHIFT_PORT
 
 ENTITY_PREFIX = "entity_operations"
 WORKFLOW_PREFIX = "workflow_executions"
-WORKFLOW_TABLES = ("workflowexecution", "workflowphases", "workflowtasks",
-                   "workflowcancellations", "workflowcontexts")
+WORKFLOW_TABLES = (
+    "workflowexecution",
+    "workflowphases",
+    "workflowtasks",
+    "workflowcancellations",
+    "workflowcontexts",
+)
 
 
 def _bucket(setting: str, variable: str) -> str:
@@ -83,13 +88,15 @@ LAKE_BUCKET = _bucket("LAKE_BUCKET", "AIRFLOW_VAR_DATALAKE_LAKE_BUCKET")
 
 # Inputs: what Firehose delivers, one prefix per stream.
 LANDING_ENTITY_OPERATIONS = lake_asset("landing_entity_operations", LANDING_BUCKET, ENTITY_PREFIX)
-LANDING_WORKFLOW_EXECUTIONS = lake_asset("landing_workflow_executions", LANDING_BUCKET,
-                                         WORKFLOW_PREFIX)
+LANDING_WORKFLOW_EXECUTIONS = lake_asset(
+    "landing_workflow_executions", LANDING_BUCKET, WORKFLOW_PREFIX
+)
 # Outputs: the lake's Parquet and the warehouse tables.
 LAKE_ENTITY_OPERATIONS = lake_asset("lake_entity_operations", LAKE_BUCKET, ENTITY_PREFIX)
 LAKE_WORKFLOW = lake_asset("lake_workflow", LAKE_BUCKET, "workflow")
-QUARANTINE_ENTITY_OPERATIONS = lake_asset("quarantine_entity_operations", LAKE_BUCKET,
-                                          f"quarantine/{ENTITY_PREFIX}")
+QUARANTINE_ENTITY_OPERATIONS = lake_asset(
+    "quarantine_entity_operations", LAKE_BUCKET, f"quarantine/{ENTITY_PREFIX}"
+)
 ENTITY_OPERATIONS = table_asset("entity_operations", "entity_operations")
 CURRENT_ENTITIES = table_asset("current_entities", "current_entities")
 # The five workflow tables change together (one transaction); DAGs that need "the workflow

@@ -27,8 +27,17 @@ AWS_CONN_ID_ENV = "DATALAKE_AWS_CONN_ID"
 AWS_CONN_ID_VARIABLE = "datalake_aws_conn_id"
 
 # S3 answers these when the credentials themselves are refused (not a missing object).
-CREDENTIAL_ERRORS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
-                     "TokenRefreshRequired", "InvalidClientTokenId", "AccessDenied", "403", "Forbidden"}
+CREDENTIAL_ERRORS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+    "InvalidClientTokenId",
+    "AccessDenied",
+    "403",
+    "Forbidden",
+}
 
 
 def aws_conn_id(in_task: bool) -> str:
@@ -128,8 +137,10 @@ def s3_client(settings):
     """An S3 client for the settings' connection (see the module docstring)."""
     from botocore.config import Config
 
-    defaults = Config(retries={"max_attempts": 5, "mode": "standard"},
-                      s3={"addressing_style": "path"} if settings.s3_endpoint_url else {})
+    defaults = Config(
+        retries={"max_attempts": 5, "mode": "standard"},
+        s3={"addressing_style": "path"} if settings.s3_endpoint_url else {},
+    )
     if settings.aws_conn_id:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
@@ -149,8 +160,14 @@ def s3_client(settings):
     if session.get_credentials() is None and _is_loopback(settings.s3_endpoint_url):
         # The local moto server accepts any key; real AWS never gets here without credentials.
         kwargs = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
-    client = session.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.aws_region,
-                            config=config, verify=verify, **kwargs)
+    client = session.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name=settings.aws_region,
+        config=config,
+        verify=verify,
+        **kwargs,
+    )
     client.meta.events.register("before-parameter-build.s3", _remember_bucket)
     client.meta.events.register("after-call.s3", _credential_error_handler(source))
     return client

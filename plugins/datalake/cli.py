@@ -29,8 +29,11 @@ def _cmd_init(args) -> int:
     gaps = init_warehouse(settings)
     print("warehouse: DDL and compatibility layer applied")
     for item, problem in gaps:
-        print(f"warning: {item}: {problem}; a superuser should run include/sql/credentials/superuser_hardening.sql "
-              "(see docs/credentials.md)", file=sys.stderr)
+        print(
+            f"warning: {item}: {problem}; a superuser should run include/sql/credentials/superuser_hardening.sql "
+            "(see docs/credentials.md)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -45,7 +48,9 @@ def _cmd_query(args) -> int:
         else:
             sql = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"the SQL is not UTF-8 text (binary input?): {exc.reason} at byte {exc.start}") from None
+        raise ValueError(
+            f"the SQL is not UTF-8 text (binary input?): {exc.reason} at byte {exc.start}"
+        ) from None
     result = run_query(sql)
     sys.stdout.write(format_result(result, args.format))
     return 0
@@ -88,9 +93,15 @@ def _cmd_credentials(args) -> int:
         credential = credentials.generate(args.org, created_by=args.created_by)
         sys.stdout.write(credentials.format_generated(credential, args.format))
     elif args.action == "list":
-        sys.stdout.write(credentials.format_records(credentials.list_credentials(args.org), args.format))
+        sys.stdout.write(
+            credentials.format_records(credentials.list_credentials(args.org), args.format)
+        )
     else:
-        sys.stdout.write(credentials.format_revoked(credentials.revoke(args.username, revoked_by=args.revoked_by)))
+        sys.stdout.write(
+            credentials.format_revoked(
+                credentials.revoke(args.username, revoked_by=args.revoked_by)
+            )
+        )
     return 0
 
 
@@ -134,10 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datalake", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("status", help="print the endpoints as KEY=VALUE lines").set_defaults(func=_cmd_status)
-    sub.add_parser("init", help="create the buckets and apply the warehouse DDL (idempotent)").set_defaults(
-        func=_cmd_init
+    sub.add_parser("status", help="print the endpoints as KEY=VALUE lines").set_defaults(
+        func=_cmd_status
     )
+    sub.add_parser(
+        "init", help="create the buckets and apply the warehouse DDL (idempotent)"
+    ).set_defaults(func=_cmd_init)
 
     query = sub.add_parser("query", help="run Redshift SQL against the warehouse")
     query.add_argument("sql", nargs="?", help="SQL text, or - for standard input")
@@ -145,15 +158,28 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.set_defaults(func=_cmd_query)
 
-    smoke = sub.add_parser("smoke", help="one synthetic hour end to end against the configured S3 and "
-                           "warehouse, then removed; PASS/FAIL per step")
-    smoke.add_argument("-v", "--verbose", action="store_true", help="also print the log records on the console")
-    smoke.add_argument("--log-file", default=None, help="where the log records go (default: <state dir>/smoke.log)")
+    smoke = sub.add_parser(
+        "smoke",
+        help="one synthetic hour end to end against the configured S3 and "
+        "warehouse, then removed; PASS/FAIL per step",
+    )
+    smoke.add_argument(
+        "-v", "--verbose", action="store_true", help="also print the log records on the console"
+    )
+    smoke.add_argument(
+        "--log-file", default=None, help="where the log records go (default: <state dir>/smoke.log)"
+    )
     smoke.set_defaults(func=_cmd_smoke)
 
-    creds = sub.add_parser("credentials", help="generate, list or revoke an organization's read-only warehouse credentials")
+    creds = sub.add_parser(
+        "credentials",
+        help="generate, list or revoke an organization's read-only warehouse credentials",
+    )
     creds_sub = creds.add_subparsers(dest="action", required=True)
-    gen = creds_sub.add_parser("generate", help="issue a credential; prints username, endpoint, database and the password once")
+    gen = creds_sub.add_parser(
+        "generate",
+        help="issue a credential; prints username, endpoint, database and the password once",
+    )
     gen.add_argument("--org", required=True, help="organization id (letters, digits, '_' or '-')")
     gen.add_argument("--created-by", default=None, help="who asked for it (kept in the registry)")
     gen.add_argument("--format", choices=("text", "json"), default="text")
@@ -162,13 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--org", default=None, help="only this organization")
     lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
     lst.set_defaults(func=_cmd_credentials)
-    rev = creds_sub.add_parser("revoke", help="revoke a credential: its login fails and its open sessions end")
+    rev = creds_sub.add_parser(
+        "revoke", help="revoke a credential: its login fails and its open sessions end"
+    )
     rev.add_argument("username")
     rev.add_argument("--revoked-by", default=None, help="who revoked it (kept in the registry)")
     rev.set_defaults(func=_cmd_credentials)
 
-    airflow = sub.add_parser("airflow", help="run the Airflow CLI against the local platform, e.g. "
-                             "`datalake airflow backfill create --dag-id ... --from-date ... --to-date ...`")
+    airflow = sub.add_parser(
+        "airflow",
+        help="run the Airflow CLI against the local platform, e.g. "
+        "`datalake airflow backfill create --dag-id ... --from-date ... --to-date ...`",
+    )
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=_cmd_airflow)
     _add_installed_commands(sub)
@@ -187,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         from datalake.errors import ConfigurationError
 
         if isinstance(exc, RecursionError):  # sqlglot's recursive descent on deeply nested SQL
-            print(f"datalake {args.command}: error: the input is nested too deeply to be parsed",
-                  file=sys.stderr)
+            print(
+                f"datalake {args.command}: error: the input is nested too deeply to be parsed",
+                file=sys.stderr,
+            )
             return 2
         if isinstance(exc, (ConfigurationError, OSError, ValueError)):
             print(f"datalake {args.command}: error: {_one_line(exc)}", file=sys.stderr)

@@ -67,7 +67,14 @@ def _string_number_comparison(node: exp.Expression) -> exp.Expression:
 
 
 # DATEDIFF units measured on the epoch: seconds per unit.
-_EPOCH_UNITS = {"MICROSECOND": 1e-6, "MILLISECOND": 1e-3, "SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+_EPOCH_UNITS = {
+    "MICROSECOND": 1e-6,
+    "MILLISECOND": 1e-3,
+    "SECOND": 1,
+    "MINUTE": 60,
+    "HOUR": 3600,
+    "DAY": 86400,
+}
 
 
 def _epoch_units(node: exp.Expression, seconds: float) -> exp.Expression:
@@ -92,7 +99,9 @@ def _datediff_boundaries(node: exp.Expression) -> exp.Expression:
     if name not in _EPOCH_UNITS:
         return node  # week, month, quarter, year: calendar arithmetic, left to sqlglot
     seconds = _EPOCH_UNITS[name]
-    diff = exp.Sub(this=_epoch_units(node.this, seconds), expression=_epoch_units(node.expression, seconds))
+    diff = exp.Sub(
+        this=_epoch_units(node.this, seconds), expression=_epoch_units(node.expression, seconds)
+    )
     return exp.cast(exp.Paren(this=diff), exp.DataType.build("BIGINT"))
 
 
@@ -103,13 +112,17 @@ class SqlSyntaxError(ValueError):
 def _syntax_error(exc: Exception) -> SqlSyntaxError:
     details = getattr(exc, "errors", None) or []
     if not details:  # a TokenError: an unterminated string or quoted identifier, no position
-        return SqlSyntaxError(f"SQL syntax error: {str(exc).splitlines()[0]} (unterminated string or quote?)")
+        return SqlSyntaxError(
+            f"SQL syntax error: {str(exc).splitlines()[0]} (unterminated string or quote?)"
+        )
     first = details[0]
     what = first.get("description") or "invalid SQL"
     # sqlglot names the end of the text by its internal sentinel token.
     what = re.sub(r"<Token token_type: TokenType\.SENTINEL.*?>", "end of input", what)
     what = re.sub(r"<Token token_type: TokenType\.\w+, text: (.*?), line.*?>", r"'\1'", what)
-    what = re.sub(r"<class 'sqlglot\.expressions(?:\.\w+)*\.(\w+)'>", lambda m: m.group(1).upper(), what)
+    what = re.sub(
+        r"<class 'sqlglot\.expressions(?:\.\w+)*\.(\w+)'>", lambda m: m.group(1).upper(), what
+    )
     near = (first.get("highlight") or "").strip()
     where = f"line {first.get('line')}, column {first.get('col')}"
     return SqlSyntaxError(f"SQL syntax error at {where}{f' near {near!r}' if near else ''}: {what}")
@@ -129,7 +142,11 @@ def redshift_to_postgres(sql: str) -> list[str]:
     for tree in trees:
         if tree is None:
             continue
-        tree = tree.transform(_fold_identifier).transform(_listagg_separator).transform(_string_number_comparison)
+        tree = (
+            tree.transform(_fold_identifier)
+            .transform(_listagg_separator)
+            .transform(_string_number_comparison)
+        )
         tree = tree.transform(_datediff_boundaries)
         statements.append(tree.sql(dialect="postgres"))
     return statements

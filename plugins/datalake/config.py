@@ -53,7 +53,8 @@ def warehouse_kind(uri: str, declared: str | None = None) -> str:
             from datalake.errors import ConfigurationError
 
             raise ConfigurationError(
-                f"WAREHOUSE_KIND={declared!r}: use one of {', '.join(WAREHOUSE_KINDS)}")
+                f"WAREHOUSE_KIND={declared!r}: use one of {', '.join(WAREHOUSE_KINDS)}"
+            )
         return kind
     parts = urlsplit(uri)
     host = (parts.hostname or "").lower()
@@ -138,7 +139,9 @@ class Settings:
             "LAKE_BUCKET": self.lake_bucket,
             # The local stand-in's dev password is printed so scripts can connect; a remote
             # warehouse's password never is.
-            "WAREHOUSE_URI": self.warehouse_uri if _is_loopback(self.warehouse_uri) else redact_uri(self.warehouse_uri),
+            "WAREHOUSE_URI": self.warehouse_uri
+            if _is_loopback(self.warehouse_uri)
+            else redact_uri(self.warehouse_uri),
             "AIRFLOW_URL": self.airflow_url,
         }
         return [f"{k}={v}" for k, v in values.items()]
@@ -188,7 +191,10 @@ def _from_airflow(in_task: bool = True) -> tuple[dict[str, str], list[tuple[str,
         return found, missing
     from airflow.sdk import Variable
 
-    for key, var in (("LANDING_BUCKET", "datalake_landing_bucket"), ("LAKE_BUCKET", "datalake_lake_bucket")):
+    for key, var in (
+        ("LANDING_BUCKET", "datalake_landing_bucket"),
+        ("LAKE_BUCKET", "datalake_lake_bucket"),
+    ):
         try:
             value = Variable.get(var, default=None)
         except Exception:
@@ -257,7 +263,7 @@ def load_settings(use_airflow: bool = False) -> Settings:
     layers = [DEFAULTS, _from_state(), airflow, env]
     merged: dict[str, str] = {}
     sources: dict[str, str] = {}
-    for name, layer in zip(("default", "state", "airflow", "env"), layers):
+    for name, layer in zip(("default", "state", "airflow", "env"), layers, strict=False):
         if "WAREHOUSE_URI" in layer and "WAREHOUSE_KIND" not in layer:
             merged.pop("WAREHOUSE_KIND", None)  # a kind describes the URI of its own layer
         for key, value in layer.items():

@@ -21,12 +21,21 @@ DEFAULT_LOOKBACK_HOURS = 24
 
 
 def grace_minutes() -> int:
-    return int(setting("datalake_freshness_minutes", "DATALAKE_FRESHNESS_MINUTES", str(DEFAULT_GRACE_MINUTES)))
+    return int(
+        setting(
+            "datalake_freshness_minutes", "DATALAKE_FRESHNESS_MINUTES", str(DEFAULT_GRACE_MINUTES)
+        )
+    )
 
 
 def lookback_hours() -> int:
-    return int(setting("datalake_freshness_lookback_hours", "DATALAKE_FRESHNESS_LOOKBACK_HOURS",
-                       str(DEFAULT_LOOKBACK_HOURS)))
+    return int(
+        setting(
+            "datalake_freshness_lookback_hours",
+            "DATALAKE_FRESHNESS_LOOKBACK_HOURS",
+            str(DEFAULT_LOOKBACK_HOURS),
+        )
+    )
 
 
 def _rows(conn, relative: str, params: dict) -> list[tuple]:
@@ -42,7 +51,9 @@ def _floor_hour(moment: datetime) -> datetime:
 def late_hours(conn, pipeline: str, now: datetime, grace: int, lookback: int) -> list[datetime]:
     """Arrival hours that closed at least `grace` minutes before `now`, within `lookback`
     hours and not before the pipeline's first loaded hour, without a committed load."""
-    last = _floor_hour(now - timedelta(minutes=grace)) - timedelta(hours=1)  # its end + grace <= now
+    last = _floor_hour(now - timedelta(minutes=grace)) - timedelta(
+        hours=1
+    )  # its end + grace <= now
     first = _floor_hour(now - timedelta(hours=lookback))
     ((first_loaded,),) = _rows(conn, "ops/first_loaded_hour.sql", {"pipeline": pipeline})
     if first_loaded:
@@ -50,8 +61,18 @@ def late_hours(conn, pipeline: str, now: datetime, grace: int, lookback: int) ->
     expected = hours_in_window(first, last + timedelta(hours=1))
     if not expected:
         return []
-    loaded = {key for (key,) in _rows(conn, "ops/loaded_hours.sql", {
-        "pipeline": pipeline, "first_hour": hour_key(expected[0]), "last_hour": hour_key(expected[-1])})}
+    loaded = {
+        key
+        for (key,) in _rows(
+            conn,
+            "ops/loaded_hours.sql",
+            {
+                "pipeline": pipeline,
+                "first_hour": hour_key(expected[0]),
+                "last_hour": hour_key(expected[-1]),
+            },
+        )
+    }
     return [hour for hour in expected if hour_key(hour) not in loaded]
 
 
@@ -65,10 +86,15 @@ def check_freshness(conn, pipeline: str, now: datetime, context) -> dict:
         shown = ", ".join(f"{hour:%Y-%m-%d %H:00}" for hour in late[:24])
         sent = send_alert(
             f"[datalake] {pipeline}: {len(late)} arrival hour(s) not loaded {grace} min after they closed",
-            {"DAG": pipeline, "Late arrival hours (UTC)": shown, "Checked at": now.isoformat(),
-             "Grace (minutes)": grace, "Run": getattr(context.get("dag_run"), "run_id", "?"),
-             "What to do": "look at the hourly runs of these hours (failed, queued, missing) and "
-                           "backfill or rerun them; the manifest table is datalake_ops.run_manifest"},
+            {
+                "DAG": pipeline,
+                "Late arrival hours (UTC)": shown,
+                "Checked at": now.isoformat(),
+                "Grace (minutes)": grace,
+                "Run": getattr(context.get("dag_run"), "run_id", "?"),
+                "What to do": "look at the hourly runs of these hours (failed, queued, missing) and "
+                "backfill or rerun them; the manifest table is datalake_ops.run_manifest",
+            },
             context,
         )
     return {"late_hours": keys, "alerted": sent}

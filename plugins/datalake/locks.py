@@ -16,8 +16,13 @@ ENTITY_OPERATIONS_LOCK = "entity_operations"
 WORKFLOW_TABLES_LOCK = "workflow_tables"
 RUN_MANIFEST_LOCK = "run_manifest"
 TYPED_TABLES_LOCK = "typed_tables"  # the typed tables' refresh (datalake.typed)
-LOCK_NAMES = (INIT_LOCK, ENTITY_OPERATIONS_LOCK, WORKFLOW_TABLES_LOCK, RUN_MANIFEST_LOCK,
-              TYPED_TABLES_LOCK)
+LOCK_NAMES = (
+    INIT_LOCK,
+    ENTITY_OPERATIONS_LOCK,
+    WORKFLOW_TABLES_LOCK,
+    RUN_MANIFEST_LOCK,
+    TYPED_TABLES_LOCK,
+)
 
 
 class MissingLockError(RuntimeError):
@@ -34,7 +39,12 @@ def ensure_pipeline_locks(conn, attempts: int = 5) -> None:
             with conn.transaction():
                 conn.execute(read_sql("warehouse/pipeline_locks.sql"))
             return
-        except (errors.UniqueViolation, errors.DuplicateObject, errors.DuplicateTable, errors.DuplicateSchema):
+        except (
+            errors.UniqueViolation,
+            errors.DuplicateObject,
+            errors.DuplicateTable,
+            errors.DuplicateSchema,
+        ):
             if attempt == attempts - 1:
                 raise
 
@@ -51,9 +61,13 @@ def take_pipeline_lock(conn, name: str) -> None:
         conn.execute(read_sql("warehouse/pipeline_lock_row.sql"), {"name": name})
         row = conn.execute(read_sql("warehouse/pipeline_lock_take.sql"), {"name": name}).fetchone()
     except errors.UndefinedTable as exc:
-        raise MissingLockError("the warehouse has no datalake_ops.pipeline_locks table: run `datalake init`") from exc
+        raise MissingLockError(
+            "the warehouse has no datalake_ops.pipeline_locks table: run `datalake init`"
+        ) from exc
     if row is None:
-        raise MissingLockError(f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: run `datalake init`")
+        raise MissingLockError(
+            f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: run `datalake init`"
+        )
 
 
 def lock_run_manifest(conn, settings) -> None:

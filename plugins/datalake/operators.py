@@ -28,8 +28,9 @@ def _window(context):
     """The run's window: its data interval, or the params' manual window (validated)."""
     from datalake.hourly.windows import resolve_window
 
-    return resolve_window(context.get("params"), context.get("data_interval_start"),
-                          context.get("data_interval_end"))
+    return resolve_window(
+        context.get("params"), context.get("data_interval_start"), context.get("data_interval_end")
+    )
 
 
 class _StreamOperator(BaseOperator):
@@ -103,7 +104,9 @@ class MergeStagedParquetOperator(_BatchCountsOperator):
 
         window = _window(context)  # validated as the plan task validated it (which passed)
         hook = DatalakeHook()
-        return windows.load_window(self.stream, hook.s3, hook.settings, list(self.batch_counts), window.steps)
+        return windows.load_window(
+            self.stream, hook.s3, hook.settings, list(self.batch_counts), window.steps
+        )
 
 
 class CheckFreshnessOperator(BaseOperator):
@@ -129,8 +132,9 @@ class MonthlySnapshotOperator(BaseOperator):
         from datalake.entity import monthly_snapshot
 
         hook = DatalakeHook()
-        return monthly_snapshot.run_snapshot(hook.s3, hook.settings, context["data_interval_start"],
-                                             context["data_interval_end"])
+        return monthly_snapshot.run_snapshot(
+            hook.s3, hook.settings, context["data_interval_start"], context["data_interval_end"]
+        )
 
 
 class ReplayWindowOperator(BaseOperator):
@@ -142,7 +146,9 @@ class ReplayWindowOperator(BaseOperator):
 
         params = context["params"]
         try:
-            window = windows.resolve_window({"start": params["start"], "end": params["end"]}, None, None)
+            window = windows.resolve_window(
+                {"start": params["start"], "end": params["end"]}, None, None
+            )
         except windows.WindowError as exc:
             raise _fail(f"rejected window: {exc}") from None
         return [hour.isoformat() for hour in window.hours]
@@ -181,5 +187,8 @@ class TypedTablesOperator(BaseOperator):
     def execute(self, context) -> dict:
         from datalake.typed.refresh import run_refresh
 
-        return run_refresh(DatalakeHook().settings, org=(self.organisation or "").strip() or None,
-                           slug=(self.entity_schema or "").strip() or None)
+        return run_refresh(
+            DatalakeHook().settings,
+            org=(self.organisation or "").strip() or None,
+            slug=(self.entity_schema or "").strip() or None,
+        )

@@ -16,7 +16,9 @@ from typing import Iterable, Iterator
 from datalake.sqlfiles import statement_of
 
 
-def encoded_blocks(blocks: Iterable, columns: tuple[str, ...] | list[str]) -> Iterator[tuple[int, bytes]]:
+def encoded_blocks(
+    blocks: Iterable, columns: tuple[str, ...] | list[str]
+) -> Iterator[tuple[int, bytes]]:
     """(rows, bytes) of a binary COPY stream of `blocks` (Arrow tables or record batches with
     at least `columns`, all with the same types): the header, one message per record batch,
     the trailer. Every block must have the first block's schema; pgpq raises otherwise."""
@@ -36,7 +38,9 @@ def encoded_blocks(blocks: Iterable, columns: tuple[str, ...] | list[str]) -> It
         yield 0, encoder.finish()
 
 
-def copy_arrow(conn, table: str, columns: tuple[str, ...] | list[str], blocks: Iterable, ahead: bool = False) -> int:
+def copy_arrow(
+    conn, table: str, columns: tuple[str, ...] | list[str], blocks: Iterable, ahead: bool = False
+) -> int:
     """COPY `blocks` (their `columns`, in that order) into `table`; returns the rows copied.
     With `ahead`, a thread makes and encodes the next block while PostgreSQL stores this one
     (at most two blocks in memory). Nothing is sent when there are no blocks."""
@@ -49,7 +53,9 @@ def copy_arrow(conn, table: str, columns: tuple[str, ...] | list[str], blocks: I
             return 0
         names = ", ".join(f'"{c}"' for c in columns)
         rows = 0
-        with conn.cursor().copy(statement_of("copy/binary_from_stdin.sql", table=table, columns=names)) as copy:
+        with conn.cursor().copy(
+            statement_of("copy/binary_from_stdin.sql", table=table, columns=names)
+        ) as copy:
             for count, data in itertools.chain([first], encoded):
                 copy.write(data)
                 rows += count

@@ -52,7 +52,9 @@ def run_query(sql: str, settings: Settings | None = None, *, uri: str | None = N
             for statement in statements:
                 cur = conn.execute(statement)
                 if cur.description is not None:
-                    result = QueryResult(columns=[d.name for d in cur.description], rows=cur.fetchall())
+                    result = QueryResult(
+                        columns=[d.name for d in cur.description], rows=cur.fetchall()
+                    )
         finally:
             if conn.info.transaction_status != TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")  # read-only: nothing to keep
@@ -73,7 +75,12 @@ def format_result(result: QueryResult, fmt: str = "table", max_width: int = 80) 
         writer.writerows([[_text(v) for v in row] for row in result.rows])
         return buf.getvalue()
     if fmt == "json":
-        return json.dumps([dict(zip(result.columns, row)) for row in result.rows], default=str, indent=2) + "\n"
+        return (
+            json.dumps(
+                [dict(zip(result.columns, row, strict=False)) for row in result.rows], default=str, indent=2
+            )
+            + "\n"
+        )
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}: use table, csv or json")
     from tabulate import tabulate
@@ -82,5 +89,7 @@ def format_result(result: QueryResult, fmt: str = "table", max_width: int = 80) 
         text = _text(value)
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
-    body = tabulate([[clip(v) for v in row] for row in result.rows], headers=result.columns, tablefmt="psql")
+    body = tabulate(
+        [[clip(v) for v in row] for row in result.rows], headers=result.columns, tablefmt="psql"
+    )
     return f"{body}\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})\n"

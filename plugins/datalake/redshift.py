@@ -51,7 +51,9 @@ def _aws_client(service: str, extra: dict, aws_conn_id: str | None):
     if extra.get("profile"):
         import boto3
 
-        return boto3.session.Session(profile_name=extra["profile"], region_name=region).client(service)
+        return boto3.session.Session(profile_name=extra["profile"], region_name=region).client(
+            service
+        )
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     return AwsBaseHook(aws_conn_id=aws_conn_id, client_type=service, region_name=region).get_conn()
@@ -65,20 +67,31 @@ def iam_credentials(conn, aws_conn_id: str | None) -> tuple[str, str]:
     if extra.get("is_serverless"):
         workgroup = extra.get("serverless_work_group")
         if not workgroup:
-            raise ValueError(f"connection {conn.conn_id!r}: is_serverless needs serverless_work_group in the extra")
+            raise ValueError(
+                f"connection {conn.conn_id!r}: is_serverless needs serverless_work_group in the extra"
+            )
         creds = _aws_client("redshift-serverless", extra, aws_conn_id).get_credentials(
-            dbName=database, workgroupName=workgroup,
-            durationSeconds=int(extra.get("serverless_token_duration_seconds", 3600)))
+            dbName=database,
+            workgroupName=workgroup,
+            durationSeconds=int(extra.get("serverless_token_duration_seconds", 3600)),
+        )
         return creds["dbUser"], creds["dbPassword"]
     cluster = extra.get("cluster_identifier") or (conn.host or "").split(".", 1)[0]
     if not cluster:
-        raise ValueError(f"connection {conn.conn_id!r}: iam needs cluster_identifier in the extra or the cluster's host")
+        raise ValueError(
+            f"connection {conn.conn_id!r}: iam needs cluster_identifier in the extra or the cluster's host"
+        )
     if not db_user:
-        raise ValueError(f"connection {conn.conn_id!r}: iam needs the database user (login or extra db_user)")
+        raise ValueError(
+            f"connection {conn.conn_id!r}: iam needs the database user (login or extra db_user)"
+        )
     creds = _aws_client("redshift", extra, aws_conn_id).get_cluster_credentials(
-        DbUser=db_user, DbName=database, ClusterIdentifier=cluster,
+        DbUser=db_user,
+        DbName=database,
+        ClusterIdentifier=cluster,
         AutoCreate=bool(extra.get("auto_create", False)),
-        DurationSeconds=int(extra.get("token_duration_seconds", 900)))
+        DurationSeconds=int(extra.get("token_duration_seconds", 900)),
+    )
     return creds["DbUser"], creds["DbPassword"]
 
 

@@ -75,9 +75,12 @@ def delete_keys(client, bucket: str, keys) -> int:
         response = client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
         refused.extend(response.get("Errors") or [])
     if refused:
-        shown = "; ".join(f"{e.get('Key')}: {e.get('Code')} ({e.get('Message')})"
-                          for e in refused[:5])
+        shown = "; ".join(
+            f"{e.get('Key')}: {e.get('Code')} ({e.get('Message')})" for e in refused[:5]
+        )
         more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
-        raise S3DeleteError(f"S3 refused to delete {len(refused)} of {len(keys)} objects in "
-                            f"s3://{bucket}/: {shown}{more}")
+        raise S3DeleteError(
+            f"S3 refused to delete {len(refused)} of {len(keys)} objects in "
+            f"s3://{bucket}/: {shown}{more}"
+        )
     return len(keys)

@@ -40,7 +40,9 @@ def keys(password: str, salt: bytes, iterations: int) -> tuple[bytes, bytes, byt
     return client_key, stored_key, server_key
 
 
-def scram_sha256_verifier(password: str, *, salt: bytes | None = None, iterations: int = DEFAULT_ITERATIONS) -> str:
+def scram_sha256_verifier(
+    password: str, *, salt: bytes | None = None, iterations: int = DEFAULT_ITERATIONS
+) -> str:
     """The verifier PostgreSQL stores in pg_authid.rolpassword for this password."""
     if iterations < 4096:
         raise ValueError("SCRAM verifier: at least 4096 iterations")

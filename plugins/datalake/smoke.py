@@ -86,21 +86,51 @@ def synthetic_hour(now: datetime) -> SmokeData:
         created = t
         for op in operations:
             t += step
-            payload = {"_id": entity, "_schema": schema, "_org": SMOKE_ORG, "_title": titles[title],
-                       "_created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                       "source": {"type": "journey", "title": titles[title]}}
-            detail = {"entity": entity, "org": SMOKE_ORG, "activity_id": ulid(t, rng), "operation": op,
-                      "params": {"id": entity, "slug": schema}, "payload": payload}
-            events.append({"version": "0", "id": str(uuid.uuid4()), "detail-type": "EntityOperation",
-                           "source": "datalake-smoke", "account": "000000000000",
-                           "time": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "region": "eu-central-1",
-                           "resources": [], "detail": detail})
+            payload = {
+                "_id": entity,
+                "_schema": schema,
+                "_org": SMOKE_ORG,
+                "_title": titles[title],
+                "_created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "source": {"type": "journey", "title": titles[title]},
+            }
+            detail = {
+                "entity": entity,
+                "org": SMOKE_ORG,
+                "activity_id": ulid(t, rng),
+                "operation": op,
+                "params": {"id": entity, "slug": schema},
+                "payload": payload,
+            }
+            events.append(
+                {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": "EntityOperation",
+                    "source": "datalake-smoke",
+                    "account": "000000000000",
+                    "time": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "region": "eu-central-1",
+                    "resources": [],
+                    "detail": detail,
+                }
+            )
         if operations[-1] != "deleteEntity":
             current.add(entity)
     example_1 = {titles["A"]: 3, titles["B"]: 3}
-    example_2 = {e for e, p in zip(entity_ids, SMOKE_PLAN) if p[1] == "opportunity" and e in current}
-    return SmokeData(run=run, events=events, records=len(events) + 1, entity_ids=entity_ids,
-                     event_ids=[e["id"] for e in events], current=current, example_1=example_1, example_2=example_2)
+    example_2 = {
+        e for e, p in zip(entity_ids, SMOKE_PLAN, strict=False) if p[1] == "opportunity" and e in current
+    }
+    return SmokeData(
+        run=run,
+        events=events,
+        records=len(events) + 1,
+        entity_ids=entity_ids,
+        event_ids=[e["id"] for e in events],
+        current=current,
+        example_1=example_1,
+        example_2=example_2,
+    )
 
 
 def landing_body(data: SmokeData) -> bytes:
@@ -119,10 +149,14 @@ class Report:
         started = time.monotonic()
         try:
             yield
-        except Exception as exc:  # every failure is reported as the step's verdict, then the run stops
+        except (
+            Exception
+        ) as exc:  # every failure is reported as the step's verdict, then the run stops
             self.results.append((name, False))
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.out(f"FAIL  {name:<34} {time.monotonic() - started:7.2f} s  {type(exc).__name__}: {detail}")
+            self.out(
+                f"FAIL  {name:<34} {time.monotonic() - started:7.2f} s  {type(exc).__name__}: {detail}"
+            )
             raise
         self.results.append((name, True))
         self.out(f"PASS  {name:<34} {time.monotonic() - started:7.2f} s")
@@ -163,7 +197,9 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
             require_bucket(client, settings.lake_bucket, "lake")
             with connect(settings) as conn:
                 conn.execute("SELECT 1").fetchone()
-            _cleanup(client, settings, data, snapshot_key, snapshot_built=False)  # a crashed earlier smoke
+            _cleanup(
+                client, settings, data, snapshot_key, snapshot_built=False
+            )  # a crashed earlier smoke
         with report.step("write the scratch landing hour"):
             key = f"{STREAM}/{SCRATCH_HOUR:%Y/%m/%d/%H}/datalake-smoke-{data.run}"
             client.put_object(Bucket=settings.landing_bucket, Key=key, Body=landing_body(data))
@@ -176,35 +212,49 @@ def run_smoke(settings=None, out=print, now: datetime | None = None) -> bool:
             _run_snapshot(client, settings, data, (month_start, month_end), state)
         with report.step("docs example 1 (datalake query)"):
             rows = _example(settings, "docs_example_1.sql")
-            got = {r[0]: int(r[3]) for r in rows if str(r[0]).startswith(f"datalake smoke {data.run}")}
+            got = {
+                r[0]: int(r[3]) for r in rows if str(r[0]).startswith(f"datalake smoke {data.run}")
+            }
             check(got == data.example_1, f"smoke journeys {got}, expected {data.example_1}")
         with report.step("docs example 2 (datalake query)"):
             rows = _example(settings, "docs_example_2.sql")
             got = {r[0] for r in rows} & set(data.entity_ids)
-            check(got == data.example_2, f"{len(got)} smoke entities, expected {len(data.example_2)}")
+            check(
+                got == data.example_2, f"{len(got)} smoke entities, expected {len(data.example_2)}"
+            )
     except Exception:
         pass
     finally:
         if client is not None:
             try:
                 with report.step("remove everything the smoke wrote"):
-                    _cleanup(client, settings, data, snapshot_key, snapshot_built=state["snapshot_built"])
-                    _check_clean(client, settings, data, snapshot_key, snapshot_built=state["snapshot_built"])
+                    _cleanup(
+                        client, settings, data, snapshot_key, snapshot_built=state["snapshot_built"]
+                    )
+                    _check_clean(
+                        client, settings, data, snapshot_key, snapshot_built=state["snapshot_built"]
+                    )
             except Exception:
                 pass
-    out(f"datalake smoke {data.run}: {'PASS' if report.passed else 'FAIL'} "
-        f"({sum(ok for _, ok in report.results)}/{len(report.results)} steps passed)")
+    out(
+        f"datalake smoke {data.run}: {'PASS' if report.passed else 'FAIL'} "
+        f"({sum(ok for _, ok in report.results)}/{len(report.results)} steps passed)"
+    )
     return report.passed
 
 
 def _header(settings, data: SmokeData) -> str:
-    return (f"datalake smoke {data.run}: S3 {settings.s3_endpoint_url or 'AWS'} "
-            f"(connection {settings.aws_conn_id or 'none: AWS credential chain'}), warehouse "
-            f"{'Redshift' if settings.warehouse_is_redshift else 'PostgreSQL'}, scratch arrival hour "
-            f"{SCRATCH_HOUR:%Y-%m-%dT%H}, org {SMOKE_ORG}")
+    return (
+        f"datalake smoke {data.run}: S3 {settings.s3_endpoint_url or 'AWS'} "
+        f"(connection {settings.aws_conn_id or 'none: AWS credential chain'}), warehouse "
+        f"{'Redshift' if settings.warehouse_is_redshift else 'PostgreSQL'}, scratch arrival hour "
+        f"{SCRATCH_HOUR:%Y-%m-%dT%H}, org {SMOKE_ORG}"
+    )
 
 
-def _run_snapshot(client, settings, data: SmokeData, month: tuple[datetime, datetime], state: dict) -> None:
+def _run_snapshot(
+    client, settings, data: SmokeData, month: tuple[datetime, datetime], state: dict
+) -> None:
     """The monthly DAG's build for the smoke's month (only if none exists: never overwritten)."""
     from datalake.entity import monthly_snapshot as snapshot
     from datalake.sqlfiles import query_file
@@ -213,16 +263,27 @@ def _run_snapshot(client, settings, data: SmokeData, month: tuple[datetime, date
     month_start, month_end = month
     snapshot_key = month_end.strftime("%Y%m")
     with connect(settings) as conn:
-        exists = query_file(conn, "smoke/snapshot_exists.sql",
-                            {"pipeline": SNAPSHOT_PIPELINE, "run_key": snapshot_key})
-    check(not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it")
+        exists = query_file(
+            conn,
+            "smoke/snapshot_exists.sql",
+            {"pipeline": SNAPSHOT_PIPELINE, "run_key": snapshot_key},
+        )
+    check(
+        not exists, f"a snapshot of {snapshot_key} exists already; the smoke does not overwrite it"
+    )
     state["snapshot_built"] = True
     result = snapshot.run_snapshot(client, settings, month_start, month_end)
     with connect(settings) as conn:
-        rows = query_file(conn, "smoke/snapshot_rows.sql",
-                          {"year": str(month_end.year), "month": str(month_end.month)},
-                          entity_ids=_in(conn, data.entity_ids))[0][0]
-    check(rows == len(data.current), f"snapshot rows of the smoke entities: {rows}, expected {len(data.current)}")
+        rows = query_file(
+            conn,
+            "smoke/snapshot_rows.sql",
+            {"year": str(month_end.year), "month": str(month_end.month)},
+            entity_ids=_in(conn, data.entity_ids),
+        )[0][0]
+    check(
+        rows == len(data.current),
+        f"snapshot rows of the smoke entities: {rows}, expected {len(data.current)}",
+    )
     check(bool(result.get("lake_file")), f"the snapshot wrote no lake file: {result}")
 
 
@@ -247,11 +308,20 @@ def _check_warehouse(settings, data: SmokeData) -> None:
         ids = _in(conn, data.entity_ids)
         ops = query_file(conn, "smoke/event_rows.sql", entity_ids=ids)[0][0]
         current = {r[0] for r in query_file(conn, "smoke/current_entities.sql", entity_ids=ids)}
-        manifest = query_file(conn, "ops/run_manifest_get.sql",
-                              {"pipeline": HOURLY_PIPELINE, "run_key": SCRATCH_RUN_KEY})
-    check(ops == len(data.events), f"entity_operations has {ops} smoke rows, expected {len(data.events)} "
-                                   f"({data.records} records, one duplicate)")
-    check(current == data.current, f"current_entities has {len(current)} smoke entities, expected {len(data.current)}")
+        manifest = query_file(
+            conn,
+            "ops/run_manifest_get.sql",
+            {"pipeline": HOURLY_PIPELINE, "run_key": SCRATCH_RUN_KEY},
+        )
+    check(
+        ops == len(data.events),
+        f"entity_operations has {ops} smoke rows, expected {len(data.events)} "
+        f"({data.records} records, one duplicate)",
+    )
+    check(
+        current == data.current,
+        f"current_entities has {len(current)} smoke entities, expected {len(data.current)}",
+    )
     check(bool(manifest), f"no run manifest for {HOURLY_PIPELINE} {SCRATCH_RUN_KEY}")
 
 
@@ -259,7 +329,9 @@ def _in(conn, values) -> str:
     """An IN list of literals, quoted by psycopg, for render_sql: Redshift has no arrays, so no = ANY(%s)."""
     from psycopg import sql
 
-    return sql.SQL("({})").format(sql.SQL(", ").join(sql.Literal(v) for v in values)).as_string(conn)
+    return (
+        sql.SQL("({})").format(sql.SQL(", ").join(sql.Literal(v) for v in values)).as_string(conn)
+    )
 
 
 def _example(settings, name: str) -> list[tuple]:
@@ -275,8 +347,11 @@ def _scratch_lake_prefixes(data: SmokeData, snapshot_key: str, snapshot_built: b
     prefixes += [f"{STREAM}/year={y}/month={m}/part-{SCRATCH_RUN_KEY}" for y, m in months]
     if snapshot_built:
         year, month = snapshot_key[:4], str(int(snapshot_key[4:]))
-        prefixes += [f"{STREAM}/year={year}/month={month}/snapshot-{snapshot_key}",
-                     f"manifests/{SNAPSHOT_PIPELINE}/{snapshot_key}", f"manifests/{STREAM}/{snapshot_key}"]
+        prefixes += [
+            f"{STREAM}/year={year}/month={month}/snapshot-{snapshot_key}",
+            f"manifests/{SNAPSHOT_PIPELINE}/{snapshot_key}",
+            f"manifests/{STREAM}/{snapshot_key}",
+        ]
     return prefixes
 
 
@@ -292,16 +367,29 @@ def _cleanup(client, settings, data: SmokeData, snapshot_key: str, snapshot_buil
     remove_hour(client, settings.lake_bucket, STREAM, SCRATCH_RUN_KEY)
     with connect(settings) as conn, conn.transaction():
         # SMOKE_ORG is reserved for the smoke: this also removes what a crashed earlier smoke left.
-        execute_file(conn, "smoke/cleanup.sql",
-                     {"org": SMOKE_ORG, "pipeline": HOURLY_PIPELINE, "run_key": SCRATCH_RUN_KEY})
+        execute_file(
+            conn,
+            "smoke/cleanup.sql",
+            {"org": SMOKE_ORG, "pipeline": HOURLY_PIPELINE, "run_key": SCRATCH_RUN_KEY},
+        )
         if snapshot_built:
             # The early snapshot of next month holds every current entity, real ones included.
             year, month = snapshot_key[:4], str(int(snapshot_key[4:]))
-            execute_file(conn, "smoke/cleanup_snapshot.sql",
-                         {"year": year, "month": month, "pipeline": SNAPSHOT_PIPELINE, "month_key": snapshot_key})
+            execute_file(
+                conn,
+                "smoke/cleanup_snapshot.sql",
+                {
+                    "year": year,
+                    "month": month,
+                    "pipeline": SNAPSHOT_PIPELINE,
+                    "month_key": snapshot_key,
+                },
+            )
 
 
-def _check_clean(client, settings, data: SmokeData, snapshot_key: str, snapshot_built: bool) -> None:
+def _check_clean(
+    client, settings, data: SmokeData, snapshot_key: str, snapshot_built: bool
+) -> None:
     from datalake.s3 import iter_keys
     from datalake.sqlfiles import query_file
     from datalake.warehouse import connect
@@ -311,6 +399,11 @@ def _check_clean(client, settings, data: SmokeData, snapshot_key: str, snapshot_
         left += list(iter_keys(client, settings.lake_bucket, prefix))
     check(not left, f"{len(left)} smoke objects left, e.g. {left[0][0] if left else ''}")
     with connect(settings) as conn:
-        rows = query_file(conn, "smoke/leftover_rows.sql", {"run_key": SCRATCH_RUN_KEY},
-                          entity_ids=_in(conn, data.entity_ids), event_ids=_in(conn, data.event_ids))[0][0]
+        rows = query_file(
+            conn,
+            "smoke/leftover_rows.sql",
+            {"run_key": SCRATCH_RUN_KEY},
+            entity_ids=_in(conn, data.entity_ids),
+            event_ids=_in(conn, data.event_ids),
+        )[0][0]
     check(rows == 0, f"{rows} smoke rows left in the warehouse")

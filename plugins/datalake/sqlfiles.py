@@ -22,7 +22,9 @@ def _template(relative: str):
     """The compiled template (compiling costs milliseconds: callers render some per table)."""
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
     return env.from_string(read_sql(relative))
 
 
@@ -36,7 +38,11 @@ def statements(sql: str) -> list[str]:
     """Split a SQL file into statements (psycopg runs one parameterised statement at a time)."""
     import sqlparse
 
-    return [s.strip().rstrip(";") for s in sqlparse.split(sql) if sqlparse.format(s, strip_comments=True).strip()]
+    return [
+        s.strip().rstrip(";")
+        for s in sqlparse.split(sql)
+        if sqlparse.format(s, strip_comments=True).strip()
+    ]
 
 
 def execute_file(conn, relative: str, params: dict | None = None, **render) -> list[int]:

@@ -33,7 +33,10 @@ def connect_kwargs(settings: Settings, uri: str | None = None) -> dict:
 
         conn = get_connection(settings.warehouse_conn_id, in_task=True)
         if conn is not None:
-            return {**connection_kwargs(conn, settings.aws_conn_id, WAREHOUSE_DATABASE), **DRIVER_OPTIONS}
+            return {
+                **connection_kwargs(conn, settings.aws_conn_id, WAREHOUSE_DATABASE),
+                **DRIVER_OPTIONS,
+            }
     target = uri or settings.warehouse_uri
     is_redshift = warehouse_kind(target, settings.declared_warehouse_kind) != POSTGRES
     return {"conninfo": psycopg_uri(target), **uri_sslmode(target, is_redshift), **DRIVER_OPTIONS}
@@ -46,7 +49,9 @@ def connect(settings: Settings | None = None, *, autocommit: bool = False, uri: 
     settings = settings or load_settings()
     target = uri or settings.warehouse_uri
     try:
-        conn = psycopg.connect(**connect_kwargs(settings, uri), autocommit=autocommit, connect_timeout=10)
+        conn = psycopg.connect(
+            **connect_kwargs(settings, uri), autocommit=autocommit, connect_timeout=10
+        )
     except psycopg.OperationalError as exc:
         from datalake.errors import ConfigurationError
 

@@ -55,7 +55,10 @@ def hardening_gaps(conn) -> list[tuple[str, str]]:
     """(item, problem) for what include/sql/credentials/superuser_hardening.sql, run by a
     superuser, would fix and is not in place; empty when all is in place."""
     with conn.transaction():  # its own (committed) transaction, so that later blocks commit theirs
-        return [tuple(row) for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()]
+        return [
+            tuple(row)
+            for row in conn.execute(read_sql("credentials/hardening_check.sql")).fetchall()
+        ]
 
 
 def _apply_database_settings(conn) -> None:
@@ -86,7 +89,9 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
                     conn.execute(statement)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
                 apply_redshift_isolation(conn, settings.redshift_iam_role)
-                if urlsplit(settings.warehouse_uri).password:  # IAM logins: no password to derive from
+                if urlsplit(
+                    settings.warehouse_uri
+                ).password:  # IAM logins: no password to derive from
                     from datalake.query_reader import apply_redshift_query_reader
 
                     apply_redshift_query_reader(conn, settings)  # the user `datalake query` runs as

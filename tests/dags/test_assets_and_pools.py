@@ -58,8 +58,10 @@ def test_asset_uris_are_the_amazon_provider_s_and_convert_to_openlineage_dataset
 
     from datalake import assets
 
-    converters = {"s3": s3.convert_asset_to_openlineage,
-                  "redshift": redshift.convert_asset_to_openlineage}
+    converters = {
+        "s3": s3.convert_asset_to_openlineage,
+        "redshift": redshift.convert_asset_to_openlineage,
+    }
     for uri, asset in _declared().items():
         scheme = urlsplit(uri).scheme
         assert scheme in converters, f"{asset.name}: {uri} is not an s3:// or redshift:// URI"
@@ -73,9 +75,10 @@ def test_the_warehouse_endpoint_comes_from_the_environment_only(monkeypatch):
     from datalake import assets
 
     monkeypatch.delenv("WAREHOUSE_URI", raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_DEFAULT",
-                       '{"conn_type": "redshift",'
-                       ' "host": "lake.abc.eu-central-1.redshift.amazonaws.com"}')
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDSHIFT_DEFAULT",
+        '{"conn_type": "redshift", "host": "lake.abc.eu-central-1.redshift.amazonaws.com"}',
+    )
     assert assets.warehouse_endpoint() == "lake.abc.eu-central-1.redshift.amazonaws.com:5439"
     monkeypatch.setenv("WAREHOUSE_URI", "postgresql://u:p@127.0.0.1:6543/epilot_datalake")
     assert assets.warehouse_endpoint() == "127.0.0.1:6543"

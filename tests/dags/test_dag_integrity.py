@@ -13,10 +13,17 @@ ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_"))
 # DAG ids are a contract: scripts outside the project trigger them by name.
 EXPECTED_DAG_IDS = {
-    "entity_operations_hourly", "entity_operations_monthly_snapshot", "workflow_executions_hourly", "quarantine_replay",
+    "entity_operations_hourly",
+    "entity_operations_monthly_snapshot",
+    "workflow_executions_hourly",
+    "quarantine_replay",
     "entity_typed_tables",
 }
-SCHEDULED_WINDOW_DAGS = {"entity_operations_hourly", "entity_operations_monthly_snapshot", "workflow_executions_hourly"}
+SCHEDULED_WINDOW_DAGS = {
+    "entity_operations_hourly",
+    "entity_operations_monthly_snapshot",
+    "workflow_executions_hourly",
+}
 MAX_IMPORT_SECONDS = 1.0
 
 
@@ -61,7 +68,11 @@ def test_every_task_backs_off_times_out_and_reports_failures(dagbag):
             name = f"{dag_id}.{task.task_id}"
             assert task.retry_exponential_backoff, f"{name} retries without backoff"
             assert task.execution_timeout is not None, f"{name} can hang forever"
-            callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [task.on_failure_callback]
+            callbacks = (
+                task.on_failure_callback
+                if isinstance(task.on_failure_callback, list)
+                else [task.on_failure_callback]
+            )
             assert on_task_failure in callbacks, f"{name} has no failure callback"
 
 
@@ -77,9 +88,9 @@ def test_windowed_dags_use_a_data_interval_timetable(dagbag):
 
     for dag_id, dag in dagbag.dags.items():
         if dag_id in SCHEDULED_WINDOW_DAGS:
-            assert isinstance(dag.timetable, (CronDataIntervalTimetable, DeltaDataIntervalTimetable)), (
-                f"{dag_id} needs its window but uses {type(dag.timetable).__name__}"
-            )
+            assert isinstance(
+                dag.timetable, (CronDataIntervalTimetable, DeltaDataIntervalTimetable)
+            ), f"{dag_id} needs its window but uses {type(dag.timetable).__name__}"
 
 
 MEASURE = """
@@ -106,8 +117,13 @@ def test_dag_file_imports_fast_and_light(path):
     # Best of three cold imports, each in a fresh process: one run can be slowed by a busy machine.
     timings = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True,
-                             env={**os.environ, **env}, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(path)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr[-2000:]
         seconds, _, heavy = out.stdout.strip().splitlines()[-1].partition(" ")
         timings.append(float(seconds))
@@ -121,7 +137,10 @@ def test_typed_tables_run_when_the_hourly_load_updates_entity_operations(dagbag)
     """Data-aware scheduling: the typed tables' schedule is the asset the hourly load produces."""
     load = dagbag.dags["entity_operations_hourly"].get_task("load_warehouse")
     typed = dagbag.dags["entity_typed_tables"]
-    (outlet,) = {(a.name, a.uri): a for a in load.outlets
-                 if a.uri.startswith("redshift://") and a.uri.endswith("/entity_operations")}.values()
+    (outlet,) = {
+        (a.name, a.uri): a
+        for a in load.outlets
+        if a.uri.startswith("redshift://") and a.uri.endswith("/entity_operations")
+    }.values()
     assets = list(typed.timetable.asset_condition.objects)
     assert [(a.name, a.uri) for a in assets] == [(outlet.name, outlet.uri)]

@@ -58,16 +58,25 @@ def _good(event, arrival_end: datetime):
         return None
     if t > arrival_end + timedelta(minutes=15):
         return None
-    if detail.get("operation") not in OPS or not isinstance(detail.get("org"), str) or not event.get("id"):
+    if (
+        detail.get("operation") not in OPS
+        or not isinstance(detail.get("org"), str)
+        or not event.get("id")
+    ):
         return None
     if not ULID.match(str(detail.get("activity_id", ""))) or "payload" not in detail:
         return None
     t = t.astimezone(timezone.utc)
     return {
-        "id": event["id"], "operation": detail["operation"], "account": detail["org"],
+        "id": event["id"],
+        "operation": detail["operation"],
+        "account": detail["org"],
         "time": t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z",
-        "entity_id": detail["entity"], "detail": detail, "schema": detail.get("params", {}).get("slug"),
-        "year": str(t.year), "month": str(t.month),
+        "entity_id": detail["entity"],
+        "detail": detail,
+        "schema": detail.get("params", {}).get("slug"),
+        "year": str(t.year),
+        "month": str(t.month),
     }
 
 
@@ -107,6 +116,10 @@ def example_1(rows: dict[str, dict]) -> dict[tuple, int]:
 def example_2(rows: dict[str, dict], year: int, month: int) -> set[str]:
     span = defaultdict(list)
     for row in rows.values():
-        if row["schema"] == "opportunity" and row["year"] == str(year) and row["month"] == str(month):
+        if (
+            row["schema"] == "opportunity"
+            and row["year"] == str(year)
+            and row["month"] == str(month)
+        ):
             span[row["entity_id"]].append(row["operation"])
     return {e for e, ops in span.items() if "deleteEntity" not in ops}

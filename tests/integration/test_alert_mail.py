@@ -11,10 +11,9 @@ import socket
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from dagrun import run_hourly
 
 from datalake.warehouse import connect
-
-from dagrun import run_hourly
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +30,9 @@ class Inbox:
 
 
 def body_text(message) -> str:
-    return "".join(part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart())
+    return "".join(
+        part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()
+    )
 
 
 @pytest.fixture
@@ -45,9 +46,22 @@ def inbox(monkeypatch):
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        monkeypatch.setenv("AIRFLOW_CONN_DATALAKE_SMTP_TEST", json.dumps({
-            "conn_type": "smtp", "host": "127.0.0.1", "port": port,
-            "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 0, "timeout": 10}}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_DATALAKE_SMTP_TEST",
+            json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "extra": {
+                        "disable_tls": True,
+                        "disable_ssl": True,
+                        "retry_limit": 0,
+                        "timeout": 10,
+                    },
+                }
+            ),
+        )
         monkeypatch.setenv("DATALAKE_ALERT_SMTP_CONN_ID", "datalake_smtp_test")
         monkeypatch.setenv("DATALAKE_ALERT_EMAIL", "oncall@example.com")
         monkeypatch.setenv("DATALAKE_ALERT_FROM", "airflow@example.com")
@@ -56,7 +70,9 @@ def inbox(monkeypatch):
         controller.stop()
 
 
-def test_a_failed_run_sends_exactly_one_mail_naming_dag_run_task_window_and_log(inbox, platform, airflow_db):
+def test_a_failed_run_sends_exactly_one_mail_naming_dag_run_task_window_and_log(
+    inbox, platform, airflow_db
+):
     # A window that is not whole hours is rejected by plan_batches (AirflowFailException): the
     # run fails, the tasks after it are upstream_failed, check_freshness skips (manual run).
     start, end = "2026-11-04T09:30:00+00:00", "2026-11-04T10:30:00+00:00"
@@ -67,8 +83,14 @@ def test_a_failed_run_sends_exactly_one_mail_naming_dag_run_task_window_and_log(
     text = body_text(mail)
     assert mail["To"] == "oncall@example.com" and mail["From"] == "airflow@example.com"
     assert "entity_operations_hourly" in mail["Subject"] and dagrun.run_id in mail["Subject"]
-    for field in ("entity_operations_hourly", dagrun.run_id, "plan_batches", f"[{start}, {end})",
-                  "/dags/entity_operations_hourly/runs/", "/tasks/plan_batches"):
+    for field in (
+        "entity_operations_hourly",
+        dagrun.run_id,
+        "plan_batches",
+        f"[{start}, {end})",
+        "/dags/entity_operations_hourly/runs/",
+        "/tasks/plan_batches",
+    ):
         assert field in text, field
 
 
@@ -83,10 +105,14 @@ def _loaded(conn, pipeline: str, hours: list[datetime]):
     for hour in hours:
         conn.execute(
             "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
-            "VALUES (%s, %s, %s, %s, '{}')", (pipeline, f"{hour:%Y%m%d%H}", hour, hour + timedelta(hours=1)))
+            "VALUES (%s, %s, %s, %s, '{}')",
+            (pipeline, f"{hour:%Y%m%d%H}", hour, hour + timedelta(hours=1)),
+        )
 
 
-def test_freshness_finds_late_hours_in_the_manifest_table_and_mails_once(inbox, clean_platform, monkeypatch):
+def test_freshness_finds_late_hours_in_the_manifest_table_and_mails_once(
+    inbox, clean_platform, monkeypatch
+):
     from datalake import freshness
 
     pipeline = "entity_operations_hourly"
@@ -97,14 +123,21 @@ def test_freshness_finds_late_hours_in_the_manifest_table_and_mails_once(inbox, 
         assert freshness.late_hours(conn, pipeline, now, 45, 3) == [h(9), h(10), h(11)]
         _loaded(conn, pipeline, [h(6), h(7), h(9), h(11)])
         _loaded(conn, "workflow_executions_hourly", [h(8), h(10)])  # another pipeline's hours
-        conn.execute("INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
-                     "VALUES (%s, 'replay-2026110405', %s, %s, '{}')", (pipeline, h(5), h(6)))
+        conn.execute(
+            "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
+            "VALUES (%s, 'replay-2026110405', %s, %s, '{}')",
+            (pipeline, h(5), h(6)),
+        )
         # 11:00-12:00 closed at 12:00: late only from 12:45; 12:00 is still open. Before the
         # first loaded hour (06) nothing is late.
         assert freshness.late_hours(conn, pipeline, now, 45, 24) == [h(8), h(10)]
-        assert freshness.late_hours(conn, pipeline, datetime(2026, 11, 4, 12, 44, tzinfo=timezone.utc), 45, 24) == [h(8), h(10)]
+        assert freshness.late_hours(
+            conn, pipeline, datetime(2026, 11, 4, 12, 44, tzinfo=timezone.utc), 45, 24
+        ) == [h(8), h(10)]
         assert freshness.late_hours(conn, pipeline, now, 45, 2) == [h(10)]  # lookback
-        assert freshness.late_hours(conn, pipeline, now, 120, 24) == [h(8)]  # 10:00-11:00 late at 13:00
+        assert freshness.late_hours(conn, pipeline, now, 120, 24) == [
+            h(8)
+        ]  # 10:00-11:00 late at 13:00
         _loaded(conn, pipeline, [h(8), h(10)])
         assert freshness.late_hours(conn, pipeline, now, 45, 24) == []
         conn.rollback()
@@ -116,5 +149,8 @@ def test_freshness_finds_late_hours_in_the_manifest_table_and_mails_once(inbox, 
         conn.rollback()
     assert result == {"late_hours": ["2026110410", "2026110411"], "alerted": True}
     (mail,) = inbox.messages
-    assert "entity_operations_hourly" in mail["Subject"] and "2 arrival hour(s) not loaded 45 min" in mail["Subject"]
+    assert (
+        "entity_operations_hourly" in mail["Subject"]
+        and "2 arrival hour(s) not loaded 45 min" in mail["Subject"]
+    )
     assert "2026-11-04 10:00, 2026-11-04 11:00" in body_text(mail)

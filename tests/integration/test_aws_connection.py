@@ -21,19 +21,24 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-
-from datalake_dev.producer import ProducerConfig, simulate, upload
-from datalake.warehouse import connect
-
 from dagrun import run_hourly
+
+from datalake.warehouse import connect
+from datalake_dev.producer import ProducerConfig, simulate, upload
 
 pytestmark = pytest.mark.integration
 
 HOUR = datetime(2026, 11, 3, 7, tzinfo=timezone.utc)
 REGION = "eu-central-1"
 LANDING, LAKE = "iam-landing", "iam-lake"
-S3_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-ASSUME_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+S3_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+}
+ASSUME_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,21 +50,43 @@ def iam_moto(session_tmp):
     from datalake_dev.local.processes import spawn, stop_group
 
     port = free_port()
-    pid = spawn("moto-iam", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                session_tmp / "logs")
+    pid = spawn(
+        "moto-iam",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        session_tmp / "logs",
+    )
     wait_for_port(port, name="moto (IAM enforced)", timeout=60)
     url = f"http://127.0.0.1:{port}"
-    setup = dict(endpoint_url=url, region_name=REGION, aws_access_key_id="setup", aws_secret_access_key="setup")
+    setup = dict(
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="setup",
+        aws_secret_access_key="setup",
+    )
     iam = boto3.client("iam", **setup)
     keys = {}
     for user, policy in (("pipeline", S3_ALL), ("assumer", ASSUME_ONLY)):
         iam.create_user(UserName=user)
-        iam.put_user_policy(UserName=user, PolicyName=f"{user}-policy", PolicyDocument=json.dumps(policy))
+        iam.put_user_policy(
+            UserName=user, PolicyName=f"{user}-policy", PolicyDocument=json.dumps(policy)
+        )
         keys[user] = iam.create_access_key(UserName=user)["AccessKey"]
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"AWS": "arn:aws:iam::123456789012:user/assumer"}}]}
-    role = iam.create_role(RoleName="datalake-pipeline", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    iam.put_role_policy(RoleName="datalake-pipeline", PolicyName="s3", PolicyDocument=json.dumps(S3_ALL))
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:user/assumer"},
+            }
+        ],
+    }
+    role = iam.create_role(
+        RoleName="datalake-pipeline", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
+    iam.put_role_policy(
+        RoleName="datalake-pipeline", PolicyName="s3", PolicyDocument=json.dumps(S3_ALL)
+    )
     s3 = boto3.client("s3", **setup)
     for bucket in (LANDING, LAKE):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -76,8 +103,14 @@ def _connection(url, key, *, role_arn=None):
     if role_arn:
         # The provider never sends assume-role to the global endpoint_url; STS gets its own.
         extra.update(role_arn=role_arn, service_config={"sts": {"endpoint_url": url}})
-    return json.dumps({"conn_type": "aws", "login": key["AccessKeyId"], "password": key["SecretAccessKey"],
-                       "extra": extra})
+    return json.dumps(
+        {
+            "conn_type": "aws",
+            "login": key["AccessKeyId"],
+            "password": key["SecretAccessKey"],
+            "extra": extra,
+        }
+    )
 
 
 @pytest.fixture
@@ -114,10 +147,14 @@ def test_a_key_on_aws_default_runs_the_hourly_dag(on_iam_moto, airflow_db, monke
     lake = [k for k, _ in iter_keys(client, LAKE, "entity_operations/")]
     assert lake, "the run wrote nothing to the lake bucket of the IAM-enforcing server"
     with connect(settings) as conn:
-        assert conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0] > 0
+        assert (
+            conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0] > 0
+        )
 
 
-def test_a_wrong_key_fails_the_first_s3_call_naming_the_connection(on_iam_moto, airflow_db, monkeypatch):
+def test_a_wrong_key_fails_the_first_s3_call_naming_the_connection(
+    on_iam_moto, airflow_db, monkeypatch
+):
     from datalake.errors import ConfigurationError
     from datalake.s3 import require_bucket, s3_client
 
@@ -131,7 +168,10 @@ def test_a_wrong_key_fails_the_first_s3_call_naming_the_connection(on_iam_moto, 
     assert message.startswith(f"S3 refused HeadBucket on bucket {LANDING!r} (403 Forbidden")
     assert "the credentials of Airflow connection 'aws_default'" in message
     # A call with a response body names moto's reason.
-    with pytest.raises(ConfigurationError, match="ListObjectsV2 on bucket 'iam-landing' \\(SignatureDoesNotMatch\\)"):
+    with pytest.raises(
+        ConfigurationError,
+        match="ListObjectsV2 on bucket 'iam-landing' \\(SignatureDoesNotMatch\\)",
+    ):
         s3_client(_settings()).list_objects_v2(Bucket=LANDING)
 
     started = time.monotonic()
@@ -141,18 +181,27 @@ def test_a_wrong_key_fails_the_first_s3_call_naming_the_connection(on_iam_moto, 
     assert time.monotonic() - started < 120
 
     # The datalake command outside Airflow reads the same env connection and says the same.
-    cli = subprocess.run([str(Path(sys.executable).parent / "datalake"), "produce", "--hours", "1"],
-                         capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "datalake"), "produce", "--hours", "1"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
     assert cli.returncode == 2
     lines = cli.stderr.strip().splitlines()
-    assert len(lines) == 1 and "the credentials of Airflow connection 'aws_default'" in lines[0], cli.stderr
+    assert len(lines) == 1 and "the credentials of Airflow connection 'aws_default'" in lines[0], (
+        cli.stderr
+    )
 
 
 def test_the_connection_id_is_configurable(on_iam_moto, monkeypatch):
     from datalake.s3 import s3_client
 
     url, keys, _ = on_iam_moto
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", _connection(url, {**keys["pipeline"], "SecretAccessKey": "x"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT", _connection(url, {**keys["pipeline"], "SecretAccessKey": "x"})
+    )
     monkeypatch.setenv("AIRFLOW_CONN_LAKE_WRITER", _connection(url, keys["pipeline"]))
     monkeypatch.setenv("DATALAKE_AWS_CONN_ID", "lake_writer")
     settings = _settings()
@@ -175,8 +224,16 @@ def test_role_arn_is_assumed_through_sts_and_its_credentials_are_used(on_iam_mot
     client = s3_client(_settings())
     client.put_object(Bucket=LANDING, Key="probe/with-role", Body=b"x")
     used = client._request_signer._credentials.get_frozen_credentials()
-    assert used.access_key != assumer["AccessKeyId"] and used.token, "not the role's temporary credentials"
-    identity = boto3.client("sts", endpoint_url=url, region_name=REGION, aws_access_key_id=used.access_key,
-                            aws_secret_access_key=used.secret_key, aws_session_token=used.token).get_caller_identity()
+    assert used.access_key != assumer["AccessKeyId"] and used.token, (
+        "not the role's temporary credentials"
+    )
+    identity = boto3.client(
+        "sts",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id=used.access_key,
+        aws_secret_access_key=used.secret_key,
+        aws_session_token=used.token,
+    ).get_caller_identity()
     assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/datalake-pipeline/")
     client.delete_object(Bucket=LANDING, Key="probe/with-role")

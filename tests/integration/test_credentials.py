@@ -38,41 +38,70 @@ DENIED = (errors.InsufficientPrivilege, errors.ReadOnlySqlTransaction)
 
 # --- data ----------------------------------------------------------------------------------
 
+
 def _ts(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _entity_row(org, n, entity, op, when, journey, created, schema="opportunity"):
-    detail = {"entity": entity, "org": org, "operation": op,
-              "payload": {"_id": entity, "_schema": schema, "_org": org, "_created_at": _ts(created),
-                          "source": {"type": "link", "title": journey}}}
-    return {"id": f"evt-{org}-{n}", "detail-type": "EntityOperation", "operation": op, "source": "entity-api",
-            "account": org, "time": _ts(when), "region": "eu-central-1", "activity_id": f"01J{org}{n:06d}",
-            "entity_id": entity, "detail": json.dumps(detail, separators=(",", ":")), "schema": schema,
-            "month": str(when.month), "year": str(when.year)}
+    detail = {
+        "entity": entity,
+        "org": org,
+        "operation": op,
+        "payload": {
+            "_id": entity,
+            "_schema": schema,
+            "_org": org,
+            "_created_at": _ts(created),
+            "source": {"type": "link", "title": journey},
+        },
+    }
+    return {
+        "id": f"evt-{org}-{n}",
+        "detail-type": "EntityOperation",
+        "operation": op,
+        "source": "entity-api",
+        "account": org,
+        "time": _ts(when),
+        "region": "eu-central-1",
+        "activity_id": f"01J{org}{n:06d}",
+        "entity_id": entity,
+        "detail": json.dumps(detail, separators=(",", ":")),
+        "schema": schema,
+        "month": str(when.month),
+        "year": str(when.year),
+    }
 
 
 def _entity_rows():
     now = datetime.now(timezone.utc).replace(microsecond=0)
     first = now.replace(day=1, hour=0, minute=0, second=0)
-    last_month = datetime(now.year - (now.month == 1), (now.month - 2) % 12 + 1, 15, 9, tzinfo=timezone.utc)
+    last_month = datetime(
+        now.year - (now.month == 1), (now.month - 2) % 12 + 1, 15, 9, tzinfo=timezone.utc
+    )
 
     def at(h):
         return first.replace(hour=h)
 
     plan = {
-        ORG_A: [("a1", "createEntity", last_month, "Wallbox Journey", last_month, "opportunity"),
-                ("a1", "updateEntity", at(1), "Wallbox Journey", last_month, "opportunity"),
-                ("a2", "createEntity", at(2), "Energieausweis Journey", at(2), "opportunity"),
-                ("a2", "deleteEntity", at(3), "Energieausweis Journey", at(2), "opportunity"),
-                ("a3", "createEntity", at(4), "Wallbox Journey", at(4), "opportunity"),
-                ("a4", "createEntity", at(5), "Wallbox Journey", at(5), "order")],
-        ORG_B: [("b1", "createEntity", at(1), "Energieausweis Journey", at(1), "opportunity"),
-                ("b2", "createEntity", at(2), "Wallbox Journey", at(2), "opportunity"),
-                ("b3", "createEntity", at(3), "Wallbox Journey", at(3), "opportunity"),
-                ("b3", "deleteEntity", at(4), "Wallbox Journey", at(3), "opportunity")],
-        ORG_C: [("c1", "createEntity", at(1), "Secret Journey", at(1), "opportunity"),
-                ("c2", "createEntity", at(2), "Secret Journey", at(2), "opportunity")],
+        ORG_A: [
+            ("a1", "createEntity", last_month, "Wallbox Journey", last_month, "opportunity"),
+            ("a1", "updateEntity", at(1), "Wallbox Journey", last_month, "opportunity"),
+            ("a2", "createEntity", at(2), "Energieausweis Journey", at(2), "opportunity"),
+            ("a2", "deleteEntity", at(3), "Energieausweis Journey", at(2), "opportunity"),
+            ("a3", "createEntity", at(4), "Wallbox Journey", at(4), "opportunity"),
+            ("a4", "createEntity", at(5), "Wallbox Journey", at(5), "order"),
+        ],
+        ORG_B: [
+            ("b1", "createEntity", at(1), "Energieausweis Journey", at(1), "opportunity"),
+            ("b2", "createEntity", at(2), "Wallbox Journey", at(2), "opportunity"),
+            ("b3", "createEntity", at(3), "Wallbox Journey", at(3), "opportunity"),
+            ("b3", "deleteEntity", at(4), "Wallbox Journey", at(3), "opportunity"),
+        ],
+        ORG_C: [
+            ("c1", "createEntity", at(1), "Secret Journey", at(1), "opportunity"),
+            ("c2", "createEntity", at(2), "Secret Journey", at(2), "opportunity"),
+        ],
     }
     rows = []
     for org, events in plan.items():
@@ -115,11 +144,14 @@ def _expected_counts(rows, current):
 def _insert_entity_rows(conn, table, rows):
     cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
     with conn.cursor() as cur:
-        cur.executemany(f"INSERT INTO epilot_datalake.{table} ({cols}) VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
-                        [[r[c] for c in ENTITY_COLUMNS] for r in rows])
+        cur.executemany(
+            f"INSERT INTO epilot_datalake.{table} ({cols}) VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
+            [[r[c] for c in ENTITY_COLUMNS] for r in rows],
+        )
 
 
 # --- fixtures --------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def statement_logging(superuser, postgres_server, platform):
@@ -148,8 +180,10 @@ def data(platform):
         _insert_entity_rows(conn, "current_entities", current)
         for table, per_org in WORKFLOW_COUNTS.items():
             with conn.cursor() as cur:
-                cur.executemany(WORKFLOW_INSERT[table],
-                                [(org, f"{table}-{org}-{i}") for org, n in per_org.items() for i in range(n)])
+                cur.executemany(
+                    WORKFLOW_INSERT[table],
+                    [(org, f"{table}-{org}-{i}") for org, n in per_org.items() for i in range(n)],
+                )
         conn.commit()
         for table, _ in TENANT_TABLES:
             conn.execute(f"ANALYZE epilot_datalake.{table}")
@@ -171,8 +205,16 @@ def creds(platform, data, statement_logging):
 
 
 def login(cred, password=None, **kw):
-    return psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=password or cred.password,
-                           dbname=cred.database, autocommit=True, connect_timeout=5, **kw)
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=cred.port,
+        user=cred.username,
+        password=password or cred.password,
+        dbname=cred.database,
+        autocommit=True,
+        connect_timeout=5,
+        **kw,
+    )
 
 
 def denied(conn, statement, *args):
@@ -187,17 +229,24 @@ def org_column(table):
 
 # --- tests -----------------------------------------------------------------------------------
 
+
 def test_each_credential_sees_exactly_its_organisation_in_every_table(creds, data, platform):
     counts = data["counts"]
     with connect(platform) as admin:  # the pipelines' role still sees every row
         for table, _ in TENANT_TABLES:
-            assert admin.execute(f"SELECT count(*) FROM epilot_datalake.{table}").fetchone()[0] == sum(
-                counts[org][table] for org in ORGS)
+            assert admin.execute(f"SELECT count(*) FROM epilot_datalake.{table}").fetchone()[
+                0
+            ] == sum(counts[org][table] for org in ORGS)
     for key, org in (("a1", ORG_A), ("a2", ORG_A), ("b1", ORG_B)):
         with login(creds[key]) as conn:
-            assert conn.execute("SELECT current_user, session_user").fetchone() == (creds[key].username,) * 2
+            assert (
+                conn.execute("SELECT current_user, session_user").fetchone()
+                == (creds[key].username,) * 2
+            )
             for table, column in TENANT_TABLES:
-                got = conn.execute(f'SELECT count(*), array_agg(DISTINCT {column}) FROM "epilot_datalake"."epilot_datalake".{table}').fetchone()
+                got = conn.execute(
+                    f'SELECT count(*), array_agg(DISTINCT {column}) FROM "epilot_datalake"."epilot_datalake".{table}'
+                ).fetchone()
                 assert got[0] == counts[org][table], (key, table)
                 assert got[1] == [org], (key, table)
 
@@ -206,48 +255,90 @@ def test_crafted_queries_return_nothing_of_another_organisation(creds, data, sup
     b = creds["b1"]
     with login(b) as conn:
         # another organisation's id in a WHERE, an OR, a UNION, a subquery
-        assert conn.execute("SELECT count(*) FROM entity_operations WHERE account = %s", (ORG_A,)).fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM entity_operations WHERE account <> %s OR 1 = 1", (ORG_B,)).fetchone()[0] \
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM entity_operations WHERE account = %s", (ORG_A,)
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM entity_operations WHERE account <> %s OR 1 = 1", (ORG_B,)
+            ).fetchone()[0]
             == data["counts"][ORG_B]["entity_operations"]
+        )
         union = conn.execute(
             "SELECT account FROM entity_operations UNION SELECT account FROM current_entities "
             "UNION SELECT org_id FROM workflowexecution UNION SELECT org_id FROM workflowtasks "
             "UNION SELECT org_id FROM workflowphases UNION SELECT org_id FROM workflowcancellations "
-            "UNION SELECT org_id FROM workflowcontexts").fetchall()
+            "UNION SELECT org_id FROM workflowcontexts"
+        ).fetchall()
         assert union == [(ORG_B,)]
-        assert conn.execute("SELECT count(*) FROM workflowexecution w WHERE w.org_id IN "
-                            "(SELECT account FROM entity_operations WHERE account = %s)", (ORG_A,)).fetchone()[0] == 0
-        with conn.cursor().copy("COPY epilot_datalake.entity_operations (account) TO STDOUT") as copy:
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM workflowexecution w WHERE w.org_id IN "
+                "(SELECT account FROM entity_operations WHERE account = %s)",
+                (ORG_A,),
+            ).fetchone()[0]
+            == 0
+        )
+        with conn.cursor().copy(
+            "COPY epilot_datalake.entity_operations (account) TO STDOUT"
+        ) as copy:
             copied = b"".join(bytes(block) for block in copy)
         assert set(copied.split()) == {ORG_B.encode()}
         # the mapping, the registry and the internals are out of reach
-        for statement in ("SELECT datalake_ops.current_org()",
-                          "SELECT * FROM datalake_ops.credentials",
-                          "SELECT * FROM datalake_ops.run_manifest",
-                          "SELECT * FROM epilot_datalake.entity_latest_operation",
-                          "SELECT rolname, rolpassword FROM pg_authid",
-                          "SELECT pg_read_file('postgresql.conf')",
-                          "SELECT * FROM pg_ls_dir('.')",
-                          "CREATE FUNCTION pg_temp.current_org() RETURNS text LANGUAGE sql AS $$ SELECT '739224' $$",
-                          "SELECT lo_import('/etc/passwd')"):
-            assert isinstance(denied(conn, statement), (*DENIED, errors.UndefinedFunction)), statement
+        for statement in (
+            "SELECT datalake_ops.current_org()",
+            "SELECT * FROM datalake_ops.credentials",
+            "SELECT * FROM datalake_ops.run_manifest",
+            "SELECT * FROM epilot_datalake.entity_latest_operation",
+            "SELECT rolname, rolpassword FROM pg_authid",
+            "SELECT pg_read_file('postgresql.conf')",
+            "SELECT * FROM pg_ls_dir('.')",
+            "CREATE FUNCTION pg_temp.current_org() RETURNS text LANGUAGE sql AS $$ SELECT '739224' $$",
+            "SELECT lo_import('/etc/passwd')",
+        ):
+            assert isinstance(denied(conn, statement), (*DENIED, errors.UndefinedFunction)), (
+                statement
+            )
         # a spoofed current_org() earlier on the search path changes nothing: the policy holds the function's OID
         conn.execute("SET search_path = pg_temp, epilot_datalake, redshift_compat")
-        assert conn.execute("SELECT count(*) FROM entity_operations").fetchone()[0] == data["counts"][ORG_B]["entity_operations"]
+        assert (
+            conn.execute("SELECT count(*) FROM entity_operations").fetchone()[0]
+            == data["counts"][ORG_B]["entity_operations"]
+        )
         # no becoming someone else
-        for statement in ("SET ROLE datalake_admin", "SET ROLE datalake_tenant", f'SET ROLE "{creds["a1"].username}"',
-                          "SET ROLE postgres", f'SET SESSION AUTHORIZATION "{creds["a1"].username}"',
-                          "SET SESSION AUTHORIZATION datalake_admin"):
+        for statement in (
+            "SET ROLE datalake_admin",
+            "SET ROLE datalake_tenant",
+            f'SET ROLE "{creds["a1"].username}"',
+            "SET ROLE postgres",
+            f'SET SESSION AUTHORIZATION "{creds["a1"].username}"',
+            "SET SESSION AUTHORIZATION datalake_admin",
+        ):
             assert isinstance(denied(conn, statement), errors.InsufficientPrivilege), statement
         assert conn.execute("SELECT current_user").fetchone()[0] == b.username
         # switching row security off makes a filtered query fail rather than see more
         conn.execute("SET row_security = off")
-        assert isinstance(denied(conn, "SELECT count(*) FROM entity_operations"), errors.InsufficientPrivilege)
+        assert isinstance(
+            denied(conn, "SELECT count(*) FROM entity_operations"), errors.InsufficientPrivilege
+        )
         conn.execute("RESET row_security")
         # statistics would show other organisations' values: hidden for tables under RLS
-        assert conn.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake'").fetchone()[0] == 0
-    assert superuser.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
-                             "AND tablename = 'entity_operations'").fetchone()[0] > 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake'"
+            ).fetchone()[0]
+            == 0
+        )
+    assert (
+        superuser.execute(
+            "SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
+            "AND tablename = 'entity_operations'"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def test_a_credential_cannot_write_or_create(creds, data, platform):
@@ -276,22 +367,31 @@ def test_a_credential_cannot_write_or_create(creds, data, platform):
             assert isinstance(denied(conn, statement), errors.InsufficientPrivilege), statement
         # GRANT without grant option is a warning in PostgreSQL, and grants nothing
         conn.execute("GRANT SELECT ON entity_operations, current_entities TO PUBLIC")
-        assert isinstance(denied(conn, "GRANT datalake_tenant TO datalake_admin"), errors.InsufficientPrivilege)
+        assert isinstance(
+            denied(conn, "GRANT datalake_tenant TO datalake_admin"), errors.InsufficientPrivilege
+        )
     with connect(platform) as admin:
-        assert not admin.execute("SELECT has_table_privilege('public', 'epilot_datalake.entity_operations', 'SELECT')"
-                                 " OR has_table_privilege('public', 'epilot_datalake.current_entities', 'SELECT')").fetchone()[0]
+        assert not admin.execute(
+            "SELECT has_table_privilege('public', 'epilot_datalake.entity_operations', 'SELECT')"
+            " OR has_table_privilege('public', 'epilot_datalake.current_entities', 'SELECT')"
+        ).fetchone()[0]
         assert credentials.isolation_violations(admin) == []
     with connect(platform) as admin:
         for table, _ in TENANT_TABLES:
-            assert admin.execute(f"SELECT count(*) FROM epilot_datalake.{table}").fetchone()[0] == sum(
-                data["counts"][org][table] for org in ORGS)
+            assert admin.execute(f"SELECT count(*) FROM epilot_datalake.{table}").fetchone()[
+                0
+            ] == sum(data["counts"][org][table] for org in ORGS)
         assert admin.execute("SELECT to_regclass('epilot_datalake.mine')").fetchone()[0] is None
 
 
 def _example_1_expected(rows, org):
     expected = Counter()
     for r in rows:
-        if r["account"] == org and r["schema"] == "opportunity" and r["operation"] == "createEntity":
+        if (
+            r["account"] == org
+            and r["schema"] == "opportunity"
+            and r["operation"] == "createEntity"
+        ):
             payload = json.loads(r["detail"])["payload"]
             created = datetime.strptime(payload["_created_at"], "%Y-%m-%dT%H:%M:%S.000Z")
             expected[(payload["source"]["title"], created.year, created.month)] += 1
@@ -302,9 +402,16 @@ def _example_2_expected(rows, org):
     now = datetime.now(timezone.utc)
     by_entity = defaultdict(list)
     for r in rows:
-        if r["account"] == org and r["schema"] == "opportunity" and r["year"] == str(now.year) and r["month"] == str(now.month):
+        if (
+            r["account"] == org
+            and r["schema"] == "opportunity"
+            and r["year"] == str(now.year)
+            and r["month"] == str(now.month)
+        ):
             by_entity[r["entity_id"]].append(r)
-    return {e for e, rs in by_entity.items() if not any(r["operation"] == "deleteEntity" for r in rs)}
+    return {
+        e for e, rs in by_entity.items() if not any(r["operation"] == "deleteEntity" for r in rs)
+    }
 
 
 def test_docs_examples_run_unchanged_under_a_tenant_credential(creds, data, platform):
@@ -315,7 +422,9 @@ def test_docs_examples_run_unchanged_under_a_tenant_credential(creds, data, plat
     for key, org in (("a1", ORG_A), ("b1", ORG_B)):
         uri = creds[key].uri()
         got = run_query(example_1, platform, uri=uri)
-        assert {(r[0], int(r[1]), int(r[2])): r[3] for r in got.rows} == _example_1_expected(data["rows"], org)
+        assert {(r[0], int(r[1]), int(r[2])): r[3] for r in got.rows} == _example_1_expected(
+            data["rows"], org
+        )
         got = run_query(example_2, platform, uri=uri)
         entities = {r[0] for r in got.rows}
         assert entities == _example_2_expected(data["rows"], org) and entities
@@ -328,9 +437,14 @@ def test_docs_examples_run_unchanged_under_a_tenant_credential(creds, data, plat
 def test_revoke_ends_the_login_and_the_open_session(creds, data, platform):
     a2, a1 = creds["a2"], creds["a1"]
     session = login(a2)
-    assert session.execute("SELECT count(*) FROM entity_operations").fetchone()[0] == data["counts"][ORG_A]["entity_operations"]
+    assert (
+        session.execute("SELECT count(*) FROM entity_operations").fetchone()[0]
+        == data["counts"][ORG_A]["entity_operations"]
+    )
     record = credentials.revoke(a2.username, revoked_by="test-admin", settings=platform)
-    assert not record.active and record.revoked_by == "test-admin" and record.sessions_terminated == 1
+    assert (
+        not record.active and record.revoked_by == "test-admin" and record.sessions_terminated == 1
+    )
     with pytest.raises(psycopg.OperationalError):
         session.execute("SELECT count(*) FROM entity_operations").fetchone()
     session.close()
@@ -338,21 +452,31 @@ def test_revoke_ends_the_login_and_the_open_session(creds, data, platform):
         login(a2).close()
     # the organisation's other credential is untouched
     with login(a1) as conn:
-        assert conn.execute("SELECT count(*) FROM entity_operations").fetchone()[0] == data["counts"][ORG_A]["entity_operations"]
+        assert (
+            conn.execute("SELECT count(*) FROM entity_operations").fetchone()[0]
+            == data["counts"][ORG_A]["entity_operations"]
+        )
     listed = {r.username: r for r in credentials.list_credentials(ORG_A, settings=platform)}
     assert listed[a2.username].status == "revoked" and listed[a1.username].status == "active"
     # a second revoke: a clear error, and the first revocation's time stays
     with pytest.raises(CredentialError, match="already revoked"):
         credentials.revoke(a2.username, settings=platform)
-    assert {r.username: r.revoked_at for r in credentials.list_credentials(ORG_A, settings=platform)} == \
-        {u: r.revoked_at for u, r in listed.items()}
+    assert {
+        r.username: r.revoked_at for r in credentials.list_credentials(ORG_A, settings=platform)
+    } == {u: r.revoked_at for u, r in listed.items()}
 
 
 def _state(platform):
     with connect(platform) as conn:
-        return (conn.execute("SELECT username, org_id, revoked_at FROM datalake_ops.credentials ORDER BY 1").fetchall(),
-                conn.execute("SELECT rolname, rolcanlogin FROM pg_roles ORDER BY 1").fetchall(),
-                conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'epilot_datalake'::regnamespace").fetchone())
+        return (
+            conn.execute(
+                "SELECT username, org_id, revoked_at FROM datalake_ops.credentials ORDER BY 1"
+            ).fetchall(),
+            conn.execute("SELECT rolname, rolcanlogin FROM pg_roles ORDER BY 1").fetchall(),
+            conn.execute(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'epilot_datalake'::regnamespace"
+            ).fetchone(),
+        )
 
 
 def test_bad_input_is_a_clear_error_and_changes_nothing(creds, platform):
@@ -373,21 +497,33 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(creds, platform):
         credentials.list_credentials("a b", settings=platform)
     assert _state(platform) == before
     with connect(platform) as conn:  # the admin still logs in and owns its tables
-        assert conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0] > 0
+        assert (
+            conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0] > 0
+        )
 
 
 def test_the_password_is_stored_and_logged_nowhere(creds, superuser, statement_logging, platform):
     passwords = [c.password for c in creds.values()]
     with connect(platform) as conn:
-        registry = json.dumps(conn.execute("SELECT * FROM datalake_ops.credentials").fetchall(), default=str)
-        columns = [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'datalake_ops' "
-            "AND table_name = 'credentials'").fetchall()]
+        registry = json.dumps(
+            conn.execute("SELECT * FROM datalake_ops.credentials").fetchall(), default=str
+        )
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'datalake_ops' "
+                "AND table_name = 'credentials'"
+            ).fetchall()
+        ]
     assert columns == ["username", "org_id", "created_by", "created_at", "revoked_at", "revoked_by"]
-    stored = superuser.execute("SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY(%s)",
-                               ([c.username for c in creds.values()],)).fetchall()
+    stored = superuser.execute(
+        "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY(%s)",
+        ([c.username for c in creds.values()],),
+    ).fetchall()
     log = statement_logging.read_text(errors="replace")
-    assert "CREATE ROLE" in log and "SCRAM-SHA-256$4096:" in log  # statements were logged, as verifiers
+    assert (
+        "CREATE ROLE" in log and "SCRAM-SHA-256$4096:" in log
+    )  # statements were logged, as verifiers
     for password in passwords:
         assert password not in registry
         assert password not in log
@@ -413,39 +549,62 @@ def test_isolation_survives_recreated_tables_and_views(creds, data, platform):
             admin.execute(read_sql("warehouse/ddl.sql"))
             _insert_entity_rows(admin, "current_entities", data["current"])
     with login(b) as conn:
-        assert isinstance(denied(conn, "SELECT count(*) FROM current_entities"), errors.InsufficientPrivilege)
+        assert isinstance(
+            denied(conn, "SELECT count(*) FROM current_entities"), errors.InsufficientPrivilege
+        )
     with connect(platform, autocommit=True) as admin:
         apply_local_schema(admin)  # what `datalake init` does
         with admin.transaction():
-            admin.execute("CREATE VIEW epilot_datalake.test_active_opportunities WITH (security_invoker = true) AS "
-                          "SELECT * FROM epilot_datalake.current_entities WHERE schema = 'opportunity'")
+            admin.execute(
+                "CREATE VIEW epilot_datalake.test_active_opportunities WITH (security_invoker = true) AS "
+                "SELECT * FROM epilot_datalake.current_entities WHERE schema = 'opportunity'"
+            )
             admin.execute("CREATE TABLE epilot_datalake.test_later_table (account varchar(64))")
-            admin.execute("INSERT INTO epilot_datalake.test_later_table VALUES ('739224'), ('org-b_2')")
+            admin.execute(
+                "INSERT INTO epilot_datalake.test_later_table VALUES ('739224'), ('org-b_2')"
+            )
         apply_local_schema(admin)
-    opportunities_b = sum(r["account"] == ORG_B and r["schema"] == "opportunity" for r in data["current"])
+    opportunities_b = sum(
+        r["account"] == ORG_B and r["schema"] == "opportunity" for r in data["current"]
+    )
     with login(b) as conn:
-        assert conn.execute("SELECT count(*), array_agg(DISTINCT account) FROM current_entities").fetchone() == (current_b, [ORG_B])
-        assert conn.execute("SELECT count(*), array_agg(DISTINCT account) FROM test_active_opportunities").fetchone() == (
-            opportunities_b, [ORG_B])
+        assert conn.execute(
+            "SELECT count(*), array_agg(DISTINCT account) FROM current_entities"
+        ).fetchone() == (current_b, [ORG_B])
+        assert conn.execute(
+            "SELECT count(*), array_agg(DISTINCT account) FROM test_active_opportunities"
+        ).fetchone() == (opportunities_b, [ORG_B])
         # a table created later is not granted to tenants
-        assert isinstance(denied(conn, "SELECT * FROM test_later_table"), errors.InsufficientPrivilege)
+        assert isinstance(
+            denied(conn, "SELECT * FROM test_later_table"), errors.InsufficientPrivilege
+        )
     # the view is rebuilt: still granted after init, still filtered
     with connect(platform, autocommit=True) as admin:
         with admin.transaction():
             admin.execute("DROP VIEW epilot_datalake.test_active_opportunities")
-            admin.execute("CREATE VIEW epilot_datalake.test_active_opportunities WITH (security_invoker = true) AS "
-                          "SELECT entity_id, account FROM epilot_datalake.current_entities")
+            admin.execute(
+                "CREATE VIEW epilot_datalake.test_active_opportunities WITH (security_invoker = true) AS "
+                "SELECT entity_id, account FROM epilot_datalake.current_entities"
+            )
         apply_local_schema(admin)
     with login(b) as conn:
-        assert conn.execute("SELECT count(*), array_agg(DISTINCT account) FROM test_active_opportunities").fetchone() == (
-            current_b, [ORG_B])
+        assert conn.execute(
+            "SELECT count(*), array_agg(DISTINCT account) FROM test_active_opportunities"
+        ).fetchone() == (current_b, [ORG_B])
     # someone grants a view that reads as its owner, and a table without RLS: init fails loudly
     with connect(platform, autocommit=True) as admin:
         with admin.transaction():
-            admin.execute("CREATE VIEW epilot_datalake.test_owner_view AS SELECT * FROM epilot_datalake.current_entities")
-            admin.execute("GRANT SELECT ON epilot_datalake.test_owner_view, epilot_datalake.test_later_table TO datalake_tenant")
+            admin.execute(
+                "CREATE VIEW epilot_datalake.test_owner_view AS SELECT * FROM epilot_datalake.current_entities"
+            )
+            admin.execute(
+                "GRANT SELECT ON epilot_datalake.test_owner_view, epilot_datalake.test_later_table TO datalake_tenant"
+            )
         problems = dict(credentials.isolation_violations(admin))
-        assert "view granted to tenants without security_invoker" in problems["epilot_datalake.test_owner_view"]
+        assert (
+            "view granted to tenants without security_invoker"
+            in problems["epilot_datalake.test_owner_view"]
+        )
         assert "without row-level security" in problems["epilot_datalake.test_later_table"]
         with pytest.raises(psycopg.Error, match="tenant isolation violated"):
             apply_local_schema(admin)
@@ -460,7 +619,13 @@ def test_isolation_survives_recreated_tables_and_views(creds, data, platform):
 
 
 def _cli(*args):
-    return subprocess.run([DATALAKE, "credentials", *args], capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    return subprocess.run(
+        [DATALAKE, "credentials", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
 
 
 def test_cli_generate_list_revoke(platform, data, creds):
@@ -470,11 +635,24 @@ def test_cli_generate_list_revoke(platform, data, creds):
     fields = {k.strip(): v.strip() for k, v in fields.items()}
     username, password = fields["username"], fields["password"]
     host, port = fields["endpoint"].rsplit(":", 1)
-    assert fields["database"] == "epilot_datalake" and fields["organization"] == ORG_B and "SSL" in out.stdout
+    assert (
+        fields["database"] == "epilot_datalake"
+        and fields["organization"] == ORG_B
+        and "SSL" in out.stdout
+    )
     assert out.stdout.count(password) == 1 and password not in out.stderr
-    with psycopg.connect(host=host, port=int(port), user=username, password=password, dbname=fields["database"],
-                         connect_timeout=5) as conn:
-        assert conn.execute("SELECT count(*) FROM workflowtasks").fetchone()[0] == WORKFLOW_COUNTS["workflowtasks"][ORG_B]
+    with psycopg.connect(
+        host=host,
+        port=int(port),
+        user=username,
+        password=password,
+        dbname=fields["database"],
+        connect_timeout=5,
+    ) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM workflowtasks").fetchone()[0]
+            == WORKFLOW_COUNTS["workflowtasks"][ORG_B]
+        )
 
     listed = _cli("list", "--org", ORG_B, "--format", "json")
     assert listed.returncode == 0, listed.stderr
@@ -483,20 +661,38 @@ def test_cli_generate_list_revoke(platform, data, creds):
     assert creds["b1"].username in rows and creds["a1"].username not in rows
     assert password not in listed.stdout and "password" not in listed.stdout
     table = _cli("list")
-    assert table.returncode == 0 and username in table.stdout and creds["a1"].username in table.stdout
+    assert (
+        table.returncode == 0 and username in table.stdout and creds["a1"].username in table.stdout
+    )
 
     revoked = _cli("revoke", username, "--revoked-by", "cli-test")
     assert revoked.returncode == 0, revoked.stderr
     assert f"revoked {username} (organization {ORG_B})" in revoked.stdout
     with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(host=host, port=int(port), user=username, password=password, dbname="epilot_datalake",
-                        connect_timeout=5).close()
+        psycopg.connect(
+            host=host,
+            port=int(port),
+            user=username,
+            password=password,
+            dbname="epilot_datalake",
+            connect_timeout=5,
+        ).close()
 
     again = _cli("revoke", username)
-    assert again.returncode == 2 and "already revoked" in again.stderr and len(again.stderr.strip().splitlines()) == 1
-    for args, message in ((("generate", "--org", "x; DROP TABLE"), "invalid organization id"),
-                          (("revoke", "dl_000000000000"), "unknown credential"),
-                          (("revoke", "datalake_admin"), "unknown credential")):
+    assert (
+        again.returncode == 2
+        and "already revoked" in again.stderr
+        and len(again.stderr.strip().splitlines()) == 1
+    )
+    for args, message in (
+        (("generate", "--org", "x; DROP TABLE"), "invalid organization id"),
+        (("revoke", "dl_000000000000"), "unknown credential"),
+        (("revoke", "datalake_admin"), "unknown credential"),
+    ):
         bad = _cli(*args)
-        assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+        assert (
+            bad.returncode == 2
+            and message in bad.stderr
+            and len(bad.stderr.strip().splitlines()) == 1
+        ), bad.stderr
     assert _cli("generate").returncode == 2  # --org is required

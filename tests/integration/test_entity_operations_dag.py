@@ -6,12 +6,11 @@ import hashlib
 from datetime import datetime, timezone
 
 import pytest
+from dagrun import run_hourly
 
-from datalake_dev.producer import ProducerConfig, simulate, upload
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
-
-from dagrun import run_hourly
+from datalake_dev.producer import ProducerConfig, simulate, upload
 
 pytestmark = pytest.mark.integration
 
@@ -24,19 +23,26 @@ def lake_digest(settings) -> dict[str, str]:
     names count."""
     client = s3_client(settings)
     return {
-        key: "rendered" if key.startswith("data_docs/") else
-        hashlib.sha256(client.get_object(Bucket=settings.lake_bucket, Key=key)["Body"].read()).hexdigest()
+        key: "rendered"
+        if key.startswith("data_docs/")
+        else hashlib.sha256(
+            client.get_object(Bucket=settings.lake_bucket, Key=key)["Body"].read()
+        ).hexdigest()
         for key, _ in iter_keys(client, settings.lake_bucket, "")
     }
 
 
 def table_dump(settings) -> dict[str, list]:
     with connect(settings) as conn:
-        return {t: conn.execute(f"SELECT * FROM epilot_datalake.{t} ORDER BY 1, 2").fetchall()
-                for t in ("entity_operations", "current_entities", "entity_latest_operation")}
+        return {
+            t: conn.execute(f"SELECT * FROM epilot_datalake.{t} ORDER BY 1, 2").fetchall()
+            for t in ("entity_operations", "current_entities", "entity_latest_operation")
+        }
 
 
-def test_dag_run_loads_the_hour_and_a_rerun_changes_nothing(clean_platform, airflow_db, warehouse_mode, request):
+def test_dag_run_loads_the_hour_and_a_rerun_changes_nothing(
+    clean_platform, airflow_db, warehouse_mode, request
+):
     objects = simulate(HOUR, 1, ProducerConfig(seed=11))
     upload(objects, s3_client(clean_platform), clean_platform.landing_bucket)
 
@@ -51,11 +57,16 @@ def test_dag_run_loads_the_hour_and_a_rerun_changes_nothing(clean_platform, airf
     # year=/month= folders, in both warehouse modes.
     import json
 
-    manifest = json.loads(s3_client(clean_platform).get_object(
-        Bucket=clean_platform.lake_bucket, Key=manifest_key)["Body"].read())
+    manifest = json.loads(
+        s3_client(clean_platform)
+        .get_object(Bucket=clean_platform.lake_bucket, Key=manifest_key)["Body"]
+        .read()
+    )
     curated = sorted(k for k in lake if k.startswith("entity_operations/"))
     assert manifest["lake_files"] == curated
-    assert all(k.startswith("entity_operations/year=2026/month=11/part-2026110210") for k in curated)
+    assert all(
+        k.startswith("entity_operations/year=2026/month=11/part-2026110210") for k in curated
+    )
     if warehouse_mode == "redshift":
         double = request.getfixturevalue("redshift_double")
         assert double.unloads and double.unloads[-1]["rows"] == len(tables["entity_operations"])

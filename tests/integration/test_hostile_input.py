@@ -4,7 +4,6 @@ is not is quarantined with its reason, and nothing a producer wrote runs in a br
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import os
@@ -16,14 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from dagrun import run_dag, run_hourly
+from test_datalake_page import page_server  # noqa: F401  (the plugin as Airflow mounts it)
+from test_entity_pipeline_cases import enc, event, rows
 
 from datalake.hourly.quarantine import read_quarantine
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
-
-from dagrun import run_dag, run_hourly
-from test_datalake_page import page_server  # noqa: F401  (the plugin as Airflow mounts it)
-from test_entity_pipeline_cases import enc, event, rows
 
 pytestmark = pytest.mark.integration
 
@@ -54,8 +52,11 @@ def manifest_of(client, bucket, run_key: str) -> dict:
 
 
 def quarantined(client, bucket, run_key: str):
-    return [r for key, _ in iter_keys(client, bucket, f"quarantine/entity_operations/{run_key}/")
-            for r in read_quarantine(client, bucket, key)]
+    return [
+        r
+        for key, _ in iter_keys(client, bucket, f"quarantine/entity_operations/{run_key}/")
+        for r in read_quarantine(client, bucket, key)
+    ]
 
 
 def raw_with(e: dict, marker: str, replacement: bytes) -> bytes:
@@ -94,33 +95,52 @@ def hostile_hour(clean_platform, airflow_db, monkeypatch):
     """One hour of good events next to every kind of hostile record, run through the DAG."""
     settings = clean_platform
     client = s3_client(settings)
-    good = [event(eid(f"good-{i}"), "createEntity", T + timedelta(seconds=i), title="Solar")
-            for i in range(30)]
+    good = [
+        event(eid(f"good-{i}"), "createEntity", T + timedelta(seconds=i), title="Solar")
+        for i in range(30)
+    ]
     nan = event(eid("nan"), "createEntity", T)
     nan["detail"]["payload"]["score"] = "__NaN__"
     nul = event(eid("nul"), "createEntity", T, title="So\x00lar")  # json.dumps writes \u0000
     far = event(eid("far"), "createEntity", T, time="3000-01-01T00:00:00Z")
-    times = {name: event(eid(name), "createEntity", T, time=value)
-             for name, value in BAD_TIMES.items()}
+    times = {
+        name: event(eid(name), "createEntity", T, time=value) for name, value in BAD_TIMES.items()
+    }
     # Fails the operation set: quarantined with its line separators.
     breakers = event(eid("breakers"), "renameEntity", T, title=LINE_BREAKERS)
     script = event(SCRIPT, "createEntity", T)  # entity_id not a UUID: quarantined, in the docs
     lines = [enc(e) for e in good[:20]] + [
-        raw_with(nan, "__NaN__", b"NaN"), enc(nul), enc(far), *(enc(e) for e in times.values()),
-        json.dumps(breakers, ensure_ascii=False).encode("utf-8")]
+        raw_with(nan, "__NaN__", b"NaN"),
+        enc(nul),
+        enc(far),
+        *(enc(e) for e in times.values()),
+        json.dumps(breakers, ensure_ascii=False).encode("utf-8"),
+    ]
     put(client, settings.landing_bucket, HOUR, "mixed.json", b"\n".join(lines) + b"\n")
     # First in the quarantine file's order, so that it is among the page's samples.
     put(client, settings.landing_bucket, HOUR, "a-script.json", enc(script))
     for i, e in enumerate(good[20:]):  # small objects that start with a byte-order mark
-        put(client, settings.landing_bucket, HOUR, f"bom-{i}.json",
-            b"\xef\xbb\xbf" + enc(e) + b"\n")
+        put(
+            client, settings.landing_bucket, HOUR, f"bom-{i}.json", b"\xef\xbb\xbf" + enc(e) + b"\n"
+        )
     put(client, settings.landing_bucket, HOUR, "zero.gz", b"")
     put(client, settings.landing_bucket, HOUR, "", b"")  # the hour's directory marker
     monkeypatch.setenv("DATALAKE_QUARANTINE_THRESHOLD", "0.9")  # the gate has its own test below
     monkeypatch.setenv("DATALAKE_DATA_DOCS_RETENTION_DAYS", "3650")  # the hour is weeks old
     assert run_hourly("entity_operations_hourly", HOUR).state == "success"
-    return settings, client, {"good": good, "nan": nan, "nul": nul, "far": far, "times": times,
-                              "breakers": breakers, "script": script}
+    return (
+        settings,
+        client,
+        {
+            "good": good,
+            "nan": nan,
+            "nul": nul,
+            "far": far,
+            "times": times,
+            "breakers": breakers,
+            "script": script,
+        },
+    )
 
 
 def test_the_field_contract_is_enforced_with_reasons(hostile_hour):
@@ -140,13 +160,16 @@ def test_the_field_contract_is_enforced_with_reasons(hostile_hour):
     # A real instant past pandas' 2262: in the future, not "not a real instant".
     far = records[events["far"]["id"]]
     assert far.failed_expectations == [
-        "expect_column_values_to_be_between(_time_seconds_after_now)"]
+        "expect_column_values_to_be_between(_time_seconds_after_now)"
+    ]
     breakers = json.loads(records[events["breakers"]["id"]].raw)
     assert breakers["detail"]["payload"]["source"]["title"] == LINE_BREAKERS
 
     assert "invalid_json" not in manifest["quarantined"]  # no BOM became a record
-    assert manifest["skipped_objects"] == {prefix(HOUR): "directory_marker",
-                                           prefix(HOUR) + "zero.gz": "empty_object"}
+    assert manifest["skipped_objects"] == {
+        prefix(HOUR): "directory_marker",
+        prefix(HOUR) + "zero.gz": "empty_object",
+    }
     assert "empty_object" not in manifest["quarantined"]
     assert_accounted(manifest)
     assert manifest["quarantined_total"] == len(records)
@@ -155,19 +178,25 @@ def test_the_field_contract_is_enforced_with_reasons(hostile_hour):
 def test_docs_example_1_runs_over_the_warehouse_that_received_them(hostile_hour):
     settings, _, events = hostile_hour
     example = str(ROOT / "include/sql/examples/docs_example_1.sql")
-    out = subprocess.run([DATALAKE, "query", "--file", example, "--format", "json"],
-                         capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    out = subprocess.run(
+        [DATALAKE, "query", "--file", example, "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     got = [(r["journey title"], r["count"]) for r in json.loads(out.stdout)]
     assert got == [("Solar", len(events["good"]))]
     with connect(settings) as conn:  # every reader parses what is stored
-        (parsed,) = conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations "
-                                 "WHERE (detail::json ->> 'payload') IS NOT NULL").fetchone()
+        (parsed,) = conn.execute(
+            "SELECT count(*) FROM epilot_datalake.entity_operations "
+            "WHERE (detail::json ->> 'payload') IS NOT NULL"
+        ).fetchone()
     assert parsed == len(events["good"])
 
 
-def test_the_hour_page_and_the_data_docs_escape_and_forbid_inline_script(
-        hostile_hour, page_server):  # noqa: F811
+def test_the_hour_page_and_the_data_docs_escape_and_forbid_inline_script(hostile_hour, page_server):  # noqa: F811
     settings, client, _ = hostile_hour
     auth = {"Authorization": f"Bearer {page_server['token']}"}
     page = httpx.get(page_server["url"] + "/datalake/", headers=auth)
@@ -236,9 +265,13 @@ def test_byte_order_marks_and_empty_objects_do_not_fail_an_hour(clean_platform, 
 def test_an_hour_of_only_empty_objects_passes_the_gate():
     from datalake.hourly.gate import assess_hour
 
-    batch = {"objects": 3, "records_read": 0, "parsed": 0, "quarantined": {},
-             "skipped_objects": {"a/": "directory_marker", "a/x": "empty_object",
-                                 "a/y": "empty_object"}}
+    batch = {
+        "objects": 3,
+        "records_read": 0,
+        "parsed": 0,
+        "quarantined": {},
+        "skipped_objects": {"a/": "directory_marker", "a/x": "empty_object", "a/y": "empty_object"},
+    }
     assert assess_hour([batch], 0.05)["quarantined"] == 0
 
 
@@ -250,11 +283,17 @@ def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform):
 
     hour = HOUR + timedelta(hours=3)
     client = s3_client(clean_platform)
-    good = [event(eid(f"twice-{i}"), "createEntity", hour - timedelta(minutes=i))
-            for i in range(10)]
+    good = [
+        event(eid(f"twice-{i}"), "createEntity", hour - timedelta(minutes=i)) for i in range(10)
+    ]
     bad = event(eid("twice-bad"), "renameEntity", hour - timedelta(minutes=1))
-    put(client, clean_platform.landing_bucket, hour, "a.json",
-        b"\n".join(enc(e) for e in good + [bad]))
+    put(
+        client,
+        clean_platform.landing_bucket,
+        hour,
+        "a.json",
+        b"\n".join(enc(e) for e in good + [bad]),
+    )
     window = Hour.of(hour)
 
     first = stream.plan(client, clean_platform, window)
@@ -274,11 +313,17 @@ def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform):
 
 
 def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflict(
-        clean_platform, airflow_db):
+    clean_platform, airflow_db
+):
     h1, h2 = HOUR + timedelta(hours=4), HOUR + timedelta(hours=5)
     client = s3_client(clean_platform)
-    first = event(eid("conflict"), "createEntity", h1 - timedelta(minutes=5), title="first",
-                  event_id=eid("e1"))
+    first = event(
+        eid("conflict"),
+        "createEntity",
+        h1 - timedelta(minutes=5),
+        title="first",
+        event_id=eid("e1"),
+    )
     again = event(eid("same"), "createEntity", h1 - timedelta(minutes=5), event_id=eid("e2"))
     second = json.loads(json.dumps(first))
     second["detail"]["payload"]["source"]["title"] = "second"  # same id, other content

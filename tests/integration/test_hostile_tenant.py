@@ -11,17 +11,30 @@ import pytest
 from psycopg import errors
 
 from datalake import credentials
-from datalake.credentials import rules as credentials_rules
 from datalake.credentials import TENANT_TABLES
-from datalake.locks import ENTITY_OPERATIONS_LOCK, INIT_LOCK, WORKFLOW_TABLES_LOCK, take_pipeline_lock
+from datalake.credentials import rules as credentials_rules
+from datalake.locks import (
+    ENTITY_OPERATIONS_LOCK,
+    INIT_LOCK,
+    WORKFLOW_TABLES_LOCK,
+    take_pipeline_lock,
+)
 from datalake.warehouse import connect
 from datalake.warehouse_init import hardening_gaps, init_warehouse
 
 pytestmark = pytest.mark.integration
 
 ORG = "hostile-1"
-LOCK_MODES = ("ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
-              "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE")
+LOCK_MODES = (
+    "ACCESS SHARE",
+    "ROW SHARE",
+    "ROW EXCLUSIVE",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+)
 OLD_ADVISORY_KEYS = ("entity_operations", "workflow_tables", "datalake-init")
 
 
@@ -29,13 +42,24 @@ OLD_ADVISORY_KEYS = ("entity_operations", "workflow_tables", "datalake-init")
 def cred(platform):
     issued = credentials.generate(ORG, created_by="hostile-tenant-test", settings=platform)
     yield issued
-    if any(r.username == issued.username and r.active for r in credentials.list_credentials(settings=platform)):
+    if any(
+        r.username == issued.username and r.active
+        for r in credentials.list_credentials(settings=platform)
+    ):
         credentials.revoke(issued.username, settings=platform)
 
 
 def login(cred, **kw):
-    return psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=cred.password,
-                           dbname=cred.database, autocommit=True, connect_timeout=5, **kw)
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=cred.port,
+        user=cred.username,
+        password=cred.password,
+        dbname=cred.database,
+        autocommit=True,
+        connect_timeout=5,
+        **kw,
+    )
 
 
 def _attempt(conn, statement, *args) -> str:
@@ -57,20 +81,27 @@ def hold_every_lock(conn) -> dict[str, str]:
     conn.execute("BEGIN READ WRITE")
     for key in OLD_ADVISORY_KEYS:
         outcome[f"advisory {key}"] = _attempt(conn, "SELECT pg_advisory_lock(hashtext(%s))", (key,))
-        outcome[f"advisory xact {key}"] = _attempt(conn, "SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+        outcome[f"advisory xact {key}"] = _attempt(
+            conn, "SELECT pg_advisory_xact_lock(hashtext(%s))", (key,)
+        )
     for table, _ in TENANT_TABLES:
         outcome[f"select {table}"] = _attempt(conn, f"SELECT count(*) FROM epilot_datalake.{table}")
-        outcome[f"for update {table}"] = _attempt(conn, f"SELECT 1 FROM epilot_datalake.{table} FOR UPDATE")
+        outcome[f"for update {table}"] = _attempt(
+            conn, f"SELECT 1 FROM epilot_datalake.{table} FOR UPDATE"
+        )
         for mode in LOCK_MODES:
-            outcome[f"lock {table} {mode}"] = _attempt(conn, f"LOCK TABLE epilot_datalake.{table} IN {mode} MODE")
+            outcome[f"lock {table} {mode}"] = _attempt(
+                conn, f"LOCK TABLE epilot_datalake.{table} IN {mode} MODE"
+            )
     # Relations a tenant may not name can still be reached by OID through size functions, which
     # take ACCESS SHARE without a privilege check: every relation of the warehouse's schemas.
     oids = conn.execute(
         "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname IN ('epilot_datalake', 'datalake_ops', 'redshift_compat') AND c.relkind IN ('r', 'i', 'p')"
     ).fetchall()
-    outcome["relation size by oid"] = _attempt(conn, "SELECT sum(pg_relation_size(o)) FROM unnest(%s::oid[]) o",
-                                               ([o for (o,) in oids],))
+    outcome["relation size by oid"] = _attempt(
+        conn, "SELECT sum(pg_relation_size(o)) FROM unnest(%s::oid[]) o", ([o for (o,) in oids],)
+    )
     return outcome
 
 
@@ -82,19 +113,31 @@ def _pipeline_does_not_wait(settings) -> None:
             with conn.transaction(force_rollback=True):
                 take_pipeline_lock(conn, name)
                 for table, column in TENANT_TABLES:
-                    conn.execute(f"DELETE FROM epilot_datalake.{table} WHERE {column} = 'no-such-org'")
+                    conn.execute(
+                        f"DELETE FROM epilot_datalake.{table} WHERE {column} = 'no-such-org'"
+                    )
 
 
-def test_a_tenant_holding_every_lock_it_can_does_not_stall_loads_or_init(cred, platform, monkeypatch):
+def test_a_tenant_holding_every_lock_it_can_does_not_stall_loads_or_init(
+    cred, platform, monkeypatch
+):
     with login(cred) as tenant:
         outcome = hold_every_lock(tenant)
         # What it could take: ACCESS SHARE by reading, nothing stronger; no advisory lock here.
         assert outcome[f"select {TENANT_TABLES[0][0]}"] == "ok"
         assert outcome["relation size by oid"] == "ok"
-        assert all(outcome[f"advisory {k}"] == "InsufficientPrivilege" for k in OLD_ADVISORY_KEYS), outcome
-        stronger = {k: v for k, v in outcome.items() if k.startswith(("for update", "lock ")) and not k.endswith("ACCESS SHARE")}
+        assert all(
+            outcome[f"advisory {k}"] == "InsufficientPrivilege" for k in OLD_ADVISORY_KEYS
+        ), outcome
+        stronger = {
+            k: v
+            for k, v in outcome.items()
+            if k.startswith(("for update", "lock ")) and not k.endswith("ACCESS SHARE")
+        }
         assert set(stronger.values()) == {"InsufficientPrivilege"}, stronger
-        held = tenant.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND granted").fetchone()[0]
+        held = tenant.execute(
+            "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND granted"
+        ).fetchone()[0]
         assert held > len(TENANT_TABLES)
 
         _pipeline_does_not_wait(platform)
@@ -105,7 +148,9 @@ def test_a_tenant_holding_every_lock_it_can_does_not_stall_loads_or_init(cred, p
         worker.start()
         worker.join(60)
         assert not worker.is_alive() and not errors_seen, errors_seen
-        assert tenant.execute("SELECT 1").fetchone() == (1,)  # the tenant's transaction was still open
+        assert tenant.execute("SELECT 1").fetchone() == (
+            1,
+        )  # the tenant's transaction was still open
         tenant.execute("ROLLBACK")
 
 
@@ -116,18 +161,26 @@ def _run(fn, settings, errors_seen):
         errors_seen.append(exc)
 
 
-def test_without_the_superuser_hardening_advisory_locks_still_do_not_stall_the_pipeline(cred, platform, superuser):
+def test_without_the_superuser_hardening_advisory_locks_still_do_not_stall_the_pipeline(
+    cred, platform, superuser
+):
     """A foreign PostgreSQL where `datalake init` is not superuser: advisory locks stay open to
     every login. The tenant takes the keys the pipeline used to use; the pipeline no longer cares."""
-    funcs = [r[0] for r in superuser.execute(
-        "SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace "
-        "AND proname LIKE 'pg\\_%advisory\\_%'").fetchall()]
+    funcs = [
+        r[0]
+        for r in superuser.execute(
+            "SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace "
+            "AND proname LIKE 'pg\\_%advisory\\_%'"
+        ).fetchall()
+    ]
     for f in funcs:
         superuser.execute(f"GRANT EXECUTE ON FUNCTION {f} TO PUBLIC")
     try:
         with connect(platform) as conn:
-            assert ("pg_advisory_* functions", "executable by every login (a tenant can take advisory locks)") \
-                in hardening_gaps(conn)
+            assert (
+                "pg_advisory_* functions",
+                "executable by every login (a tenant can take advisory locks)",
+            ) in hardening_gaps(conn)
         with login(cred) as tenant:
             tenant.execute("BEGIN")
             for key in OLD_ADVISORY_KEYS:
@@ -187,7 +240,9 @@ WRITE_ATTEMPTS = {
 }
 
 
-def test_every_write_path_fails_for_lack_of_privilege_after_lifting_read_only(cred, platform, superuser):
+def test_every_write_path_fails_for_lack_of_privilege_after_lifting_read_only(
+    cred, platform, superuser
+):
     los_before = superuser.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0]
     with login(cred) as tenant:
         tenant.execute("SET default_transaction_read_only = off")
@@ -212,27 +267,39 @@ def test_every_write_path_fails_for_lack_of_privilege_after_lifting_read_only(cr
                 except psycopg.Error as exc:
                     outcome[f"{verb} {table}"] = type(exc).__name__
             with pytest.raises(errors.InsufficientPrivilege):
-                with tenant.cursor().copy(f"COPY epilot_datalake.{table} ({column}) FROM STDIN") as copy:
+                with tenant.cursor().copy(
+                    f"COPY epilot_datalake.{table} ({column}) FROM STDIN"
+                ) as copy:
                     copy.write_row((ORG,))
         # Extensions need CREATE on the database (this build ships none but plpgsql: tried when present).
-        for (ext,) in tenant.execute("SELECT name FROM pg_available_extensions WHERE installed_version IS NULL").fetchall():
+        for (ext,) in tenant.execute(
+            "SELECT name FROM pg_available_extensions WHERE installed_version IS NULL"
+        ).fetchall():
             try:
                 tenant.execute(f'CREATE EXTENSION "{ext}"')
                 outcome[f"extension {ext}"] = "ok"
             except psycopg.Error as exc:
                 outcome[f"extension {ext}"] = type(exc).__name__
         for (seq,) in tenant.execute(
-                "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences").fetchall():
+            "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+        ).fetchall():
             try:
                 tenant.execute("SELECT nextval(%s)", (seq,))
                 outcome[f"nextval {seq}"] = "ok"
             except psycopg.Error as exc:
                 outcome[f"nextval {seq}"] = type(exc).__name__
     assert {k: v for k, v in outcome.items() if v != "InsufficientPrivilege"} == {}
-    assert superuser.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0] == los_before
-    settings = dict(superuser.execute(
-        "SELECT split_part(s, '=', 1), split_part(s, '=', 2) FROM pg_db_role_setting d "
-        "JOIN pg_roles r ON r.oid = d.setrole, unnest(d.setconfig) s WHERE r.rolname = %s", (cred.username,)).fetchall())
+    assert (
+        superuser.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0]
+        == los_before
+    )
+    settings = dict(
+        superuser.execute(
+            "SELECT split_part(s, '=', 1), split_part(s, '=', 2) FROM pg_db_role_setting d "
+            "JOIN pg_roles r ON r.oid = d.setrole, unnest(d.setconfig) s WHERE r.rolname = %s",
+            (cred.username,),
+        ).fetchall()
+    )
     assert settings["temp_file_limit"] == credentials_rules.TENANT_TEMP_FILE_LIMIT
 
 
@@ -244,20 +311,33 @@ def test_a_password_the_tenant_sets_itself_is_undone_by_the_watchdog_round(cred,
     with login(cred) as tenant:
         tenant.execute("SET default_transaction_read_only = off")
         tenant.execute(f"ALTER ROLE CURRENT_USER PASSWORD '{chosen}'")  # allowed by PostgreSQL
-    with psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=chosen,
-                         dbname=cred.database, connect_timeout=5):
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=cred.port,
+        user=cred.username,
+        password=chosen,
+        dbname=cred.database,
+        connect_timeout=5,
+    ):
         pass
     with connect(platform) as admin:
         assert credentials.restore_tenant_passwords(admin) >= 1
         admin.commit()
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        psycopg.connect(host="127.0.0.1", port=cred.port, user=cred.username, password=chosen,
-                        dbname=cred.database, connect_timeout=5)
+        psycopg.connect(
+            host="127.0.0.1",
+            port=cred.port,
+            user=cred.username,
+            password=chosen,
+            dbname=cred.database,
+            connect_timeout=5,
+        )
     with login(cred) as tenant:
         assert tenant.execute("SELECT current_user").fetchone()[0] == cred.username
 
 
 # --- plans and statistics ----------------------------------------------------------------------
+
 
 def _plan_nodes(node):
     yield node
@@ -273,36 +353,56 @@ def test_postgres_plans_still_count_other_organisations_rows_documented_limitati
     foreign = 7
     with connect(platform) as admin:
         admin.execute("DELETE FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'")
-        rows = [(ORG, f"plan-leak-own-{i}") for i in range(2)] + [("other-org", f"plan-leak-foreign-{i}") for i in range(foreign)]
+        rows = [(ORG, f"plan-leak-own-{i}") for i in range(2)] + [
+            ("other-org", f"plan-leak-foreign-{i}") for i in range(foreign)
+        ]
         with admin.cursor() as cur:
-            cur.executemany("INSERT INTO epilot_datalake.workflowexecution (org_id, id, name, status) "
-                            "VALUES (%s, %s, 'wf', 'STARTED')", rows)
+            cur.executemany(
+                "INSERT INTO epilot_datalake.workflowexecution (org_id, id, name, status) "
+                "VALUES (%s, %s, 'wf', 'STARTED')",
+                rows,
+            )
         admin.commit()
         admin.execute("ANALYZE epilot_datalake.workflowexecution")
         admin.commit()
-        assert admin.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
-                             "AND tablename = 'workflowexecution'").fetchone()[0] > 0
+        assert (
+            admin.execute(
+                "SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
+                "AND tablename = 'workflowexecution'"
+            ).fetchone()[0]
+            > 0
+        )
     try:
         with login(cred) as tenant:
             query = "SELECT * FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'"
             assert len(tenant.execute(query).fetchall()) == 2  # RLS: only its own rows come back
-            (plan,), = tenant.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()
+            ((plan,),) = tenant.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()
             removed = sum(n.get("Rows Removed by Filter", 0) for n in _plan_nodes(plan["Plan"]))
             assert removed >= foreign  # ... but the plan counts the other organisation's rows
             # The cheap part that is closed: per-table statistics.
-            assert tenant.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
-                                  "AND tablename = 'workflowexecution'").fetchone()[0] == 0
+            assert (
+                tenant.execute(
+                    "SELECT count(*) FROM pg_stats WHERE schemaname = 'epilot_datalake' "
+                    "AND tablename = 'workflowexecution'"
+                ).fetchone()[0]
+                == 0
+            )
             with pytest.raises(errors.InsufficientPrivilege):
                 tenant.execute("SELECT n_live_tup FROM pg_stat_user_tables").fetchall()
             with pytest.raises(errors.InsufficientPrivilege):
-                tenant.execute("SELECT pg_stat_get_live_tuples('epilot_datalake.workflowexecution'::regclass)").fetchall()
+                tenant.execute(
+                    "SELECT pg_stat_get_live_tuples('epilot_datalake.workflowexecution'::regclass)"
+                ).fetchall()
     finally:
         with connect(platform) as admin:
-            admin.execute("DELETE FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'")
+            admin.execute(
+                "DELETE FROM epilot_datalake.workflowexecution WHERE id LIKE 'plan-leak-%'"
+            )
             admin.commit()
 
 
 # --- bounded resources -------------------------------------------------------------------------
+
 
 def _in_thread(fn):
     box = {}
@@ -334,7 +434,8 @@ def test_watchdog_ends_a_long_tenant_query_the_tenant_made_unlimited(cred, platf
         worker.join(15)
         assert not worker.is_alive()
         assert [(e.username, e.reason, e.terminated) for e in ended] == [
-            (cred.username, "query ran past the limit", True)]
+            (cred.username, "query ran past the limit", True)
+        ]
         assert isinstance(box.get("error"), psycopg.OperationalError)
     finally:
         tenant.close()
@@ -348,15 +449,21 @@ def test_watchdog_ends_an_idle_transaction_and_a_tenant_blocking_the_pipeline(cr
     table = TENANT_TABLES[2][0]
     tenant = login(cred)
     tenant.execute("BEGIN")
-    tenant.execute(f"SELECT count(*) FROM epilot_datalake.{table}")  # holds ACCESS SHARE, stays open
+    tenant.execute(
+        f"SELECT count(*) FROM epilot_datalake.{table}"
+    )  # holds ACCESS SHARE, stays open
     waiter = psycopg.connect(platform.warehouse_uri, autocommit=False)
-    worker, box = _in_thread(lambda: waiter.execute(f"LOCK TABLE epilot_datalake.{table} IN ACCESS EXCLUSIVE MODE"))
+    worker, box = _in_thread(
+        lambda: waiter.execute(f"LOCK TABLE epilot_datalake.{table} IN ACCESS EXCLUSIVE MODE")
+    )
     try:
         time.sleep(1.5)
         assert worker.is_alive()  # really blocked by the tenant
         with connect(platform, autocommit=True) as admin:
             ended = watch_once(admin, limit_seconds=3600, grace_seconds=1)
-        assert [(e.username, e.reason) for e in ended] == [(cred.username, "holds a lock the pipeline waits for")]
+        assert [(e.username, e.reason) for e in ended] == [
+            (cred.username, "holds a lock the pipeline waits for")
+        ]
         worker.join(15)
         assert not worker.is_alive() and "error" not in box
     finally:
@@ -370,7 +477,9 @@ def test_watchdog_ends_an_idle_transaction_and_a_tenant_blocking_the_pipeline(cr
     time.sleep(2.5)
     with connect(platform, autocommit=True) as admin:
         ended = watch_once(admin, limit_seconds=2)
-    assert [(e.username, e.reason) for e in ended] == [(cred.username, "transaction idle past the limit")]
+    assert [(e.username, e.reason) for e in ended] == [
+        (cred.username, "transaction idle past the limit")
+    ]
     tenant.close()
 
 
@@ -386,15 +495,17 @@ def test_connection_limit_per_credential(cred, platform):
             conn.close()
 
 
-def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_it_can(clean_platform, monkeypatch):
+def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_it_can(
+    clean_platform, monkeypatch
+):
     """The hourly loads themselves (plan, process, assess, load into PostgreSQL), not just their
     lock functions, with a tenant holding every lock it can reach; a wait would be an error."""
     from datetime import datetime, timezone
 
     from datalake.entity.stream import ENTITY_STREAM
+    from datalake.s3 import s3_client
     from datalake.workflow.stream import WORKFLOW_STREAM
     from datalake_dev.producer import ProducerConfig, simulate, upload
-    from datalake.s3 import s3_client
 
     start = datetime(2026, 11, 2, 7, tzinfo=timezone.utc)
     client = s3_client(clean_platform)
@@ -420,10 +531,19 @@ def test_the_watchdog_process_as_the_platform_starts_it_ends_a_long_tenant_query
     import sys
     import time
 
-    env = {**os.environ, "WAREHOUSE_URI": platform.warehouse_uri, "DATALAKE_TENANT_QUERY_LIMIT_SECONDS": "2",
-           "DATALAKE_TENANT_WATCHDOG_INTERVAL_SECONDS": "1"}
-    watchdog = subprocess.Popen([sys.executable, "-m", "datalake_dev.local.tenant_watchdog"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "WAREHOUSE_URI": platform.warehouse_uri,
+        "DATALAKE_TENANT_QUERY_LIMIT_SECONDS": "2",
+        "DATALAKE_TENANT_WATCHDOG_INTERVAL_SECONDS": "1",
+    }
+    watchdog = subprocess.Popen(
+        [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     tenant = login(cred)
     try:
         tenant.execute("SET statement_timeout = 0")
@@ -440,7 +560,8 @@ def test_the_watchdog_process_as_the_platform_starts_it_ends_a_long_tenant_query
 
 
 def test_typed_tables_a_tenant_can_neither_write_nor_reach_others_nor_stall_other_organisations(
-        cred, clean_platform, monkeypatch):
+    cred, clean_platform, monkeypatch
+):
     """The tenant's own typed schema: read-only for it, other organisations' schemas unreachable,
     and a lock it holds on its own typed table delays only its own organisation's refresh."""
     from datetime import timedelta
@@ -453,24 +574,51 @@ def test_typed_tables_a_tenant_can_neither_write_nor_reach_others_nor_stall_othe
     with connect(clean_platform) as admin:
         admin.autocommit = True
         wh = Warehouse(admin)
-        wh.hour("2026112008", [(ORG, "h-1", "opportunity", "createEntity", T0, payload("h-1", "opportunity", ORG, "H", T0)),
-                               (other, "o-1", "opportunity", "createEntity", T0,
-                                payload("o-1", "opportunity", other, "O", T0, amount=1))])
+        wh.hour(
+            "2026112008",
+            [
+                (
+                    ORG,
+                    "h-1",
+                    "opportunity",
+                    "createEntity",
+                    T0,
+                    payload("h-1", "opportunity", ORG, "H", T0),
+                ),
+                (
+                    other,
+                    "o-1",
+                    "opportunity",
+                    "createEntity",
+                    T0,
+                    payload("o-1", "opportunity", other, "O", T0, amount=1),
+                ),
+            ],
+        )
         typed.refresh(admin)
-        names = dict(admin.execute("SELECT org_id, schema_name FROM datalake_ops.typed_schemas").fetchall())
+        names = dict(
+            admin.execute("SELECT org_id, schema_name FROM datalake_ops.typed_schemas").fetchall()
+        )
         own, theirs = names[ORG], names[other]
         with login(cred) as tenant:
             tenant.execute("SET default_transaction_read_only = off")
-            for statement in (f"INSERT INTO {own}.opportunity (entity_id) VALUES ('x')",
-                              f"UPDATE {own}.opportunity SET title = 'x'", f"DELETE FROM {own}._attributes",
-                              f"TRUNCATE {own}._relations", f"CREATE TABLE {own}.mine (x int)",
-                              f"ALTER TABLE {own}.opportunity ADD COLUMN x int", f"DROP TABLE {own}.opportunity",
-                              f"SELECT * FROM {theirs}.opportunity", f"SELECT * FROM {theirs}._attributes",
-                              "SELECT * FROM datalake_ops.typed_pending"):
+            for statement in (
+                f"INSERT INTO {own}.opportunity (entity_id) VALUES ('x')",
+                f"UPDATE {own}.opportunity SET title = 'x'",
+                f"DELETE FROM {own}._attributes",
+                f"TRUNCATE {own}._relations",
+                f"CREATE TABLE {own}.mine (x int)",
+                f"ALTER TABLE {own}.opportunity ADD COLUMN x int",
+                f"DROP TABLE {own}.opportunity",
+                f"SELECT * FROM {theirs}.opportunity",
+                f"SELECT * FROM {theirs}._attributes",
+                "SELECT * FROM datalake_ops.typed_pending",
+            ):
                 with pytest.raises(psycopg.Error) as denied:
                     tenant.execute(statement)
-                assert isinstance(denied.value, (errors.InsufficientPrivilege, errors.ReadOnlySqlTransaction)), \
-                    (statement, denied.value)
+                assert isinstance(
+                    denied.value, (errors.InsufficientPrivilege, errors.ReadOnlySqlTransaction)
+                ), (statement, denied.value)
             tenant.execute(f"SET search_path = {theirs}")
             with pytest.raises(errors.UndefinedTable):
                 tenant.execute("SELECT * FROM opportunity")
@@ -479,10 +627,27 @@ def test_typed_tables_a_tenant_can_neither_write_nor_reach_others_nor_stall_othe
             t1 = T0 + timedelta(hours=1)
             tenant.execute("BEGIN")
             tenant.execute(f"SELECT count(*) FROM {own}.opportunity")
-            wh.hour("2026112009", [
-                (ORG, "h-1", "opportunity", "updateEntity", t1, payload("h-1", "opportunity", ORG, "H", t1, new_attr=1)),
-                (other, "o-1", "opportunity", "updateEntity", t1,
-                 payload("o-1", "opportunity", other, "O", t1, amount=2))])
+            wh.hour(
+                "2026112009",
+                [
+                    (
+                        ORG,
+                        "h-1",
+                        "opportunity",
+                        "updateEntity",
+                        t1,
+                        payload("h-1", "opportunity", ORG, "H", t1, new_attr=1),
+                    ),
+                    (
+                        other,
+                        "o-1",
+                        "opportunity",
+                        "updateEntity",
+                        t1,
+                        payload("o-1", "opportunity", other, "O", t1, amount=2),
+                    ),
+                ],
+            )
             monkeypatch.setattr(typed, "LOCK_TIMEOUT", "1s")
             with pytest.raises(typed.RefreshBlocked) as blocked:
                 typed.refresh(admin)

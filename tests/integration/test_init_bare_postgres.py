@@ -47,8 +47,13 @@ def bare_postgres(session_tmp, s3_server):
         settings = conn.execute("SELECT count(*) FROM pg_db_role_setting").fetchone()[0]
         assert settings == 0, "the bare cluster must start without any per-database settings"
     uri = f"postgresql://{OWNER}:{OWNER_PASSWORD}@127.0.0.1:{pg.port}/{WAREHOUSE_DATABASE}"
-    env = {**os.environ, "WAREHOUSE_URI": uri, "S3_ENDPOINT_URL": s3_server,
-           "LANDING_BUCKET": "bare-landing", "LAKE_BUCKET": "bare-lake"}
+    env = {
+        **os.environ,
+        "WAREHOUSE_URI": uri,
+        "S3_ENDPOINT_URL": s3_server,
+        "LANDING_BUCKET": "bare-landing",
+        "LAKE_BUCKET": "bare-lake",
+    }
     yield pg, uri, env
     pg.stop()
 
@@ -66,50 +71,87 @@ def test_init_makes_a_bare_postgres_answer_example_1_for_every_login(bare_postgr
 
     org = "739224"
     now = datetime.now(timezone.utc)
-    detail = json.dumps({"org": org, "payload": {"_created_at": "2026-03-04T05:06:07.000Z",
-                                     "source": {"title": "Wallbox Journey"}}})
-    row = {"id": "e1", "detail-type": "EntityOperation", "operation": "createEntity", "source": "entity-api",
-           "account": org, "time": now.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "region": "eu-central-1",
-           "activity_id": "01J0000000000000000000001", "entity_id": "ent-1", "detail": detail,
-           "schema": "opportunity", "month": str(now.month), "year": str(now.year)}
+    detail = json.dumps(
+        {
+            "org": org,
+            "payload": {
+                "_created_at": "2026-03-04T05:06:07.000Z",
+                "source": {"title": "Wallbox Journey"},
+            },
+        }
+    )
+    row = {
+        "id": "e1",
+        "detail-type": "EntityOperation",
+        "operation": "createEntity",
+        "source": "entity-api",
+        "account": org,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "region": "eu-central-1",
+        "activity_id": "01J0000000000000000000001",
+        "entity_id": "ent-1",
+        "detail": detail,
+        "schema": "opportunity",
+        "month": str(now.month),
+        "year": str(now.year),
+    }
     cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
     with psycopg.connect(uri) as conn:
-        conn.execute(f"INSERT INTO epilot_datalake.entity_operations ({cols}) "
-                     f"VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})", [row[c] for c in ENTITY_COLUMNS])
+        conn.execute(
+            f"INSERT INTO epilot_datalake.entity_operations ({cols}) "
+            f"VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
+            [row[c] for c in ENTITY_COLUMNS],
+        )
     expected = [("Wallbox Journey", 2026, 3, 1)]
 
     # 1. the pipeline's own login, through `datalake query`
     rows = json.loads(_run(env, "query", EXAMPLE_1, "--format", "json").stdout)
-    assert [(title, int(year), int(month), int(count)) for title, year, month, count in
-            (tuple(r.values()) for r in rows)] == expected
+    assert [
+        (title, int(year), int(month), int(count))
+        for title, year, month, count in (tuple(r.values()) for r in rows)
+    ] == expected
 
     # 2. a tenant credential, SQL sent unchanged the way a BI tool sends it (no sqlglot rewrite
     #    applies to the function call: json_extract_path_text(varchar, ..., TRUE) must resolve
     #    through the search_path init set)
-    credential = json.loads(_run(env, "credentials", "generate", "--org", org, "--format", "json").stdout)
-    with psycopg.connect(host="127.0.0.1", port=pg.port, dbname=credential["database"],
-                         user=credential["username"], password=credential["password"]) as conn:
+    credential = json.loads(
+        _run(env, "credentials", "generate", "--org", org, "--format", "json").stdout
+    )
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=pg.port,
+        dbname=credential["database"],
+        user=credential["username"],
+        password=credential["password"],
+    ) as conn:
         # A credential's own search path: its organisation's typed tables first, then the rest.
         path = conn.execute("SHOW search_path").fetchone()[0].split(", ")
         assert path[0].startswith("t_") and path[1:] == ["epilot_datalake", "redshift_compat"]
         assert conn.execute("SHOW timezone").fetchone()[0] == "UTC"
-        title = conn.execute("SELECT json_extract_path_text(detail, 'payload', 'source', 'title', TRUE) "
-                             "FROM entity_operations").fetchall()
+        title = conn.execute(
+            "SELECT json_extract_path_text(detail, 'payload', 'source', 'title', TRUE) "
+            "FROM entity_operations"
+        ).fetchall()
         assert title == [("Wallbox Journey",)]
 
     # 3. any other login of the database (a BI tool's own role) finds the compat functions too
-    with psycopg.connect(host="127.0.0.1", port=pg.port, dbname="epilot_datalake",
-                         user=BI_USER, password=BI_PASSWORD) as conn:
-        value = conn.execute("""SELECT json_extract_path_text('{"a": {"b": "x"}}'::varchar, 'a', 'b', TRUE), """
-                             "json_extract_path_text('not json'::varchar, 'a', TRUE)").fetchone()
+    with psycopg.connect(
+        host="127.0.0.1", port=pg.port, dbname="epilot_datalake", user=BI_USER, password=BI_PASSWORD
+    ) as conn:
+        value = conn.execute(
+            """SELECT json_extract_path_text('{"a": {"b": "x"}}'::varchar, 'a', 'b', TRUE), """
+            "json_extract_path_text('not json'::varchar, 'a', TRUE)"
+        ).fetchone()
         assert value == ("x", None)
 
 
 def test_init_as_a_login_that_does_not_own_the_database_says_so(bare_postgres):
     pg, uri, env = bare_postgres
     with psycopg.connect(pg.superuser_conninfo(), autocommit=True) as conn:
-        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'not_owner') THEN "
-                     "CREATE ROLE not_owner LOGIN PASSWORD 'pw-not-owner'; END IF; END $$")
+        conn.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'not_owner') THEN "
+            "CREATE ROLE not_owner LOGIN PASSWORD 'pw-not-owner'; END IF; END $$"
+        )
     other = uri.replace(f"{OWNER}:{OWNER_PASSWORD}", "not_owner:pw-not-owner")
     result = _run({**env, "WAREHOUSE_URI": other}, "init", check=False)
     assert result.returncode != 0
@@ -132,9 +174,11 @@ def test_init_as_a_superuser_applies_the_superuser_hardening_itself(bare_postgre
         public_can = conn.execute(
             "SELECT has_function_privilege('public', 'pg_catalog.pg_advisory_lock(bigint)', "
             "'EXECUTE'), "
-            "has_table_privilege('public', 'pg_catalog.pg_stat_all_tables', 'SELECT')").fetchone()
+            "has_table_privilege('public', 'pg_catalog.pg_stat_all_tables', 'SELECT')"
+        ).fetchone()
         assert public_can == (False, False)
-    with psycopg.connect(host="127.0.0.1", port=pg.port, dbname="superuser_init",
-                         user=BI_USER, password=BI_PASSWORD) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=pg.port, dbname="superuser_init", user=BI_USER, password=BI_PASSWORD
+    ) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT pg_advisory_lock(42)")

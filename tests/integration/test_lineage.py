@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HOUR = datetime(2026, 11, 3, 7, tzinfo=timezone.utc)
 RUN = f"""
 import sys
-sys.path.insert(0, {str(ROOT / 'tests' / 'integration')!r})
+sys.path.insert(0, {str(ROOT / "tests" / "integration")!r})
 from datetime import datetime
 from dagrun import run_hourly
 hour = datetime.fromisoformat({HOUR.isoformat()!r})
@@ -33,16 +33,23 @@ print("STATE", run_hourly("entity_operations_hourly", hour).state)
 
 
 def test_an_hourly_run_emits_its_inputs_and_outputs(clean_platform, airflow_db, tmp_path):
-    upload(simulate(HOUR, 1, ProducerConfig(seed=5)), s3_client(clean_platform),
-           clean_platform.landing_bucket)
+    upload(
+        simulate(HOUR, 1, ProducerConfig(seed=5)),
+        s3_client(clean_platform),
+        clean_platform.landing_bucket,
+    )
     events_file = tmp_path / "openlineage.jsonl"
-    env = {**os.environ,
-           "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
-               {"type": "file", "log_file_path": str(events_file), "append": True}),
-           "AIRFLOW__OPENLINEAGE__NAMESPACE": "datalake-test",
-           "PYTHONPATH": str(ROOT / "plugins")}
-    result = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True, text=True,
-                            timeout=600)
+    env = {
+        **os.environ,
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(events_file), "append": True}
+        ),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "datalake-test",
+        "PYTHONPATH": str(ROOT / "plugins"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", RUN], env=env, capture_output=True, text=True, timeout=600
+    )
     assert "STATE success" in result.stdout, (result.stdout[-2000:], result.stderr[-4000:])
 
     events = [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]

@@ -8,19 +8,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from dagrun import run_hourly
 
-from datalake_dev.producer import ProducerConfig, simulate, upload
 from datalake.s3 import s3_client
 from datalake.warehouse import connect
-
-from dagrun import run_hourly
+from datalake_dev.producer import ProducerConfig, simulate, upload
 
 pytestmark = pytest.mark.integration
 
 HOUR = datetime(2026, 11, 5, 6, tzinfo=timezone.utc)
 
 
-def test_hourly_run_from_the_local_connections_only(clean_platform, airflow_db, s3_server, postgres_server, monkeypatch):
+def test_hourly_run_from_the_local_connections_only(
+    clean_platform, airflow_db, s3_server, postgres_server, monkeypatch
+):
     from datalake.config import load_settings
     from datalake_dev.local.airflow_settings import airflow_env, load_airflow_settings
 
@@ -34,10 +35,14 @@ def test_hourly_run_from_the_local_connections_only(clean_platform, airflow_db, 
     monkeypatch.setenv("AIRFLOW_VAR_DATALAKE_LAKE_BUCKET", clean_platform.lake_bucket)
 
     settings = load_settings(use_airflow=True)
-    assert settings.sources["S3_ENDPOINT_URL"] == "airflow" and settings.aws_conn_id == "aws_default"
+    assert (
+        settings.sources["S3_ENDPOINT_URL"] == "airflow" and settings.aws_conn_id == "aws_default"
+    )
     assert settings.warehouse_conn_id == "redshift_default"
     upload(simulate(HOUR, 1, ProducerConfig(seed=21)), s3_client(settings), settings.landing_bucket)
 
     assert run_hourly("entity_operations_hourly", HOUR).state == "success"
     with connect(clean_platform) as conn:
-        assert conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0] > 0
+        assert (
+            conn.execute("SELECT count(*) FROM epilot_datalake.entity_operations").fetchone()[0] > 0
+        )

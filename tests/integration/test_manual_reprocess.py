@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from datalake_dev.producer import ProducerConfig, simulate, upload
-from datalake.s3 import s3_client
-from datalake.warehouse import connect
-
 from dagrun import run_dag
 from entity_truth import expected_rows
+
+from datalake.s3 import s3_client
+from datalake.warehouse import connect
+from datalake_dev.producer import ProducerConfig, simulate, upload
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +40,12 @@ def test_window_dry_run_then_load_then_bad_window(clean_platform, airflow_db, ca
     assert real.state == "success"
     assert loaded_ids(clean_platform) == set(expected_rows(objects))
     with connect(clean_platform) as conn:
-        keys = {r[0] for r in conn.execute("SELECT run_key FROM datalake_ops.run_manifest WHERE pipeline = 'entity_operations_hourly'")}
+        keys = {
+            r[0]
+            for r in conn.execute(
+                "SELECT run_key FROM datalake_ops.run_manifest WHERE pipeline = 'entity_operations_hourly'"
+            )
+        }
     assert keys == {"2026110703", "2026110704", "2026110705"}
 
     capfd.readouterr()

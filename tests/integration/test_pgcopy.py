@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import threading
 
-import pyarrow as pa
 import psycopg
+import pyarrow as pa
 import pytest
 
 from datalake.pgcopy import copy_arrow
 
-TRICKY = ["", "plain", 'quo"te', "comma,semi;colon", "new\nline\r\n", "back\\slash \\N", "NULL", "ünï€ode 🙂",
-          "\t tab", "x" * 70_000]
+TRICKY = [
+    "",
+    "plain",
+    'quo"te',
+    "comma,semi;colon",
+    "new\nline\r\n",
+    "back\\slash \\N",
+    "NULL",
+    "ünï€ode 🙂",
+    "\t tab",
+    "x" * 70_000,
+]
 
 
 def _block(texts, numbers):
-    return pa.table({"t": pa.array(texts, pa.string()), "n": pa.array(numbers, pa.int64()),
-                     "ignored": pa.array([1] * len(texts), pa.int32())})
+    return pa.table(
+        {
+            "t": pa.array(texts, pa.string()),
+            "n": pa.array(numbers, pa.int64()),
+            "ignored": pa.array([1] * len(texts), pa.int32()),
+        }
+    )
 
 
 @pytest.fixture
@@ -30,7 +45,9 @@ def test_values_round_trip_exactly(conn):
     numbers = list(range(len(texts) - 1)) + [None]
     blocks = [_block(texts[:4], numbers[:4]), _block(texts[4:], numbers[4:]).to_batches()[0]]
     assert copy_arrow(conn, "copied", ("t", "n"), blocks) == len(texts)
-    assert conn.execute("SELECT t, n FROM copied ORDER BY pos").fetchall() == list(zip(texts, numbers))
+    assert conn.execute("SELECT t, n FROM copied ORDER BY pos").fetchall() == list(
+        zip(texts, numbers, strict=False)
+    )
 
 
 def test_columns_are_matched_by_name_not_position(conn):
@@ -53,10 +70,12 @@ def _prefetch_threads() -> int:
 def test_a_rejected_value_fails_the_copy_and_stops_the_reader(conn, ahead):
     assert _prefetch_threads() == 0
     started = []
+
     def blocks():
         started.append(_prefetch_threads())
         for _ in range(5):
             yield _block(["ok", "nul\x00inside"], [1, 2])
+
     with pytest.raises(psycopg.Error):
         copy_arrow(conn, "copied", ("t", "n"), blocks(), ahead=ahead)
     assert started == [1 if ahead else 0]

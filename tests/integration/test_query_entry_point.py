@@ -30,16 +30,41 @@ VERBATIM_SHA256 = {
 }
 
 
-def _row(n: int, entity: str, op: str, when: datetime, journey: str, created: datetime, org="739224", schema="opportunity"):
-    detail = {"entity": entity, "org": org, "operation": op,
-              "payload": {"_id": entity, "_schema": schema, "_created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                          "source": {"type": "link", "title": journey}}}
+def _row(
+    n: int,
+    entity: str,
+    op: str,
+    when: datetime,
+    journey: str,
+    created: datetime,
+    org="739224",
+    schema="opportunity",
+):
+    detail = {
+        "entity": entity,
+        "org": org,
+        "operation": op,
+        "payload": {
+            "_id": entity,
+            "_schema": schema,
+            "_created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "source": {"type": "link", "title": journey},
+        },
+    }
     return {
-        "id": f"evt-{n}", "detail-type": "EntityOperation", "operation": op, "source": "entity-api",
-        "account": org, "time": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "region": "eu-central-1",
-        "activity_id": f"01J{n:023d}", "entity_id": entity,
-        "detail": json.dumps(detail, separators=(",", ":")), "schema": schema,
-        "month": str(when.month), "year": str(when.year),
+        "id": f"evt-{n}",
+        "detail-type": "EntityOperation",
+        "operation": op,
+        "source": "entity-api",
+        "account": org,
+        "time": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "region": "eu-central-1",
+        "activity_id": f"01J{n:023d}",
+        "entity_id": entity,
+        "detail": json.dumps(detail, separators=(",", ":")),
+        "schema": schema,
+        "month": str(when.month),
+        "year": str(when.year),
     }
 
 
@@ -58,8 +83,18 @@ def _insert(settings, rows):
 
 def _query(path: Path) -> list[dict]:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "datalake"), "query", "--file", str(path), "--format", "json"],
-        capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+        [
+            str(Path(sys.executable).parent / "datalake"),
+            "query",
+            "--file",
+            str(path),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -68,14 +103,52 @@ def _query(path: Path) -> list[dict]:
 @pytest.fixture
 def sample_rows(clean_platform):
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    last_month = datetime(now.year - (now.month == 1), (now.month - 2) % 12 + 1, 15, 9, 0, tzinfo=timezone.utc)
+    last_month = datetime(
+        now.year - (now.month == 1), (now.month - 2) % 12 + 1, 15, 9, 0, tzinfo=timezone.utc
+    )
     rows = [
         _row(1, "e1", "createEntity", last_month, "Wallbox Journey", last_month),
-        _row(2, "e1", "updateEntity", now.replace(day=1, hour=0, minute=5), "Wallbox Journey", last_month),
-        _row(3, "e2", "createEntity", now.replace(day=1, hour=1), "Energieausweis Journey", now.replace(day=1, hour=1)),
-        _row(4, "e2", "deleteEntity", now.replace(day=1, hour=2), "Energieausweis Journey", now.replace(day=1, hour=1)),
-        _row(5, "e3", "createEntity", now.replace(day=1, hour=3), "Wallbox Journey", now.replace(day=1, hour=3)),
-        _row(6, "e4", "createEntity", now.replace(day=1, hour=4), "Wallbox Journey", now.replace(day=1, hour=4), schema="order"),
+        _row(
+            2,
+            "e1",
+            "updateEntity",
+            now.replace(day=1, hour=0, minute=5),
+            "Wallbox Journey",
+            last_month,
+        ),
+        _row(
+            3,
+            "e2",
+            "createEntity",
+            now.replace(day=1, hour=1),
+            "Energieausweis Journey",
+            now.replace(day=1, hour=1),
+        ),
+        _row(
+            4,
+            "e2",
+            "deleteEntity",
+            now.replace(day=1, hour=2),
+            "Energieausweis Journey",
+            now.replace(day=1, hour=1),
+        ),
+        _row(
+            5,
+            "e3",
+            "createEntity",
+            now.replace(day=1, hour=3),
+            "Wallbox Journey",
+            now.replace(day=1, hour=3),
+        ),
+        _row(
+            6,
+            "e4",
+            "createEntity",
+            now.replace(day=1, hour=4),
+            "Wallbox Journey",
+            now.replace(day=1, hour=4),
+            schema="order",
+        ),
     ]
     _insert(clean_platform, rows)
     return rows
@@ -95,16 +168,26 @@ def test_example_1_counts_creations_per_journey_and_month(sample_rows):
             created = datetime.strptime(payload["_created_at"], "%Y-%m-%dT%H:%M:%S.000Z")
             expected[(payload["source"]["title"], created.year, created.month)] += 1
     got = _query(EXAMPLES / "docs_example_1.sql")
-    assert {(g["journey title"], int(g["year_"]), int(g["month_"])): g["count"] for g in got} == dict(expected)
+    assert {
+        (g["journey title"], int(g["year_"]), int(g["month_"])): g["count"] for g in got
+    } == dict(expected)
 
 
 def test_example_2_lists_active_opportunities_of_this_month(sample_rows):
     now = datetime.now(timezone.utc)
-    span = [r for r in sample_rows if r["schema"] == "opportunity" and r["year"] == str(now.year) and r["month"] == str(now.month)]
+    span = [
+        r
+        for r in sample_rows
+        if r["schema"] == "opportunity"
+        and r["year"] == str(now.year)
+        and r["month"] == str(now.month)
+    ]
     by_entity = defaultdict(list)
     for r in span:
         by_entity[r["entity_id"]].append(r)
-    expected = {e for e, rs in by_entity.items() if not any(r["operation"] == "deleteEntity" for r in rs)}
+    expected = {
+        e for e, rs in by_entity.items() if not any(r["operation"] == "deleteEntity" for r in rs)
+    }
     got = _query(EXAMPLES / "docs_example_2.sql")
     assert {g["entity_id"] for g in got} == expected == {"e1", "e3"}
     assert all(json.loads(g["detail"])["payload"]["_schema"] == "opportunity" for g in got)
@@ -112,20 +195,40 @@ def test_example_2_lists_active_opportunities_of_this_month(sample_rows):
 
 def test_query_formats_and_errors(sample_rows):
     datalake = str(Path(sys.executable).parent / "datalake")
-    out = subprocess.run([datalake, "query", 'SELECT "ID" FROM entity_operations ORDER BY 1 LIMIT 2', "--format", "csv"],
-                         capture_output=True, text=True, env=os.environ.copy())
+    out = subprocess.run(
+        [
+            datalake,
+            "query",
+            'SELECT "ID" FROM entity_operations ORDER BY 1 LIMIT 2',
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["id", "evt-1", "evt-2"]
-    table = subprocess.run([datalake, "query", "SELECT 1 AS one"], capture_output=True, text=True, env=os.environ.copy())
+    table = subprocess.run(
+        [datalake, "query", "SELECT 1 AS one"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert "one" in table.stdout and "(1 row)" in table.stdout
-    bad = subprocess.run([datalake, "query", "SELECT nope FROM entity_operations"], capture_output=True, text=True,
-                         env=os.environ.copy())
+    bad = subprocess.run(
+        [datalake, "query", "SELECT nope FROM entity_operations"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert bad.returncode == 2 and "SQL error" in bad.stderr and "nope" in bad.stderr
 
 
 def test_query_is_read_only(sample_rows):
-    from datalake.query import run_query
     import psycopg
+
+    from datalake.query import run_query
 
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         run_query("DELETE FROM entity_operations")

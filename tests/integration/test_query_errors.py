@@ -15,7 +15,9 @@ DATALAKE = str(Path(sys.executable).parent / "datalake")
 
 
 def _query(sql: str) -> subprocess.CompletedProcess:
-    return subprocess.run([DATALAKE, "query", sql], capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    return subprocess.run(
+        [DATALAKE, "query", sql], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,7 +42,9 @@ def test_bad_sql_is_one_line_and_a_non_zero_exit(platform, sql, expected):
 def test_sql_that_parses_but_fails_in_the_database_is_one_line_too(platform):
     result = _query("SELECT no_such_column FROM epilot_datalake.entity_operations")
     assert result.returncode == 2
-    assert result.stderr.startswith("datalake query: SQL error: column \"no_such_column\" does not exist")
+    assert result.stderr.startswith(
+        'datalake query: SQL error: column "no_such_column" does not exist'
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -54,7 +58,12 @@ def test_sql_too_deeply_nested_to_parse_is_one_line_too(platform):
 
 
 def test_a_directory_as_the_sql_file_is_one_line(platform, tmp_path):
-    result = subprocess.run([DATALAKE, "query", "--file", str(tmp_path)], capture_output=True,
-                            text=True, env=os.environ.copy(), timeout=120)
+    result = subprocess.run(
+        [DATALAKE, "query", "--file", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr

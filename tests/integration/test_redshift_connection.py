@@ -19,20 +19,35 @@ REGION = "eu-central-1"
 def moto_cluster(s3_server, platform, monkeypatch):
     client = boto3.client("redshift", endpoint_url=s3_server, region_name=REGION)
     try:
-        client.create_cluster(ClusterIdentifier="lake-cluster", NodeType="ra3.xlplus", MasterUsername="admin",
-                              MasterUserPassword="Admin-pass-1", DBName="epilot_datalake")
+        client.create_cluster(
+            ClusterIdentifier="lake-cluster",
+            NodeType="ra3.xlplus",
+            MasterUsername="admin",
+            MasterUserPassword="Admin-pass-1",
+            DBName="epilot_datalake",
+        )
     except client.exceptions.ClusterAlreadyExistsFault:
         pass
     endpoint = client.describe_clusters(ClusterIdentifier="lake-cluster")["Clusters"][0]["Endpoint"]
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(
-        {"conn_type": "aws", "login": "test", "password": "test",
-         "extra": {"endpoint_url": s3_server, "region_name": REGION}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "test",
+                "password": "test",
+                "extra": {"endpoint_url": s3_server, "region_name": REGION},
+            }
+        ),
+    )
     monkeypatch.delenv("WAREHOUSE_URI", raising=False)
     return endpoint
 
 
 def _redshift_default(monkeypatch, **fields):
-    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_DEFAULT", json.dumps({"conn_type": "redshift", **fields}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDSHIFT_DEFAULT", json.dumps({"conn_type": "redshift", **fields})
+    )
     from datalake.config import load_settings
 
     return load_settings()
@@ -41,9 +56,14 @@ def _redshift_default(monkeypatch, **fields):
 def test_iam_connection_gets_its_password_from_get_cluster_credentials(moto_cluster, monkeypatch):
     from datalake.warehouse import connect_kwargs
 
-    settings = _redshift_default(monkeypatch, host=moto_cluster["Address"], port=moto_cluster["Port"],
-                                 schema="epilot_datalake", login="etl_user",
-                                 extra={"iam": True, "cluster_identifier": "lake-cluster"})
+    settings = _redshift_default(
+        monkeypatch,
+        host=moto_cluster["Address"],
+        port=moto_cluster["Port"],
+        schema="epilot_datalake",
+        login="etl_user",
+        extra={"iam": True, "cluster_identifier": "lake-cluster"},
+    )
     assert settings.warehouse_conn_id == "redshift_default" and settings.warehouse_is_redshift
     assert "etl_user@" in settings.warehouse_uri
     first, second = connect_kwargs(settings), connect_kwargs(settings)
@@ -59,9 +79,18 @@ def test_iam_connection_gets_its_password_from_get_cluster_credentials(moto_clus
 def test_iam_cluster_identifier_from_the_host_and_db_user_from_the_extra(moto_cluster, monkeypatch):
     from datalake.warehouse import connect_kwargs
 
-    settings = _redshift_default(monkeypatch, host=moto_cluster["Address"], schema="epilot_datalake",
-                                 extra={"iam": True, "db_user": "bi_loader", "auto_create": True,
-                                        "region": REGION, "sslmode": "verify-full"})
+    settings = _redshift_default(
+        monkeypatch,
+        host=moto_cluster["Address"],
+        schema="epilot_datalake",
+        extra={
+            "iam": True,
+            "db_user": "bi_loader",
+            "auto_create": True,
+            "region": REGION,
+            "sslmode": "verify-full",
+        },
+    )
     kwargs = connect_kwargs(settings)
     assert kwargs["user"] == "IAMA:bi_loader"  # AutoCreate true: moto's IAMA: prefix
     assert kwargs["port"] == 5439 and kwargs["sslmode"] == "verify-full"
@@ -73,8 +102,13 @@ def test_iam_unknown_cluster_is_moto_s_answer(moto_cluster, monkeypatch):
 
     from datalake.warehouse import connect_kwargs
 
-    settings = _redshift_default(monkeypatch, host="no-such-cluster.abc.eu-central-1.redshift.amazonaws.com",
-                                 schema="epilot_datalake", login="etl_user", extra={"iam": True})
+    settings = _redshift_default(
+        monkeypatch,
+        host="no-such-cluster.abc.eu-central-1.redshift.amazonaws.com",
+        schema="epilot_datalake",
+        login="etl_user",
+        extra={"iam": True},
+    )
     with pytest.raises(ClientError, match="ClusterNotFound"):
         connect_kwargs(settings)
 
@@ -83,13 +117,21 @@ def test_password_login_requires_ssl_for_redshift(platform, monkeypatch):
     from datalake.warehouse import connect_kwargs
 
     monkeypatch.delenv("WAREHOUSE_URI", raising=False)
-    settings = _redshift_default(monkeypatch, host="c.abc.eu-central-1.redshift.amazonaws.com", port=5439,
-                                 schema="epilot_datalake", login="etl_user", password="pw")
+    settings = _redshift_default(
+        monkeypatch,
+        host="c.abc.eu-central-1.redshift.amazonaws.com",
+        port=5439,
+        schema="epilot_datalake",
+        login="etl_user",
+        password="pw",
+    )
     kwargs = connect_kwargs(settings)
     assert (kwargs["user"], kwargs["password"]) == ("etl_user", "pw")
     assert (kwargs["sslmode"], kwargs["sslrootcert"]) == ("verify-full", "system")
     # WAREHOUSE_URI in the environment still wins, and a redshift:// URI gets SSL too.
-    monkeypatch.setenv("WAREHOUSE_URI", "redshift://u:p@c.abc.eu-central-1.redshift.amazonaws.com/epilot_datalake")
+    monkeypatch.setenv(
+        "WAREHOUSE_URI", "redshift://u:p@c.abc.eu-central-1.redshift.amazonaws.com/epilot_datalake"
+    )
     from datalake.config import load_settings
 
     kwargs = connect_kwargs(load_settings())

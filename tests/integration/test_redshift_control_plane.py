@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
@@ -36,8 +35,8 @@ def control(platform, postgres_server, s3_server, superuser):
     """(settings through a provisioned double, the double, settings through a Serverless double)
     for the rs_control warehouse, after `datalake init`'s Redshift path run as a superuser (what
     Redshift's RLS, ASSUMEROLE and language grants need, docs/redshift.md)."""
-    from datalake_dev.redshift_double import RedshiftDouble
     from datalake.warehouse_init import init_warehouse
+    from datalake_dev.redshift_double import RedshiftDouble
 
     superuser.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     superuser.execute(f"DROP ROLE IF EXISTS {ADMIN}")
@@ -228,9 +227,9 @@ def test_init_grants_the_pipeline_role_to_the_user_the_session_really_is(
     and grants the pipeline role to it (not to a name read from the connection string). A
     database of its own: the double's RLS bookkeeping cannot run twice in one database while
     the init transaction holds its locks (reported with the double)."""
-    from datalake_dev.redshift_double import RedshiftDouble
     from datalake.warehouse import connect
     from datalake.warehouse_init import init_warehouse
+    from datalake_dev.redshift_double import RedshiftDouble
 
     user, password, database = "IAMR:etl_loader", "Etl-loader-1-only-in-this-test", "rs_iam"
     superuser.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

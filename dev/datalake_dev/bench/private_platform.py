@@ -22,19 +22,23 @@ class Platform:
             s3_endpoint = self._servers.enter_context(s3_server(self.root / "logs", stop_timeout=3))
             self.pg, uri = self._servers.enter_context(postgres_server(self.root / "postgres"))
             # No Airflow runs here: its URL leads nowhere, its home and the state file stay in the temp dir.
-            os.environ.update({
-                "AIRFLOW_URL": "http://127.0.0.1:1",
-                "DATALAKE_STATE_DIR": str(self.root / "state"),
-                "AIRFLOW_HOME": str(self.root / "airflow"),
-                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                "GX_ANALYTICS_ENABLED": "False",
-            })
+            os.environ.update(
+                {
+                    "AIRFLOW_URL": "http://127.0.0.1:1",
+                    "DATALAKE_STATE_DIR": str(self.root / "state"),
+                    "AIRFLOW_HOME": str(self.root / "airflow"),
+                    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                    "GX_ANALYTICS_ENABLED": "False",
+                }
+            )
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
             os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
             from datalake.s3 import s3_client
 
-            self.settings = use_platform(s3_endpoint, uri, landing_bucket="bench-landing", lake_bucket="bench-lake")
+            self.settings = use_platform(
+                s3_endpoint, uri, landing_bucket="bench-landing", lake_bucket="bench-lake"
+            )
             self.client = s3_client(self.settings)
         except BaseException:
             self._servers.close()
@@ -69,7 +73,9 @@ class Platform:
 
         from datalake.config import WAREHOUSE_DATABASE
 
-        with psycopg.connect(self.pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True) as conn:
+        with psycopg.connect(
+            self.pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True
+        ) as conn:
             conn.execute("CHECKPOINT")
             conn.execute("VACUUM ANALYZE")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datalake_dev.bench.log import MIB
 
+
 def _mib(v) -> str:
     return f"{v / MIB:,.0f} MiB" if v else "–"
 
@@ -22,8 +23,14 @@ def markdown(results: dict) -> str:
         f"N = {', '.join(f'{n:,}' for n in results['parameters']['events'])} events; "
         f"workers = {results['parameters']['workers']} process(es) at a time; "
         f"total benchmark time {results['total_seconds']:.0f} s",
-        *([f"- parts measured at: " + ", ".join(f"{k} {v}" for k, v in sorted(results["part_dates"].items()))]
-          if len(set(results.get("part_dates", {}).values())) > 1 else []),
+        *(
+            [
+                "- parts measured at: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(results["part_dates"].items()))
+            ]
+            if len(set(results.get("part_dates", {}).values())) > 1
+            else []
+        ),
         "",
         "## Targets",
         "",
@@ -34,7 +41,9 @@ def markdown(results: dict) -> str:
         value = v["value"]
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {x}" for k, x in value.items())
-        lines.append(f"| {v['target']} | {value}{' ' + v['unit'] if v.get('unit') else ''} | **{v['verdict']}** |")
+        lines.append(
+            f"| {v['target']} | {value}{' ' + v['unit'] if v.get('unit') else ''} | **{v['verdict']}** |"
+        )
     lines += _entity_hours_lines(results)
     lines += _snapshot_lines(results)
     lines += _queries_lines(results)
@@ -48,19 +57,21 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-
-
 def _entity_hours_lines(results: dict) -> list[str]:
     """The hourly entity pipeline against the floor, per N."""
     hours = results.get("entity_hours") or []
     if not hours:
         return []
     lines: list[str] = []
-    lines += ["", "## Hourly entity pipeline vs the floor", "",
-              "| N events | records (dup / broken) | objects (gzip / NDJSON) | MiB uncompressed | batches | "
-              "pipeline s | plan / process / assess / load s | events/s | floor s | floor events/s | "
-              "ratio | peak RSS worker | peak RSS load | peak RSS floor | PostgreSQL backend RSS |",
-              "|" + "---|" * 15]
+    lines += [
+        "",
+        "## Hourly entity pipeline vs the floor",
+        "",
+        "| N events | records (dup / broken) | objects (gzip / NDJSON) | MiB uncompressed | batches | "
+        "pipeline s | plan / process / assess / load s | events/s | floor s | floor events/s | "
+        "ratio | peak RSS worker | peak RSS load | peak RSS floor | PostgreSQL backend RSS |",
+        "|" + "---|" * 15,
+    ]
     for h in hours:
         g, p, s = h["generated"], h["pipeline"], h["pipeline"]["steps"]
         lines.append(
@@ -71,17 +82,30 @@ def _entity_hours_lines(results: dict) -> list[str]:
             f"{s['load']['seconds']:.1f} | {h['events_per_second']:,.0f} | {h['floor']['wall_seconds']:.1f} | "
             f"{h['floor_events_per_second']:,.0f} | {h['ratio_pipeline_floor']:.2f} | "
             f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} | "
-            f"{_mib(h['floor']['peak_rss_bytes'])} | {_mib(p['postgres_peak_backend_rss_bytes'])} |")
+            f"{_mib(h['floor']['peak_rss_bytes'])} | {_mib(p['postgres_peak_backend_rss_bytes'])} |"
+        )
     with_csv = [h for h in hours if h.get("floor_csv")]
     if with_csv:
-        lines += ["", "Floor with CSV COPY (pyarrow's CSV writer, the floor of runs before binary COPY; "
-                  "for comparison, not the verdict): " + "; ".join(
-                      f"N={h['events']:,}: {h['floor_csv']['wall_seconds']:.1f} s, pipeline / CSV floor "
-                      f"{h['ratio_pipeline_floor_csv']:.2f}x" for h in with_csv)]
-    lines += ["", "Manifests: " + "; ".join(
-        f"N={h['events']:,}: read {h['pipeline']['manifest']['records_read']:,}, loaded "
-        f"{h['pipeline']['manifest']['loaded']:,}, duplicates {h['pipeline']['manifest']['duplicates']:,}, "
-        f"quarantined {h['pipeline']['manifest']['quarantined_total']:,}" for h in hours)]
+        lines += [
+            "",
+            "Floor with CSV COPY (pyarrow's CSV writer, the floor of runs before binary COPY; "
+            "for comparison, not the verdict): "
+            + "; ".join(
+                f"N={h['events']:,}: {h['floor_csv']['wall_seconds']:.1f} s, pipeline / CSV floor "
+                f"{h['ratio_pipeline_floor_csv']:.2f}x"
+                for h in with_csv
+            ),
+        ]
+    lines += [
+        "",
+        "Manifests: "
+        + "; ".join(
+            f"N={h['events']:,}: read {h['pipeline']['manifest']['records_read']:,}, loaded "
+            f"{h['pipeline']['manifest']['loaded']:,}, duplicates {h['pipeline']['manifest']['duplicates']:,}, "
+            f"quarantined {h['pipeline']['manifest']['quarantined_total']:,}"
+            for h in hours
+        ),
+    ]
     return lines
 
 
@@ -91,10 +115,15 @@ def _snapshot_lines(results: dict) -> list[str]:
     if not snap:
         return []
     lines: list[str] = []
-    lines += ["", "## Monthly snapshot", "",
-              "| active entities | history rows | build s | peak RSS | PostgreSQL backend RSS |", "|---|---|---|---|---|",
-              f"| {snap['active_entities']:,} | {snap['history_rows']:,} | {snap['seconds']:.1f} | "
-              f"{_mib(snap['peak_rss_bytes'])} | {_mib(snap['postgres_peak_backend_rss_bytes'])} |"]
+    lines += [
+        "",
+        "## Monthly snapshot",
+        "",
+        "| active entities | history rows | build s | peak RSS | PostgreSQL backend RSS |",
+        "|---|---|---|---|---|",
+        f"| {snap['active_entities']:,} | {snap['history_rows']:,} | {snap['seconds']:.1f} | "
+        f"{_mib(snap['peak_rss_bytes'])} | {_mib(snap['postgres_peak_backend_rss_bytes'])} |",
+    ]
     return lines
 
 
@@ -104,14 +133,21 @@ def _queries_lines(results: dict) -> list[str]:
     if not q:
         return []
     lines: list[str] = []
-    lines += ["", "## Queries vs length of history", "",
-              f"{q['entities']:,} entities; the current month's partition holds {q['current_month_rows']:,} rows "
-              f"in both cases; median of {q['repeats']} runs after a warm-up, through `datalake.query.run_query`.",
-              "", f"| query | {q['history_rows']['1M']:,} rows ms | {q['history_rows']['10M']:,} rows ms | ratio | rows returned |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Queries vs length of history",
+        "",
+        f"{q['entities']:,} entities; the current month's partition holds {q['current_month_rows']:,} rows "
+        f"in both cases; median of {q['repeats']} runs after a warm-up, through `datalake.query.run_query`.",
+        "",
+        f"| query | {q['history_rows']['1M']:,} rows ms | {q['history_rows']['10M']:,} rows ms | ratio | rows returned |",
+        "|---|---|---|---|---|",
+    ]
     for label, v in q["queries"].items():
-        lines.append(f"| {label} | {v['1M']['median_seconds'] * 1000:.1f} | {v['10M']['median_seconds'] * 1000:.1f} | "
-                     f"{v['ratio_10M_1M']} | {v['10M']['rows']:,} |")
+        lines.append(
+            f"| {label} | {v['1M']['median_seconds'] * 1000:.1f} | {v['10M']['median_seconds'] * 1000:.1f} | "
+            f"{v['ratio_10M_1M']} | {v['10M']['rows']:,} |"
+        )
     return lines
 
 
@@ -122,13 +158,18 @@ def _workflow_lines(results: dict) -> list[str]:
         return []
     lines: list[str] = []
     p, s = w["pipeline"], w["pipeline"]["steps"]
-    lines += ["", "## Workflow refresh", "",
-              "| executions updated | MiB uncompressed | batches | wall s | plan / process / assess / load s | "
-              "events/s | peak RSS worker | peak RSS load |", "|---|---|---|---|---|---|---|---|",
-              f"| {w['executions']:,} | {w['generated']['bytes_uncompressed'] / MIB:,.0f} | {s['process']['batches']} | "
-              f"{p['wall_seconds']:.1f} | {s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
-              f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | {w['events_per_second']:,.0f} | "
-              f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} |"]
+    lines += [
+        "",
+        "## Workflow refresh",
+        "",
+        "| executions updated | MiB uncompressed | batches | wall s | plan / process / assess / load s | "
+        "events/s | peak RSS worker | peak RSS load |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {w['executions']:,} | {w['generated']['bytes_uncompressed'] / MIB:,.0f} | {s['process']['batches']} | "
+        f"{p['wall_seconds']:.1f} | {s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
+        f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | {w['events_per_second']:,.0f} | "
+        f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} |",
+    ]
     return lines
 
 
@@ -136,17 +177,24 @@ def _typed_lines(results: dict) -> list[str]:
     t = results.get("typed_tables")
     if not t:
         return []
-    lines = ["", "## Typed tables", "",
-             f"Built from scratch: {t['entities']:,} current entities of {t['organisations']} organisations "
-             f"and {t['schemas']} entity schemas ({t['rows_written']:,} rows written) in "
-             f"{t['build_seconds']:.1f} s; the floor, a CREATE TABLE AS of the same rows with the same "
-             f"typed columns per table, {t['floor_seconds']:.1f} s: **{t['ratio_build_floor']}x**. "
-             f"A refresh with nothing new: {t['idle_refresh_seconds'] * 1000:.0f} ms.", "",
-             "| events in the hour | refresh s | rows written | organisations | ms per event |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## Typed tables",
+        "",
+        f"Built from scratch: {t['entities']:,} current entities of {t['organisations']} organisations "
+        f"and {t['schemas']} entity schemas ({t['rows_written']:,} rows written) in "
+        f"{t['build_seconds']:.1f} s; the floor, a CREATE TABLE AS of the same rows with the same "
+        f"typed columns per table, {t['floor_seconds']:.1f} s: **{t['ratio_build_floor']}x**. "
+        f"A refresh with nothing new: {t['idle_refresh_seconds'] * 1000:.0f} ms.",
+        "",
+        "| events in the hour | refresh s | rows written | organisations | ms per event |",
+        "|---|---|---|---|---|",
+    ]
     for r in t["refreshes"]:
-        lines.append(f"| {r['events']:,} | {r['seconds']:.2f} | {r['rows_written']:,} | {r['organisations']} | "
-                     f"{r['ms_per_event']} |")
+        lines.append(
+            f"| {r['events']:,} | {r['seconds']:.2f} | {r['rows_written']:,} | {r['organisations']} | "
+            f"{r['ms_per_event']} |"
+        )
     return lines
 
 
@@ -156,9 +204,17 @@ def _dag_parse_lines(results: dict) -> list[str]:
     if not d:
         return []
     lines: list[str] = []
-    lines += ["", "## DAG file parse time", "", "| file | median s | max s | runs |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## DAG file parse time",
+        "",
+        "| file | median s | max s | runs |",
+        "|---|---|---|---|",
+    ]
     for name, v in d.items():
-        lines.append(f"| {name} | {v['median_seconds']:.3f} | {v['max_seconds']:.3f} | {v['runs']} |")
+        lines.append(
+            f"| {name} | {v['median_seconds']:.3f} | {v['max_seconds']:.3f} | {v['runs']} |"
+        )
     return lines
 
 

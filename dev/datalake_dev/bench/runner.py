@@ -18,7 +18,6 @@ from pathlib import Path
 
 from datalake.config import PROJECT_ROOT
 from datalake.hourly.landing import DEFAULT_BATCH_BYTES, ENTITY_BATCH_BYTES
-
 from datalake_dev.bench.log import GIB, log
 from datalake_dev.bench.parts.dag_parse import bench_dag_parse
 from datalake_dev.bench.parts.entity import bench_entity_hour
@@ -42,29 +41,62 @@ def machine() -> dict:
         pass
     import psutil
 
-    return {"cores": os.cpu_count(), "cpu_model": model or pyplatform.processor(),
-            "memory_gib": round(psutil.virtual_memory().total / GIB, 1), "python": pyplatform.python_version(),
-            "platform": pyplatform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": model or pyplatform.processor(),
+        "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
+        "python": pyplatform.python_version(),
+        "platform": pyplatform.platform(),
+    }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m datalake_dev.bench", description=__doc__)
-    parser.add_argument("--events", type=int, nargs="+", default=None, help="N events per hour (default 100000 1000000)")
-    parser.add_argument("--quick", action="store_true", help="tiny N: a smoke test that finishes in under a minute")
+    parser.add_argument(
+        "--events",
+        type=int,
+        nargs="+",
+        default=None,
+        help="N events per hour (default 100000 1000000)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny N: a smoke test that finishes in under a minute"
+    )
     parser.add_argument("--out", default="bench/results.json", help="JSON results file")
-    parser.add_argument("--markdown", default=None,
-                        help="markdown report (default docs/benchmarks.md; with --quick: next to --out)")
-    parser.add_argument("--workers", type=int, default=None, help="batch processes at a time (default: min(2, cores))")
-    parser.add_argument("--parts", default="entity,snapshot,queries,workflow,typed,parse",
-                        help="comma-separated subset of entity,snapshot,queries,workflow,typed,parse")
-    parser.add_argument("--typed-entities", type=int, default=None,
-                        help="current entities of the typed-tables build (default 1000000)")
+    parser.add_argument(
+        "--markdown",
+        default=None,
+        help="markdown report (default docs/benchmarks.md; with --quick: next to --out)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="batch processes at a time (default: min(2, cores))",
+    )
+    parser.add_argument(
+        "--parts",
+        default="entity,snapshot,queries,workflow,typed,parse",
+        help="comma-separated subset of entity,snapshot,queries,workflow,typed,parse",
+    )
+    parser.add_argument(
+        "--typed-entities",
+        type=int,
+        default=None,
+        help="current entities of the typed-tables build (default 1000000)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data)")
-    parser.add_argument("--update", action="store_true",
-                        help="re-run only --parts and update them in the existing --out JSON (other parts kept, "
-                             "each part's date recorded)")
-    parser.add_argument("--render", action="store_true",
-                        help="only re-render the markdown (and notes) from an existing --out JSON")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="re-run only --parts and update them in the existing --out JSON (other parts kept, "
+        "each part's date recorded)",
+    )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only re-render the markdown (and notes) from an existing --out JSON",
+    )
     args = parser.parse_args(argv)
     q = args.quick
     args.events = args.events or ([2_000] if q else [100_000, 1_000_000])
@@ -88,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     out_path = Path(args.out)
     if not out_path.is_absolute():
         out_path = Path.cwd() / out_path
-    md_path = Path(args.markdown) if args.markdown else (
-        out_path.with_suffix(".md") if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
+    md_path = (
+        Path(args.markdown)
+        if args.markdown
+        else (
+            out_path.with_suffix(".md") if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md"
+        )
+    )
     notes = PROJECT_ROOT / "bench" / "NOTES.md"
     if args.render:
         return _render_only(out_path, md_path, notes)
@@ -102,25 +139,42 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
         "machine": machine(),
-        "parameters": {"events": args.events, "workers": args.workers, "snapshot_entities": args.snapshot_entities,
-                       "history_rows": args.history_rows, "history_entities": args.history_entities,
-                       "current_month_rows": args.current_month_rows, "executions": args.executions,
-                       "batch_bytes": {"entity": ENTITY_BATCH_BYTES, "workflow": DEFAULT_BATCH_BYTES,
-                                       "override": os.environ.get("DATALAKE_BATCH_BYTES")},
-                       "parts": args.parts},
+        "parameters": {
+            "events": args.events,
+            "workers": args.workers,
+            "snapshot_entities": args.snapshot_entities,
+            "history_rows": args.history_rows,
+            "history_entities": args.history_entities,
+            "current_month_rows": args.current_month_rows,
+            "executions": args.executions,
+            "batch_bytes": {
+                "entity": ENTITY_BATCH_BYTES,
+                "workflow": DEFAULT_BATCH_BYTES,
+                "override": os.environ.get("DATALAKE_BATCH_BYTES"),
+            },
+            "parts": args.parts,
+        },
         "targets": TARGETS,
     }
     log(f"temp dir {root}; {results['machine']['cores']} cores, {results['machine']['cpu_model']}")
     _measure(results, args, root, workdir)
-    part_keys = {"entity": "entity_hours", "snapshot": "snapshot", "queries": "queries", "workflow": "workflow",
-                 "typed": "typed_tables", "parse": "dag_parse"}
+    part_keys = {
+        "entity": "entity_hours",
+        "snapshot": "snapshot",
+        "queries": "queries",
+        "workflow": "workflow",
+        "typed": "typed_tables",
+        "parse": "dag_parse",
+    }
     results["part_dates"] = {part: results["date"] for part in args.parts}
     if args.update and out_path.exists():
         previous = json.loads(out_path.read_text())
         for part, key in part_keys.items():
             if part not in args.parts and key in previous:
                 results[key] = previous[key]
-                results["part_dates"][part] = previous.get("part_dates", {}).get(part, previous["date"])
+                results["part_dates"][part] = previous.get("part_dates", {}).get(
+                    part, previous["date"]
+                )
         results["parameters"]["parts"] = sorted(results["part_dates"])
     results["verdicts"] = verdicts(results)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
@@ -150,7 +204,9 @@ def _measure(results: dict, args, root: Path, workdir: Path) -> None:
     try:
         with Platform(root) as platform:
             if "entity" in args.parts:
-                results["entity_hours"] = [bench_entity_hour(platform, n, args, workdir) for n in sorted(args.events)]
+                results["entity_hours"] = [
+                    bench_entity_hour(platform, n, args, workdir) for n in sorted(args.events)
+                ]
             if "snapshot" in args.parts:
                 results["snapshot"] = bench_snapshot(platform, args, workdir)
             if "queries" in args.parts:
@@ -171,8 +227,13 @@ def _print_summary(results: dict, out_path: Path, md_path: Path) -> None:
     for name, v in results["verdicts"].items():
         print(f"{v['verdict']:>6}  {name}: {v['value']}")
     for h in results.get("entity_hours", []):
-        print(f"        N={h['events']:,}: pipeline {h['pipeline']['wall_seconds']:.1f}s / floor "
-              f"{h['floor']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor']:.2f}x"
-              + (f" (CSV floor {h['floor_csv']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor_csv']:.2f}x)"
-                 if h.get("floor_csv") else ""))
+        print(
+            f"        N={h['events']:,}: pipeline {h['pipeline']['wall_seconds']:.1f}s / floor "
+            f"{h['floor']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor']:.2f}x"
+            + (
+                f" (CSV floor {h['floor_csv']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor_csv']:.2f}x)"
+                if h.get("floor_csv")
+                else ""
+            )
+        )
     print(f"results: {out_path}\nreport:  {md_path}\ntotal {results['total_seconds']:.0f}s")

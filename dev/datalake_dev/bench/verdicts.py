@@ -5,13 +5,13 @@ from __future__ import annotations
 from datalake_dev.bench.log import GIB, MIB
 
 TARGETS = {
-    "pipeline_vs_floor": 3.0,          # largest N: pipeline wall time / floor wall time
+    "pipeline_vs_floor": 3.0,  # largest N: pipeline wall time / floor wall time
     "peak_rss_bytes": int(1.5 * GIB),  # every worker and the load process, every N
-    "rss_growth": 1.25,                # peak RSS at the largest N / at the smallest N
+    "rss_growth": 1.25,  # peak RSS at the largest N / at the smallest N
     "snapshot_seconds": 60.0,
-    "query_growth": 2.0,               # 10 M / 1 M
+    "query_growth": 2.0,  # 10 M / 1 M
     "dag_parse_seconds": 1.0,
-    "typed_build_vs_floor": 3.0,       # typed tables built from scratch / CREATE TABLE AS of the same
+    "typed_build_vs_floor": 3.0,  # typed tables built from scratch / CREATE TABLE AS of the same
     "typed_refresh_proportionality": 2.0,  # (s per event at the small hour) / (s per event at the large)
 }
 
@@ -28,51 +28,67 @@ def verdicts(results: dict) -> dict:
         ratio = largest["ratio_pipeline_floor"]
         out["pipeline_within_3x_floor"] = {
             "target": f"{largest['events']:,}-event hour within {TARGETS['pipeline_vs_floor']}x the floor",
-            "value": ratio, "verdict": _verdict(ratio <= TARGETS["pipeline_vs_floor"])}
+            "value": ratio,
+            "verdict": _verdict(ratio <= TARGETS["pipeline_vs_floor"]),
+        }
         peaks = {h["events"]: h["pipeline"]["peak_rss_bytes"] for h in hours}
         worst = max(peaks.values())
         out["peak_memory_under_1_5_gib"] = {
             "target": "peak RSS of every worker and the load process under 1.5 GiB",
-            "value": {str(k): round(v / MIB, 1) for k, v in peaks.items()}, "unit": "MiB",
-            "verdict": _verdict(worst < TARGETS["peak_rss_bytes"])}
+            "value": {str(k): round(v / MIB, 1) for k, v in peaks.items()},
+            "unit": "MiB",
+            "verdict": _verdict(worst < TARGETS["peak_rss_bytes"]),
+        }
         growth = peaks[largest["events"]] / peaks[smallest["events"]] if len(peaks) > 1 else None
         out["peak_memory_not_growing_with_n"] = {
             "target": f"peak RSS at the largest N at most {TARGETS['rss_growth']}x the smallest N",
             "value": round(growth, 3) if growth else None,
-            "verdict": _verdict(None if growth is None else growth <= TARGETS["rss_growth"])}
+            "verdict": _verdict(None if growth is None else growth <= TARGETS["rss_growth"]),
+        }
     snap = results.get("snapshot")
     if snap:
         out["snapshot_under_60s"] = {
             "target": f"snapshot of {snap['active_entities']:,} active entities under {TARGETS['snapshot_seconds']:.0f} s",
-            "value": snap["seconds"], "unit": "s", "verdict": _verdict(snap["seconds"] < TARGETS["snapshot_seconds"])}
+            "value": snap["seconds"],
+            "unit": "s",
+            "verdict": _verdict(snap["seconds"] < TARGETS["snapshot_seconds"]),
+        }
     queries = results.get("queries")
     if queries:
         for label in ("current_entities", "example_2"):
             ratio = queries["queries"][label]["ratio_10M_1M"]
             out[f"{label}_10M_within_2x_1M"] = {
                 "target": f"{label} at {queries['history_rows']['10M']:,} rows within {TARGETS['query_growth']}x "
-                          f"its time at {queries['history_rows']['1M']:,}",
-                "value": ratio, "verdict": _verdict(ratio is not None and ratio <= TARGETS["query_growth"])}
+                f"its time at {queries['history_rows']['1M']:,}",
+                "value": ratio,
+                "verdict": _verdict(ratio is not None and ratio <= TARGETS["query_growth"]),
+            }
     typed = results.get("typed_tables")
     if typed:
         out["typed_build_within_3x_floor"] = {
             "target": f"typed tables of {typed['entities']:,} entities built within "
-                      f"{TARGETS['typed_build_vs_floor']}x a CREATE TABLE AS of the same rows and columns",
+            f"{TARGETS['typed_build_vs_floor']}x a CREATE TABLE AS of the same rows and columns",
             "value": typed["ratio_build_floor"],
-            "verdict": _verdict(typed["ratio_build_floor"] <= TARGETS["typed_build_vs_floor"])}
+            "verdict": _verdict(typed["ratio_build_floor"] <= TARGETS["typed_build_vs_floor"]),
+        }
         small, large = typed["refreshes"][0], typed["refreshes"][-1]
         per_event = small["ms_per_event"] / large["ms_per_event"] if large["ms_per_event"] else None
         out["typed_refresh_proportional"] = {
             "target": f"hourly typed refresh cost per event at {small['events']:,} events within "
-                      f"{TARGETS['typed_refresh_proportionality']}x its cost at {large['events']:,} "
-                      "(cost follows the changed entities, not the table size)",
+            f"{TARGETS['typed_refresh_proportionality']}x its cost at {large['events']:,} "
+            "(cost follows the changed entities, not the table size)",
             "value": {str(r["events"]): f"{r['seconds']} s" for r in typed["refreshes"]},
-            "verdict": _verdict(None if per_event is None else per_event <= TARGETS["typed_refresh_proportionality"])}
+            "verdict": _verdict(
+                None if per_event is None else per_event <= TARGETS["typed_refresh_proportionality"]
+            ),
+        }
     parse = results.get("dag_parse")
     if parse:
         worst = max(v["median_seconds"] for v in parse.values())
         out["dag_files_parse_under_1s"] = {
             "target": "every DAG file parses in under 1 s (median of fresh processes)",
-            "value": {k: v["median_seconds"] for k, v in parse.items()}, "unit": "s",
-            "verdict": _verdict(worst < TARGETS["dag_parse_seconds"])}
+            "value": {k: v["median_seconds"] for k, v in parse.items()},
+            "unit": "s",
+            "verdict": _verdict(worst < TARGETS["dag_parse_seconds"]),
+        }
     return out

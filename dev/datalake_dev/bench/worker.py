@@ -58,17 +58,21 @@ def run(step: str, spec: dict) -> dict:
 
 def _snapshot(spec: dict) -> dict:
     """The monthly DAG's build task: ``snapshot.run_snapshot`` for the interval's month."""
+    import pyarrow.parquet  # noqa: F401
+
     from datalake.config import load_settings
     from datalake.entity import monthly_snapshot as snapshot
     from datalake.s3 import s3_client
 
-    import pyarrow.parquet  # noqa: F401
-
     settings = load_settings()
     client = s3_client(settings)
     t0 = time.perf_counter()
-    result = snapshot.run_snapshot(client, settings, datetime.fromisoformat(spec["window_start"]),
-                                   datetime.fromisoformat(spec["window_end"]))
+    result = snapshot.run_snapshot(
+        client,
+        settings,
+        datetime.fromisoformat(spec["window_start"]),
+        datetime.fromisoformat(spec["window_end"]),
+    )
     return {"result": result, "seconds": time.perf_counter() - t0}
 
 

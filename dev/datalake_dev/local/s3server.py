@@ -14,6 +14,8 @@ from datalake_dev.local.processes import spawn
 
 
 def start_s3_server(port: int, log_dir: Path) -> int:
-    pid = spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_dir)
+    pid = spawn(
+        "s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_dir
+    )
     wait_for_port(port, name="S3 server (moto)", timeout=60)
     return pid

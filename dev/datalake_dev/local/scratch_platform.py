@@ -48,12 +48,14 @@ def use_platform(s3_endpoint: str, warehouse_uri: str, landing_bucket: str, lake
     from datalake.s3 import ensure_bucket, s3_client
     from datalake.warehouse_init import init_warehouse
 
-    os.environ.update({
-        "S3_ENDPOINT_URL": s3_endpoint,
-        "LANDING_BUCKET": landing_bucket,
-        "LAKE_BUCKET": lake_bucket,
-        "WAREHOUSE_URI": warehouse_uri,
-    })
+    os.environ.update(
+        {
+            "S3_ENDPOINT_URL": s3_endpoint,
+            "LANDING_BUCKET": landing_bucket,
+            "LAKE_BUCKET": lake_bucket,
+            "WAREHOUSE_URI": warehouse_uri,
+        }
+    )
     settings = load_settings()
     client = s3_client(settings)
     for bucket in (settings.landing_bucket, settings.lake_bucket):

@@ -53,14 +53,22 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
-def watch_once(conn, limit_seconds: float, grace_seconds: float = DEFAULT_GRACE_SECONDS,
-               restore_passwords: bool = True) -> list[Ended]:
+def watch_once(
+    conn,
+    limit_seconds: float,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    restore_passwords: bool = True,
+) -> list[Ended]:
     """One round on an autocommit connection of the pipeline's role; returns the backends ended."""
-    targets = conn.execute(read_sql("credentials/watchdog_targets.sql"),
-                           {"limit_seconds": float(limit_seconds), "grace_seconds": float(grace_seconds)}).fetchall()
+    targets = conn.execute(
+        read_sql("credentials/watchdog_targets.sql"),
+        {"limit_seconds": float(limit_seconds), "grace_seconds": float(grace_seconds)},
+    ).fetchall()
     ended = []
     for pid, username, reason in targets:
-        terminated = bool(conn.execute("SELECT pg_catalog.pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0])
+        terminated = bool(
+            conn.execute("SELECT pg_catalog.pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0]
+        )
         ended.append(Ended(pid, username, reason, terminated))
         log.warning("ended tenant backend %s of %s: %s", pid, username, reason)
     if restore_passwords:

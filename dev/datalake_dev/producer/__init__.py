@@ -35,14 +35,45 @@ from datalake_dev.producer.events import (
     ulid,
 )
 from datalake_dev.producer.firehose import FIREHOSE_NAME, LandingObject, upload
-from datalake_dev.producer.modes import MAX_PAST_HOURS, follow, produce_past_hours, validate_past_hours
+from datalake_dev.producer.modes import (
+    MAX_PAST_HOURS,
+    follow,
+    produce_past_hours,
+    validate_past_hours,
+)
 from datalake_dev.producer.scenario import JOURNEYS, ORG_NAMES, WORKFLOWS
 from datalake_dev.producer.simulation import simulate
 
 __all__ = [
-    "AWS_ACCOUNT", "BROKEN_KINDS", "ENTITY_OPERATIONS", "ENTITY_STREAM", "FIREHOSE_NAME", "JOURNEYS",
-    "MAX_PAST_HOURS", "ORG_NAMES", "REGION", "SECTION_STATUSES", "STEP_STATUSES", "STREAMS",
-    "WORKFLOWS", "WORKFLOW_DETAIL_TYPES", "WORKFLOW_STATUSES", "WORKFLOW_STREAM", "DefectRates",
-    "LandingObject", "ProducerConfig", "break_record", "dumps", "event_detail", "floor_hour", "follow",
-    "iso_ms", "iso_s", "produce_past_hours", "simulate", "ulid", "upload", "validate_past_hours",
+    "AWS_ACCOUNT",
+    "BROKEN_KINDS",
+    "ENTITY_OPERATIONS",
+    "ENTITY_STREAM",
+    "FIREHOSE_NAME",
+    "JOURNEYS",
+    "MAX_PAST_HOURS",
+    "ORG_NAMES",
+    "REGION",
+    "SECTION_STATUSES",
+    "STEP_STATUSES",
+    "STREAMS",
+    "WORKFLOWS",
+    "WORKFLOW_DETAIL_TYPES",
+    "WORKFLOW_STATUSES",
+    "WORKFLOW_STREAM",
+    "DefectRates",
+    "LandingObject",
+    "ProducerConfig",
+    "break_record",
+    "dumps",
+    "event_detail",
+    "floor_hour",
+    "follow",
+    "iso_ms",
+    "iso_s",
+    "produce_past_hours",
+    "simulate",
+    "ulid",
+    "upload",
+    "validate_past_hours",
 ]

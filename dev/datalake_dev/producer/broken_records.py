@@ -33,16 +33,28 @@ def break_record(kind: str, stream: str, event: dict, rng: random.Random) -> byt
         return dumps(rng.choice(([ev], dumps(ev), None))).encode("utf-8")
     if kind == "missing_field":
         target, name = rng.choice(
-            [(ev, "id"), (ev, "time"), (ev, "detail"), (detail, "entity")] if stream == ENTITY_STREAM
-            else [(ev, "id"), (ev, "time"), (detail, "id"), (detail, "lastUpdateTime")])
+            [(ev, "id"), (ev, "time"), (ev, "detail"), (detail, "entity")]
+            if stream == ENTITY_STREAM
+            else [(ev, "id"), (ev, "time"), (detail, "id"), (detail, "lastUpdateTime")]
+        )
         del target[name]
     elif kind == "wrong_type":
         if stream == ENTITY_STREAM:
-            target, name, value = rng.choice([(detail, "org", [detail["org"]]), (ev, "time", 1_795_000_000),
-                                              (detail, "entity", 12345)])
+            target, name, value = rng.choice(
+                [
+                    (detail, "org", [detail["org"]]),
+                    (ev, "time", 1_795_000_000),
+                    (detail, "entity", 12345),
+                ]
+            )
         else:
-            target, name, value = rng.choice([(detail, "orgId", [detail["orgId"]]), (detail, "flow", "[]"),
-                                              (detail, "lastUpdateTime", 1_795_000_000_000)])
+            target, name, value = rng.choice(
+                [
+                    (detail, "orgId", [detail["orgId"]]),
+                    (detail, "flow", "[]"),
+                    (detail, "lastUpdateTime", 1_795_000_000_000),
+                ]
+            )
         target[name] = value
     elif kind == "unknown_operation":
         if stream == ENTITY_STREAM:
@@ -50,7 +62,11 @@ def break_record(kind: str, stream: str, event: dict, rng: random.Random) -> byt
         else:
             ev["detail-type"] = rng.choice(("WorkflowExecutionArchived", "WorkflowExecutionMoved"))
     elif kind == "bad_time":
-        target, name = (ev, "time") if stream == ENTITY_STREAM or rng.random() < 0.5 else (detail, "lastUpdateTime")
+        target, name = (
+            (ev, "time")
+            if stream == ENTITY_STREAM or rng.random() < 0.5
+            else (detail, "lastUpdateTime")
+        )
         target[name] = rng.choice(BAD_TIMES)
     else:
         raise ValueError(f"unknown broken kind {kind!r}")
@@ -66,4 +82,3 @@ def non_utf8(text: str) -> bytes:
         return raw
     # Pure ASCII record: put a Latin-1 byte into the first string value.
     return raw.replace(b'":"', b'":"\xfc', 1)
-

@@ -20,7 +20,11 @@ AWS_ACCOUNT = "123456789012"
 REGION = "eu-central-1"
 
 ENTITY_OPERATIONS = ("createEntity", "updateEntity", "deleteEntity")
-WORKFLOW_DETAIL_TYPES = ("WorkflowExecutionCreated", "WorkflowExecutionUpdated", "WorkflowExecutionDeleted")
+WORKFLOW_DETAIL_TYPES = (
+    "WorkflowExecutionCreated",
+    "WorkflowExecutionUpdated",
+    "WorkflowExecutionDeleted",
+)
 # Enum values exactly as in the public WorkflowExecution API schema (2023).
 WORKFLOW_STATUSES = ("STARTED", "DONE", "CLOSED")
 SECTION_STATUSES = ("OPEN", "IN_PROGRESS", "COMPLETED")
@@ -78,6 +82,17 @@ class Produced:
     event: dict
 
 
-def envelope(rng: random.Random, detail_type: str, source: str, t: datetime, detail: dict, with_ms: bool) -> dict:
-    return {"version": "0", "id": new_uuid(rng), "detail-type": detail_type, "source": source, "account": AWS_ACCOUNT,
-            "time": iso_ms(t) if with_ms else iso_s(t), "region": REGION, "resources": [], "detail": detail}
+def envelope(
+    rng: random.Random, detail_type: str, source: str, t: datetime, detail: dict, with_ms: bool
+) -> dict:
+    return {
+        "version": "0",
+        "id": new_uuid(rng),
+        "detail-type": detail_type,
+        "source": source,
+        "account": AWS_ACCOUNT,
+        "time": iso_ms(t) if with_ms else iso_s(t),
+        "region": REGION,
+        "resources": [],
+        "detail": detail,
+    }

@@ -26,7 +26,9 @@ class LandingObject:
     body: bytes  # exactly what is uploaded
     arrival_hour: datetime  # tz-aware UTC, minute=0
     stream: str  # "entity_operations" | "workflow_executions"
-    events: list[dict]  # well-formed events as delivered (detail may be a JSON string), duplicates included
+    events: list[
+        dict
+    ]  # well-formed events as delivered (detail may be a JSON string), duplicates included
     broken: list[tuple[str, bytes]]  # (kind, raw record bytes) per broken record
 
     @property
@@ -69,8 +71,14 @@ def late_arrival(hour: datetime, last_hour: datetime, rng: random.Random) -> dat
     return hour + timedelta(hours=min(delay, remaining))
 
 
-def deliver(produced: Iterable[Produced], last_hour: datetime, chunks: int, config: ProducerConfig,
-            wire_rng: random.Random, rng: random.Random) -> list[Delivery]:
+def deliver(
+    produced: Iterable[Produced],
+    last_hour: datetime,
+    chunks: int,
+    config: ProducerConfig,
+    wire_rng: random.Random,
+    rng: random.Random,
+) -> list[Delivery]:
     rates = config.defects
     out: list[Delivery] = []
     for item in produced:
@@ -81,22 +89,41 @@ def deliver(produced: Iterable[Produced], last_hour: datetime, chunks: int, conf
         if rng.random() < rates.late:
             arrival = late_arrival(hour, last_hour, rng)
             if arrival > hour:
-                delivery.arrival, delivery.chunk, delivery.position = arrival, rng.randrange(chunks), rng.uniform(0, 3600)
+                delivery.arrival, delivery.chunk, delivery.position = (
+                    arrival,
+                    rng.randrange(chunks),
+                    rng.uniform(0, 3600),
+                )
         out.append(delivery)
         if rng.random() < rates.duplicate:
             out.append(redeliver(delivery, last_hour, chunks, rng))
         for kind in BROKEN_KINDS:
             if rng.random() < getattr(rates, kind):
                 raw_broken = break_record(kind, item.stream, item.event, rng)
-                out.append(Delivery(item.stream, delivery.arrival, rng.randrange(chunks), rng.uniform(0, 3600),
-                                    raw_broken, None, kind))
+                out.append(
+                    Delivery(
+                        item.stream,
+                        delivery.arrival,
+                        rng.randrange(chunks),
+                        rng.uniform(0, 3600),
+                        raw_broken,
+                        None,
+                        kind,
+                    )
+                )
     return out
 
 
 def redeliver(original: Delivery, last_hour: datetime, chunks: int, rng: random.Random) -> Delivery:
     """Same bytes again: in the same object, another object of the hour, or a later hour."""
-    copy_ = Delivery(original.stream, original.arrival, original.chunk, original.position + rng.uniform(0.001, 60),
-                     original.raw, original.event)
+    copy_ = Delivery(
+        original.stream,
+        original.arrival,
+        original.chunk,
+        original.position + rng.uniform(0.001, 60),
+        original.raw,
+        original.event,
+    )
     mode = rng.choice(("same_object", "other_object", "later_hour"))
     remaining = int((last_hour - original.arrival).total_seconds() // 3600)
     if mode == "later_hour" and remaining > 0:
@@ -107,14 +134,20 @@ def redeliver(original: Delivery, last_hour: datetime, chunks: int, rng: random.
     return copy_
 
 
-def object_key(stream: str, arrival: datetime, chunk: int, chunks: int, gzipped: bool, rng: random.Random) -> str:
+def object_key(
+    stream: str, arrival: datetime, chunk: int, chunks: int, gzipped: bool, rng: random.Random
+) -> str:
     slice_seconds = 3600 // chunks
-    written = arrival + timedelta(seconds=min(3599, (chunk + 1) * slice_seconds - 1 - rng.randrange(5)))
+    written = arrival + timedelta(
+        seconds=min(3599, (chunk + 1) * slice_seconds - 1 - rng.randrange(5))
+    )
     name = f"{FIREHOSE_NAME}-1-{written:%Y-%m-%d-%H-%M-%S}-{new_uuid(rng)}"
     return f"{stream}/{arrival:%Y/%m/%d/%H}/{name}{'.gz' if gzipped else ''}"
 
 
-def assemble_objects(deliveries: list[Delivery], chunks: int, rng: random.Random) -> list[LandingObject]:
+def assemble_objects(
+    deliveries: list[Delivery], chunks: int, rng: random.Random
+) -> list[LandingObject]:
     groups: dict[tuple[datetime, str, int], list[Delivery]] = {}
     for d in deliveries:
         groups.setdefault((d.arrival, d.stream, d.chunk), []).append(d)
@@ -125,10 +158,16 @@ def assemble_objects(deliveries: list[Delivery], chunks: int, rng: random.Random
         body = b"".join(d.raw + b"\n" for d in group) if ndjson else b"".join(d.raw for d in group)
         if gzipped:
             body = gzip.compress(body, mtime=0)  # mtime=0 keeps the bytes deterministic
-        objects.append(LandingObject(
-            key=object_key(stream, arrival, chunk, chunks, gzipped, rng), body=body, arrival_hour=arrival,
-            stream=stream, events=[d.event for d in group if d.kind is None],
-            broken=[(d.kind, d.raw) for d in group if d.kind is not None]))
+        objects.append(
+            LandingObject(
+                key=object_key(stream, arrival, chunk, chunks, gzipped, rng),
+                body=body,
+                arrival_hour=arrival,
+                stream=stream,
+                events=[d.event for d in group if d.kind is None],
+                broken=[(d.kind, d.raw) for d in group if d.kind is not None],
+            )
+        )
     return objects
 
 

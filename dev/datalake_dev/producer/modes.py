@@ -11,10 +11,15 @@ from typing import Any
 
 from datalake_dev.producer.config import ProducerConfig
 from datalake_dev.producer.events import floor_hour
-from datalake_dev.producer.firehose import Delivery, LandingObject, assemble_objects, deliver, upload
+from datalake_dev.producer.firehose import (
+    Delivery,
+    LandingObject,
+    assemble_objects,
+    deliver,
+    upload,
+)
 from datalake_dev.producer.simulation import seeded_rngs, simulate
 from datalake_dev.producer.world import World
-
 
 # `datalake produce --hours`: the whole range is simulated in memory before the upload, so it
 # is bounded (30 days: ~1 min and a few hundred MB); 0 or fewer hours would write nothing.
@@ -23,12 +28,19 @@ MAX_PAST_HOURS = 720
 
 def validate_past_hours(hours) -> int:
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_PAST_HOURS:
-        raise ValueError(f"hours must be a whole number from 1 to {MAX_PAST_HOURS} (30 days), not {hours!r}")
+        raise ValueError(
+            f"hours must be a whole number from 1 to {MAX_PAST_HOURS} (30 days), not {hours!r}"
+        )
     return hours
 
 
-def produce_past_hours(s3_client, bucket: str, hours: int, now: datetime | None = None,
-                       config: ProducerConfig = ProducerConfig()) -> list[LandingObject]:
+def produce_past_hours(
+    s3_client,
+    bucket: str,
+    hours: int,
+    now: datetime | None = None,
+    config: ProducerConfig = ProducerConfig(),
+) -> list[LandingObject]:
     """Simulate and upload the `hours` full hours before the current one (1 to MAX_PAST_HOURS)."""
     hours = validate_past_hours(hours)
     current = floor_hour(now or datetime.now(UTC))
@@ -37,9 +49,17 @@ def produce_past_hours(s3_client, bucket: str, hours: int, now: datetime | None 
     return objects
 
 
-def follow(s3_client, bucket: str, interval_seconds: float = 60, config: ProducerConfig = ProducerConfig(),
-           stop: threading.Event | None = None, log: Callable[[str], Any] = print, *,
-           clock: Callable[[], datetime] | None = None, max_ticks: int | None = None) -> None:
+def follow(
+    s3_client,
+    bucket: str,
+    interval_seconds: float = 60,
+    config: ProducerConfig = ProducerConfig(),
+    stop: threading.Event | None = None,
+    log: Callable[[str], Any] = print,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    max_ticks: int | None = None,
+) -> None:
     """Continuous mode: every interval, one small object per stream for the current arrival hour.
 
     The world lives in memory across ticks. Late events are held back and delivered in a later
@@ -49,7 +69,9 @@ def follow(s3_client, bucket: str, interval_seconds: float = 60, config: Produce
     last = clock() - timedelta(seconds=max(interval_seconds, 1))
     world_rng, wire_rng, defect_rng, object_rng = seeded_rngs(config, last)
     world = World(config, last, world_rng)
-    no_late = replace(config, defects=replace(config.defects, late=0.0))  # follow holds late events itself
+    no_late = replace(
+        config, defects=replace(config.defects, late=0.0)
+    )  # follow holds late events itself
     held: list[tuple[datetime, Delivery]] = []
     ticks = 0
     try:
@@ -70,7 +92,9 @@ def follow(s3_client, bucket: str, interval_seconds: float = 60, config: Produce
             objects = assemble_objects(ready, 1, object_rng)
             upload(objects, s3_client, bucket)
             for obj in objects:
-                log(f"wrote s3://{bucket}/{obj.key}: {len(obj.events)} events, {len(obj.broken)} broken")
+                log(
+                    f"wrote s3://{bucket}/{obj.key}: {len(obj.events)} events, {len(obj.broken)} broken"
+                )
             last, ticks = now, ticks + 1
             if max_ticks is not None and ticks >= max_ticks:
                 break

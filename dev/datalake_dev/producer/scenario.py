@@ -24,12 +24,21 @@ JOURNEYS: dict[str, tuple[str, tuple[tuple[str, str, int, str], ...]]] = {
 }
 
 # workflow name -> (phases with their tasks, tasks without phase, closing reasons)
-WORKFLOWS: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...], tuple[str, ...]]] = {
+WORKFLOWS: dict[
+    str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...], tuple[str, ...]]
+] = {
     "Wallbox": (
         (
             ("Lead Qualifizierung", ("Kunden anrufen", "Standort und Hausanschluss prüfen")),
             ("Angebot", ("Angebot erstellen", "Angebot versenden")),
-            ("Installation", ("Installationstermin vereinbaren", "Wallbox installieren", "Abnahmeprotokoll hochladen")),
+            (
+                "Installation",
+                (
+                    "Installationstermin vereinbaren",
+                    "Wallbox installieren",
+                    "Abnahmeprotokoll hochladen",
+                ),
+            ),
         ),
         ("Rechnung versenden",),
         ("Kunde hat abgesagt", "Technisch nicht möglich", "Preis zu hoch", "Doppelte Anfrage"),
@@ -44,8 +53,45 @@ WORKFLOWS: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, .
     ),
 }
 
-FIRST_NAMES = ("Jürgen", "Anna", "Lukas", "Sophie", "Björn", "Jörg", "Marie", "Felix", "Günther", "Lea", "Käthe", "Max")
-LAST_NAMES = ("Müller", "Schmidt", "Schäfer", "Weiß", "Becker", "Hoffmann", "Krüger", "Wagner", "Köhler", "Schröder")
-CITIES = (("Köln", "50667"), ("Düsseldorf", "40213"), ("München", "80331"), ("Münster", "48143"), ("Nürnberg", "90402"))
-STREETS = ("Hauptstraße", "Lindenallee", "Gartenweg", "Bahnhofstraße", "Schloßstraße", "Am Mühlbach")
+FIRST_NAMES = (
+    "Jürgen",
+    "Anna",
+    "Lukas",
+    "Sophie",
+    "Björn",
+    "Jörg",
+    "Marie",
+    "Felix",
+    "Günther",
+    "Lea",
+    "Käthe",
+    "Max",
+)
+LAST_NAMES = (
+    "Müller",
+    "Schmidt",
+    "Schäfer",
+    "Weiß",
+    "Becker",
+    "Hoffmann",
+    "Krüger",
+    "Wagner",
+    "Köhler",
+    "Schröder",
+)
+CITIES = (
+    ("Köln", "50667"),
+    ("Düsseldorf", "40213"),
+    ("München", "80331"),
+    ("Münster", "48143"),
+    ("Nürnberg", "90402"),
+)
+STREETS = (
+    "Hauptstraße",
+    "Lindenallee",
+    "Gartenweg",
+    "Bahnhofstraße",
+    "Schloßstraße",
+    "Am Mühlbach",
+)
 COMPANY_SUFFIXES = ("Elektro GmbH", "Immobilien KG", "Hausverwaltung GmbH", "Bau AG")

@@ -16,10 +16,14 @@ def seeded_rngs(config: ProducerConfig, start: datetime) -> tuple[random.Random,
     separate, so that changing the defect rates never changes the good events themselves."""
     # The start is part of the seed: two runs over different ranges must not reuse event ids.
     base = f"{config.seed}-{iso_s(start)}"
-    return tuple(random.Random(f"{base}-{part}") for part in ("world", "wire", "defects", "objects"))
+    return tuple(
+        random.Random(f"{base}-{part}") for part in ("world", "wire", "defects", "objects")
+    )
 
 
-def simulate(start_hour: datetime, hours: int, config: ProducerConfig = ProducerConfig()) -> list[LandingObject]:
+def simulate(
+    start_hour: datetime, hours: int, config: ProducerConfig = ProducerConfig()
+) -> list[LandingObject]:
     """Landing objects for the arrival hours [start_hour, start_hour + hours): pure and deterministic."""
     if hours < 1:
         return []

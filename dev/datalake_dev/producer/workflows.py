@@ -39,21 +39,41 @@ class WorkflowActivity:
         self.world = world
         self.rng = world.rng
         self.executions: dict[str, Execution] = {}
-        self.definitions = {org: {wf: self._definition(wf) for wf in WORKFLOWS} for org in world.cfg.orgs}
+        self.definitions = {
+            org: {wf: self._definition(wf) for wf in WORKFLOWS} for org in world.cfg.orgs
+        }
 
     def _definition(self, workflow: str) -> dict:
         phases, tasks, reasons = WORKFLOWS[workflow]
         return {
             "id": short_id(self.rng, 9),
-            "phases": [(short_id(self.rng, 9), name, [(short_id(self.rng, 9), s) for s in steps]) for name, steps in phases],
+            "phases": [
+                (short_id(self.rng, 9), name, [(short_id(self.rng, 9), s) for s in steps])
+                for name, steps in phases
+            ],
             "tasks": [(short_id(self.rng, 9), s) for s in tasks],
             "closing_reasons": [{"id": short_id(self.rng, 10), "title": r} for r in reasons],
         }
 
-    def _new_step(self, t: datetime, definition_id: str, name: str, execution_id: str,
-                  section_id: str | None, enabled: bool, manual: bool = False) -> dict:
-        step = {"id": short_id(self.rng), "definitionId": definition_id, "entityRefId": new_uuid(self.rng),
-                "name": name, "type": "STEP", "executionType": "MANUAL", "status": "UNASSIGNED"}
+    def _new_step(
+        self,
+        t: datetime,
+        definition_id: str,
+        name: str,
+        execution_id: str,
+        section_id: str | None,
+        enabled: bool,
+        manual: bool = False,
+    ) -> dict:
+        step = {
+            "id": short_id(self.rng),
+            "definitionId": definition_id,
+            "entityRefId": new_uuid(self.rng),
+            "name": name,
+            "type": "STEP",
+            "executionType": "MANUAL",
+            "status": "UNASSIGNED",
+        }
         if section_id:
             step["sectionId"] = section_id
         step |= {"executionId": execution_id, "created": iso_ms(t), "lastUpdated": iso_ms(t)}
@@ -69,28 +89,56 @@ class WorkflowActivity:
         flow: list[dict] = []
         for i, (section_def, name, steps) in enumerate(definition["phases"]):
             section_id = short_id(self.rng)
-            flow.append({"id": section_id, "definitionId": section_def, "name": name, "type": "SECTION",
-                         "status": "OPEN", "assignedTo": [],
-                         "steps": [self._new_step(t, d, n, execution_id, section_id, enabled=i == 0) for d, n in steps]})
-        flow += [self._new_step(t, d, n, execution_id, None, enabled=True) for d, n in definition["tasks"]]
+            flow.append(
+                {
+                    "id": section_id,
+                    "definitionId": section_def,
+                    "name": name,
+                    "type": "SECTION",
+                    "status": "OPEN",
+                    "assignedTo": [],
+                    "steps": [
+                        self._new_step(t, d, n, execution_id, section_id, enabled=i == 0)
+                        for d, n in steps
+                    ],
+                }
+            )
+        flow += [
+            self._new_step(t, d, n, execution_id, None, enabled=True)
+            for d, n in definition["tasks"]
+        ]
         first = flow[0]["steps"][0]
         first["status"], first["assignedTo"] = "ASSIGNED", [owner]
         detail = {
-            "id": execution_id, "definitionId": definition["id"], "orgId": org, "name": workflow,
-            "status": "STARTED", "trigger": self.rng.choice(("AUTOMATIC", "AUTOMATIC", "MANUAL")),
-            "creationTime": iso_ms(t), "lastUpdateTime": iso_ms(t),
+            "id": execution_id,
+            "definitionId": definition["id"],
+            "orgId": org,
+            "name": workflow,
+            "status": "STARTED",
+            "trigger": self.rng.choice(("AUTOMATIC", "AUTOMATIC", "MANUAL")),
+            "creationTime": iso_ms(t),
+            "lastUpdateTime": iso_ms(t),
             "dueDate": iso_ms(t + timedelta(days=self.rng.choice((14, 30)))),
-            "assignedTo": [owner], "contexts": contexts,
+            "assignedTo": [owner],
+            "contexts": contexts,
             "configuredClosingReasonSnapshot": definition["closing_reasons"],
-            "enableECPWorkflow": False, "version": 1, "flow": flow,
+            "enableECPWorkflow": False,
+            "version": 1,
+            "flow": flow,
         }
         execution = Execution(org, detail, t, workflow)
         self.executions[execution_id] = execution
         self._emit_workflow(t, execution, "WorkflowExecutionCreated")
 
     def _emit_workflow(self, t: datetime, execution: Execution, detail_type: str) -> None:
-        event = envelope(self.rng, detail_type, "workflow-execution-api", t, copy.deepcopy(execution.detail),
-                         with_ms=self.rng.random() < 0.2)
+        event = envelope(
+            self.rng,
+            detail_type,
+            "workflow-execution-api",
+            t,
+            copy.deepcopy(execution.detail),
+            with_ms=self.rng.random() < 0.2,
+        )
         self.world.emit(Produced(WORKFLOW_STREAM, t, event))
         execution.last = t
 
@@ -132,7 +180,9 @@ class WorkflowActivity:
         d = execution.detail
         reasons = d["configuredClosingReasonSnapshot"]
         d["status"] = "CLOSED"
-        d["selectedClosingReasons"] = copy.deepcopy(self.rng.sample(reasons, 2 if self.rng.random() < 0.3 else 1))
+        d["selectedClosingReasons"] = copy.deepcopy(
+            self.rng.sample(reasons, 2 if self.rng.random() < 0.3 else 1)
+        )
         d["closingReasonDescription"] = "Vorgang durch Sachbearbeitung geschlossen"
         d["completedTime"] = iso_ms(t)
         d["lastModifiedBy"] = self.world.owner(execution.org)
@@ -140,24 +190,39 @@ class WorkflowActivity:
     @staticmethod
     def _containers(detail: dict) -> list[list[dict]]:
         """Step lists: one per section, plus the flow itself for tasks without a phase."""
-        return [item["steps"] for item in detail["flow"] if item.get("type") == "SECTION"] + [detail["flow"]]
+        return [item["steps"] for item in detail["flow"] if item.get("type") == "SECTION"] + [
+            detail["flow"]
+        ]
 
     def _open_steps(self, detail: dict) -> list[dict]:
-        return [s for steps in self._containers(detail) for s in steps
-                if s.get("type") == "STEP" and s["enabled"] and s["status"] not in STEP_DONE]
+        return [
+            s
+            for steps in self._containers(detail)
+            for s in steps
+            if s.get("type") == "STEP" and s["enabled"] and s["status"] not in STEP_DONE
+        ]
 
     def _remove_step(self, execution: Execution) -> None:
-        removable = [(steps, s) for steps in self._containers(execution.detail) for s in steps
-                     if s.get("type") == "STEP" and s["status"] in ("UNASSIGNED", "ASSIGNED")
-                     and (steps is execution.detail["flow"] or len(steps) > 1)]
+        removable = [
+            (steps, s)
+            for steps in self._containers(execution.detail)
+            for s in steps
+            if s.get("type") == "STEP"
+            and s["status"] in ("UNASSIGNED", "ASSIGNED")
+            and (steps is execution.detail["flow"] or len(steps) > 1)
+        ]
         if removable:
             steps, step = self.rng.choice(removable)
             steps.remove(step)
 
     def _add_manual_step(self, execution: Execution, t: datetime) -> None:
         d = execution.detail
-        name = self.rng.choice(("Rückfrage beim Kunden", "Fotos anfordern", "Netzbetreiber informieren"))
-        d["flow"].append(self._new_step(t, short_id(self.rng, 9), name, d["id"], None, enabled=True, manual=True))
+        name = self.rng.choice(
+            ("Rückfrage beim Kunden", "Fotos anfordern", "Netzbetreiber informieren")
+        )
+        d["flow"].append(
+            self._new_step(t, short_id(self.rng, 9), name, d["id"], None, enabled=True, manual=True)
+        )
 
     def _progress_step(self, execution: Execution, t: datetime) -> None:
         candidates = self._open_steps(execution.detail)
@@ -171,7 +236,11 @@ class WorkflowActivity:
             else:
                 step["status"], step["assignedTo"] = "ASSIGNED", [self.world.owner(execution.org)]
         elif step["status"] == "ASSIGNED":
-            step["status"], step["assignedToInProgress"], step["startedTime"] = "IN_PROGRESS", step["assignedTo"][0], ts
+            step["status"], step["assignedToInProgress"], step["startedTime"] = (
+                "IN_PROGRESS",
+                step["assignedTo"][0],
+                ts,
+            )
         else:
             step["status"], step["completedTime"] = "COMPLETED", ts
         step["lastUpdated"] = ts
@@ -197,4 +266,3 @@ class WorkflowActivity:
             previous_done = previous_done and done
         if d["status"] == "STARTED" and previous_done and not self._open_steps(d):
             d["status"], d["completedTime"] = "DONE", ts
-

@@ -25,7 +25,10 @@ class World:
         self.seq = itertools.count()
         self.out: list[Produced] = []
         # The order of these draws from `rng` is part of the seed's contract (same seed, same bytes).
-        self.users = {org: [str(rng.randrange(10_000_000, 99_999_999)) for _ in range(5)] for org in config.orgs}
+        self.users = {
+            org: [str(rng.randrange(10_000_000, 99_999_999)) for _ in range(5)]
+            for org in config.orgs
+        }
         self.entities = EntityActivity(self)
         self.workflows = WorkflowActivity(self)
         self.entities.stock_catalog(start)
@@ -51,12 +54,17 @@ class World:
         entities = self.entities
         share = (end - start).total_seconds() / 3600 * self.rng.uniform(0.8, 1.2)
         n = self.cfg.entities_per_hour * share
-        actions = ([entities.journey] * self._count(n * 0.15) + [entities.update_random] * self._count(n * 0.52)
-                   + [entities.delete_random] * self._count(n * 0.06))
+        actions = (
+            [entities.journey] * self._count(n * 0.15)
+            + [entities.update_random] * self._count(n * 0.52)
+            + [entities.delete_random] * self._count(n * 0.06)
+        )
         if len(actions) < minimum:
             kinds = (entities.journey, entities.update_random, entities.delete_random)
             actions += self.rng.choices(kinds, (2, 7, 1), k=minimum - len(actions))
-        actions += [self.workflows.act] * max(self._count(self.cfg.workflow_updates_per_hour * share), minimum)
+        actions += [self.workflows.act] * max(
+            self._count(self.cfg.workflow_updates_per_hour * share), minimum
+        )
         for action in actions:
             self.schedule(random_time(self.rng, start, end), action)
 

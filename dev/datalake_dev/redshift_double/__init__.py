@@ -89,8 +89,10 @@ class RedshiftDouble:
 
     def uri(self, user: str, password: str, database: str) -> str:
         auth = f"{quote(user, safe='')}:{quote(password, safe='')}"
-        return (f"redshift://{auth}@{self.host}:{self.port}/{database}"
-                f"?sslrootcert={quote(str(self.certificate), safe='/')}")
+        return (
+            f"redshift://{auth}@{self.host}:{self.port}/{database}"
+            f"?sslrootcert={quote(str(self.certificate), safe='/')}"
+        )
 
     def s3_client(self):
         if self._s3 is None:

@@ -18,8 +18,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--serverless", action="store_true", help="behave as Redshift Serverless")
     parser.add_argument("--s3-endpoint-url", default=os.environ.get("S3_ENDPOINT_URL"))
-    parser.add_argument("--cert-dir", help="where to keep its TLS certificate (default: a new "
-                        "temporary folder); clients verify the server with <cert-dir>/cert.pem")
+    parser.add_argument(
+        "--cert-dir",
+        help="where to keep its TLS certificate (default: a new "
+        "temporary folder); clients verify the server with <cert-dir>/cert.pem",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     from datalake_dev.redshift_double import RedshiftDouble

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import re
 
+from sqlglot.tokens import TokenType
+
 from datalake_dev.redshift_double import rls, s3io, users
 from datalake_dev.redshift_double.session import UpstreamError
 from datalake_dev.redshift_double.statements import NOT_SUPPORTED, Refused
-from sqlglot.tokens import TokenType
 
 
 async def run(session, what: str, statement) -> str:
@@ -164,8 +165,8 @@ def _copy_chunks(table: str, columns, files):
             )
         for batch in data.to_batches(max_chunksize=5000):
             lines = []
-            for row in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns))):
-                for (name, limit), value in zip(columns, row):
+            for row in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=False):
+                for (name, limit), value in zip(columns, row, strict=False):
                     if limit is not None and isinstance(value, str) and len(value.encode()) > limit:
                         raise load_error(
                             table,

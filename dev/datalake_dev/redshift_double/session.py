@@ -47,7 +47,7 @@ def _startup_for_postgres(packet: bytes) -> bytes:
     import struct
 
     parts = packet[8:].split(b"\0")
-    pairs = [(k, v) for k, v in zip(parts[::2], parts[1::2]) if k]
+    pairs = [(k, v) for k, v in zip(parts[::2], parts[1::2], strict=False) if k]
     body = (
         packet[4:8]
         + b"".join(k + b"\0" + v + b"\0" for k, v in pairs if k.lower() in STARTUP_PASSED)
@@ -150,7 +150,7 @@ class Session:
             if code == wire.CANCEL_REQUEST:
                 return False
             params = packet[8:].split(b"\0")
-            pairs = dict(zip(params[::2], params[1::2]))
+            pairs = dict(zip(params[::2], params[1::2], strict=False))
             self.user = pairs.get(b"user", b"").decode()
             self.database = pairs.get(b"database", self.user.encode()).decode()
             return True

@@ -52,7 +52,9 @@ from datalake.credentials.rules import (
 from datalake.tenant_tables import TENANT_TABLES
 
 
-def generate(org_id: str, created_by: str | None = None, *, settings: Settings | None = None) -> Credential:
+def generate(
+    org_id: str, created_by: str | None = None, *, settings: Settings | None = None
+) -> Credential:
     """Issue a new read-only credential for one organisation. The returned password is the only
     copy: show it once. Several active credentials per organisation are allowed."""
     org_id = validate_org_id(org_id)
@@ -63,14 +65,18 @@ def generate(org_id: str, created_by: str | None = None, *, settings: Settings |
     return generate_postgres(org_id, created_by, settings)
 
 
-def list_credentials(org_id: str | None = None, *, settings: Settings | None = None) -> list[CredentialRecord]:
+def list_credentials(
+    org_id: str | None = None, *, settings: Settings | None = None
+) -> list[CredentialRecord]:
     """The registry (active and revoked credentials), newest first; never a password."""
     if org_id is not None:
         org_id = validate_org_id(org_id)
     return list_postgres(org_id, settings or load_settings())
 
 
-def revoke(username: str, *, revoked_by: str | None = None, settings: Settings | None = None) -> CredentialRecord:
+def revoke(
+    username: str, *, revoked_by: str | None = None, settings: Settings | None = None
+) -> CredentialRecord:
     """Revoke a credential: its login fails from now on and its open sessions are ended.
     An unknown or already revoked credential is an error, and nothing is changed."""
     username = validate_username(username)
@@ -82,9 +88,27 @@ def revoke(username: str, *, revoked_by: str | None = None, settings: Settings |
 
 
 __all__ = [
-    "Credential", "CredentialError", "CredentialRecord", "REDSHIFT_POLICIES", "TENANT_TABLES", "apply_isolation", "apply_redshift_isolation", "format_generated",
-    "format_records", "format_revoked", "generate", "isolation_violations", "list_credentials",
-    "redshift_identifier", "redshift_md5_password", "render_isolation", "render_redshift_create_user",
-    "render_redshift_isolation", "render_redshift_revoke_user", "render_redshift_wlm",
-    "restore_tenant_passwords", "revoke", "ssl_note",
+    "Credential",
+    "CredentialError",
+    "CredentialRecord",
+    "REDSHIFT_POLICIES",
+    "TENANT_TABLES",
+    "apply_isolation",
+    "apply_redshift_isolation",
+    "format_generated",
+    "format_records",
+    "format_revoked",
+    "generate",
+    "isolation_violations",
+    "list_credentials",
+    "redshift_identifier",
+    "redshift_md5_password",
+    "render_isolation",
+    "render_redshift_create_user",
+    "render_redshift_isolation",
+    "render_redshift_revoke_user",
+    "render_redshift_wlm",
+    "restore_tenant_passwords",
+    "revoke",
+    "ssl_note",
 ]

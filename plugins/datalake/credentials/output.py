@@ -9,10 +9,14 @@ from datalake.credentials.rules import Credential, CredentialRecord
 
 def ssl_note(credential: Credential) -> str:
     if credential.ssl_required:
-        return ("SSL: required. Connect with SSL on (libpq sslmode=require, or verify-full with the Amazon "
-                "Redshift CA bundle); BI tools: tick 'Use SSL' / 'Require SSL'.")
-    return ("SSL: the local stand-in listens on 127.0.0.1 only and has no TLS certificate (use sslmode=disable "
-            "or prefer); against Redshift the same credential fields are used with SSL required.")
+        return (
+            "SSL: required. Connect with SSL on (libpq sslmode=require, or verify-full with the Amazon "
+            "Redshift CA bundle); BI tools: tick 'Use SSL' / 'Require SSL'."
+        )
+    return (
+        "SSL: the local stand-in listens on 127.0.0.1 only and has no TLS certificate (use sslmode=disable "
+        "or prefer); against Redshift the same credential fields are used with SSL required."
+    )
 
 
 def format_generated(credential: Credential, fmt: str = "text") -> str:
@@ -33,7 +37,11 @@ def format_generated(credential: Credential, fmt: str = "text") -> str:
         import json
 
         return json.dumps(fields, indent=2) + "\n"
-    lines = [f"{key + ':':<14}{'' if value is None else value}" for key, value in fields.items() if key != "ssl_required"]
+    lines = [
+        f"{key + ':':<14}{'' if value is None else value}"
+        for key, value in fields.items()
+        if key != "ssl_required"
+    ]
     lines += [
         "",
         "The password is shown this once and is stored nowhere: keep it in a password manager now.",
@@ -49,15 +57,31 @@ def _when(value: datetime | None) -> str:
 
 def format_records(records: list[CredentialRecord], fmt: str = "table") -> str:
     """What `datalake credentials list` prints (no password: there is none to print)."""
-    columns = ("username", "organization", "status", "created_by", "created_at", "revoked_at", "revoked_by")
+    columns = (
+        "username",
+        "organization",
+        "status",
+        "created_by",
+        "created_at",
+        "revoked_at",
+        "revoked_by",
+    )
     rows = [
-        (r.username, r.org_id, r.status, r.created_by or "", _when(r.created_at), _when(r.revoked_at), r.revoked_by or "")
+        (
+            r.username,
+            r.org_id,
+            r.status,
+            r.created_by or "",
+            _when(r.created_at),
+            _when(r.revoked_at),
+            r.revoked_by or "",
+        )
         for r in records
     ]
     if fmt == "json":
         import json
 
-        return json.dumps([dict(zip(columns, row)) for row in rows], indent=2) + "\n"
+        return json.dumps([dict(zip(columns, row, strict=False)) for row in rows], indent=2) + "\n"
     if fmt == "csv":
         import csv
         import io

@@ -4,12 +4,20 @@ isolation.sql, applied by ``datalake init``), and issuing, listing and revoking 
 from __future__ import annotations
 
 from datalake.config import Settings
-from datalake.credentials.rules import CONNECTION_LIMIT, TENANT_ROLE, TENANT_STATEMENT_TIMEOUT, TENANT_TEMP_FILE_LIMIT
-from datalake.credentials.rules import Credential, CredentialError, CredentialRecord, endpoint_of, generate_password
-from datalake.credentials.rules import new_username
+from datalake.credentials.rules import (
+    CONNECTION_LIMIT,
+    TENANT_ROLE,
+    TENANT_STATEMENT_TIMEOUT,
+    TENANT_TEMP_FILE_LIMIT,
+    Credential,
+    CredentialError,
+    CredentialRecord,
+    endpoint_of,
+    generate_password,
+    new_username,
+)
 from datalake.sqlfiles import query_file, read_sql, render_sql, statements
 from datalake.tenant_tables import TENANT_TABLES
-
 
 # --- PostgreSQL: isolation ----------------------------------------------------------------
 
@@ -47,20 +55,26 @@ def _value(conn, name: str, params: dict | None = None):
     return _rows(conn, name, params)[0][0]
 
 
-def record_of(row, sessions_terminated: int | None = None,
-              sessions_note: str | None = None) -> CredentialRecord:
-    return CredentialRecord(*row, sessions_terminated=sessions_terminated,
-                            sessions_note=sessions_note)
+def record_of(
+    row, sessions_terminated: int | None = None, sessions_note: str | None = None
+) -> CredentialRecord:
+    return CredentialRecord(
+        *row, sessions_terminated=sessions_terminated, sessions_note=sessions_note
+    )
 
 
 def _require_isolation(conn) -> None:
     ready = _value(conn, "isolation_ready", {"tenant_role": TENANT_ROLE})
     if not ready:
-        raise CredentialError("tenant isolation is not set up in this warehouse: run `datalake init` first")
+        raise CredentialError(
+            "tenant isolation is not set up in this warehouse: run `datalake init` first"
+        )
     problems = isolation_violations(conn)
     if problems:
         listed = "; ".join(f"{obj}: {problem}" for obj, problem in problems)
-        raise CredentialError(f"refusing to issue a credential while tenant isolation is broken: {listed}")
+        raise CredentialError(
+            f"refusing to issue a credential while tenant isolation is broken: {listed}"
+        )
 
 
 # --- issue, list, revoke on PostgreSQL ----------------------------------------------------
@@ -94,11 +108,21 @@ def generate_postgres(org_id: str, created_by: str | None, settings: Settings) -
                 read_sql("credentials/registry_insert.sql"),
                 {"username": username, "org_id": org_id, "created_by": created_by},
             ).fetchone()
-            conn.execute(read_sql("credentials/verifier_insert.sql"), {"username": username, "verifier": verifier})
+            conn.execute(
+                read_sql("credentials/verifier_insert.sql"),
+                {"username": username, "verifier": verifier},
+            )
     record = record_of(row)
     return Credential(
-        username=username, password=password, host=host, port=port, database=database, org_id=org_id,
-        created_by=record.created_by, created_at=record.created_at, ssl_required=False,
+        username=username,
+        password=password,
+        host=host,
+        port=port,
+        database=database,
+        org_id=org_id,
+        created_by=record.created_by,
+        created_at=record.created_at,
+        ssl_required=False,
     )
 
 
@@ -106,12 +130,18 @@ def _apply_tenant_limits(conn, username: str) -> None:
     """Session defaults, and temp_file_limit when the superuser let this role set it."""
     from psycopg import sql
 
-    for statement in composed_statements("credentials/tenant_defaults.sql", username=sql.Identifier(username),
-                               statement_timeout=sql.Literal(TENANT_STATEMENT_TIMEOUT)):
+    for statement in composed_statements(
+        "credentials/tenant_defaults.sql",
+        username=sql.Identifier(username),
+        statement_timeout=sql.Literal(TENANT_STATEMENT_TIMEOUT),
+    ):
         conn.execute(statement)
     if _value(conn, "can_set_temp_file_limit"):
-        for statement in composed_statements("credentials/tenant_temp_file_limit.sql", username=sql.Identifier(username),
-                                   temp_file_limit=sql.Literal(TENANT_TEMP_FILE_LIMIT)):
+        for statement in composed_statements(
+            "credentials/tenant_temp_file_limit.sql",
+            username=sql.Identifier(username),
+            temp_file_limit=sql.Literal(TENANT_TEMP_FILE_LIMIT),
+        ):
             conn.execute(statement)
 
 
@@ -140,8 +170,11 @@ def restore_tenant_passwords(conn) -> int:
         return 0
     rows = conn.execute(read_sql("credentials/verifiers_active.sql")).fetchall()
     for username, verifier in rows:
-        for statement in composed_statements("credentials/restore_password.sql", username=sql.Identifier(username),
-                                   verifier=sql.Literal(verifier)):
+        for statement in composed_statements(
+            "credentials/restore_password.sql",
+            username=sql.Identifier(username),
+            verifier=sql.Literal(verifier),
+        ):
             conn.execute(statement)
     return len(rows)
 
@@ -152,8 +185,12 @@ def list_postgres(org_id: str | None, settings: Settings) -> list[CredentialReco
     with connect(settings) as conn:
         exists = _value(conn, "has_registry")
         if not exists:
-            raise CredentialError("no credential registry in this warehouse: run `datalake init` first")
-        rows = conn.execute(read_sql("credentials/registry_list.sql"), {"org_id": org_id}).fetchall()
+            raise CredentialError(
+                "no credential registry in this warehouse: run `datalake init` first"
+            )
+        rows = conn.execute(
+            read_sql("credentials/registry_list.sql"), {"org_id": org_id}
+        ).fetchall()
     return [record_of(row) for row in rows]
 
 
@@ -165,18 +202,29 @@ def revoke_postgres(username: str, revoked_by: str | None, settings: Settings) -
     with connect(settings) as conn:
         with conn.transaction():
             if not _value(conn, "has_registry"):
-                raise CredentialError(f"unknown credential {username!r}: no credential registry in this warehouse")
-            row = conn.execute(read_sql("credentials/registry_lock.sql"), {"username": username}).fetchone()
+                raise CredentialError(
+                    f"unknown credential {username!r}: no credential registry in this warehouse"
+                )
+            row = conn.execute(
+                read_sql("credentials/registry_lock.sql"), {"username": username}
+            ).fetchone()
             if row is None:
-                raise CredentialError(f"unknown credential {username!r} (see `datalake credentials list`)")
+                raise CredentialError(
+                    f"unknown credential {username!r} (see `datalake credentials list`)"
+                )
             current = record_of(row)
             if not current.active:
-                raise CredentialError(f"credential {username!r} was already revoked at {current.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
+                raise CredentialError(
+                    f"credential {username!r} was already revoked at {current.revoked_at:%Y-%m-%d %H:%M:%S %Z}"
+                )
             if _rows(conn, "role_exists", {"username": username}):
-                for statement in composed_statements("credentials/revoke_user.sql", username=sql.Identifier(username)):
+                for statement in composed_statements(
+                    "credentials/revoke_user.sql", username=sql.Identifier(username)
+                ):
                     conn.execute(statement)
             row = conn.execute(
-                read_sql("credentials/registry_revoke.sql"), {"username": username, "revoked_by": revoked_by}
+                read_sql("credentials/registry_revoke.sql"),
+                {"username": username, "revoked_by": revoked_by},
             ).fetchone()
             if _value(conn, "has_verifiers"):
                 conn.execute(read_sql("credentials/verifier_delete.sql"), {"username": username})

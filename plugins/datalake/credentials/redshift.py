@@ -10,9 +10,18 @@ import re
 
 from datalake.config import WAREHOUSE_DATABASE, Settings
 from datalake.credentials.postgres import record_of
-from datalake.credentials.rules import CONNECTION_LIMIT, TENANT_QUERY_LIMIT_SECONDS, Credential, CredentialError
-from datalake.credentials.rules import CredentialRecord, endpoint_of, generate_password, new_username
-from datalake.credentials.rules import password_meets_rules, validate_username
+from datalake.credentials.rules import (
+    CONNECTION_LIMIT,
+    TENANT_QUERY_LIMIT_SECONDS,
+    Credential,
+    CredentialError,
+    CredentialRecord,
+    endpoint_of,
+    generate_password,
+    new_username,
+    password_meets_rules,
+    validate_username,
+)
 from datalake.sqlfiles import read_sql, render_sql, statements
 from datalake.tenant_tables import TENANT_TABLES
 
@@ -35,7 +44,8 @@ def redshift_identifier(name: str) -> str:
     """A validated, double-quoted Redshift identifier (for template values): a plain name or an
     IAM user name (IAMR:etl), neither of which can hold a double quote."""
     plain_or_iam = isinstance(name, str) and (
-        _REDSHIFT_IDENT_RE.fullmatch(name) or _REDSHIFT_IAM_USER_RE.fullmatch(name))
+        _REDSHIFT_IDENT_RE.fullmatch(name) or _REDSHIFT_IAM_USER_RE.fullmatch(name)
+    )
     if not plain_or_iam:
         raise CredentialError(f"invalid Redshift identifier {name!r}")
     return f'"{name}"'
@@ -51,8 +61,9 @@ def iam_roles_clause(iam_role: str | None) -> str:
     return f"'{iam_role}'"
 
 
-def render_redshift_isolation(pipeline_user: str, database: str = WAREHOUSE_DATABASE,
-                              iam_role: str | None = None) -> str:
+def render_redshift_isolation(
+    pipeline_user: str, database: str = WAREHOUSE_DATABASE, iam_role: str | None = None
+) -> str:
     tables = [(table, column, REDSHIFT_POLICIES[column]) for table, column in TENANT_TABLES]
     policies = sorted({(column, REDSHIFT_POLICIES[column]) for _, column in TENANT_TABLES})
     return render_sql(
@@ -82,8 +93,13 @@ def render_redshift_create_user(username: str, password: str) -> str:
 WLM_PRIORITIES = ("lowest", "low", "normal", "high", "highest")
 
 
-def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240,
-                        priority: str = "low", *, serverless: bool = False) -> str:
+def render_redshift_wlm(
+    limit_seconds: int | None = None,
+    spill_mb: int = 10240,
+    priority: str = "low",
+    *,
+    serverless: bool = False,
+) -> str:
     """The cluster's wlm_json_configuration: Automatic WLM (memory and concurrency stay
     Redshift's to manage) with the tenants' queue first, at a lower priority. Every query of a
     datalake_tenant member lands there whatever query_group it sets (the first matching queue
@@ -97,12 +113,17 @@ def render_redshift_wlm(limit_seconds: int | None = None, spill_mb: int = 10240,
     if serverless:
         raise CredentialError(
             "Redshift Serverless has no WLM configuration and no per-role queues: set the "
-            "workgroup's query limits instead (docs/credentials.md, 'Redshift Serverless')")
+            "workgroup's query limits instead (docs/credentials.md, 'Redshift Serverless')"
+        )
     limit = int(limit_seconds if limit_seconds is not None else TENANT_QUERY_LIMIT_SECONDS)
     if not (1 <= limit <= 86400 and 1 <= spill_mb) or priority not in WLM_PRIORITIES:
         raise CredentialError("WLM limits out of range")
-    rendered = render_sql("redshift/credentials/wlm.json", limit_seconds=limit,
-                          spill_mb=int(spill_mb), tenant_priority=priority)
+    rendered = render_sql(
+        "redshift/credentials/wlm.json",
+        limit_seconds=limit,
+        spill_mb=int(spill_mb),
+        tenant_priority=priority,
+    )
     problems = wlm_problems(json.loads(rendered))
     if problems:  # the template was edited into something Redshift would refuse or reinterpret
         raise CredentialError("; ".join(problems))
@@ -115,8 +136,9 @@ def wlm_problems(queues: list[dict]) -> list[str]:
     user_queues = [q for q in queues if "short_query_queue" not in q]
     with_memory = [q.get("name", "?") for q in user_queues if "memory_percent_to_use" in q]
     if with_memory and len(with_memory) != len(user_queues):
-        problems.append(f"memory_percent_to_use on some queues only ({', '.join(with_memory)}): "
-                        "all or none")
+        problems.append(
+            f"memory_percent_to_use on some queues only ({', '.join(with_memory)}): all or none"
+        )
     auto = {bool(q.get("auto_wlm")) for q in user_queues}
     if len(auto) > 1:
         problems.append("auto_wlm on some queues only: Automatic and manual WLM do not mix")
@@ -130,8 +152,9 @@ def wlm_problems(queues: list[dict]) -> list[str]:
 
 def render_redshift_revoke_user(username: str) -> str:
     username = validate_username(username)
-    return render_sql("redshift/credentials/revoke_user.sql",
-                      username=redshift_identifier(username))
+    return render_sql(
+        "redshift/credentials/revoke_user.sql", username=redshift_identifier(username)
+    )
 
 
 def apply_redshift_isolation(conn, iam_role: str | None = None) -> None:
@@ -139,7 +162,9 @@ def apply_redshift_isolation(conn, iam_role: str | None = None) -> None:
     for the user and database this session really is (not names read from the URI)."""
     identity = conn.execute(read_sql("redshift/credentials/session_identity.sql")).fetchone()
     pipeline_user, database = identity
-    existing = {r[0] for r in conn.execute(read_sql("redshift/credentials/existing_roles.sql")).fetchall()}
+    existing = {
+        r[0] for r in conn.execute(read_sql("redshift/credentials/existing_roles.sql")).fetchall()
+    }
     if not {"datalake_tenant", "datalake_pipeline"} <= existing:
         for statement in statements(read_sql("redshift/credentials/roles.sql")):
             role = statement.split()[-1]
@@ -164,8 +189,14 @@ def generate_redshift(org_id: str, created_by: str | None, settings: Settings) -
                 {"username": username, "org_id": org_id, "created_by": created_by},
             )
     return Credential(
-        username=username, password=password, host=host, port=port, database=database, org_id=org_id,
-        created_by=created_by, ssl_required=True,
+        username=username,
+        password=password,
+        host=host,
+        port=port,
+        database=database,
+        org_id=org_id,
+        created_by=created_by,
+        ssl_required=True,
     )
 
 
@@ -174,15 +205,26 @@ def revoke_redshift(username: str, revoked_by: str | None, settings: Settings) -
 
     with connect(settings) as conn:
         with conn.transaction():
-            row = conn.execute(read_sql("redshift/credentials/registry_get.sql"), {"username": username}).fetchone()
+            row = conn.execute(
+                read_sql("redshift/credentials/registry_get.sql"), {"username": username}
+            ).fetchone()
             if row is None:
-                raise CredentialError(f"unknown credential {username!r} (see `datalake credentials list`)")
+                raise CredentialError(
+                    f"unknown credential {username!r} (see `datalake credentials list`)"
+                )
             if row[4] is not None:
-                raise CredentialError(f"credential {username!r} was already revoked at {row[4]:%Y-%m-%d %H:%M:%S}")
-            conn.execute(read_sql("redshift/credentials/registry_revoke.sql"), {"username": username, "revoked_by": revoked_by})
+                raise CredentialError(
+                    f"credential {username!r} was already revoked at {row[4]:%Y-%m-%d %H:%M:%S}"
+                )
+            conn.execute(
+                read_sql("redshift/credentials/registry_revoke.sql"),
+                {"username": username, "revoked_by": revoked_by},
+            )
             for statement in statements(render_redshift_revoke_user(username)):
                 conn.execute(statement)
-            row = conn.execute(read_sql("redshift/credentials/registry_get.sql"), {"username": username}).fetchone()
+            row = conn.execute(
+                read_sql("redshift/credentials/registry_get.sql"), {"username": username}
+            ).fetchone()
         # Committed: no login succeeds and the sessions already open lose the tenant role (and
         # with the registry row revoked, the policies show them no row). Now end those sessions.
         terminated, note = end_sessions(conn, username, settings.warehouse_is_serverless)
@@ -197,13 +239,16 @@ def end_sessions(conn, username: str, serverless: bool) -> tuple[int | None, str
     listing = "open_sessions_serverless" if serverless else "open_sessions"
     try:
         with conn.transaction():
-            listed = conn.execute(read_sql(f"redshift/credentials/{listing}.sql"),
-                                  {"username": username}).fetchall()
+            listed = conn.execute(
+                read_sql(f"redshift/credentials/{listing}.sql"), {"username": username}
+            ).fetchall()
             pids = [int(r[0]) for r in listed]
             for pid in pids:
                 conn.execute(read_sql("redshift/credentials/terminate_session.sql"), {"pid": pid})
     except psycopg.Error as exc:
         reason = (exc.diag.message_primary or str(exc)).strip()
-        return None, (f"open sessions were not ended ({reason}); they lost the tenant role and "
-                      "see no rows, and end at the credential's session timeout")
+        return None, (
+            f"open sessions were not ended ({reason}); they lost the tenant role and "
+            "see no rows, and end at the credential's session timeout"
+        )
     return len(pids), None

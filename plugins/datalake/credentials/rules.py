@@ -103,7 +103,11 @@ def validate_org_id(org_id) -> str:
 
 def validate_username(username) -> str:
     if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
-        shown = username if isinstance(username, str) and len(username) <= 80 else f"{str(username)[:80]}…"
+        shown = (
+            username
+            if isinstance(username, str) and len(username) <= 80
+            else f"{str(username)[:80]}…"
+        )
         raise CredentialError(
             f"unknown credential {shown!r}: datalake credentials are named dl_ followed by 12 hex digits "
             "(see `datalake credentials list`)"
@@ -115,7 +119,9 @@ def validate_actor(name, what: str = "created-by") -> str | None:
     if name is None or name == "":
         return None
     if not isinstance(name, str) or len(name) > CREATED_BY_MAX or not name.isprintable():
-        raise CredentialError(f"invalid {what} value: printable text of at most {CREATED_BY_MAX} characters")
+        raise CredentialError(
+            f"invalid {what} value: printable text of at most {CREATED_BY_MAX} characters"
+        )
     return name
 
 

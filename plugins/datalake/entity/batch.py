@@ -11,7 +11,6 @@ from collections import Counter
 
 from datalake.config import Settings
 from datalake.entity import STREAM
-from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.entity.normalize import (
     DETAIL_HAS_PAYLOAD_KEY,
     DETAIL_INDEX,
@@ -20,16 +19,17 @@ from datalake.entity.normalize import (
     NormalizeError,
     normalize_entity_event,
 )
+from datalake.entity.parquet import SEQ_COLUMN, StagedParquet, columns_to_table
+from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.id_order import sort_by_id
-from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour
-from datalake.entity.parquet import SEQ_COLUMN, StagedParquet, columns_to_table
 from datalake.hourly.lake import (
     attempt_prefix,
     attempt_quarantine_prefix,
     attempt_sources_prefix,
 )
+from datalake.hourly.landing import ENTITY_BATCH_BYTES, plan_hour
 from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 from datalake.hourly.stream import Hour
 
@@ -62,7 +62,11 @@ def suite_frame(table, detail, detail_has_payload):
     short = [c for c in ENTITY_COLUMNS if c != "detail"]
     frame = table.select(short).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     lengths = [None if text is None else len(text) for text in detail]
-    frame.insert(ENTITY_COLUMNS.index("detail"), "detail", pd.Series(lengths, index=frame.index, dtype="float64"))
+    frame.insert(
+        ENTITY_COLUMNS.index("detail"),
+        "detail",
+        pd.Series(lengths, index=frame.index, dtype="float64"),
+    )
     frame[DETAIL_HAS_PAYLOAD_KEY] = pd.Series(detail_has_payload, index=frame.index, dtype=object)
     frame["_row"] = range(len(frame))
     return frame
@@ -71,7 +75,9 @@ def suite_frame(table, detail, detail_has_payload):
 def plan_entity_hour(client, settings: Settings, hour: Hour) -> list[dict]:
     """Batches of the hour's landing objects (large ones: a batch is staged in chunks); clears
     what an earlier try of the run left."""
-    return plan_hour(client, settings, STREAM, hour.run_key, hour.start, hour.end, max_bytes=ENTITY_BATCH_BYTES)
+    return plan_hour(
+        client, settings, STREAM, hour.run_key, hour.start, hour.end, max_bytes=ENTITY_BATCH_BYTES
+    )
 
 
 def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> str:
@@ -81,17 +87,20 @@ def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> st
 
     from datalake.hourly.lake import put_parquet
 
-    table = pa.table({SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
-                      "source_key": pa.array(columns["source_key"], pa.string())
-                      .dictionary_encode(),
-                      "position": pa.array(columns["position"], pa.int64())})
+    table = pa.table(
+        {
+            SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
+            "source_key": pa.array(columns["source_key"], pa.string()).dictionary_encode(),
+            "position": pa.array(columns["position"], pa.int64()),
+        }
+    )
     put_parquet(client, bucket, key, table)
     return key
 
 
 def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) -> dict:
-    from datalake.validation import data_docs
     from datalake.entity.suite import entity_suite_runner, validate_entity_rows
+    from datalake.validation import data_docs
     from datalake.validation.runner import merge_expectation_results
 
     run_key, keys, batch, attempt = hour.run_key, batch["keys"], batch["batch"], batch["attempt"]
@@ -107,26 +116,40 @@ def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) ->
     name = batch_file_name(batch)
     counts.staged_key = f"{attempt_prefix(STREAM, run_key, attempt)}{name}.parquet"
     offset = 0  # rows extracted in earlier chunks: _seq numbers the batch's rows in order
-    with StagedParquet(client, settings.lake_bucket, counts.staged_key, row_group_rows=STAGED_ROW_GROUP_ROWS) as staged:
-        chunks = iter_extracted(client, settings.landing_bucket, keys, counts, rejects, normalize_entity_event,
-                                lambda row: row[ID_INDEX], (NormalizeError,), chunk_records=chunk_rows())
+    with StagedParquet(
+        client, settings.lake_bucket, counts.staged_key, row_group_rows=STAGED_ROW_GROUP_ROWS
+    ) as staged:
+        chunks = iter_extracted(
+            client,
+            settings.landing_bucket,
+            keys,
+            counts,
+            rejects,
+            normalize_entity_event,
+            lambda row: row[ID_INDEX],
+            (NormalizeError,),
+            chunk_records=chunk_rows(),
+        )
         for rows, sources in chunks:
-            columns = list(zip(*rows)) if rows else [() for _ in ROW_FIELDS]
+            columns = list(zip(*rows, strict=False)) if rows else [() for _ in ROW_FIELDS]
             del rows
             size = len(sources)
             seqs = range(batch * SEQ_STRIDE + offset, batch * SEQ_STRIDE + offset + size)
-            table = columns_to_table(dict(zip(ENTITY_COLUMNS, columns)), seqs)
+            table = columns_to_table(dict(zip(ENTITY_COLUMNS, columns, strict=False)), seqs)
             frame = suite_frame(table, columns[DETAIL_INDEX], columns[-1])
             del columns
-            outcome = validate_entity_rows(frame, now=now, max_future_skew_minutes=max_future_skew_minutes,
-                                           runner=runner)
+            outcome = validate_entity_rows(
+                frame, now=now, max_future_skew_minutes=max_future_skew_minutes, runner=runner
+            )
             del frame
             results.append(outcome.expectation_results)
             failed = outcome.failed_rows
             gx_results.append(data_docs.trimmed_result(outcome.gx_result))
             for index, names in failed.items():
                 key, position, raw = sources[index]
-                rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, sorted(names)))
+                rejects.append(
+                    QuarantineRecord(key, position, "failed_expectations", raw, sorted(names))
+                )
             keep = [i not in failed for i in range(size)] if failed else None
             # Each chunk is staged in id order (a run of row groups): the load merges the runs
             # and copies the hour in id order (id_order).
@@ -140,11 +163,13 @@ def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) ->
     sources_key = f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet"
     counts.sources_key = write_sources(client, settings.lake_bucket, sources_key, source_columns)
     counts.expectation_results = merge_expectation_results(results)
-    counts.results_key = data_docs.write_results(client, settings.lake_bucket,
-                                                 data_docs.results_key(STREAM, run_key, name), gx_results)
+    counts.results_key = data_docs.write_results(
+        client, settings.lake_bucket, data_docs.results_key(STREAM, run_key, name), gx_results
+    )
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket,
+        client,
+        settings.lake_bucket,
         f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )

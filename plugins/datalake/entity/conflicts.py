@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.entity.parquet import SEQ_COLUMN
+from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.sqlfiles import query_file
 
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
@@ -54,11 +54,16 @@ def _quoted(columns) -> str:
 def loaded_rows(conn, ids: list[str]) -> dict[str, tuple]:
     rows = {}
     for start in range(0, len(ids), _IN_LIST):
-        part = ids[start:start + _IN_LIST]
+        part = ids[start : start + _IN_LIST]
         params = {f"id_{i}": value for i, value in enumerate(part)}
         placeholders = ", ".join(f"%({name})s" for name in params)
-        for row in query_file(conn, "entity_operations/loaded_rows.sql", params,
-                              columns=_quoted(ENTITY_COLUMNS), ids=placeholders):
+        for row in query_file(
+            conn,
+            "entity_operations/loaded_rows.sql",
+            params,
+            columns=_quoted(ENTITY_COLUMNS),
+            ids=placeholders,
+        ):
             rows[row[0]] = row
     return rows
 
@@ -66,7 +71,7 @@ def loaded_rows(conn, ids: list[str]) -> dict[str, tuple]:
 def staged_rows_redshift(conn, seqs: list[int]) -> dict[int, tuple]:
     rows = {}
     for start in range(0, len(seqs), _IN_LIST):
-        inline = ", ".join(str(int(seq)) for seq in seqs[start:start + _IN_LIST])
+        inline = ", ".join(str(int(seq)) for seq in seqs[start : start + _IN_LIST])
         columns = _quoted((*ENTITY_COLUMNS, SEQ_COLUMN))
         for row in query_file(conn, "redshift/staged_rows.sql", columns=columns, seqs=inline):
             rows[row[-1]] = row[:-1]
@@ -90,8 +95,9 @@ def find_conflicts(conn, run_key: str, staged_rows) -> list[Conflict]:
     return conflicts
 
 
-def delivered_bytes(client, lake_bucket: str, counts: list[dict],
-                    seqs: set[int]) -> dict[int, tuple[str, int, bytes]]:
+def delivered_bytes(
+    client, lake_bucket: str, counts: list[dict], seqs: set[int]
+) -> dict[int, tuple[str, int, bytes]]:
     """For the given seqs: where each record came from (source object, position) and its bytes
     as delivered, from the batches' source lists (entity/batch.py) and the landing objects
     (b"" when the object is gone by now)."""
@@ -113,7 +119,7 @@ def delivered_bytes(client, lake_bucket: str, counts: list[dict],
         wanted = pa.array(sorted(seqs), pa.int64())
         table = table.filter(pc.is_in(table.column(SEQ_COLUMN), value_set=wanted))
         columns = (table.column(c).to_pylist() for c in (SEQ_COLUMN, "source_key", "position"))
-        for seq, key, position in zip(*columns):
+        for seq, key, position in zip(*columns, strict=False):
             by_object.setdefault((batch["source_bucket"], key), {})[position] = seq
     found = {}
     for (bucket, key), positions in by_object.items():
@@ -126,8 +132,14 @@ def delivered_bytes(client, lake_bucket: str, counts: list[dict],
     return found
 
 
-def quarantine_conflicts(client, lake_bucket: str, run_key: str, attempt: str, counts: list[dict],
-                         conflicts: list[Conflict]) -> str:
+def quarantine_conflicts(
+    client,
+    lake_bucket: str,
+    run_key: str,
+    attempt: str,
+    counts: list[dict],
+    conflicts: list[Conflict],
+) -> str:
     """The conflicting copies as one quarantine file of the run's attempt (published with the
     others by the load): delivered bytes, source, and what they conflict with."""
     from datalake.entity.batch import STREAM
@@ -138,9 +150,20 @@ def quarantine_conflicts(client, lake_bucket: str, run_key: str, attempt: str, c
     records = []
     for conflict in conflicts:
         key, position, raw = delivered.get(conflict.seq, ("", -1, b""))
-        records.append(QuarantineRecord(key, position, CONFLICTING_DUPLICATE, raw, conflict={
-            "id": conflict.id, "loaded_by": conflict.loaded_by, "loaded_hash": conflict.loaded_hash,
-            "copy_hash": conflict.copy_hash}))
+        records.append(
+            QuarantineRecord(
+                key,
+                position,
+                CONFLICTING_DUPLICATE,
+                raw,
+                conflict={
+                    "id": conflict.id,
+                    "loaded_by": conflict.loaded_by,
+                    "loaded_hash": conflict.loaded_hash,
+                    "copy_hash": conflict.copy_hash,
+                },
+            )
+        )
     records.sort(key=lambda r: (r.source_key, r.position))
     key = f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}conflicts.jsonl.gz"
     return write_quarantine(client, lake_bucket, key, records)

@@ -20,15 +20,13 @@ from functools import partial
 
 from datalake.config import Settings
 from datalake.entity import DAG_ID, STREAM
-from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.entity.conflicts import (
+    CONFLICTING_DUPLICATE,
+    find_conflicts,
+    quarantine_conflicts,
+    staged_rows_redshift,
+)
 from datalake.entity.parquet import SEQ_COLUMN, curated_prefix
-from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
-from datalake.hourly.quarantine import publish_quarantine
-from datalake.s3 import delete_keys
-from datalake.locks import lock_entity_operations
-from datalake.pgcopy import copy_arrow
-from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
-from datalake.hourly.stream import Hour
 from datalake.entity.staged_files import (
     CuratedFiles,
     StagedFiles,
@@ -37,13 +35,15 @@ from datalake.entity.staged_files import (
     sorted_seqs,
     surviving_blocks,
 )
+from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
+from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
+from datalake.hourly.quarantine import publish_quarantine
+from datalake.hourly.stream import Hour
+from datalake.locks import lock_entity_operations
+from datalake.pgcopy import copy_arrow
+from datalake.s3 import delete_keys
 from datalake.sqlfiles import execute_file, query_file
-from datalake.entity.conflicts import (
-    CONFLICTING_DUPLICATE,
-    find_conflicts,
-    quarantine_conflicts,
-    staged_rows_redshift,
-)
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,9 @@ class StepTimer:
 
         now = self._clock()
         self.laps[name] = round(now - self._last, 3)
-        self.peak_rss_mib[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+        self.peak_rss_mib[name] = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        )  # KiB on Linux
         self._last = now
 
 
@@ -78,9 +80,16 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) 
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
-        raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
+        raise ConfigurationError(
+            "REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY"
+        )
     uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
-    execute_file(conn, "redshift/stage_entity_operations.sql", staging_uri=uri, iam_role=settings.redshift_iam_role)
+    execute_file(
+        conn,
+        "redshift/stage_entity_operations.sql",
+        staging_uri=uri,
+        iam_role=settings.redshift_iam_role,
+    )
     return query_file(conn, "entity_operations/stage_keys_count.sql")[0][0]
 
 
@@ -94,8 +103,14 @@ def _unload_curated_redshift(conn, client, settings: Settings, run_key: str) -> 
         if not (len(year) == 4 and year.isdigit() and len(month) in (1, 2) and month.isdigit()):
             raise ValueError(f"unexpected partition year={year!r} month={month!r} in the stage")
         prefix = curated_prefix(STREAM, year, month, run_key)
-        execute_file(conn, "redshift/unload_entity_operations.sql", prefix_uri=f"s3://{settings.lake_bucket}/{prefix}",
-                     year=year, month=month, iam_role=settings.redshift_iam_role)
+        execute_file(
+            conn,
+            "redshift/unload_entity_operations.sql",
+            prefix_uri=f"s3://{settings.lake_bucket}/{prefix}",
+            year=year,
+            month=month,
+            iam_role=settings.redshift_iam_role,
+        )
         keys.extend(key for key, _ in iter_keys(client, settings.lake_bucket, prefix))
     return sorted(keys)
 
@@ -107,13 +122,23 @@ class LocalWarehouse:
     writers on the other)."""
 
     def __init__(self, staged_files, curated_files, winner_rows, background, timer):
-        self.staged_files, self.curated_files, self.winner_rows = staged_files, curated_files, winner_rows
+        self.staged_files, self.curated_files, self.winner_rows = (
+            staged_files,
+            curated_files,
+            winner_rows,
+        )
         self.background, self.timer = background, timer
         self._curated = None
 
     def stage(self, conn) -> int:
         execute_file(conn, "entity_operations/stage_keys_local.sql")
-        staged = copy_arrow(conn, "stage_keys", KEY_COLUMNS, self.staged_files.batches(list(KEY_COLUMNS)), ahead=True)
+        staged = copy_arrow(
+            conn,
+            "stage_keys",
+            KEY_COLUMNS,
+            self.staged_files.batches(list(KEY_COLUMNS)),
+            ahead=True,
+        )
         self.timer.lap("stage_keys_copy")
         execute_file(conn, "entity_operations/stage_keys_index.sql")
         self.timer.lap("stage_keys_index")
@@ -121,14 +146,27 @@ class LocalWarehouse:
 
     def insert(self, conn) -> int:
         winners = sorted_seqs(conn, "entity_operations/winning_seqs.sql")
-        blocks = surviving_blocks(self.staged_files, sorted_seqs(conn, "entity_operations/surviving_seqs.sql"),
-                                  self.curated_files, self.background, winners, self.winner_rows)
-        loaded = copy_arrow(conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks, ahead=True)
+        blocks = surviving_blocks(
+            self.staged_files,
+            sorted_seqs(conn, "entity_operations/surviving_seqs.sql"),
+            self.curated_files,
+            self.background,
+            winners,
+            self.winner_rows,
+        )
+        loaded = copy_arrow(
+            conn, "epilot_datalake.entity_operations", ENTITY_COLUMNS, blocks, ahead=True
+        )
         # Closed and uploaded while PostgreSQL fills current_entities.
         self._curated = self.background.submit(self.curated_files.upload)
         self.timer.lap("insert_rows")
-        copied = copy_arrow(conn, "epilot_datalake.current_entities", ENTITY_COLUMNS, self.winner_rows.blocks(),
-                            ahead=True)
+        copied = copy_arrow(
+            conn,
+            "epilot_datalake.current_entities",
+            ENTITY_COLUMNS,
+            self.winner_rows.blocks(),
+            ahead=True,
+        )
         if copied != len(winners):
             raise RuntimeError(f"current_entities: {copied} rows copied for {len(winners)} winners")
         return loaded
@@ -200,8 +238,11 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 if conflicts:
                     quarantined = {**manifest.quarantined, CONFLICTING_DUPLICATE: len(conflicts)}
                     manifest.quarantined = dict(sorted(quarantined.items()))
-                    manifest.quarantine_files.append(quarantine_conflicts(
-                        client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts))
+                    manifest.quarantine_files.append(
+                        quarantine_conflicts(
+                            client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts
+                        )
+                    )
                 timer.lap("dedupe")
                 deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
                 manifest.replaced = deleted
@@ -217,10 +258,15 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
 
                 previous = load_previous_manifest(conn, PIPELINE, run_key)
                 manifest.lake_files = warehouse.write_lake(conn)
-                stale = sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files)) if previous else []
+                stale = (
+                    sorted(set(previous.get("lake_files", [])) - set(manifest.lake_files))
+                    if previous
+                    else []
+                )
                 delete_keys(client, settings.lake_bucket, stale)
                 manifest.quarantine_files = publish_quarantine(
-                    client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
+                    client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files
+                )
                 manifest.check()
                 save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
                 timer.lap("manifest")
@@ -232,8 +278,14 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
     return _after_commit(client, settings, manifest, attempt, timer, snapshots_stale)
 
 
-def _after_commit(client, settings: Settings, manifest: RunManifest, attempt: str, timer: StepTimer,
-                  snapshots_stale: int) -> dict:
+def _after_commit(
+    client,
+    settings: Settings,
+    manifest: RunManifest,
+    attempt: str,
+    timer: StepTimer,
+    snapshots_stale: int,
+) -> dict:
     """Clear the staging files, log the manifest and timings, refresh stale snapshots; the
     task's result."""
     # Staging files are only needed until the commit.

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from datalake.config import Settings
+from datalake.entity import DAG_ID, STREAM
+from datalake.entity.parquet import entity_arrow_schema
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.landing import hour_key, hours_in_window
-from datalake.entity.parquet import entity_arrow_schema
-from datalake.entity import DAG_ID, STREAM
 from datalake.hourly.manifest import record_run
 from datalake.locks import lock_entity_operations
 from datalake.sqlfiles import execute_file, query_file, statement_of
@@ -125,7 +125,10 @@ def month_for_interval(start: datetime, end: datetime) -> Month:
     """The snapshot month of a run: its data interval must be exactly one calendar month
     (M-1); the snapshot is written for M, the month the interval ends in."""
     first = Month.of(start)
-    if start.astimezone(timezone.utc) != first.start or end.astimezone(timezone.utc) != first.next().start:
+    if (
+        start.astimezone(timezone.utc) != first.start
+        or end.astimezone(timezone.utc) != first.next().start
+    ):
         raise ValueError(
             f"{PIPELINE} snapshots one calendar month per run; got data interval "
             f"[{start.isoformat()}, {end.isoformat()})"
@@ -143,26 +146,36 @@ def expected_hour_keys(month: Month) -> list[str]:
 
 def missing_hourly_runs(conn, month: Month) -> list[str]:
     expected = expected_hour_keys(month)
-    rows = query_file(conn, "snapshot/hourly_runs.sql", {"first_hour": expected[0], "last_hour": expected[-1]})
+    rows = query_file(
+        conn, "snapshot/hourly_runs.sql", {"first_hour": expected[0], "last_hour": expected[-1]}
+    )
     done = {r[0] for r in rows}
     return [k for k in expected if k not in done]
 
 
-def check_hourly_runs(settings: Settings, interval_start: datetime, interval_end: datetime,
-                      require_complete: bool = True) -> dict:
+def check_hourly_runs(
+    settings: Settings,
+    interval_start: datetime,
+    interval_end: datetime,
+    require_complete: bool = True,
+) -> dict:
     """Fail unless every arrival hour of the interval's month has a committed hourly run."""
     from datalake.warehouse import connect
 
     month = month_for_interval(interval_start, interval_end)
     covered = month.prev()
     if not require_complete:
-        log.warning("require_complete_hours is false: not checking the hourly runs of %s", covered.label)
+        log.warning(
+            "require_complete_hours is false: not checking the hourly runs of %s", covered.label
+        )
         return {"month": covered.label, "checked": False, "missing": None}
     with connect(settings) as conn:
         missing = missing_hourly_runs(conn, covered)
     total = len(expected_hour_keys(covered))
     if missing:
-        shown = ", ".join(missing[:MISSING_HOURS_SHOWN]) + (", ..." if len(missing) > MISSING_HOURS_SHOWN else "")
+        shown = ", ".join(missing[:MISSING_HOURS_SHOWN]) + (
+            ", ..." if len(missing) > MISSING_HOURS_SHOWN else ""
+        )
         raise IncompleteHourlyRuns(
             f"{len(missing)} of {total} arrival hours of {covered.label} have no committed "
             f"{HOURLY_PIPELINE} run (no row in datalake_ops.run_manifest): {shown}. The snapshot "
@@ -202,14 +215,21 @@ def _write_lake_local(conn, client, bucket: str, month: Month) -> str:
             cur.itersize = LAKE_CHUNK_ROWS
             cur.execute(statement_of("snapshot/read_rows.sql", columns=columns))
             while chunk := cur.fetchmany(LAKE_CHUNK_ROWS):
-                arrays = [pa.array([row[i] for row in chunk], pa.string()) for i in range(len(ENTITY_COLUMNS))]
+                arrays = [
+                    pa.array([row[i] for row in chunk], pa.string())
+                    for i in range(len(ENTITY_COLUMNS))
+                ]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
     key = snapshot_lake_key(month)
     client.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
     # Parts an UNLOAD of the month wrote earlier (the warehouse was Redshift then) would double it.
     from datalake.s3 import delete_keys, iter_keys
 
-    delete_keys(client, bucket, [k for k, _ in iter_keys(client, bucket, snapshot_lake_prefix(month)) if k != key])
+    delete_keys(
+        client,
+        bucket,
+        [k for k, _ in iter_keys(client, bucket, snapshot_lake_prefix(month)) if k != key],
+    )
     return key
 
 
@@ -227,8 +247,12 @@ def _unload_lake_redshift(conn, client, settings: Settings, month: Month) -> lis
 
     prefix = snapshot_lake_prefix(month)
     before = {key for key, _ in iter_keys(client, settings.lake_bucket, prefix)}
-    execute_file(conn, "snapshot/unload_redshift.sql", prefix_uri=f"s3://{settings.lake_bucket}/{prefix}-",
-                 iam_role=settings.redshift_iam_role or "")
+    execute_file(
+        conn,
+        "snapshot/unload_redshift.sql",
+        prefix_uri=f"s3://{settings.lake_bucket}/{prefix}-",
+        iam_role=settings.redshift_iam_role or "",
+    )
     written = sorted(key for key, _ in iter_keys(client, settings.lake_bucket, f"{prefix}-"))
     delete_keys(client, settings.lake_bucket, sorted(before - set(written)))
     return written
@@ -247,7 +271,11 @@ def build_month(conn, client, settings: Settings, month: Month, force: bool = Tr
         "base": base.partition if base else None,
         "between": [m.partition for m in _months_between(base, month)] if base else [],
     }
-    params = {"id_suffix": f"{month.year:04d}-{month.month:02d}", "month_start": month.time_text, **month.partition}
+    params = {
+        "id_suffix": f"{month.year:04d}-{month.month:02d}",
+        "month_start": month.time_text,
+        **month.partition,
+    }
     execute_file(conn, "snapshot/create_rows.sql")
     execute_file(conn, "snapshot/build_rows.sql", params, **render)
     entities = query_file(conn, "snapshot/count_rows.sql")[0][0]
@@ -271,15 +299,32 @@ def build_month(conn, client, settings: Settings, month: Month, force: bool = Tr
         result["lake_file"] = result["lake_files"][0]
         result["written"] = True
         manifest = {
-            "pipeline": PIPELINE, "run_key": month.key, "snapshot_month": month.label,
-            "window_start": month.prev().start.isoformat(), "window_end": month.start.isoformat(),
-            "base": result["base"], "entities": entities, "lake_file": result["lake_file"],
+            "pipeline": PIPELINE,
+            "run_key": month.key,
+            "snapshot_month": month.label,
+            "window_start": month.prev().start.isoformat(),
+            "window_end": month.start.isoformat(),
+            "base": result["base"],
+            "entities": entities,
+            "lake_file": result["lake_file"],
             "lake_files": result["lake_files"],
         }
-        record_run(conn, PIPELINE, month.key, month.prev().start, month.start,
-                   json.dumps(manifest, sort_keys=True, indent=2))
-        log.info("snapshot %s: %d entities (base: %s), replaced %d rows, %d differences",
-                 month.label, inserted, result["base"], deleted, differences)
+        record_run(
+            conn,
+            PIPELINE,
+            month.key,
+            month.prev().start,
+            month.start,
+            json.dumps(manifest, sort_keys=True, indent=2),
+        )
+        log.info(
+            "snapshot %s: %d entities (base: %s), replaced %d rows, %d differences",
+            month.label,
+            inserted,
+            result["base"],
+            deleted,
+            differences,
+        )
     execute_file(conn, "snapshot/drop_rows.sql")
     if changed:
         _mark_next(conn, month, f"snapshot {month.label} changed")
@@ -302,18 +347,28 @@ def refresh_stale(conn, client, settings: Settings, before: Month | None = None)
     transaction), clearing each mark; a change propagates to the next snapshot month."""
     done = []
     while True:
-        rows = query_file(conn, "snapshot/next_stale.sql", {"before": before.key if before else None},
-                          before=before is not None)
+        rows = query_file(
+            conn,
+            "snapshot/next_stale.sql",
+            {"before": before.key if before else None},
+            before=before is not None,
+        )
         if not rows:
             return done
         key, reason = rows[0]
         execute_file(conn, "snapshot/clear_mark.sql", {"month_key": key})
         if key not in snapshot_months(conn):
-            log.info("refresh of %s requested (%s) but no snapshot exists for it: nothing to do", key, reason)
+            log.info(
+                "refresh of %s requested (%s) but no snapshot exists for it: nothing to do",
+                key,
+                reason,
+            )
             continue
         result = build_month(conn, client, settings, Month.parse(key), force=False)
         result["reason"] = reason
-        log.info("refreshed snapshot %s (%s): changed=%s", result["month"], reason, result["changed"])
+        log.info(
+            "refreshed snapshot %s (%s): changed=%s", result["month"], reason, result["changed"]
+        )
         done.append(result)
 
 
@@ -328,7 +383,9 @@ def refresh_pending(client, settings: Settings) -> list[dict]:
             return refresh_stale(conn, client, settings)
 
 
-def run_snapshot(client, settings: Settings, interval_start: datetime, interval_end: datetime) -> dict:
+def run_snapshot(
+    client, settings: Settings, interval_start: datetime, interval_end: datetime
+) -> dict:
     """The build task: snapshot for the month after the data interval, in one transaction."""
     from datalake.s3 import require_bucket
     from datalake.warehouse import connect

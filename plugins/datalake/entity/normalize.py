@@ -54,8 +54,17 @@ DETAIL_MAX_BYTES = 65535
 # operation, detail-type, entity_id, month and year. A longer value would fail the hour's
 # COPY: the event is quarantined instead, reason `too_long:<column>`. tests/unit/
 # test_entity_normalize.py checks these against include/sql/{warehouse,redshift}/ddl.sql.
-COLUMN_MAX_BYTES = {"id": 256, "source": 256, "account": 64, "region": 32, "activity_id": 64, "schema": 128}
-_WIDTH_CHECKS = tuple((ROW_FIELDS.index(column), column, width) for column, width in COLUMN_MAX_BYTES.items())
+COLUMN_MAX_BYTES = {
+    "id": 256,
+    "source": 256,
+    "account": 64,
+    "region": 32,
+    "activity_id": 64,
+    "schema": 128,
+}
+_WIDTH_CHECKS = tuple(
+    (ROW_FIELDS.index(column), column, width) for column, width in COLUMN_MAX_BYTES.items()
+)
 
 
 # The JSON escape of U+0000: an odd number of backslashes before u0000 (two backslashes and
@@ -67,8 +76,11 @@ def _check_widths(row: tuple) -> None:
     for index, column, width in _WIDTH_CHECKS:
         value = row[index]
         # A character is 1-4 UTF-8 bytes: only a long non-ASCII value needs encoding.
-        if value is not None and len(value) * 4 > width and (
-                len(value) > width or (not value.isascii() and len(value.encode("utf-8")) > width)):
+        if (
+            value is not None
+            and len(value) * 4 > width
+            and (len(value) > width or (not value.isascii() and len(value.encode("utf-8")) > width))
+        ):
             raise NormalizeError(f"too_long:{column}")
 
 
@@ -131,6 +143,6 @@ def normalize_entity_event(event: dict) -> tuple:
         str(parsed.year) if parsed else None,
         "payload" in detail,
     )
-    _storable(*row[:DETAIL_INDEX], *row[DETAIL_INDEX + 1:-1])
+    _storable(*row[:DETAIL_INDEX], *row[DETAIL_INDEX + 1 : -1])
     _check_widths(row)
     return row

@@ -56,7 +56,9 @@ class StagedParquet:
         import pyarrow.parquet as pq
 
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd", write_statistics=True)
+            self._writer = pq.ParquetWriter(
+                self._tmp, table.schema, compression="zstd", write_statistics=True
+            )
         self._writer.write_table(table, row_group_size=self.row_group_rows)
 
     def __exit__(self, exc_type, exc, tb):

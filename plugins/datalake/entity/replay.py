@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from datalake.config import Settings
 from datalake.entity import batch as entity_batch
 from datalake.entity import load as entity_load
-from datalake.hourly.landing import hour_key
 from datalake.hourly.lake import clear_stale_attempts, new_attempt
+from datalake.hourly.landing import hour_key
 from datalake.hourly.quarantine import parse_quarantine_line, quarantine_lines, quarantine_prefix
 from datalake.hourly.stream import Hour
 from datalake.s3 import iter_keys, require_bucket
@@ -50,9 +50,15 @@ def _fixed_raw(client, bucket: str, key: str) -> list[bytes]:
             continue
         original = base64.b64decode(entry["raw_base64"])
         text = entry.get("raw_text")
-        if not original and not text:  # an object-level record (object_missing, empty_object): no event in it
+        if (
+            not original and not text
+        ):  # an object-level record (object_missing, empty_object): no event in it
             continue
-        raws.append(text.encode("utf-8") if text is not None and text.encode("utf-8") != original else original)
+        raws.append(
+            text.encode("utf-8")
+            if text is not None and text.encode("utf-8") != original
+            else original
+        )
     return raws
 
 
@@ -62,17 +68,22 @@ def replay_hour(client, settings: Settings, hour: datetime) -> dict:
     require_bucket(client, settings.lake_bucket, "lake")
     clear_stale_attempts(client, settings.lake_bucket, STREAM, run_key)
     raws: list[bytes] = []
-    for key, _ in sorted(iter_keys(client, settings.lake_bucket, quarantine_prefix(STREAM, hour_key(hour)))):
+    for key, _ in sorted(
+        iter_keys(client, settings.lake_bucket, quarantine_prefix(STREAM, hour_key(hour)))
+    ):
         raws.extend(_fixed_raw(client, settings.lake_bucket, key))
     input_key = f"{REPLAY_ROOT}/{STREAM}/{hour_key(hour)}/records.ndjson"
     # One record per line; a record that is itself broken JSON stays broken and is re-quarantined.
-    client.put_object(Bucket=settings.lake_bucket, Key=input_key, Body=b"\n".join(raws) + (b"\n" if raws else b""))
+    client.put_object(
+        Bucket=settings.lake_bucket, Key=input_key, Body=b"\n".join(raws) + (b"\n" if raws else b"")
+    )
 
     # The replay input lives in the lake bucket: read it as this run's "landing zone".
     replay_settings = replace(settings, landing_bucket=settings.lake_bucket)
     replay = Hour(hour, end, run_key)
-    counts = entity_batch.process_entity_batch(client, replay_settings, replay,
-                                               {"batch": 0, "keys": [input_key], "attempt": new_attempt()})
+    counts = entity_batch.process_entity_batch(
+        client, replay_settings, replay, {"batch": 0, "keys": [input_key], "attempt": new_attempt()}
+    )
     manifest = entity_load.load_entity_hour(client, settings, replay, [counts])
     manifest["replayed_from"] = quarantine_prefix(STREAM, hour_key(hour))
     return manifest

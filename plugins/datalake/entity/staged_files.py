@@ -10,9 +10,9 @@ import shutil
 from contextlib import contextmanager
 
 from datalake.entity.batch import STREAM
+from datalake.entity.parquet import SEQ_COLUMN, curated_key, entity_arrow_schema
 from datalake.entity_schema import ENTITY_COLUMNS
 from datalake.hourly.id_order import ID_COLUMN, merge_runs
-from datalake.entity.parquet import SEQ_COLUMN, curated_key, entity_arrow_schema
 
 STAGED_READ_ROWS = 10_000  # rows per block read back from a staged file, and per block copied
 
@@ -50,12 +50,14 @@ class StagedFiles:
     def paths(self) -> list[str]:
         import tempfile
 
-        for key in self.staged_keys[len(self._files):]:  # the ones not downloaded yet
+        for key in self.staged_keys[len(self._files) :]:  # the ones not downloaded yet
             tmp = tempfile.NamedTemporaryFile(prefix="staged-", suffix=".parquet")
             self._files.append(tmp)
             # One streamed GET, not boto3's download_fileobj (ranged GETs on threads): slower
             # here (docs/benchmarks.md, "Why the load is as it is").
-            shutil.copyfileobj(self.client.get_object(Bucket=self.bucket, Key=key)["Body"], tmp, 8 << 20)
+            shutil.copyfileobj(
+                self.client.get_object(Bucket=self.bucket, Key=key)["Body"], tmp, 8 << 20
+            )
             tmp.flush()
         return [tmp.name for tmp in self._files]
 
@@ -99,8 +101,11 @@ class StagedFiles:
             column = parquet.schema_arrow.get_field_index(ID_COLUMN)
             for group in range(parquet.metadata.num_row_groups):
                 stats = parquet.metadata.row_group(group).column(column).statistics
-                if (stats is not None and stats.has_min_max
-                        and not any(stats.min <= i <= stats.max for i in ids)):
+                if (
+                    stats is not None
+                    and stats.has_min_max
+                    and not any(stats.min <= i <= stats.max for i in ids)
+                ):
                     continue
                 table = parquet.read_row_group(group)
                 for row in table.to_pylist():
@@ -134,8 +139,14 @@ def runs_of_row_groups(metadata) -> list[list[int]]:
     return runs
 
 
-def surviving_blocks(staged: StagedFiles, survivors, curated: CuratedFiles, background, winners,
-                      winner_rows: WinnerRows):
+def surviving_blocks(
+    staged: StagedFiles,
+    survivors,
+    curated: CuratedFiles,
+    background,
+    winners,
+    winner_rows: WinnerRows,
+):
     """The staged rows that survived the dedupe, in id order (id_order: the key's B-tree then
     fills leaf after leaf), block by block: each block goes to the warehouse (the caller), to
     the curated files (written by `background`, one block behind, so both cores work) and,
@@ -162,10 +173,14 @@ def sorted_seqs(conn, select_file: str):
 
     from datalake.sqlfiles import statement_of
 
-    (packed,) = conn.execute(statement_of("entity_operations/sorted_seqs.sql", query=statement_of(select_file))).fetchone()
+    (packed,) = conn.execute(
+        statement_of("entity_operations/sorted_seqs.sql", query=statement_of(select_file))
+    ).fetchone()
     if packed is None:  # no row
         return np.empty(0, dtype=np.int64)
-    seqs = np.frombuffer(packed, dtype=">i8").astype(np.int64)  # the one copy: native order, writable
+    seqs = np.frombuffer(packed, dtype=">i8").astype(
+        np.int64
+    )  # the one copy: native order, writable
     seqs.sort()
     return seqs
 
@@ -177,7 +192,9 @@ class WinnerRows:
     entity_operations (a hash join over the whole table, which would grow with history)."""
 
     def __init__(self):
-        self._file = None  # made with the first winner: Redshift's load and an hour of deletes need none
+        self._file = (
+            None  # made with the first winner: Redshift's load and an hour of deletes need none
+        )
         self._writer = None
         self.rows = 0
 
@@ -241,15 +258,25 @@ class CuratedFiles:
         import pyarrow.parquet as pq
 
         schema = entity_arrow_schema()
-        months = pc.unique(pc.binary_join_element_wise(table["year"], table["month"], "-")).to_pylist()
+        months = pc.unique(
+            pc.binary_join_element_wise(table["year"], table["month"], "-")
+        ).to_pylist()
         for ym in sorted(months):
             year, month = ym.split("-")
             # Most blocks are one month: no filtered copy of 15 MB of rows then.
-            part = table if len(months) == 1 else table.filter(
-                pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month)))
+            part = (
+                table
+                if len(months) == 1
+                else table.filter(
+                    pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], month))
+                )
+            )
             if (year, month) not in self._files:
                 tmp = tempfile.TemporaryFile()
-                self._files[(year, month)] = (tmp, pq.ParquetWriter(tmp, schema, compression="zstd"))
+                self._files[(year, month)] = (
+                    tmp,
+                    pq.ParquetWriter(tmp, schema, compression="zstd"),
+                )
             self._files[(year, month)][1].write_table(part.cast(schema))
 
     def upload(self) -> list[str]:

@@ -81,8 +81,10 @@ HELPER_COLUMNS: tuple[str, ...] = (
 
 def _value_expectations(E) -> list[Any]:
     """Required columns, the unique id, the operation and detail type."""
-    required = [E.ExpectColumnValuesToNotBeNull(column=column, notes=f"`{column}` is required.")
-                for column in NOT_NULL_COLUMNS]
+    required = [
+        E.ExpectColumnValuesToNotBeNull(column=column, notes=f"`{column}` is required.")
+        for column in NOT_NULL_COLUMNS
+    ]
     return required + [
         E.ExpectColumnValuesToBeUnique(
             column="id",
@@ -193,8 +195,9 @@ def build_entity_suite(max_future_skew_minutes: int = 15) -> gx.ExpectationSuite
     return gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations)
 
 
-def _outside_pandas_range(out, layout_text, unparsed, now: datetime, is_real, years,
-                          months) -> None:
+def _outside_pandas_range(
+    out, layout_text, unparsed, now: datetime, is_real, years, months
+) -> None:
     """Times pandas cannot hold (before 1677 or after 2262) that are real instants all the
     same: judged with datetime, so that the year 3000 fails "not in the future" rather than
     "not a real instant". Rare; one row at a time."""
@@ -276,13 +279,15 @@ def _add_detail_helpers(out: pd.DataFrame, df: pd.DataFrame) -> None:
         # Rows from the normaliser: it wrote `detail` from a parsed JSON object, and knew then
         # whether it had a payload; the text is not parsed again.
         is_object_values = np.where(detail_missing.to_numpy(), None, True)
-        has_payload_values = np.where(detail_missing.to_numpy(), None, df[DETAIL_HAS_PAYLOAD].to_numpy(dtype=object))
+        has_payload_values = np.where(
+            detail_missing.to_numpy(), None, df[DETAIL_HAS_PAYLOAD].to_numpy(dtype=object)
+        )
         out[DETAIL_IS_JSON_OBJECT] = pd.Series(is_object_values, index=out.index, dtype=object)
         out[DETAIL_HAS_PAYLOAD] = pd.Series(has_payload_values, index=out.index, dtype=object)
     else:
         is_object: list[bool | None] = []
         has_payload: list[bool | None] = []
-        for text, missing_value in zip(out["detail"].tolist(), detail_missing.tolist()):
+        for text, missing_value in zip(out["detail"].tolist(), detail_missing.tolist(), strict=False):
             if missing_value:  # reported by the not-null expectation
                 is_object.append(None)
                 has_payload.append(None)
@@ -313,7 +318,10 @@ def _parse_json(text: Any) -> Any:
 
 
 def validate_entity_rows(
-    df: pd.DataFrame, now: datetime, max_future_skew_minutes: int = 15, runner: SuiteRunner | None = None
+    df: pd.DataFrame,
+    now: datetime,
+    max_future_skew_minutes: int = 15,
+    runner: SuiteRunner | None = None,
 ) -> ValidationOutcome:
     """Validate normalized entity rows (ENTITY_COLUMNS + a unique int ``_row`` column).
 

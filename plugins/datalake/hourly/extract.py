@@ -20,6 +20,8 @@ DEFAULT_MAX_FUTURE_SKEW_MINUTES = 15
 def max_future_skew_minutes() -> int:
     """How far after the end of its arrival hour an event time may lie."""
     return int(os.environ.get("DATALAKE_MAX_FUTURE_SKEW_MINUTES", DEFAULT_MAX_FUTURE_SKEW_MINUTES))
+
+
 # A key ending in "/" (what consoles and some tools create for a "folder"): not read.
 DIRECTORY_MARKER = "directory_marker"
 
@@ -79,9 +81,17 @@ def batch_file_name(batch: int) -> str:
     return f"batch-{batch:05d}"
 
 
-def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
-                   shape: Callable[[dict], object], event_id: Callable[[object], str | None],
-                   shape_errors: tuple[type[Exception], ...], chunk_records: int | None = None):
+def iter_extracted(
+    client,
+    bucket: str,
+    keys: list[str],
+    counts: BatchCounts,
+    rejects: list[QuarantineRecord],
+    shape: Callable[[dict], object],
+    event_id: Callable[[object], str | None],
+    shape_errors: tuple[type[Exception], ...],
+    chunk_records: int | None = None,
+):
     """Every record of the objects, shaped by `shape`, in delivery order, first copy of each
     event id within its chunk only, with the raw bytes behind each, as (shaped, sources) chunks
     of about `chunk_records` records (one chunk when None). A record that does not parse, or
@@ -108,8 +118,16 @@ def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, re
                 continue
             counts.records_read += 1
             if record.error:
-                rejects.append(QuarantineRecord(key, record.position, record.error, record.raw,
-                                                byte_offset=record.offset, object_offset=record.object_offset))
+                rejects.append(
+                    QuarantineRecord(
+                        key,
+                        record.position,
+                        record.error,
+                        record.raw,
+                        byte_offset=record.offset,
+                        object_offset=record.object_offset,
+                    )
+                )
                 continue
             try:
                 item = shape(record.value)
@@ -133,9 +151,18 @@ def iter_extracted(client, bucket: str, keys: list[str], counts: BatchCounts, re
         yield shaped, sources
 
 
-def extract_records(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord],
-                    shape: Callable[[dict], object], event_id: Callable[[object], str | None],
-                    shape_errors: tuple[type[Exception], ...]):
+def extract_records(
+    client,
+    bucket: str,
+    keys: list[str],
+    counts: BatchCounts,
+    rejects: list[QuarantineRecord],
+    shape: Callable[[dict], object],
+    event_id: Callable[[object], str | None],
+    shape_errors: tuple[type[Exception], ...],
+):
     """All of iter_extracted's records at once: (shaped, sources)."""
-    ((shaped, sources),) = iter_extracted(client, bucket, keys, counts, rejects, shape, event_id, shape_errors)
+    ((shaped, sources),) = iter_extracted(
+        client, bucket, keys, counts, rejects, shape, event_id, shape_errors
+    )
     return shaped, sources

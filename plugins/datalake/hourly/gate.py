@@ -46,15 +46,27 @@ def assess_hour(batches: list[dict], max_quarantine_share: float | None = None) 
     quarantined = sum(sum(b.get("quarantined", {}).values()) for b in batches)
     # A missing or damaged object is one quarantined "record" of its own: it counts in
     # the share, but an hour of only such objects is not "records but none parsed".
-    object_level = sum(n for b in batches for reason, n in b.get("quarantined", {}).items() if reason in OBJECT_REASONS)
+    object_level = sum(
+        n
+        for b in batches
+        for reason, n in b.get("quarantined", {}).items()
+        if reason in OBJECT_REASONS
+    )
     if objects and not read:
         raise QuarantineGateFailure(f"{objects} landing objects but no records in them")
     if read - object_level and not parsed:
-        raise QuarantineGateFailure(f"{read} records read but none parsed as an event: wrong stream or format?")
+        raise QuarantineGateFailure(
+            f"{read} records read but none parsed as an event: wrong stream or format?"
+        )
     share = quarantined / read if read else 0.0
     if share > max_quarantine_share and quarantined >= MIN_QUARANTINED_FOR_SHARE_CHECK:
         raise QuarantineGateFailure(
             f"{quarantined} of {read} records quarantined ({share:.1%}), above the threshold "
             f"{max_quarantine_share:.1%} (Variable datalake_quarantine_threshold / DATALAKE_QUARANTINE_THRESHOLD)"
         )
-    return {"objects": objects, "records_read": read, "quarantined": quarantined, "quarantine_share": round(share, 6)}
+    return {
+        "objects": objects,
+        "records_read": read,
+        "quarantined": quarantined,
+        "quarantine_share": round(share, 6),
+    }

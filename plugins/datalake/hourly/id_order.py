@@ -42,7 +42,7 @@ def merge_runs(runs: Iterable[Iterable], min_rows: int = 10_000) -> Iterator:
     across runs, same schema everywhere."""
     runs = list(runs)
     for start in range(0, len(runs), MERGE_FAN_IN):
-        yield from _merge_group([iter(r) for r in runs[start:start + MERGE_FAN_IN]], min_rows)
+        yield from _merge_group([iter(r) for r in runs[start : start + MERGE_FAN_IN]], min_rows)
 
 
 class _Head:
@@ -58,7 +58,11 @@ class _Head:
     def advance(self) -> None:
         block = _next_block(self.run)
         self.block = _as_table(block) if block is not None else None
-        self.keys = self.block.column(ID_COLUMN).to_numpy(zero_copy_only=False) if block is not None else None
+        self.keys = (
+            self.block.column(ID_COLUMN).to_numpy(zero_copy_only=False)
+            if block is not None
+            else None
+        )
         self.at = 0
 
 

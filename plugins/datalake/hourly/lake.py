@@ -68,8 +68,9 @@ def run_attempt(batch_counts: list[dict]) -> str:
     """The attempt the batches of one hourly run were processed under (one per run)."""
     attempts = {c.get("attempt") for c in batch_counts}
     if len(attempts) != 1 or None in attempts:
-        raise ValueError(f"the batches of one run must share one attempt, got "
-                         f"{sorted(map(str, attempts))}")
+        raise ValueError(
+            f"the batches of one run must share one attempt, got {sorted(map(str, attempts))}"
+        )
     return attempts.pop()
 
 
@@ -86,8 +87,12 @@ def clear_stale_attempts(client, bucket: str, stream: str, run_key: str, now=Non
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(hours=STALE_ATTEMPT_HOURS)
     paginator = client.get_paginator("list_objects_v2")
     pages = paginator.paginate(Bucket=bucket, Prefix=staging_prefix(stream, run_key))
-    stale = [obj["Key"] for page in pages for obj in page.get("Contents", [])
-             if obj["LastModified"] < cutoff]
+    stale = [
+        obj["Key"]
+        for page in pages
+        for obj in page.get("Contents", [])
+        if obj["LastModified"] < cutoff
+    ]
     return delete_keys(client, bucket, stale)
 
 

@@ -51,7 +51,9 @@ def hour_key(hour: datetime) -> str:
     return hour.astimezone(timezone.utc).strftime("%Y%m%d%H")
 
 
-def list_window_objects(client, bucket: str, stream: str, start: datetime, end: datetime) -> list[tuple[str, int]]:
+def list_window_objects(
+    client, bucket: str, stream: str, start: datetime, end: datetime
+) -> list[tuple[str, int]]:
     objects: list[tuple[str, int]] = []
     for hour in hours_in_window(start, end):
         objects.extend(sorted(iter_keys(client, bucket, hour_prefix(stream, hour))))
@@ -65,8 +67,9 @@ def batch_weight(key: str, size: int) -> int:
     return size if key.endswith(".gz") else -(-size // PLAIN_OBJECT_COMPRESSION)
 
 
-def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None,
-                 parallel: int | None = None) -> list[list[str]]:
+def plan_batches(
+    objects: list[tuple[str, int]], max_bytes: int | None = None, parallel: int | None = None
+) -> list[list[str]]:
     """Consecutive groups of keys of about equal weight, each one mapped task: as many as it
     takes for none to weigh more than max_bytes (compressed, see batch_weight; an object alone
     may), rounded up to a multiple of `parallel` (as far as there are objects)."""
@@ -83,7 +86,7 @@ def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None,
     batches: list[list[str]] = []
     current: list[str] = []
     size = done = 0
-    for (key, _), weight in zip(objects, weights):
+    for (key, _), weight in zip(objects, weights, strict=False):
         # Close the batch when adding the object would overshoot it by more than leaving it
         # out undershoots (targets: equal shares of what is left), or break max_bytes.
         left = count - len(batches)
@@ -99,8 +102,15 @@ def plan_batches(objects: list[tuple[str, int]], max_bytes: int | None = None,
     return batches
 
 
-def plan_hour(client, settings, stream: str, run_key: str, window_start: datetime, window_end: datetime,
-              max_bytes: int = DEFAULT_BATCH_BYTES) -> list[dict]:
+def plan_hour(
+    client,
+    settings,
+    stream: str,
+    run_key: str,
+    window_start: datetime,
+    window_end: datetime,
+    max_bytes: int = DEFAULT_BATCH_BYTES,
+) -> list[dict]:
     """Batches of one hourly run's landing objects, all under a new attempt (lake.py): the
     run's files are its own, whatever other run of the hour is going; what long-dead attempts
     of the hour left is cleared."""

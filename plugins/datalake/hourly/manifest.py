@@ -23,7 +23,9 @@ def _merge_expectations(batches: list[dict]) -> list[dict]:
     merged: dict[str, dict] = {}
     for batch in batches:
         for result in batch.get("expectation_results", []):
-            entry = merged.setdefault(result["name"], {"name": result["name"], "success": True, "unexpected_count": 0})
+            entry = merged.setdefault(
+                result["name"], {"name": result["name"], "success": True, "unexpected_count": 0}
+            )
             entry["success"] = entry["success"] and bool(result.get("success", True))
             entry["unexpected_count"] += int(result.get("unexpected_count") or 0)
     return [merged[name] for name in sorted(merged)]
@@ -55,7 +57,9 @@ class RunManifest:
     expectation_results: list[dict] = field(default_factory=list)
 
     @classmethod
-    def from_batches(cls, pipeline: str, run_key: str, start: datetime, end: datetime, batches: list[dict]) -> "RunManifest":
+    def from_batches(
+        cls, pipeline: str, run_key: str, start: datetime, end: datetime, batches: list[dict]
+    ) -> "RunManifest":
         quarantined: Counter = Counter()
         skipped: dict[str, str] = {}
         for b in batches:
@@ -74,7 +78,9 @@ class RunManifest:
             duplicates_in_batch=sum(b["duplicates_in_batch"] for b in batches),
             quarantined=dict(sorted(quarantined.items())),
             skipped_objects=dict(sorted(skipped.items())),
-            quarantine_files=sorted(b["quarantine_key"] for b in batches if b.get("quarantine_key")),
+            quarantine_files=sorted(
+                b["quarantine_key"] for b in batches if b.get("quarantine_key")
+            ),
             expectation_results=_merge_expectations(batches),
         )
 
@@ -88,7 +94,9 @@ class RunManifest:
 
     def check(self) -> None:
         if self.staged != self.valid:
-            raise ManifestMismatch(f"{self.run_key}: {self.valid} valid rows staged as Parquet but {self.staged} reached the stage table")
+            raise ManifestMismatch(
+                f"{self.run_key}: {self.valid} valid rows staged as Parquet but {self.staged} reached the stage table"
+            )
         accounted = self.loaded + self.duplicates + self.quarantined_total
         if self.records_read != accounted:
             raise ManifestMismatch(
@@ -117,17 +125,32 @@ def load_previous_manifest(conn, pipeline: str, run_key: str) -> dict | None:
     return json.loads(rows[0][0]) if rows else None
 
 
-def record_run(conn, pipeline: str, run_key: str, window_start, window_end, manifest_json: str) -> None:
+def record_run(
+    conn, pipeline: str, run_key: str, window_start, window_end, manifest_json: str
+) -> None:
     """The run's row in datalake_ops.run_manifest (replacing an earlier one), in the caller's
     transaction: hourly loads and monthly snapshots alike."""
-    execute_file(conn, "ops/run_manifest_save.sql", {
-        "pipeline": pipeline, "run_key": run_key, "window_start": window_start, "window_end": window_end,
-        "manifest": manifest_json,
-    })
+    execute_file(
+        conn,
+        "ops/run_manifest_save.sql",
+        {
+            "pipeline": pipeline,
+            "run_key": run_key,
+            "window_start": window_start,
+            "window_end": window_end,
+            "manifest": manifest_json,
+        },
+    )
 
 
 def save_manifest(conn, client, bucket: str, stream: str, manifest: RunManifest) -> None:
     body = manifest.lake_json()
-    record_run(conn, manifest.pipeline, manifest.run_key, manifest.window_start, manifest.window_end,
-               body.decode("utf-8"))
+    record_run(
+        conn,
+        manifest.pipeline,
+        manifest.run_key,
+        manifest.window_start,
+        manifest.window_end,
+        body.decode("utf-8"),
+    )
     client.put_object(Bucket=bucket, Key=manifest_key(stream, manifest.run_key), Body=body)

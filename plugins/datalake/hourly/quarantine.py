@@ -88,8 +88,9 @@ def quarantine_prefix(stream: str, run_key: str) -> str:
     return f"{QUARANTINE_ROOT}/{stream}/{run_key}/"
 
 
-def publish_quarantine(client, bucket: str, stream: str, run_key: str,
-                       attempt_keys: list[str]) -> list[str]:
+def publish_quarantine(
+    client, bucket: str, stream: str, run_key: str, attempt_keys: list[str]
+) -> list[str]:
     """The run's quarantine files (written under its attempt) as the hour's: copied to
     ``quarantine/<stream>/<run key>/<name>``, and the hour's files of an earlier run that are
     not among them removed. Called by the load under its lock, before the manifest that lists
@@ -102,8 +103,11 @@ def publish_quarantine(client, bucket: str, stream: str, run_key: str,
         target = prefix + key.rsplit("/", 1)[-1]
         client.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
         published.append(target)
-    stale = [key for key, _ in iter_keys(client, bucket, prefix)
-             if key not in published and "/" not in key[len(prefix):]]
+    stale = [
+        key
+        for key, _ in iter_keys(client, bucket, prefix)
+        if key not in published and "/" not in key[len(prefix) :]
+    ]
     delete_keys(client, bucket, stale)
     return published
 

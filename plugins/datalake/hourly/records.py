@@ -28,11 +28,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import zlib
 from typing import Iterator, NamedTuple
 
-import zlib
-
 import orjson
+
 
 class NonFiniteNumber(ValueError):
     """``NaN``, ``Infinity`` or a number past the double range (``1e999``): Python's json
@@ -76,12 +76,14 @@ _JSON_WS = " \t\r\n"
 
 
 class RawRecord(NamedTuple):  # made once per record: ~0.5 us less than a frozen dataclass
-    position: int           # ordinal of the record within its object
-    value: object | None    # the parsed JSON value, None when broken
-    raw: bytes              # the record's bytes as delivered
-    error: str | None       # quarantine reason when broken
+    position: int  # ordinal of the record within its object
+    value: object | None  # the parsed JSON value, None when broken
+    raw: bytes  # the record's bytes as delivered
+    error: str | None  # quarantine reason when broken
     offset: int | None = None  # object-level damage only: decoded byte offset of `raw`
-    object_offset: int | None = None  # object-level damage only: compressed byte where reading stopped
+    object_offset: int | None = (
+        None  # object-level damage only: compressed byte where reading stopped
+    )
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -97,11 +99,13 @@ _FEED_BYTES = 256 * 1024
 
 
 class Damage(NamedTuple):
-    reason: str        # TRUNCATED or CORRUPT_GZIP
+    reason: str  # TRUNCATED or CORRUPT_GZIP
     object_offset: int  # compressed byte offset where reading stopped
 
 
-def _gunzip_member(data: memoryview, out: list[bytes], whole: bool = False) -> tuple[int, str | None]:
+def _gunzip_member(
+    data: memoryview, out: list[bytes], whole: bool = False
+) -> tuple[int, str | None]:
     """Decode the gzip member at the start of `data` into `out`: the bytes it used, and the
     damage (None, TRUNCATED, CORRUPT_GZIP)."""
     unzip = zlib.decompressobj(_GZIP_WBITS)
@@ -116,7 +120,7 @@ def _gunzip_member(data: memoryview, out: list[bytes], whole: bool = False) -> t
         return len(data) - len(unzip.unused_data), None
     used = 0
     while used < len(data) and not unzip.eof:
-        piece = data[used:used + _FEED_BYTES]
+        piece = data[used : used + _FEED_BYTES]
         before = unzip.copy()
         try:
             out.append(unzip.decompress(piece))
@@ -134,7 +138,7 @@ def _gunzip_member(data: memoryview, out: list[bytes], whole: bool = False) -> t
 def _up_to_error(unzip, piece: memoryview, used: int, out: list[bytes]) -> int:
     for at in range(len(piece)):
         try:
-            out.append(unzip.decompress(piece[at:at + 1]))
+            out.append(unzip.decompress(piece[at : at + 1]))
         except zlib.error:
             return used + at
     return used + len(piece)
@@ -150,7 +154,7 @@ def decompress_object(body: bytes) -> tuple[bytes, Damage | None]:
     pieces: list[bytes] = []
     at = 0
     while at < len(body):
-        if body[at:at + 2] != GZIP_MAGIC:
+        if body[at : at + 2] != GZIP_MAGIC:
             if body[at:].strip(b"\x00"):
                 return b"".join(pieces), Damage(CORRUPT_GZIP, at)
             break
@@ -204,7 +208,9 @@ def _invalid_record(text: str, pos: int, ordinal: int, resync: re.Pattern) -> tu
     return RawRecord(ordinal, None, _raw(text[pos:end].rstrip()), "invalid_json"), end
 
 
-def _reference_record(text: str, pos: int, ordinal: int, resync: re.Pattern) -> tuple[RawRecord, int]:
+def _reference_record(
+    text: str, pos: int, ordinal: int, resync: re.Pattern
+) -> tuple[RawRecord, int]:
     """The record starting at `pos` decoded with json.raw_decode, and where it ends."""
     try:
         value, end = _DECODER.raw_decode(text, pos)
@@ -306,8 +312,14 @@ def _spelled_apart(out: bytes) -> bool:
     at = out.find(b"e-")
     while at >= 0:
         end = at + 3
-        if (at and out[at - 1] in _DIGITS and end <= size and out[at + 2] in _DIGITS
-                and (end == size or out[end] not in _DIGITS) and _number_token_at(out, at - 1)):
+        if (
+            at
+            and out[at - 1] in _DIGITS
+            and end <= size
+            and out[at + 2] in _DIGITS
+            and (end == size or out[end] not in _DIGITS)
+            and _number_token_at(out, at - 1)
+        ):
             return True
         at = out.find(b"e-", at + 2)
     at = out.find(b"0.0000")

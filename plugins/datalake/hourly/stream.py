@@ -35,12 +35,19 @@ class Hour:
         return cls(start, start + ONE_HOUR, hour_key(start))
 
     def to_xcom(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "run_key": self.run_key}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "run_key": self.run_key,
+        }
 
     @classmethod
     def from_xcom(cls, value: dict) -> Hour:
-        return cls(datetime.fromisoformat(value["start"]), datetime.fromisoformat(value["end"]),
-                   value["run_key"])
+        return cls(
+            datetime.fromisoformat(value["start"]),
+            datetime.fromisoformat(value["end"]),
+            value["run_key"],
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -54,14 +61,19 @@ class HourlyStream:
     suite: Callable[..., Any]  # validates a batch's rows with its Great Expectations suite
     plan: Callable[[Any, Any, Hour], list[dict]]  # (s3, settings, hour) -> batches
     process: Callable[[Any, Any, Hour, dict], dict]  # (s3, settings, hour, batch) -> counts
-    gate: Callable[..., dict]  # (one hour's batch counts[, threshold]) -> verdict; raises ValueError
+    gate: Callable[
+        ..., dict
+    ]  # (one hour's batch counts[, threshold]) -> verdict; raises ValueError
     load: Callable[[Any, Any, Hour, list[dict]], dict]  # (s3, settings, hour, counts) -> manifest
 
     def run_hour(self, client, settings, start: datetime, threshold: float | None = None) -> dict:
         """One arrival hour in one process, the steps chained the way the DAG chains them
         (tests and the benchmark)."""
         hour = Hour.of(start)
-        counts = [self.process(client, settings, hour, batch) for batch in self.plan(client, settings, hour)]
+        counts = [
+            self.process(client, settings, hour, batch)
+            for batch in self.plan(client, settings, hour)
+        ]
         self.gate(counts, threshold)
         return self.load(client, settings, hour, counts)
 

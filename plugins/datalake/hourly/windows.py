@@ -55,7 +55,9 @@ def max_window_hours() -> int:
     return int(os.environ.get("DATALAKE_MAX_WINDOW_HOURS", DEFAULT_MAX_WINDOW_HOURS))
 
 
-def resolve_window(params: dict | None, interval_start: datetime | None, interval_end: datetime | None) -> Window:
+def resolve_window(
+    params: dict | None, interval_start: datetime | None, interval_end: datetime | None
+) -> Window:
     params = params or {}
     steps = tuple(params.get("steps") or STEPS)
     unknown = sorted(set(steps) - set(STEPS))
@@ -63,14 +65,29 @@ def resolve_window(params: dict | None, interval_start: datetime | None, interva
         raise WindowError(f"unknown steps {unknown}; choose from {list(STEPS)}")
     start, end = params.get("start"), params.get("end")
     if (start is None) != (end is None):
-        raise WindowError("give both params start and end, or neither (the run's data interval is used)")
+        raise WindowError(
+            "give both params start and end, or neither (the run's data interval is used)"
+        )
     if start is None:
         if interval_start is None or interval_end is None:
             raise WindowError("this run has no data interval: trigger it with params start and end")
-        return Window(_parse("data_interval_start", interval_start), _parse("data_interval_end", interval_end), steps)
+        return Window(
+            _parse("data_interval_start", interval_start),
+            _parse("data_interval_end", interval_end),
+            steps,
+        )
     start, end = _parse("start", start), _parse("end", end)
-    if start.minute or start.second or start.microsecond or end.minute or end.second or end.microsecond:
-        raise WindowError(f"the window must be whole arrival hours, got [{start.isoformat()}, {end.isoformat()})")
+    if (
+        start.minute
+        or start.second
+        or start.microsecond
+        or end.minute
+        or end.second
+        or end.microsecond
+    ):
+        raise WindowError(
+            f"the window must be whole arrival hours, got [{start.isoformat()}, {end.isoformat()})"
+        )
     if end <= start:
         raise WindowError(f"end {end.isoformat()} is not after start {start.isoformat()}")
     hours = int((end - start) / HOUR)
@@ -115,7 +132,9 @@ def gate_window(stream: HourlyStream, counts: list[dict]) -> dict:
     return results
 
 
-def load_window(stream: HourlyStream, client, settings, counts: list[dict], steps=STEPS) -> list[dict]:
+def load_window(
+    stream: HourlyStream, client, settings, counts: list[dict], steps=STEPS
+) -> list[dict]:
     from datalake.validation.data_docs import publish_loaded_hour
 
     if "load" not in steps:
@@ -131,7 +150,9 @@ def load_window(stream: HourlyStream, client, settings, counts: list[dict], step
     return manifests
 
 
-def discard_validated_hour(client, bucket: str, stream: str, run_key: str, counts: list[dict]) -> list[str]:
+def discard_validated_hour(
+    client, bucket: str, stream: str, run_key: str, counts: list[dict]
+) -> list[str]:
     """A validate-only run of one hour: publish its quarantine report as the hour's and remove
     what the process tasks staged for a load (this run's attempt only)."""
     from datalake.hourly.lake import discard_attempt, run_attempt

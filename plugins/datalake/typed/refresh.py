@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-
-from datalake.locks import TYPED_TABLES_LOCK, take_pipeline_lock
 from functools import lru_cache
 
+from datalake.locks import TYPED_TABLES_LOCK, take_pipeline_lock
 from datalake.sqlfiles import read_sql, render_sql, statements
 from datalake.typed.kinds import (
     BIGINT,
+    BOOLEAN,
     ENTITY_ID_ATTRIBUTE,
     JSON,
     NUMERIC,
@@ -30,7 +30,6 @@ from datalake.typed.kinds import (
     STANDARD_COLUMNS,
     TEXT,
     TIMESTAMP,
-    BOOLEAN,
     Attribute,
     same_storage,
     unique_identifier,
@@ -151,8 +150,9 @@ def read_catalog(conn, schema: str) -> dict[str, SchemaTable]:
     for row in _run(conn, "typed/catalog_read.sql", schema=schema):
         # The query's columns are the catalog row's fields, in order.
         attribute = Attribute(*row)
-        table = tables.setdefault(attribute.entity_schema,
-                                  SchemaTable(attribute.entity_schema, attribute.table_name))
+        table = tables.setdefault(
+            attribute.entity_schema, SchemaTable(attribute.entity_schema, attribute.table_name)
+        )
         table.attributes[attribute.attribute] = attribute
     return tables
 

@@ -43,8 +43,13 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
     page_model = partial(_page_model, now, runs)
     hour_model = partial(_hour_model, runs)
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    app = FastAPI(title="Data lake", dependencies=[Depends(_airflow_user_dependency())], docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Data lake",
+        dependencies=[Depends(_airflow_user_dependency())],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
 
     @app.middleware("http")
     async def content_security_policy(request: Request, call_next):
@@ -60,16 +65,24 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
         try:
             model = await asyncio.to_thread(page_model)
         except ConfigurationError as exc:  # the warehouse or lake is unreachable: say which
-            return HTMLResponse(f"<h1>Data lake</h1><p>Cannot read the platform: {html.escape(str(exc))}</p>",
-                                status_code=503)
-        return templates.TemplateResponse(request, "page.html", {**model, "root": _root(request),
-                                                                       "airflow": _airflow_root(request)})
+            return HTMLResponse(
+                f"<h1>Data lake</h1><p>Cannot read the platform: {html.escape(str(exc))}</p>",
+                status_code=503,
+            )
+        return templates.TemplateResponse(
+            request,
+            "page.html",
+            {**model, "root": _root(request), "airflow": _airflow_root(request)},
+        )
 
     @app.get("/hours/{stream}/{run_key}", response_class=HTMLResponse)
     async def hour(request: Request, stream: str, run_key: str):
         model = await asyncio.to_thread(hour_model, stream, run_key)
-        return templates.TemplateResponse(request, "hour.html", {**model, "root": _root(request),
-                                                                       "airflow": _airflow_root(request)})
+        return templates.TemplateResponse(
+            request,
+            "hour.html",
+            {**model, "root": _root(request), "airflow": _airflow_root(request)},
+        )
 
     @app.get("/docs/{path:path}")
     async def data_docs(path: str):
@@ -80,8 +93,11 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
     @app.get("/static/page.js")
     async def page_script() -> Response:
         # Cached by the browser for an hour: a page load stays one request to the server.
-        return Response((TEMPLATES / "page.js").read_bytes(), media_type="text/javascript",
-                        headers={"Cache-Control": "private, max-age=3600"})
+        return Response(
+            (TEMPLATES / "page.js").read_bytes(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "private, max-age=3600"},
+        )
 
     @app.get("/health")
     async def health() -> Response:
@@ -97,21 +113,32 @@ def _airflow_user_dependency():
 
     bearer = HTTPBearer(auto_error=False)
 
-    async def airflow_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)):
+    async def airflow_user(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+    ):
         """Airflow's own check (bearer token, else the UI's _token cookie), imported on the first
         request: the plugin module is loaded by every Airflow process, the API server only
         needs this (airflow.api_fastapi costs ~0.6 s to import)."""
         from airflow.api_fastapi.app import get_auth_manager
-        from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+        from airflow.api_fastapi.auth.managers.models.resource_details import (
+            DagAccessEntity,
+            DagDetails,
+        )
         from airflow.api_fastapi.core_api.security import get_user
 
         user = await get_user(request, None, credentials)
         # What the page shows is the hourly DAGs' runs: the user must be allowed to read them.
         manager = get_auth_manager()
         for dag_id in overview.STREAMS.values():
-            if not manager.is_authorized_dag(method="GET", user=user, access_entity=DagAccessEntity.RUN,
-                                             details=DagDetails(id=dag_id)):
-                raise HTTPException(status_code=403, detail=f"not allowed to read the runs of {dag_id}")
+            if not manager.is_authorized_dag(
+                method="GET",
+                user=user,
+                access_entity=DagAccessEntity.RUN,
+                details=DagDetails(id=dag_id),
+            ):
+                raise HTTPException(
+                    status_code=403, detail=f"not allowed to read the runs of {dag_id}"
+                )
         return user
 
     return airflow_user
@@ -137,17 +164,35 @@ def _page_model(now: Callable[[], datetime], runs: Callable[[datetime], dict]) -
         months = overview.snapshot_months(conn)
         counts = overview.table_row_counts(conn)
         typed = overview.typed_catalog(conn)
-        first_loaded = {dag_id: overview.first_loaded_hour(conn, dag_id)
-                        for dag_id in overview.STREAMS.values()}
+        first_loaded = {
+            dag_id: overview.first_loaded_hour(conn, dag_id) for dag_id in overview.STREAMS.values()
+        }
         conn.rollback()
     dag_runs = runs(since)
     strips = []
     for stream, dag_id in overview.STREAMS.items():
-        strip = overview.build_strip(stream, manifests.get(dag_id, {}), dag_runs.get(dag_id, {}), at,
-                                     first_loaded=first_loaded[dag_id])
-        strips.append({"strip": strip, "freshness": _age(strip.freshness(at)), "chart": strip_chart_svg(strip)})
-    return {"now": at, "strips": strips, "months": months, "counts": counts, "typed": typed,
-            "states": overview.STATES}
+        strip = overview.build_strip(
+            stream,
+            manifests.get(dag_id, {}),
+            dag_runs.get(dag_id, {}),
+            at,
+            first_loaded=first_loaded[dag_id],
+        )
+        strips.append(
+            {
+                "strip": strip,
+                "freshness": _age(strip.freshness(at)),
+                "chart": strip_chart_svg(strip),
+            }
+        )
+    return {
+        "now": at,
+        "strips": strips,
+        "months": months,
+        "counts": counts,
+        "typed": typed,
+        "states": overview.STATES,
+    }
 
 
 def _hour_model(runs: Callable[[datetime], dict], stream: str, run_key: str) -> dict:
@@ -166,9 +211,18 @@ def _hour_model(runs: Callable[[datetime], dict], stream: str, run_key: str) -> 
         conn.rollback()
     hour = datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc)
     run = runs(hour).get(dag_id, {}).get(run_key)
-    model = {"stream": stream, "dag_id": dag_id, "run_key": run_key, "hour": hour, "manifest": manifest,
-             "run": run, "log_task": LOG_TASK, "expectations": [], "quarantine": None,
-             "data_docs": []}
+    model = {
+        "stream": stream,
+        "dag_id": dag_id,
+        "run_key": run_key,
+        "hour": hour,
+        "manifest": manifest,
+        "run": run,
+        "log_task": LOG_TASK,
+        "expectations": [],
+        "quarantine": None,
+        "data_docs": [],
+    }
     if manifest is not None:
         client = s3_client(settings)
         model["expectations"] = overview.expectation_rows(manifest)
@@ -190,9 +244,15 @@ def _docs_object(path: str) -> tuple[bytes, str]:
         raise HTTPException(status_code=404, detail="no such page")
     settings = load_settings()
     try:
-        body = s3_client(settings).get_object(Bucket=settings.lake_bucket, Key=f"{DOCS_ROOT}/{path}")["Body"].read()
+        body = (
+            s3_client(settings)
+            .get_object(Bucket=settings.lake_bucket, Key=f"{DOCS_ROOT}/{path}")["Body"]
+            .read()
+        )
     except Exception:
-        raise HTTPException(status_code=404, detail="no such page (expired by the Data Docs retention?)") from None
+        raise HTTPException(
+            status_code=404, detail="no such page (expired by the Data Docs retention?)"
+        ) from None
     return body, mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 

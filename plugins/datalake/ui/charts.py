@@ -14,17 +14,29 @@ def strip_chart_svg(strip: StreamStrip) -> str:
     import vl_convert
 
     values = [
-        {"hour": cell.hour.strftime("%Y-%m-%dT%H:00:00Z"), "kind": kind, "records": getattr(cell, kind)}
-        for cell in strip.cells for kind in COLOURS
+        {
+            "hour": cell.hour.strftime("%Y-%m-%dT%H:00:00Z"),
+            "kind": kind,
+            "records": getattr(cell, kind),
+        }
+        for cell in strip.cells
+        for kind in COLOURS
     ]
     chart = (
         alt.Chart(alt.Data(values=values), title=f"{strip.stream}: records per arrival hour")
         .mark_bar()
         .encode(
-            x=alt.X("hour:T", title="arrival hour (UTC)", axis=alt.Axis(format="%d %H:00", labelAngle=-45)),
+            x=alt.X(
+                "hour:T",
+                title="arrival hour (UTC)",
+                axis=alt.Axis(format="%d %H:00", labelAngle=-45),
+            ),
             y=alt.Y("sum(records):Q", title="records"),
-            color=alt.Color("kind:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                            title=None),
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
+                title=None,
+            ),
             order=alt.Order("kind:N"),
         )
         .properties(width=760, height=160)

@@ -56,9 +56,14 @@ def strip_hours(now: datetime, hours: int = STRIP_HOURS) -> list[datetime]:
     return [current - timedelta(hours=i) for i in range(hours - 1, -1, -1)]
 
 
-def hour_state(hour: datetime, manifest: dict | None, run_state: str | None, now: datetime,
-               late_after: timedelta = DEFAULT_LATE_AFTER,
-               first_loaded: datetime | None = None) -> str:
+def hour_state(
+    hour: datetime,
+    manifest: dict | None,
+    run_state: str | None,
+    now: datetime,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
+    first_loaded: datetime | None = None,
+) -> str:
     """loaded (a manifest exists), failed (the latest DAG run of the hour failed and nothing
     is loaded), no pipeline yet (before the stream's first loaded hour, or no hour loaded at
     all: nobody was expected to load it), late (no manifest ``late_after`` past the hour's
@@ -74,9 +79,15 @@ def hour_state(hour: datetime, manifest: dict | None, run_state: str | None, now
     return "not yet run"
 
 
-def build_strip(stream: str, manifests: dict[str, dict], runs: dict[str, dict], now: datetime,
-                hours: int = STRIP_HOURS, late_after: timedelta = DEFAULT_LATE_AFTER,
-                first_loaded: datetime | None = None) -> StreamStrip:
+def build_strip(
+    stream: str,
+    manifests: dict[str, dict],
+    runs: dict[str, dict],
+    now: datetime,
+    hours: int = STRIP_HOURS,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
+    first_loaded: datetime | None = None,
+) -> StreamStrip:
     """``manifests`` and ``runs`` (``{"state", "run_id"}``) are keyed by run key (YYYYMMDDHH);
     ``first_loaded`` is the first arrival hour the stream ever loaded (None: none yet)."""
     strip = StreamStrip(stream=stream, dag_id=STREAMS[stream])
@@ -89,7 +100,9 @@ def build_strip(stream: str, manifests: dict[str, dict], runs: dict[str, dict], 
             cell.records_read = int(manifest.get("records_read", 0))
             cell.loaded = int(manifest.get("loaded", 0))
             cell.duplicates = int(manifest.get("duplicates", 0))
-            cell.quarantined = int(manifest.get("quarantined_total", sum(manifest.get("quarantined", {}).values())))
+            cell.quarantined = int(
+                manifest.get("quarantined_total", sum(manifest.get("quarantined", {}).values()))
+            )
             strip.newest_loaded = hour + timedelta(hours=1)
         strip.cells.append(cell)
     return strip
@@ -99,20 +112,24 @@ def hourly_manifests(conn, since: datetime) -> dict[str, dict[str, dict]]:
     """pipeline -> run key -> manifest, for the hours starting at or after ``since``."""
     found: dict[str, dict[str, dict]] = {}
     for pipeline, run_key, _start, _end, body, _loaded_at in conn.execute(
-            read_sql("ui/hourly_manifests.sql"), {"since": since}).fetchall():
+        read_sql("ui/hourly_manifests.sql"), {"since": since}
+    ).fetchall():
         found.setdefault(pipeline, {})[run_key] = json.loads(body)
     return found
 
 
 def first_loaded_hour(conn, pipeline: str) -> datetime | None:
     """The first arrival hour ``pipeline`` ever loaded, or None."""
-    ((run_key,),) = conn.execute(read_sql("ops/first_loaded_hour.sql"),
-                                 {"pipeline": pipeline}).fetchall()
+    ((run_key,),) = conn.execute(
+        read_sql("ops/first_loaded_hour.sql"), {"pipeline": pipeline}
+    ).fetchall()
     return datetime.strptime(run_key, "%Y%m%d%H").replace(tzinfo=timezone.utc) if run_key else None
 
 
 def hour_manifest(conn, pipeline: str, run_key: str) -> dict | None:
-    row = conn.execute(read_sql("ui/hour_manifest.sql"), {"pipeline": pipeline, "run_key": run_key}).fetchone()
+    row = conn.execute(
+        read_sql("ui/hour_manifest.sql"), {"pipeline": pipeline, "run_key": run_key}
+    ).fetchone()
     if row is None:
         return None
     body = json.loads(row[4])
@@ -122,15 +139,27 @@ def hour_manifest(conn, pipeline: str, run_key: str) -> dict | None:
 
 def snapshot_months(conn) -> list[dict]:
     months = []
-    for month_key, body, loaded_at, stale_reason in conn.execute(read_sql("ui/snapshot_months.sql")).fetchall():
+    for month_key, body, loaded_at, stale_reason in conn.execute(
+        read_sql("ui/snapshot_months.sql")
+    ).fetchall():
         manifest = json.loads(body) if body else {}
-        months.append({"month": month_key, "exists": bool(body), "rows": manifest.get("entities"),
-                       "written_at": loaded_at.isoformat() if loaded_at else None, "stale": stale_reason})
+        months.append(
+            {
+                "month": month_key,
+                "exists": bool(body),
+                "rows": manifest.get("entities"),
+                "written_at": loaded_at.isoformat() if loaded_at else None,
+                "stale": stale_reason,
+            }
+        )
     return months
 
 
 def table_row_counts(conn) -> list[tuple[str, int]]:
-    return [(name, int(count)) for name, count in conn.execute(read_sql("ui/table_row_counts.sql")).fetchall()]
+    return [
+        (name, int(count))
+        for name, count in conn.execute(read_sql("ui/table_row_counts.sql")).fetchall()
+    ]
 
 
 def typed_catalog(conn) -> list[dict]:
@@ -148,17 +177,40 @@ def typed_catalog(conn) -> list[dict]:
     out = []
     for org_id, name, built_at in built:
         mine = [r for r in rows if r[0] == name]
-        widened = [{"entity_schema": r[1], "attribute": r[2], "column": r[3], "type": r[4],
-                    "from": r[5], "not_fitting": r[7]} for r in mine if r[5] is not None]
-        out.append({"org_id": org_id, "schema": name, "built_at": built_at,
-                    "tables": len({r[1] for r in mine}), "attributes": len(mine),
-                    "not_fitting": sum(r[7] for r in mine), "widened": widened[:20],
-                    "widened_count": len(widened)})
+        widened = [
+            {
+                "entity_schema": r[1],
+                "attribute": r[2],
+                "column": r[3],
+                "type": r[4],
+                "from": r[5],
+                "not_fitting": r[7],
+            }
+            for r in mine
+            if r[5] is not None
+        ]
+        out.append(
+            {
+                "org_id": org_id,
+                "schema": name,
+                "built_at": built_at,
+                "tables": len({r[1] for r in mine}),
+                "attributes": len(mine),
+                "not_fitting": sum(r[7] for r in mine),
+                "widened": widened[:20],
+                "widened_count": len(widened),
+            }
+        )
     return out
 
 
-def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPLE_RECORDS,
-                       text_chars: int = SAMPLE_TEXT_CHARS) -> dict:
+def quarantine_summary(
+    client,
+    bucket: str,
+    manifest: dict,
+    samples: int = SAMPLE_RECORDS,
+    text_chars: int = SAMPLE_TEXT_CHARS,
+) -> dict:
     """Reasons with counts (from the manifest) and a few sample records per reason, read from
     the run's quarantine files in the lake (raw text truncated; undecodable bytes said so)."""
     reasons = dict(sorted((manifest.get("quarantined") or {}).items(), key=lambda item: -item[1]))
@@ -183,12 +235,30 @@ def quarantine_summary(client, bucket: str, manifest: dict, samples: int = SAMPL
             if len(bucket_list) >= samples:
                 continue
             text = record.get("raw_text")
-            shown = "(not UTF-8: only raw_base64 is kept)" if text is None else (
-                text if len(text) <= text_chars else text[:text_chars] + f"… ({len(text)} chars)")
-            bucket_list.append({"source_key": record["source_key"], "position": record["position"],
-                                "failed_expectations": record.get("failed_expectations", []), "raw_text": shown})
-    return {"reasons": [{"reason": r, "count": n, "samples": picked.get(r, [])} for r, n in reasons.items()],
-            "files": manifest.get("quarantine_files") or [], "unreadable": unreadable}
+            shown = (
+                "(not UTF-8: only raw_base64 is kept)"
+                if text is None
+                else (
+                    text
+                    if len(text) <= text_chars
+                    else text[:text_chars] + f"… ({len(text)} chars)"
+                )
+            )
+            bucket_list.append(
+                {
+                    "source_key": record["source_key"],
+                    "position": record["position"],
+                    "failed_expectations": record.get("failed_expectations", []),
+                    "raw_text": shown,
+                }
+            )
+    return {
+        "reasons": [
+            {"reason": r, "count": n, "samples": picked.get(r, [])} for r, n in reasons.items()
+        ],
+        "files": manifest.get("quarantine_files") or [],
+        "unreadable": unreadable,
+    }
 
 
 def expectation_rows(manifest: dict) -> list[dict]:
@@ -197,9 +267,19 @@ def expectation_rows(manifest: dict) -> list[dict]:
     rows = []
     for result in manifest.get("expectation_results") or []:
         failed = result.get("unexpected_count")
-        rate = None if failed is None or not validated else round(100.0 * (validated - failed) / validated, 2)
-        rows.append({"name": result["name"], "success": bool(result.get("success")), "unexpected_count": failed,
-                     "pass_rate": rate})
+        rate = (
+            None
+            if failed is None or not validated
+            else round(100.0 * (validated - failed) / validated, 2)
+        )
+        rows.append(
+            {
+                "name": result["name"],
+                "success": bool(result.get("success")),
+                "unexpected_count": failed,
+                "pass_rate": rate,
+            }
+        )
     return rows
 
 

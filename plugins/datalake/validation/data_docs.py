@@ -37,9 +37,18 @@ RESULTS_ROOT = "validation_results"
 DEFAULT_RETENTION_DAYS = 30
 STATIC_MARKER = f"{DOCS_ROOT}/static/styles/data_docs_default_styles.css"
 # What GX's result keeps per expectation for the docs (the full lists stay out).
-KEPT_RESULT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpected_count", "unexpected_percent",
-                    "unexpected_percent_total", "unexpected_percent_nonmissing", "partial_unexpected_list",
-                    "partial_unexpected_counts", "observed_value")
+KEPT_RESULT_KEYS = (
+    "element_count",
+    "missing_count",
+    "missing_percent",
+    "unexpected_count",
+    "unexpected_percent",
+    "unexpected_percent_total",
+    "unexpected_percent_nonmissing",
+    "partial_unexpected_list",
+    "partial_unexpected_counts",
+    "observed_value",
+)
 
 
 # The parts of a result that hold values as producers wrote them. GX's renderer puts them
@@ -67,8 +76,11 @@ def trimmed_result(result: Any) -> dict:
     """A GX ExpectationSuiteValidationResult as JSON, without the per-row lists (dropped from
     ``result`` in place first, so they are never serialized: read the outcome before)."""
     for res in result.results:
-        res.result = {k: _escaped(v) if k in PRODUCER_VALUE_KEYS else v
-                      for k, v in (res.result or {}).items() if k in KEPT_RESULT_KEYS}
+        res.result = {
+            k: _escaped(v) if k in PRODUCER_VALUE_KEYS else v
+            for k, v in (res.result or {}).items()
+            if k in KEPT_RESULT_KEYS
+        }
     body = result.to_json_dict()
     # No wall-clock time in the lake: a rerun of the hour writes the same bytes.
     (body.get("meta") or {}).get("batch_markers", {}).pop("ge_load_time", None)
@@ -91,11 +103,15 @@ def hour_index_key(stream: str, run_key: str) -> str:
     return f"{DOCS_ROOT}/hours/{stream}/{run_key}.json"
 
 
-def publish_hour(client, bucket: str, stream: str, run_key: str, result_keys: list[str]) -> list[str]:
+def publish_hour(
+    client, bucket: str, stream: str, run_key: str, result_keys: list[str]
+) -> list[str]:
     """Render the hour's kept validation results as Data Docs into the lake; returns the pages'
     keys (relative to data_docs/)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
+    )
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -108,27 +124,42 @@ def publish_hour(client, bucket: str, stream: str, run_key: str, result_keys: li
     context = _ephemeral_context()
     schema = ExpectationSuiteValidationResultSchema()
     with tempfile.TemporaryDirectory(prefix="datalake-docs-") as out:
-        context.add_data_docs_site("lake", {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": out},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        context.add_data_docs_site(
+            "lake",
+            {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": out,
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
         for key in sorted(result_keys):
             batch_name = key.rsplit("/", 1)[-1].removesuffix(".json.gz")
-            chunks = json.loads(gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read()))
+            chunks = json.loads(
+                gzip.decompress(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+            )
             for number, body in enumerate(chunks):
                 result = schema.load(body)
                 identifier = ValidationResultIdentifier(
                     expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
-                    run_id=RunIdentifier(run_name=f"{stream}-{run_key}-{batch_name}-{number:03d}", run_time=hour),
+                    run_id=RunIdentifier(
+                        run_name=f"{stream}-{run_key}-{batch_name}-{number:03d}", run_time=hour
+                    ),
                     batch_identifier=f"{batch_name}-{number:03d}",
                 )
                 context.validation_results_store.set(identifier, result)
         context.build_data_docs(site_names=["lake"])
         pages = _upload_site(client, bucket, Path(out))
-    client.put_object(Bucket=bucket, Key=hour_index_key(stream, run_key),
-                      Body=json.dumps({"stream": stream, "run_key": run_key, "pages": pages}, indent=2).encode("utf-8"),
-                      ContentType="application/json")
+    client.put_object(
+        Bucket=bucket,
+        Key=hour_index_key(stream, run_key),
+        Body=json.dumps({"stream": stream, "run_key": run_key, "pages": pages}, indent=2).encode(
+            "utf-8"
+        ),
+        ContentType="application/json",
+    )
     return pages
 
 
@@ -146,7 +177,12 @@ def _upload_site(client, bucket: str, site: Path) -> list[str]:
         if relative.startswith("validations/"):
             pages.append(relative)
         content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
-        client.put_object(Bucket=bucket, Key=f"{DOCS_ROOT}/{relative}", Body=path.read_bytes(), ContentType=content_type)
+        client.put_object(
+            Bucket=bucket,
+            Key=f"{DOCS_ROOT}/{relative}",
+            Body=path.read_bytes(),
+            ContentType=content_type,
+        )
     return pages
 
 
@@ -201,8 +237,14 @@ def _run_key_of(key: str) -> str | None:
     return None
 
 
-def publish_hour_safely(client, bucket: str, stream: str, run_key: str, result_keys: list[str],
-                        now: datetime | None = None) -> list[str]:
+def publish_hour_safely(
+    client,
+    bucket: str,
+    stream: str,
+    run_key: str,
+    result_keys: list[str],
+    now: datetime | None = None,
+) -> list[str]:
     """Docs are derived, never a reason to fail an hour that is loaded: errors are logged."""
     import time
 
@@ -210,15 +252,29 @@ def publish_hour_safely(client, bucket: str, stream: str, run_key: str, result_k
     try:
         pages = publish_hour(client, bucket, stream, run_key, result_keys) if result_keys else []
         expired = expire(client, bucket, now or datetime.now(timezone.utc))
-        log.info("data docs of %s %s: %d page(s) in s3://%s/%s/, %d expired object(s) removed, %.2f s",
-                 stream, run_key, len(pages), bucket, DOCS_ROOT, expired, time.perf_counter() - started)
+        log.info(
+            "data docs of %s %s: %d page(s) in s3://%s/%s/, %d expired object(s) removed, %.2f s",
+            stream,
+            run_key,
+            len(pages),
+            bucket,
+            DOCS_ROOT,
+            expired,
+            time.perf_counter() - started,
+        )
         return pages
     except Exception:
-        log.exception("data docs of %s %s could not be built (the hour is loaded all the same)", stream, run_key)
+        log.exception(
+            "data docs of %s %s could not be built (the hour is loaded all the same)",
+            stream,
+            run_key,
+        )
         return []
 
 
-def publish_loaded_hour(client, bucket: str, stream: str, run_key: str, batch_counts: list[dict]) -> list[str]:
+def publish_loaded_hour(
+    client, bucket: str, stream: str, run_key: str, batch_counts: list[dict]
+) -> list[str]:
     """Data Docs of an hour just loaded, from the GX results its batches kept (if any)."""
     result_keys = [c["results_key"] for c in batch_counts if c.get("results_key")]
     return publish_hour_safely(client, bucket, stream, run_key, result_keys) if result_keys else []

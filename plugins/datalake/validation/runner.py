@@ -185,5 +185,13 @@ def _ephemeral_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-__all__ = ["RESULT_FORMAT", "ROW_COLUMN", "SuiteRunner", "ValidationOutcome", "expectation_name", "merge_expectation_results",
-           "outcome_of", "run_suite"]
+__all__ = [
+    "RESULT_FORMAT",
+    "ROW_COLUMN",
+    "SuiteRunner",
+    "ValidationOutcome",
+    "expectation_name",
+    "merge_expectation_results",
+    "outcome_of",
+    "run_suite",
+]

@@ -16,13 +16,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from datalake.config import Settings
-from datalake.workflow import STREAM
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
-from datalake.hourly.landing import plan_hour
 from datalake.hourly.lake import attempt_prefix, attempt_quarantine_prefix, put_parquet
+from datalake.hourly.landing import plan_hour
 from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 from datalake.hourly.stream import Hour
+from datalake.workflow import STREAM
 from datalake.workflow.flatten import (
     EVENT_COLUMNS,
     EVENT_ID_COLUMN,
@@ -42,7 +42,10 @@ def stage_name(table: str) -> str:
     return table.lower()
 
 
-STAGES: dict[str, tuple[str, ...]] = {EVENTS_STAGE: EVENT_COLUMNS, **{stage_name(t): c for t, c in TABLES.items()}}
+STAGES: dict[str, tuple[str, ...]] = {
+    EVENTS_STAGE: EVENT_COLUMNS,
+    **{stage_name(t): c for t, c in TABLES.items()},
+}
 
 
 @dataclass
@@ -50,16 +53,26 @@ class WorkflowBatchCounts(BatchCounts):
     staged_keys: dict[str, str] = field(default_factory=dict)  # stage -> Parquet key
 
 
-def extract_flats(client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]):
+def extract_flats(
+    client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]
+):
     """Flattened events in delivery order, first copy of each event id only, with their raw bytes."""
-    return extract_records(client, bucket, keys, counts, rejects, flatten_workflow_event,
-                           lambda flat: flat.event["event_id"], (FlattenError,))
+    return extract_records(
+        client,
+        bucket,
+        keys,
+        counts,
+        rejects,
+        flatten_workflow_event,
+        lambda flat: flat.event["event_id"],
+        (FlattenError,),
+    )
 
 
 def staged_rows(flats: list[FlatExecution], seqs: list[int]) -> dict[str, list[dict]]:
     """Rows per stage; every row carries its event's id and delivery sequence."""
     out: dict[str, list[dict]] = {stage: [] for stage in STAGES}
-    for flat, seq in zip(flats, seqs):
+    for flat, seq in zip(flats, seqs, strict=False):
         tag = {EVENT_ID_COLUMN: flat.event["event_id"], SEQ_COLUMN: seq}
         out[EVENTS_STAGE].append({**flat.event, SEQ_COLUMN: seq})
         for table in TABLES:
@@ -86,11 +99,16 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     rejects: list[QuarantineRecord] = []
     flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)
 
-    outcome = validate_workflow_rows(flats, now=now, max_future_skew_minutes=max_future_skew_minutes)
+    outcome = validate_workflow_rows(
+        flats, now=now, max_future_skew_minutes=max_future_skew_minutes
+    )
     counts.expectation_results = outcome.expectation_results
     counts.results_key = data_docs.write_results(
-        client, settings.lake_bucket, data_docs.results_key(STREAM, run_key, batch_file_name(batch)),
-        [data_docs.trimmed_result(result) for result in outcome.gx_results])
+        client,
+        settings.lake_bucket,
+        data_docs.results_key(STREAM, run_key, batch_file_name(batch)),
+        [data_docs.trimmed_result(result) for result in outcome.gx_results],
+    )
     for index, names in outcome.failed_events.items():
         key, position, raw = sources[index]
         rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, names))
@@ -107,14 +125,17 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
         columns = STAGES[stage]
         if stage == EVENTS_STAGE:
             table = rows_to_arrow(rows, columns)
-            table = table.append_column(SEQ_COLUMN, pa.array([r[SEQ_COLUMN] for r in rows], pa.int64()))
+            table = table.append_column(
+                SEQ_COLUMN, pa.array([r[SEQ_COLUMN] for r in rows], pa.int64())
+            )
         else:
             table = rows_to_arrow(rows, columns, staged=True)
         key = f"{prefix}{stage}/{name}.parquet"
         put_parquet(client, settings.lake_bucket, key, table)
         counts.staged_keys[stage] = key
     counts.quarantine_key = write_quarantine(
-        client, settings.lake_bucket,
+        client,
+        settings.lake_bucket,
         f"{attempt_quarantine_prefix(STREAM, run_key, attempt)}{name}.jsonl.gz",
         sorted(rejects, key=lambda r: (r.source_key, r.position)),
     )

@@ -67,14 +67,56 @@ TASK_STATUSES = ("UNASSIGNED", "ASSIGNED", "COMPLETED", "SKIPPED", "IN_PROGRESS"
 
 # Table name (as the docs name it; the warehouse folds it to lower case) -> columns in the
 # order of include/sql/warehouse/ddl.sql and the published diagram of the workflow tables.
-EXECUTION_COLUMNS = ("org_id", "id", "name", "status", "definition_id", "created_at", "last_updated_at",
-                     "started_at", "completed_at")
-PHASE_COLUMNS = ("id", "position", "workflow_execution_id", "definition_id", "name", "status", "created_at",
-                 "started_at", "completed_at", "org_id")
-TASK_COLUMNS = ("org_id", "id", "phase_name", "position", "name", "status", "phase_id", "workflow_execution_id",
-                "definition_id", "entity_ref_id", "created_at", "started_at", "completed_at", "last_updated_at",
-                "due_date", "assigned_to", "assigned_to_in_progress", "manually_created", "enabled")
-CANCELLATION_COLUMNS = ("org_id", "workflow_execution_id", "closing_reason_id", "closing_reason_title")
+EXECUTION_COLUMNS = (
+    "org_id",
+    "id",
+    "name",
+    "status",
+    "definition_id",
+    "created_at",
+    "last_updated_at",
+    "started_at",
+    "completed_at",
+)
+PHASE_COLUMNS = (
+    "id",
+    "position",
+    "workflow_execution_id",
+    "definition_id",
+    "name",
+    "status",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "org_id",
+)
+TASK_COLUMNS = (
+    "org_id",
+    "id",
+    "phase_name",
+    "position",
+    "name",
+    "status",
+    "phase_id",
+    "workflow_execution_id",
+    "definition_id",
+    "entity_ref_id",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "last_updated_at",
+    "due_date",
+    "assigned_to",
+    "assigned_to_in_progress",
+    "manually_created",
+    "enabled",
+)
+CANCELLATION_COLUMNS = (
+    "org_id",
+    "workflow_execution_id",
+    "closing_reason_id",
+    "closing_reason_title",
+)
 CONTEXT_COLUMNS = ("org_id", "workflow_execution_id", "context_entity_id", "context_entity_schema")
 
 TABLES: dict[str, tuple[str, ...]] = {
@@ -92,13 +134,30 @@ TABLE_ORDER: dict[str, tuple[str, ...]] = {
     "WorkflowCancellations": ("workflow_execution_id", "closing_reason_id", "closing_reason_title"),
     "WorkflowContexts": ("workflow_execution_id", "context_entity_id", "context_entity_schema"),
 }
-TIMESTAMP_COLUMNS = frozenset({"created_at", "last_updated_at", "started_at", "completed_at", "due_date",
-                               "last_update_time", "event_time"})
+TIMESTAMP_COLUMNS = frozenset(
+    {
+        "created_at",
+        "last_updated_at",
+        "started_at",
+        "completed_at",
+        "due_date",
+        "last_update_time",
+        "event_time",
+    }
+)
 INT_COLUMNS = frozenset({"position"})
 BOOL_COLUMNS = frozenset({"manually_created", "enabled", "deleted"})
 
 # One row per event in the stage: what the merge orders by (latest lastUpdateTime wins).
-EVENT_COLUMNS = ("event_id", "detail_type", "execution_id", "org_id", "last_update_time", "deleted", "event_time")
+EVENT_COLUMNS = (
+    "event_id",
+    "detail_type",
+    "execution_id",
+    "org_id",
+    "last_update_time",
+    "deleted",
+    "event_time",
+)
 # Stage-only columns appended to every staged table: which delivered event a row belongs to.
 EVENT_ID_COLUMN = "_event_id"
 SEQ_COLUMN = "_seq"
@@ -111,17 +170,46 @@ SEQ_COLUMN = "_seq"
 # counts characters, so the local warehouse alone would never notice).
 TEXT_WIDTHS: dict[str, dict[str, int]] = {
     "events": {"event_id": 256, "detail_type": 64, "execution_id": 128, "org_id": 64},
-    "WorkflowExecution": {"org_id": 64, "id": 128, "name": 1024, "status": 32,
-                          "definition_id": 128},
-    "WorkflowPhases": {"id": 128, "workflow_execution_id": 128, "definition_id": 128, "name": 1024,
-                       "status": 32, "org_id": 64},
-    "WorkflowTasks": {"org_id": 64, "id": 128, "phase_name": 1024, "name": 1024, "status": 32,
-                      "phase_id": 128, "workflow_execution_id": 128, "definition_id": 128,
-                      "entity_ref_id": 128, "assigned_to": 4096, "assigned_to_in_progress": 1024},
-    "WorkflowCancellations": {"org_id": 64, "workflow_execution_id": 128, "closing_reason_id": 128,
-                              "closing_reason_title": 1024},
-    "WorkflowContexts": {"org_id": 64, "workflow_execution_id": 128, "context_entity_id": 128,
-                         "context_entity_schema": 128},
+    "WorkflowExecution": {
+        "org_id": 64,
+        "id": 128,
+        "name": 1024,
+        "status": 32,
+        "definition_id": 128,
+    },
+    "WorkflowPhases": {
+        "id": 128,
+        "workflow_execution_id": 128,
+        "definition_id": 128,
+        "name": 1024,
+        "status": 32,
+        "org_id": 64,
+    },
+    "WorkflowTasks": {
+        "org_id": 64,
+        "id": 128,
+        "phase_name": 1024,
+        "name": 1024,
+        "status": 32,
+        "phase_id": 128,
+        "workflow_execution_id": 128,
+        "definition_id": 128,
+        "entity_ref_id": 128,
+        "assigned_to": 4096,
+        "assigned_to_in_progress": 1024,
+    },
+    "WorkflowCancellations": {
+        "org_id": 64,
+        "workflow_execution_id": 128,
+        "closing_reason_id": 128,
+        "closing_reason_title": 1024,
+    },
+    "WorkflowContexts": {
+        "org_id": 64,
+        "workflow_execution_id": 128,
+        "context_entity_id": 128,
+        "context_entity_schema": 128,
+    },
 }
 
 
@@ -238,11 +326,18 @@ def _task(step: dict, path: str, base: dict, position: int, phase: dict | None) 
         "definition_id": _text(f"{path}.definitionId", step.get("definitionId")),
         "entity_ref_id": _text(f"{path}.entityRefId", step.get("entityRefId")),
     }
-    for column, key in (("created_at", "created"), ("started_at", "startedTime"), ("completed_at", "completedTime"),
-                        ("last_updated_at", "lastUpdated"), ("due_date", "dueDate")):
+    for column, key in (
+        ("created_at", "created"),
+        ("started_at", "startedTime"),
+        ("completed_at", "completedTime"),
+        ("last_updated_at", "lastUpdated"),
+        ("due_date", "dueDate"),
+    ):
         _timestamp(row, column, f"{path}.{key}", step.get(key))
     row["assigned_to"] = _ids(f"{path}.assignedTo", step.get("assignedTo"))
-    row["assigned_to_in_progress"] = _text(f"{path}.assignedToInProgress", step.get("assignedToInProgress"))
+    row["assigned_to_in_progress"] = _text(
+        f"{path}.assignedToInProgress", step.get("assignedToInProgress")
+    )
     row["manually_created"] = _bool(f"{path}.manuallyCreated", step.get("manuallyCreated"))
     row["enabled"] = _bool(f"{path}.enabled", step.get("enabled"))
     return row
@@ -293,24 +388,30 @@ def _add_flow_rows(flat: FlatExecution, detail: dict, execution: dict) -> None:
 
 def _add_reason_and_context_rows(flat: FlatExecution, detail: dict, execution: dict) -> None:
     """detail.selectedClosingReasons -> cancellations; detail.contexts -> contexts."""
-    for i, reason in enumerate(_list("detail.selectedClosingReasons", detail.get("selectedClosingReasons"))):
+    for i, reason in enumerate(
+        _list("detail.selectedClosingReasons", detail.get("selectedClosingReasons"))
+    ):
         path = f"detail.selectedClosingReasons[{i}]"
         reason = _object(path, reason)
-        flat.cancellations.append({
-            "org_id": execution["org_id"],
-            "workflow_execution_id": execution["id"],
-            "closing_reason_id": _text(f"{path}.id", reason.get("id")),
-            "closing_reason_title": _text(f"{path}.title", reason.get("title")),
-        })
+        flat.cancellations.append(
+            {
+                "org_id": execution["org_id"],
+                "workflow_execution_id": execution["id"],
+                "closing_reason_id": _text(f"{path}.id", reason.get("id")),
+                "closing_reason_title": _text(f"{path}.title", reason.get("title")),
+            }
+        )
     for i, context in enumerate(_list("detail.contexts", detail.get("contexts"))):
         path = f"detail.contexts[{i}]"
         context = _object(path, context)
-        flat.contexts.append({
-            "org_id": execution["org_id"],
-            "workflow_execution_id": execution["id"],
-            "context_entity_id": _text(f"{path}.id", context.get("id")),
-            "context_entity_schema": _text(f"{path}.schema", context.get("schema")),
-        })
+        flat.contexts.append(
+            {
+                "org_id": execution["org_id"],
+                "workflow_execution_id": execution["id"],
+                "context_entity_id": _text(f"{path}.id", context.get("id")),
+                "context_entity_schema": _text(f"{path}.schema", context.get("schema")),
+            }
+        )
 
 
 def flatten_workflow_event(event: dict) -> FlatExecution:
@@ -352,8 +453,11 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
 
 def _too_long(value: str | None, width: int) -> bool:
     # A character is 1-4 UTF-8 bytes: only a long value needs encoding.
-    return (value is not None and len(value) * 4 > width
-            and len(value.encode("utf-8", "surrogatepass")) > width)
+    return (
+        value is not None
+        and len(value) * 4 > width
+        and len(value.encode("utf-8", "surrogatepass")) > width
+    )
 
 
 def _check_widths(flat: FlatExecution) -> None:
@@ -394,4 +498,6 @@ def rows_to_arrow(rows: list[dict], columns: tuple[str, ...], staged: bool = Fal
     import pyarrow as pa
 
     schema = arrow_schema(columns, staged)
-    return pa.table({f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}, schema=schema)
+    return pa.table(
+        {f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}, schema=schema
+    )

@@ -40,8 +40,8 @@ import json
 import uuid
 
 from datalake.s3 import delete_keys
-from datalake.workflow.flatten import TABLE_ORDER, TABLES, arrow_schema
 from datalake.sqlfiles import execute_file, query_file, statement_of
+from datalake.workflow.flatten import TABLE_ORDER, TABLES, arrow_schema
 
 ROOT = "workflow"
 POINTER_KEY = f"{ROOT}/_current.json"
@@ -69,7 +69,14 @@ def _table_parquet(conn, table: str) -> tuple[bytes, int]:
     with pq.ParquetWriter(buf, schema, compression="zstd") as writer:
         with conn.cursor(name=f"snapshot_{table.lower()}") as cur:
             cur.itersize = CHUNK_ROWS
-            cur.execute(statement_of("workflow/table_rows.sql", columns=", ".join(columns), table=table, order_by=order))
+            cur.execute(
+                statement_of(
+                    "workflow/table_rows.sql",
+                    columns=", ".join(columns),
+                    table=table,
+                    order_by=order,
+                )
+            )
             while chunk := cur.fetchmany(CHUNK_ROWS):
                 arrays = [pa.array([r[i] for r in chunk], f.type) for i, f in enumerate(schema)]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
@@ -100,8 +107,15 @@ def write_snapshot_redshift(conn, bucket: str, run_key: str, iam_role: str) -> d
     tables = {}
     for table, columns in TABLES.items():
         prefix = version_prefix(table, version)
-        execute_file(conn, "redshift/unload_workflow_snapshot.sql", table=table, columns=", ".join(columns),
-                     order_by=", ".join(TABLE_ORDER[table]), prefix_uri=f"s3://{bucket}/{prefix}", iam_role=iam_role)
+        execute_file(
+            conn,
+            "redshift/unload_workflow_snapshot.sql",
+            table=table,
+            columns=", ".join(columns),
+            order_by=", ".join(TABLE_ORDER[table]),
+            prefix_uri=f"s3://{bucket}/{prefix}",
+            iam_role=iam_role,
+        )
         rows = query_file(conn, "workflow/table_count.sql", table=table)[0][0]
         tables[table] = {"prefix": prefix, "files": None, "rows": rows}
     return {"version": version, "tables": tables}
@@ -128,7 +142,12 @@ def switch_pointer(client, bucket: str, snapshot: dict, run_key: str) -> dict:
         previous = old.get("previous")
     else:
         previous = old["version"]
-    pointer = {"version": snapshot["version"], "previous": previous, "run_key": run_key, "tables": snapshot["tables"]}
+    pointer = {
+        "version": snapshot["version"],
+        "previous": previous,
+        "run_key": run_key,
+        "tables": snapshot["tables"],
+    }
     body = json.dumps(pointer, indent=2, sort_keys=True).encode("utf-8")
     client.put_object(Bucket=bucket, Key=POINTER_KEY, Body=body, ContentType="application/json")
     return pointer
@@ -142,8 +161,8 @@ def prune_versions(client, bucket: str, keep: set[str]) -> int:
     for table in TABLES:
         folder = table_folder(table)
         for key, _ in iter_keys(client, bucket, folder):
-            part = key[len(folder):].split("/", 1)[0]
-            if part.startswith("version=") and part[len("version="):] not in keep:
+            part = key[len(folder) :].split("/", 1)[0]
+            if part.startswith("version=") and part[len("version=") :] not in keep:
                 stale.append(key)
     return delete_keys(client, bucket, stale)
 
@@ -165,7 +184,17 @@ def read_snapshot(client, bucket: str, table: str):
     if pointer is None:
         return arrow_schema(TABLES[table]).empty_table()
     entry = pointer["tables"][table]
-    keys = entry["files"] if entry["files"] is not None else sorted(
-        k for k, _ in iter_keys(client, bucket, entry["prefix"]) if k.endswith(".parquet") or "part-" in k)
-    parts = [pq.read_table(io.BytesIO(client.get_object(Bucket=bucket, Key=k)["Body"].read())) for k in keys]
+    keys = (
+        entry["files"]
+        if entry["files"] is not None
+        else sorted(
+            k
+            for k, _ in iter_keys(client, bucket, entry["prefix"])
+            if k.endswith(".parquet") or "part-" in k
+        )
+    )
+    parts = [
+        pq.read_table(io.BytesIO(client.get_object(Bucket=bucket, Key=k)["Body"].read()))
+        for k in keys
+    ]
     return pa.concat_tables(parts) if parts else arrow_schema(TABLES[table]).empty_table()

@@ -20,16 +20,16 @@ import logging
 from dataclasses import dataclass, field
 
 from datalake.config import Settings
-from datalake.locks import lock_workflow_tables
 from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
-from datalake.hourly.quarantine import publish_quarantine
 from datalake.hourly.manifest import RunManifest, save_manifest
+from datalake.hourly.quarantine import publish_quarantine
 from datalake.hourly.stream import Hour
+from datalake.locks import lock_workflow_tables
+from datalake.sqlfiles import execute_file, query_file, statement_of
 from datalake.workflow import DAG_ID
+from datalake.workflow import lake_snapshot as workflow_snapshot
 from datalake.workflow.batch import EVENTS_STAGE, STAGES, STREAM
 from datalake.workflow.flatten import EVENT_ID_COLUMN, SEQ_COLUMN, TABLES
-from datalake.workflow import lake_snapshot as workflow_snapshot
-from datalake.sqlfiles import execute_file, query_file, statement_of
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,17 @@ def _copy_staged_local(conn, client, bucket: str, batch_counts: list[dict]) -> d
     for stage in STAGES:
         columns = stage_columns(stage)
         total = 0
-        with conn.cursor().copy(statement_of("workflow/copy_stage.sql", stage=stage, columns=", ".join(columns))) as copy:
+        with conn.cursor().copy(
+            statement_of("workflow/copy_stage.sql", stage=stage, columns=", ".join(columns))
+        ) as copy:
             for counts in batch_counts:
                 key = (counts.get("staged_keys") or {}).get(stage)
                 if not key:
                     continue
                 body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-                for batch in pq.ParquetFile(io.BytesIO(body)).iter_batches(batch_size=10_000, columns=list(columns)):
+                for batch in pq.ParquetFile(io.BytesIO(body)).iter_batches(
+                    batch_size=10_000, columns=list(columns)
+                ):
                     data = batch.to_pydict()
                     for i in range(batch.num_rows):
                         copy.write_row(tuple(data[c][i] for c in columns))
@@ -78,11 +82,20 @@ def _copy_staged_redshift(conn, settings: Settings, run_key: str, attempt: str) 
     if not settings.redshift_iam_role:
         from datalake.errors import ConfigurationError
 
-        raise ConfigurationError("REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY")
+        raise ConfigurationError(
+            "REDSHIFT_IAM_ROLE (or the redshift_default extra iam_role) is required for COPY"
+        )
     uri = f"s3://{settings.lake_bucket}/{attempt_prefix(STREAM, run_key, attempt)}"
-    execute_file(conn, "redshift/stage_workflow.sql", staging_uri=uri, iam_role=settings.redshift_iam_role,
-                 stages=list(STAGES))
-    return {stage: query_file(conn, "workflow/stage_count.sql", stage=stage)[0][0] for stage in STAGES}
+    execute_file(
+        conn,
+        "redshift/stage_workflow.sql",
+        staging_uri=uri,
+        iam_role=settings.redshift_iam_role,
+        stages=list(STAGES),
+    )
+    return {
+        stage: query_file(conn, "workflow/stage_count.sql", stage=stage)[0][0] for stage in STAGES
+    }
 
 
 def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: list[dict]) -> dict:
@@ -90,7 +103,9 @@ def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: lis
     from datalake.warehouse import connect
 
     run_key, window_start, window_end = hour.run_key, hour.start, hour.end
-    manifest = WorkflowRunManifest.from_batches(PIPELINE, run_key, window_start, window_end, batch_counts)
+    manifest = WorkflowRunManifest.from_batches(
+        PIPELINE, run_key, window_start, window_end, batch_counts
+    )
     params = {"run_key": run_key}
     attempt = run_attempt(batch_counts)  # this run's files only, whatever other run is going
     with connect(settings) as conn:
@@ -115,16 +130,22 @@ def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: lis
             manifest.superseded = manifest.loaded - applied
             execute_file(conn, "workflow/merge.sql", params)
             if settings.warehouse_is_redshift:
-                snapshot = workflow_snapshot.write_snapshot_redshift(conn, settings.lake_bucket, run_key,
-                                                                     settings.redshift_iam_role)
+                snapshot = workflow_snapshot.write_snapshot_redshift(
+                    conn, settings.lake_bucket, run_key, settings.redshift_iam_role
+                )
                 manifest.lake_files = sorted(t["prefix"] for t in snapshot["tables"].values())
             else:
-                snapshot = workflow_snapshot.write_snapshot_local(conn, client, settings.lake_bucket)
-                manifest.lake_files = sorted(f for t in snapshot["tables"].values() for f in t["files"])
+                snapshot = workflow_snapshot.write_snapshot_local(
+                    conn, client, settings.lake_bucket
+                )
+                manifest.lake_files = sorted(
+                    f for t in snapshot["tables"].values() for f in t["files"]
+                )
             manifest.snapshot_version = snapshot["version"]
             manifest.table_rows = {t: entry["rows"] for t, entry in snapshot["tables"].items()}
             manifest.quarantine_files = publish_quarantine(
-                client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files)
+                client, settings.lake_bucket, STREAM, run_key, manifest.quarantine_files
+            )
             manifest.check()
             save_manifest(conn, client, settings.lake_bucket, STREAM, manifest)
             # Last, still under the lock: readers move to the new version, old versions go.

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from datalake.validation.runner import ROW_COLUMN, expectation_name
 from datalake.workflow.flatten import (
     DELETED,
     DETAIL_TYPES,
@@ -43,7 +44,6 @@ from datalake.workflow.flatten import (
     FlatExecution,
     raw_column,
 )
-from datalake.validation.runner import ROW_COLUMN, expectation_name
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -58,13 +58,22 @@ FRAME_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("event_id", "detail_type", "org_id", "id", "status"),
         ("event_time", "created_at", "last_updated_at", "completed_at"),
     ),
-    "WorkflowPhases": (("id", "position", "workflow_execution_id", "status", "org_id"), ("started_at", "completed_at")),
+    "WorkflowPhases": (
+        ("id", "position", "workflow_execution_id", "status", "org_id"),
+        ("started_at", "completed_at"),
+    ),
     "WorkflowTasks": (
         ("org_id", "id", "position", "status", "workflow_execution_id"),
         ("created_at", "started_at", "completed_at", "last_updated_at", "due_date"),
     ),
-    "WorkflowCancellations": (("org_id", "workflow_execution_id", "closing_reason_id", "closing_reason_title"), ()),
-    "WorkflowContexts": (("org_id", "workflow_execution_id", "context_entity_id", "context_entity_schema"), ()),
+    "WorkflowCancellations": (
+        ("org_id", "workflow_execution_id", "closing_reason_id", "closing_reason_title"),
+        (),
+    ),
+    "WorkflowContexts": (
+        ("org_id", "workflow_execution_id", "context_entity_id", "context_entity_schema"),
+        (),
+    ),
 }
 
 
@@ -73,20 +82,27 @@ def parses_column(column: str) -> str:
 
 
 def _not_null(E, columns, table):
-    return [E.ExpectColumnValuesToNotBeNull(column=c, notes=f"{table}: `{c}` is required.") for c in columns]
+    return [
+        E.ExpectColumnValuesToNotBeNull(column=c, notes=f"{table}: `{c}` is required.")
+        for c in columns
+    ]
 
 
 def _parse_checks(E, table):
     return [
-        E.ExpectColumnValuesToBeInSet(column=parses_column(c), value_set=[True],
-                                      notes=f"{table}: `{c}`, when given, is an ISO-8601 timestamp.")
+        E.ExpectColumnValuesToBeInSet(
+            column=parses_column(c),
+            value_set=[True],
+            notes=f"{table}: `{c}`, when given, is an ISO-8601 timestamp.",
+        )
         for c in FRAME_COLUMNS[table][1]
     ]
 
 
 def _execution_in_batch(E, table, execution_ids):
     return E.ExpectColumnValuesToBeInSet(
-        column="workflow_execution_id", value_set=sorted(execution_ids),
+        column="workflow_execution_id",
+        value_set=sorted(execution_ids),
         notes=f"{table}: every row belongs to an execution of the batch.",
     )
 
@@ -96,26 +112,46 @@ def _execution_expectations(E, max_future_skew_minutes: int) -> list:
     from great_expectations.expectations.row_conditions import Column
 
     t = "WorkflowExecution"
-    return _not_null(E, ("event_id", "detail_type", "id", "org_id", raw_column("event_time"),
-                               raw_column("last_updated_at")), t) + [
+    return _not_null(
+        E,
+        (
+            "event_id",
+            "detail_type",
+            "id",
+            "org_id",
+            raw_column("event_time"),
+            raw_column("last_updated_at"),
+        ),
+        t,
+    ) + [
         E.ExpectColumnValuesToNotBeNull(
-            column="status", row_condition=Column("detail_type") != DELETED,
+            column="status",
+            row_condition=Column("detail_type") != DELETED,
             notes=f"{t}: `status` is required unless the event deletes the execution.",
         ),
-        E.ExpectColumnValuesToBeUnique(column="event_id", notes="The event id is unique within the batch."),
-        E.ExpectColumnValuesToBeInSet(column="detail_type", value_set=list(DETAIL_TYPES),
-                                      notes="WorkflowExecutionCreated, ...Updated or ...Deleted."),
-        E.ExpectColumnValuesToBeInSet(column="status", value_set=list(EXECUTION_STATUSES),
-                                      notes="WorkflowStatus of the API."),
+        E.ExpectColumnValuesToBeUnique(
+            column="event_id", notes="The event id is unique within the batch."
+        ),
+        E.ExpectColumnValuesToBeInSet(
+            column="detail_type",
+            value_set=list(DETAIL_TYPES),
+            notes="WorkflowExecutionCreated, ...Updated or ...Deleted.",
+        ),
+        E.ExpectColumnValuesToBeInSet(
+            column="status", value_set=list(EXECUTION_STATUSES), notes="WorkflowStatus of the API."
+        ),
         *_parse_checks(E, t),
         E.ExpectColumnValuesToBeBetween(
-            column=LAST_UPDATE_SECONDS_AFTER_NOW, max_value=max_future_skew_minutes * 60,
+            column=LAST_UPDATE_SECONDS_AFTER_NOW,
+            max_value=max_future_skew_minutes * 60,
             notes=f"`lastUpdateTime` is at most {max_future_skew_minutes} min after the validation's `now`.",
         ),
     ]
 
 
-def build_workflow_suites(execution_ids: set[str], max_future_skew_minutes: int = 15) -> dict[str, gx.ExpectationSuite]:
+def build_workflow_suites(
+    execution_ids: set[str], max_future_skew_minutes: int = 15
+) -> dict[str, gx.ExpectationSuite]:
     """One suite per table; ``execution_ids``: the execution ids of the batch's events."""
     if max_future_skew_minutes < 0:
         raise ValueError("max_future_skew_minutes must be >= 0")
@@ -126,33 +162,54 @@ def build_workflow_suites(execution_ids: set[str], max_future_skew_minutes: int 
 
     t = "WorkflowPhases"
     phases = _not_null(E, ("id", "workflow_execution_id", "org_id"), t) + [
-        E.ExpectColumnValuesToBeInSet(column="status", value_set=list(PHASE_STATUSES), notes="SectionStatus of the API."),
-        E.ExpectColumnValuesToBeBetween(column="position", min_value=0, notes="0-based index among the sections."),
-        E.ExpectCompoundColumnsToBeUnique(column_list=[EVENT_COLUMN, "id"], notes="A phase id once per execution."),
+        E.ExpectColumnValuesToBeInSet(
+            column="status", value_set=list(PHASE_STATUSES), notes="SectionStatus of the API."
+        ),
+        E.ExpectColumnValuesToBeBetween(
+            column="position", min_value=0, notes="0-based index among the sections."
+        ),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=[EVENT_COLUMN, "id"], notes="A phase id once per execution."
+        ),
         *_parse_checks(E, t),
         _execution_in_batch(E, t, execution_ids),
     ]
 
     t = "WorkflowTasks"
     tasks = _not_null(E, ("id", "workflow_execution_id", "org_id"), t) + [
-        E.ExpectColumnValuesToBeInSet(column="status", value_set=list(TASK_STATUSES), notes="StepStatus of the API."),
-        E.ExpectColumnValuesToBeBetween(column="position", min_value=0, notes="0-based index within the phase."),
-        E.ExpectCompoundColumnsToBeUnique(column_list=[EVENT_COLUMN, "id"], notes="A task id once per execution."),
+        E.ExpectColumnValuesToBeInSet(
+            column="status", value_set=list(TASK_STATUSES), notes="StepStatus of the API."
+        ),
+        E.ExpectColumnValuesToBeBetween(
+            column="position", min_value=0, notes="0-based index within the phase."
+        ),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=[EVENT_COLUMN, "id"], notes="A task id once per execution."
+        ),
         *_parse_checks(E, t),
         _execution_in_batch(E, t, execution_ids),
     ]
 
     t = "WorkflowCancellations"
-    cancellations = _not_null(E, ("workflow_execution_id", "org_id", "closing_reason_id", "closing_reason_title"), t)
+    cancellations = _not_null(
+        E, ("workflow_execution_id", "org_id", "closing_reason_id", "closing_reason_title"), t
+    )
     cancellations.append(_execution_in_batch(E, t, execution_ids))
 
     t = "WorkflowContexts"
-    contexts = _not_null(E, ("workflow_execution_id", "org_id", "context_entity_id", "context_entity_schema"), t)
+    contexts = _not_null(
+        E, ("workflow_execution_id", "org_id", "context_entity_id", "context_entity_schema"), t
+    )
     contexts.append(_execution_in_batch(E, t, execution_ids))
 
     suites = {}
-    for table, expectations in (("WorkflowExecution", executions), ("WorkflowPhases", phases), ("WorkflowTasks", tasks),
-                                ("WorkflowCancellations", cancellations), ("WorkflowContexts", contexts)):
+    for table, expectations in (
+        ("WorkflowExecution", executions),
+        ("WorkflowPhases", phases),
+        ("WorkflowTasks", tasks),
+        ("WorkflowCancellations", cancellations),
+        ("WorkflowContexts", contexts),
+    ):
         names = [expectation_name(e) for e in expectations]
         if len(set(names)) != len(names):
             raise AssertionError(f"{table}: expectation names are not unique: {names}")
@@ -172,7 +229,11 @@ def build_frames(flats: list[FlatExecution], now: datetime) -> dict[str, pd.Data
     for table, (columns, timestamps) in FRAME_COLUMNS.items():
         records = []
         for index, flat in enumerate(flats):
-            rows = [{**flat.execution, **flat.event}] if table == "WorkflowExecution" else flat.rows(table)
+            rows = (
+                [{**flat.execution, **flat.event}]
+                if table == "WorkflowExecution"
+                else flat.rows(table)
+            )
             for row in rows:
                 record = {c: row.get(c) for c in columns}
                 record[EVENT_COLUMN] = index
@@ -183,16 +244,24 @@ def build_frames(flats: list[FlatExecution], now: datetime) -> dict[str, pd.Data
                         record[raw_column(c)] = raw
                 if table == "WorkflowExecution":
                     parsed = row.get("last_updated_at")
-                    record[LAST_UPDATE_SECONDS_AFTER_NOW] = (parsed - now).total_seconds() if parsed else None
+                    record[LAST_UPDATE_SECONDS_AFTER_NOW] = (
+                        (parsed - now).total_seconds() if parsed else None
+                    )
                 records.append(record)
-        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=[*columns, EVENT_COLUMN])
+        frame = (
+            pd.DataFrame.from_records(records)
+            if records
+            else pd.DataFrame(columns=[*columns, EVENT_COLUMN])
+        )
         for c in timestamps:  # keep the helpers as object columns: True/False/None
             if parses_column(c) in frame:
                 frame[parses_column(c)] = frame[parses_column(c)].astype(object)
         if "position" in frame:
             frame["position"] = pd.to_numeric(frame["position"], errors="coerce")
         if LAST_UPDATE_SECONDS_AFTER_NOW in frame:
-            frame[LAST_UPDATE_SECONDS_AFTER_NOW] = pd.to_numeric(frame[LAST_UPDATE_SECONDS_AFTER_NOW], errors="coerce")
+            frame[LAST_UPDATE_SECONDS_AFTER_NOW] = pd.to_numeric(
+                frame[LAST_UPDATE_SECONDS_AFTER_NOW], errors="coerce"
+            )
         frame[ROW_COLUMN] = range(len(frame))
         frames[table] = frame
     return frames
@@ -212,7 +281,9 @@ class WorkflowValidation:
         return not self.failed_events and all(r["success"] for r in self.expectation_results)
 
 
-def validate_workflow_rows(flats: list[FlatExecution], now: datetime, max_future_skew_minutes: int = 15) -> WorkflowValidation:
+def validate_workflow_rows(
+    flats: list[FlatExecution], now: datetime, max_future_skew_minutes: int = 15
+) -> WorkflowValidation:
     """Run the five suites on a batch's flattened events; failing rows name their event."""
     from datalake.validation.runner import run_suite
 
@@ -232,6 +303,8 @@ def validate_workflow_rows(flats: list[FlatExecution], now: datetime, max_future
         events = frame[EVENT_COLUMN].tolist()
         for row, names in result.failed_rows.items():
             failed.setdefault(int(events[row]), set()).update(f"{table}.{n}" for n in names)
-        outcome.expectation_results += [{**r, "name": f"{table}.{r['name']}"} for r in result.expectation_results]
+        outcome.expectation_results += [
+            {**r, "name": f"{table}.{r['name']}"} for r in result.expectation_results
+        ]
     outcome.failed_events = {i: sorted(names) for i, names in sorted(failed.items())}
     return outcome

@@ -31,8 +31,20 @@ def test_bench_quick_writes_every_figure(tmp_path):
     out = tmp_path / "results.json"
     md = tmp_path / "benchmarks.md"
     proc = subprocess.run(
-        [sys.executable, "-m", "datalake_dev.bench", "--quick", "--out", str(out), "--markdown", str(md)],
-        cwd=ROOT, capture_output=True, text=True, timeout=540,
+        [
+            sys.executable,
+            "-m",
+            "datalake_dev.bench",
+            "--quick",
+            "--out",
+            str(out),
+            "--markdown",
+            str(md),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(out.read_text())
@@ -50,7 +62,10 @@ def test_bench_quick_writes_every_figure(tmp_path):
     manifest = hour["pipeline"]["manifest"]
     # Nothing lost, on the benchmark's data too.
     assert manifest["records_read"] == hour["generated"]["records"]
-    assert manifest["records_read"] == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
+    assert (
+        manifest["records_read"]
+        == manifest["loaded"] + manifest["duplicates"] + manifest["quarantined_total"]
+    )
     assert manifest["loaded"] == hour["generated"]["good_events"]
 
     snapshot = results["snapshot"]
@@ -86,12 +101,32 @@ def test_bench_quick_writes_every_figure(tmp_path):
 
     # Re-running one part updates only that part of the same results file.
     proc = subprocess.run(
-        [sys.executable, "-m", "datalake_dev.bench", "--quick", "--parts", "parse", "--update", "--out", str(out),
-         "--markdown", str(md)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "datalake_dev.bench",
+            "--quick",
+            "--parts",
+            "parse",
+            "--update",
+            "--out",
+            str(out),
+            "--markdown",
+            str(md),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     updated = json.loads(out.read_text())
-    assert updated["entity_hours"] == results["entity_hours"] and updated["workflow"] == results["workflow"]
-    assert updated["part_dates"]["entity"] == results["date"] and updated["part_dates"]["parse"] == updated["date"]
+    assert (
+        updated["entity_hours"] == results["entity_hours"]
+        and updated["workflow"] == results["workflow"]
+    )
+    assert (
+        updated["part_dates"]["entity"] == results["date"]
+        and updated["part_dates"]["parse"] == updated["date"]
+    )
     assert set(updated["verdicts"]) == VERDICTS

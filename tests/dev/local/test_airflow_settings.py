@@ -18,8 +18,9 @@ def _connections():
 
 
 def test_local_endpoints_override_the_file_hosts_and_ports():
-    env = airflow_env(load_airflow_settings(), s3_endpoint="http://127.0.0.1:6001",
-                      warehouse_port=6002)
+    env = airflow_env(
+        load_airflow_settings(), s3_endpoint="http://127.0.0.1:6001", warehouse_port=6002
+    )
     aws = json.loads(env["AIRFLOW_CONN_AWS_DEFAULT"])
     assert aws["conn_type"] == "aws" and aws["extra"]["endpoint_url"] == "http://127.0.0.1:6001"
     redshift = json.loads(env["AIRFLOW_CONN_REDSHIFT_DEFAULT"])
@@ -31,8 +32,9 @@ def test_local_endpoints_override_the_file_hosts_and_ports():
 def test_connection_env_is_what_airflow_parses():
     from airflow.models.connection import Connection
 
-    env = airflow_env(load_airflow_settings(), s3_endpoint="http://127.0.0.1:6001",
-                      warehouse_port=6002)
+    env = airflow_env(
+        load_airflow_settings(), s3_endpoint="http://127.0.0.1:6001", warehouse_port=6002
+    )
     conn = Connection.from_json(env["AIRFLOW_CONN_REDSHIFT_DEFAULT"], conn_id="redshift_default")
     assert (conn.host, conn.login, conn.port) == ("127.0.0.1", "datalake_admin", 6002)
 

@@ -8,9 +8,13 @@ from datalake.config import read_state, state_file
 from datalake_dev.local import platform
 
 
-def test_state_file_is_written_owner_only_and_an_old_world_readable_one_is_tightened(tmp_path, monkeypatch):
+def test_state_file_is_written_owner_only_and_an_old_world_readable_one_is_tightened(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("DATALAKE_STATE_DIR", str(tmp_path))
-    platform._write_state({"endpoints": {"WAREHOUSE_URI": "postgresql://datalake_admin:secret@127.0.0.1:1/x"}})
+    platform._write_state(
+        {"endpoints": {"WAREHOUSE_URI": "postgresql://datalake_admin:secret@127.0.0.1:1/x"}}
+    )
     assert stat.S_IMODE(state_file().stat().st_mode) == 0o600
     state_file().chmod(0o644)  # as written before this fix
     platform._write_state({"pids": {}})

@@ -53,20 +53,35 @@ def decode_clean(body: bytes) -> list[dict]:
 
 def test_follow_writes_the_current_hour_and_keeps_state():
     client, logs = FakeS3(), []
-    ticks = iter(datetime(2026, 11, 28, 10, 58, tzinfo=UTC) + timedelta(minutes=i) for i in range(10))
-    config = ProducerConfig(entities_per_hour=600, workflow_updates_per_hour=300, defects=DefectRates.none())
-    producer.follow(client, "landing", interval_seconds=0, config=config, log=logs.append,
-                    clock=lambda: next(ticks), max_ticks=4)
+    ticks = iter(
+        datetime(2026, 11, 28, 10, 58, tzinfo=UTC) + timedelta(minutes=i) for i in range(10)
+    )
+    config = ProducerConfig(
+        entities_per_hour=600, workflow_updates_per_hour=300, defects=DefectRates.none()
+    )
+    producer.follow(
+        client,
+        "landing",
+        interval_seconds=0,
+        config=config,
+        log=logs.append,
+        clock=lambda: next(ticks),
+        max_ticks=4,
+    )
     assert client.objects and len(logs) == len(client.objects)
     keys = list(client.objects)
     assert any("/2026/11/28/10/" in k for k in keys) and any("/2026/11/28/11/" in k for k in keys)
     assert {k.split("/")[1] for k in keys} == {ENTITY_STREAM, WORKFLOW_STREAM}
     for key, body in client.objects.items():
-        arrival_end = datetime.strptime(key.split("/", 2)[2][:13], "%Y/%m/%d/%H").replace(tzinfo=UTC) + timedelta(hours=1)
+        arrival_end = datetime.strptime(key.split("/", 2)[2][:13], "%Y/%m/%d/%H").replace(
+            tzinfo=UTC
+        ) + timedelta(hours=1)
         events = decode_clean(gzip.decompress(body) if key.endswith(".gz") else body)
         assert events
         for event in events:
-            assert parse_time(event["time"]) <= min(arrival_end, datetime(2026, 11, 28, 11, 2, tzinfo=UTC))
+            assert parse_time(event["time"]) <= min(
+                arrival_end, datetime(2026, 11, 28, 11, 2, tzinfo=UTC)
+            )
 
 
 def test_produce_hours_out_of_range_are_rejected_before_anything_is_simulated():
@@ -79,6 +94,10 @@ def test_produce_hours_out_of_range_are_rejected_before_anything_is_simulated():
             producer.produce_past_hours(None, "landing", bad)  # no client needed: it fails first
     datalake = str(Path(sys.executable).parent / "datalake")
     for bad in ("-1", "100000", "0", "x"):
-        out = subprocess.run([datalake, "produce", "--hours", bad], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [datalake, "produce", "--hours", bad], capture_output=True, text=True, timeout=60
+        )
         assert out.returncode == 2, out
-        assert "--hours" in out.stderr and ("1 to 720" in out.stderr or "whole number" in out.stderr)
+        assert "--hours" in out.stderr and (
+            "1 to 720" in out.stderr or "whole number" in out.stderr
+        )

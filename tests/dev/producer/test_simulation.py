@@ -51,7 +51,9 @@ def check_event(raw: bytes, stream: str) -> dict:
     if not isinstance(event, dict):
         raise ValueError("not an object")
     assert isinstance(event["id"], str) and event["id"]
-    assert event["version"] == "0" and event["region"] == "eu-central-1" and event["resources"] == []
+    assert (
+        event["version"] == "0" and event["region"] == "eu-central-1" and event["resources"] == []
+    )
     assert isinstance(event["source"], str) and event["account"] == producer.AWS_ACCOUNT
     parse_time(event["time"])
     detail = event_detail(event)
@@ -115,7 +117,9 @@ def test_defect_rates_do_not_change_the_good_events():
     clean = simulate(START, 4, ProducerConfig(defects=DefectRates.none()))
     noisy = simulate(START, 4, ProducerConfig(defects=DefectRates.uniform(0.05)))
     for stream in (ENTITY_STREAM, WORKFLOW_STREAM):
-        assert {e["id"] for e in all_events(clean, stream)} == {e["id"] for e in all_events(noisy, stream)}
+        assert {e["id"] for e in all_events(clean, stream)} == {
+            e["id"] for e in all_events(noisy, stream)
+        }
 
 
 def test_keys_follow_the_arrival_hour(day):
@@ -172,8 +176,11 @@ def test_events_have_the_spec_fields(day):
 
 
 def test_opportunity_payload(day):
-    opportunities = [event_detail(e)["payload"] for e in all_events(day, ENTITY_STREAM)
-                     if event_detail(e)["params"]["slug"] == "opportunity"]
+    opportunities = [
+        event_detail(e)["payload"]
+        for e in all_events(day, ENTITY_STREAM)
+        if event_detail(e)["params"]["slug"] == "opportunity"
+    ]
     assert opportunities
     for payload in opportunities:
         for name in ("_id", "_schema", "_org", "_title", "_created_at", "_updated_at"):
@@ -202,7 +209,9 @@ def test_clean_run_has_no_defects():
     ids = [e["id"] for o in objects for e in o.events]
     assert len(ids) == len(set(ids))
     for obj in objects:
-        assert all(producer.floor_hour(parse_time(e["time"])) == obj.arrival_hour for e in obj.events)
+        assert all(
+            producer.floor_hour(parse_time(e["time"])) == obj.arrival_hour for e in obj.events
+        )
 
 
 def test_default_rates_are_low():
@@ -233,8 +242,12 @@ def test_duplicates_are_identical_and_spread(defective):
 
 
 def test_late_events_including_previous_month(defective):
-    late = [(obj.arrival_hour, parse_time(e["time"])) for obj in defective for e in obj.events
-            if parse_time(e["time"]) < obj.arrival_hour]
+    late = [
+        (obj.arrival_hour, parse_time(e["time"]))
+        for obj in defective
+        for e in obj.events
+        if parse_time(e["time"]) < obj.arrival_hour
+    ]
     assert late
     assert any(arrival - t > timedelta(hours=1) for arrival, t in late)
     assert any(t.month != arrival.month for arrival, t in late)
@@ -275,7 +288,10 @@ def test_entity_lifecycle(day):
         payloads = [event_detail(e)["payload"] for e in events]
         assert len({p["_created_at"] for p in payloads}) == 1
     assert operations["updateEntity"] > operations["createEntity"] > operations["deleteEntity"] > 0
-    assert max(Counter(event_detail(e)["entity"] for e in all_events(day, ENTITY_STREAM)).values()) >= 4
+    assert (
+        max(Counter(event_detail(e)["entity"] for e in all_events(day, ENTITY_STREAM)).values())
+        >= 4
+    )
 
 
 def test_workflow_executions_progress(day):
@@ -286,7 +302,7 @@ def test_workflow_executions_progress(day):
     for execution_id, events in history.items():
         details = [event_detail(e) for e in events]
         updates = [parse_time(d["lastUpdateTime"]) for d in details]
-        assert all(a < b for a, b in zip(updates, updates[1:])), execution_id
+        assert all(a < b for a, b in zip(updates, updates[1:], strict=False)), execution_id
         types = [e["detail-type"] for e in events]
         assert types[0] == "WorkflowExecutionCreated"
         assert "WorkflowExecutionDeleted" not in types[:-1]
@@ -303,13 +319,21 @@ def test_workflow_executions_progress(day):
         statuses[last["status"]] += 1
         if last["status"] == "CLOSED":
             reasons[len(last["selectedClosingReasons"])] += 1
-        step_ids = [{s["id"] for item in d["flow"] for s in (item["steps"] if item["type"] == "SECTION" else [item])}
-                    for d in details]
-        removed += any(a - b for a, b in zip(step_ids, step_ids[1:]))
+        step_ids = [
+            {
+                s["id"]
+                for item in d["flow"]
+                for s in (item["steps"] if item["type"] == "SECTION" else [item])
+            }
+            for d in details
+        ]
+        removed += any(a - b for a, b in zip(step_ids, step_ids[1:], strict=False))
     assert statuses["STARTED"] and statuses["CLOSED"] and statuses["DONE"]
     assert reasons[1] and reasons[2]
     assert removed
-    assert Counter(e["detail-type"] for e in all_events(day, WORKFLOW_STREAM))["WorkflowExecutionDeleted"]
+    assert Counter(e["detail-type"] for e in all_events(day, WORKFLOW_STREAM))[
+        "WorkflowExecutionDeleted"
+    ]
 
 
 def test_workflow_contexts_point_at_produced_entities(day):

@@ -10,7 +10,6 @@ self-signed certificate cannot pass, so the test connects with ssl=False."""
 from __future__ import annotations
 
 import hashlib
-
 from datetime import datetime, timezone
 from pathlib import Path
 

@@ -32,9 +32,14 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
                     anchor = name.split(".") if is_package else name.split(".")[:-1]
                     anchor = anchor[: len(anchor) - (node.level - 1)]
                     base = ".".join([*anchor, base] if base else anchor)
-                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base for alias in node.names]
+                targets = [
+                    f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base
+                    for alias in node.names
+                ]
             for target in targets:
-                while target and target not in paths:  # `import datalake.hourly.lake.x` -> the module
+                while (
+                    target and target not in paths
+                ):  # `import datalake.hourly.lake.x` -> the module
                     target = target.rpartition(".")[0]
                 if target and target != name:
                     graph[name].add(target)

@@ -17,10 +17,13 @@ def dagbag():
     return DagBag(dag_folder=str(ROOT / "dags"))
 
 
-@pytest.mark.parametrize("dag_id, stream_path", [
-    ("entity_operations_hourly", "datalake.entity.stream.ENTITY_STREAM"),
-    ("workflow_executions_hourly", "datalake.workflow.stream.WORKFLOW_STREAM"),
-])
+@pytest.mark.parametrize(
+    "dag_id, stream_path",
+    [
+        ("entity_operations_hourly", "datalake.entity.stream.ENTITY_STREAM"),
+        ("workflow_executions_hourly", "datalake.workflow.stream.WORKFLOW_STREAM"),
+    ],
+)
 def test_hourly_dag_tasks_are_operators_over_their_stream(dagbag, dag_id, stream_path):
     from importlib import import_module
 
@@ -44,7 +47,9 @@ def test_hourly_dag_tasks_are_operators_over_their_stream(dagbag, dag_id, stream
         task = dag.task_dict[task_id]
         assert (task.operator_class if task_id == "process_batch" else type(task)) is kind
         if task_id != "check_freshness":
-            assert (task.partial_kwargs["stream"] if task_id == "process_batch" else task.stream) is stream
+            assert (
+                task.partial_kwargs["stream"] if task_id == "process_batch" else task.stream
+            ) is stream
     assert dag.task_dict["load_warehouse"].upstream_task_ids == {"assess_hour", "process_batch"}
     assert dag.task_dict["assess_hour"].upstream_task_ids == {"process_batch"}
 
@@ -60,10 +65,22 @@ def test_stream_steps_are_the_functions_that_do_the_work():
     from datalake.workflow.stream import WORKFLOW_STREAM
 
     assert (ENTITY_STREAM.plan, ENTITY_STREAM.process, ENTITY_STREAM.gate, ENTITY_STREAM.load) == (
-        entity_batch.plan_entity_hour, entity_batch.process_entity_batch, gate.assess_hour, entity_load.load_entity_hour)
-    assert (WORKFLOW_STREAM.plan, WORKFLOW_STREAM.process, WORKFLOW_STREAM.gate, WORKFLOW_STREAM.load) == (
-        workflow_batch.plan_workflow_hour, workflow_batch.process_workflow_batch, gate.assess_hour,
-        workflow_load.load_workflow_hour)
+        entity_batch.plan_entity_hour,
+        entity_batch.process_entity_batch,
+        gate.assess_hour,
+        entity_load.load_entity_hour,
+    )
+    assert (
+        WORKFLOW_STREAM.plan,
+        WORKFLOW_STREAM.process,
+        WORKFLOW_STREAM.gate,
+        WORKFLOW_STREAM.load,
+    ) == (
+        workflow_batch.plan_workflow_hour,
+        workflow_batch.process_workflow_batch,
+        gate.assess_hour,
+        workflow_load.load_workflow_hour,
+    )
     for stream in (ENTITY_STREAM, WORKFLOW_STREAM):
         assert (ROOT / "include" / "sql" / stream.sql_folder).is_dir()
         assert repr(stream) == f"HourlyStream({stream.name!r})"
@@ -76,7 +93,9 @@ def test_an_hour_travels_through_xcom_as_plain_json():
     from datalake.hourly.stream import Hour
 
     hour = Hour.of(datetime(2026, 11, 28, 10, tzinfo=timezone.utc))
-    assert hour.run_key == "2026112810" and hour.end == datetime(2026, 11, 28, 11, tzinfo=timezone.utc)
+    assert hour.run_key == "2026112810" and hour.end == datetime(
+        2026, 11, 28, 11, tzinfo=timezone.utc
+    )
     assert Hour.from_xcom(json.loads(json.dumps(hour.to_xcom()))) == hour
 
 

@@ -10,8 +10,15 @@ from datalake import redshift
 
 
 def _conn(extra=None, **fields):
-    base = {"conn_id": "redshift_default", "conn_type": "redshift", "host": "lake.abc.eu-central-1.redshift.amazonaws.com",
-            "port": None, "schema": "epilot_datalake", "login": None, "password": None}
+    base = {
+        "conn_id": "redshift_default",
+        "conn_type": "redshift",
+        "host": "lake.abc.eu-central-1.redshift.amazonaws.com",
+        "port": None,
+        "schema": "epilot_datalake",
+        "login": None,
+        "password": None,
+    }
     base.update(fields)
     return SimpleNamespace(extra_dejson=extra or {}, **base)
 
@@ -34,17 +41,37 @@ def test_serverless_iam_calls_get_credentials_with_the_workgroup(monkeypatch):
         return fake
 
     monkeypatch.setattr(redshift, "_aws_client", client)
-    conn = _conn({"iam": True, "is_serverless": True, "serverless_work_group": "lake-wg", "region": "eu-west-1"},
-                 host="lake-wg.123.eu-west-1.redshift-serverless.amazonaws.com")
+    conn = _conn(
+        {
+            "iam": True,
+            "is_serverless": True,
+            "serverless_work_group": "lake-wg",
+            "region": "eu-west-1",
+        },
+        host="lake-wg.123.eu-west-1.redshift-serverless.amazonaws.com",
+    )
     kwargs = redshift.connection_kwargs(conn, "aws_default", "epilot_datalake")
-    assert seen == {"service": "redshift-serverless", "aws_conn_id": "aws_default", "region": "eu-west-1"}
-    assert fake.calls == [{"dbName": "epilot_datalake", "workgroupName": "lake-wg", "durationSeconds": 3600}]
-    assert (kwargs["user"], kwargs["password"], kwargs["port"], kwargs["sslmode"]) == ("IAMR:etl", "temporary", 5439, "verify-full")
+    assert seen == {
+        "service": "redshift-serverless",
+        "aws_conn_id": "aws_default",
+        "region": "eu-west-1",
+    }
+    assert fake.calls == [
+        {"dbName": "epilot_datalake", "workgroupName": "lake-wg", "durationSeconds": 3600}
+    ]
+    assert (kwargs["user"], kwargs["password"], kwargs["port"], kwargs["sslmode"]) == (
+        "IAMR:etl",
+        "temporary",
+        5439,
+        "verify-full",
+    )
 
 
 def test_serverless_without_a_workgroup_is_a_clear_error():
     with pytest.raises(ValueError, match="serverless_work_group"):
-        redshift.connection_kwargs(_conn({"iam": True, "is_serverless": True}), None, "epilot_datalake")
+        redshift.connection_kwargs(
+            _conn({"iam": True, "is_serverless": True}), None, "epilot_datalake"
+        )
 
 
 def test_iam_without_a_user_is_a_clear_error(monkeypatch):
@@ -54,7 +81,9 @@ def test_iam_without_a_user_is_a_clear_error(monkeypatch):
 
 
 def test_local_postgres_connection_gets_no_ssl_requirement():
-    conn = _conn({"is_local_postgres": True}, host="127.0.0.1", port=5439, login="admin", password="pw")
+    conn = _conn(
+        {"is_local_postgres": True}, host="127.0.0.1", port=5439, login="admin", password="pw"
+    )
     kwargs = redshift.connection_kwargs(conn, None, "epilot_datalake")
     assert "sslmode" not in kwargs and kwargs["user"] == "admin"
 
@@ -70,11 +99,17 @@ def test_redshift_tls_verifies_the_certificate_unless_the_extra_overrides_it():
     base = {"host": "c.abc.eu-central-1.redshift.amazonaws.com", "login": "etl", "password": "pw"}
     plain = redshift.connection_kwargs(_conn({}, **base), None, "epilot_datalake")
     assert (plain["sslmode"], plain["sslrootcert"]) == ("verify-full", "system")
-    bundle = redshift.connection_kwargs(_conn({"sslrootcert": "/etc/redshift-ca-bundle.crt"}, **base),
-                                        None, "epilot_datalake")
-    assert (bundle["sslmode"], bundle["sslrootcert"]) == ("verify-full", "/etc/redshift-ca-bundle.crt")
+    bundle = redshift.connection_kwargs(
+        _conn({"sslrootcert": "/etc/redshift-ca-bundle.crt"}, **base), None, "epilot_datalake"
+    )
+    assert (bundle["sslmode"], bundle["sslrootcert"]) == (
+        "verify-full",
+        "/etc/redshift-ca-bundle.crt",
+    )
     # A weaker mode named by the extra gets no sslrootcert=system (libpq refuses that pair).
-    weaker = redshift.connection_kwargs(_conn({"sslmode": "require"}, **base), None, "epilot_datalake")
+    weaker = redshift.connection_kwargs(
+        _conn({"sslmode": "require"}, **base), None, "epilot_datalake"
+    )
     assert weaker["sslmode"] == "require" and "sslrootcert" not in weaker
 
 
@@ -90,5 +125,8 @@ def test_the_bundled_libpq_accepts_sslrootcert_system():
     import psycopg
 
     assert psycopg.pq.version() >= 160000  # sslrootcert=system is libpq 16+
-    given = {o.keyword: o.val for o in psycopg.pq.Conninfo.parse(b"sslmode=verify-full sslrootcert=system")}
+    given = {
+        o.keyword: o.val
+        for o in psycopg.pq.Conninfo.parse(b"sslmode=verify-full sslrootcert=system")
+    }
     assert given[b"sslrootcert"] == b"system"

@@ -10,15 +10,20 @@ from datalake.s3 import S3DeleteError, delete_keys
 
 
 def _client():
-    return boto3.client("s3", region_name="eu-central-1", aws_access_key_id="k",
-                        aws_secret_access_key="s")
+    return boto3.client(
+        "s3", region_name="eu-central-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
 
 
 def _expect(stub, keys, errors=()):
     stub.add_response(
         "delete_objects",
-        {"Deleted": [], "Errors": [{"Key": k, "Code": "AccessDenied", "Message": "Access Denied"}
-                                   for k in errors]},
+        {
+            "Deleted": [],
+            "Errors": [
+                {"Key": k, "Code": "AccessDenied", "Message": "Access Denied"} for k in errors
+            ],
+        },
         {"Bucket": "lake", "Delete": {"Objects": [{"Key": k} for k in keys], "Quiet": True}},
     )
 

@@ -8,8 +8,15 @@ import pytest
 from datalake.smoke import EVENT_SLOTS, synthetic_hour
 
 
-@pytest.mark.parametrize("into_month", [timedelta(seconds=EVENT_SLOTS), timedelta(seconds=90),
-                                        timedelta(minutes=3), timedelta(days=12)])
+@pytest.mark.parametrize(
+    "into_month",
+    [
+        timedelta(seconds=EVENT_SLOTS),
+        timedelta(seconds=90),
+        timedelta(minutes=3),
+        timedelta(days=12),
+    ],
+)
 def test_events_stay_in_the_month_of_now_and_in_order(into_month):
     now = datetime(2026, 12, 1, tzinfo=timezone.utc) + into_month
     times = [e["time"] for e in synthetic_hour(now).events]

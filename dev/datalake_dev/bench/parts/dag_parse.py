@@ -10,9 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from datalake.config import PROJECT_ROOT
-
 from datalake_dev.bench.log import log
-
 
 PARSE_SNIPPET = """
 import sys, time, importlib.util
@@ -26,8 +24,12 @@ print(time.perf_counter() - t0)
 
 
 def parse_once(path: Path) -> float:
-    proc = subprocess.run([sys.executable, "-c", PARSE_SNIPPET, str(path)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins")})
+    proc = subprocess.run(
+        [sys.executable, "-c", PARSE_SNIPPET, str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins")},
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"parsing {path.name} failed:\n{proc.stderr[-3000:]}")
     return float(proc.stdout.strip().splitlines()[-1])
@@ -41,8 +43,11 @@ def bench_dag_parse(args) -> dict:
         times = list(pool.map(parse_once, jobs))
     out = {}
     for path in paths:
-        mine = [t for p, t in zip(jobs, times) if p == path]
-        out[path.name] = {"median_seconds": round(statistics.median(mine), 4), "max_seconds": round(max(mine), 4),
-                          "runs": len(mine)}
+        mine = [t for p, t in zip(jobs, times, strict=False) if p == path]
+        out[path.name] = {
+            "median_seconds": round(statistics.median(mine), 4),
+            "max_seconds": round(max(mine), 4),
+            "runs": len(mine),
+        }
         log(f"dag parse {path.name}: median {out[path.name]['median_seconds'] * 1000:.0f} ms")
     return out

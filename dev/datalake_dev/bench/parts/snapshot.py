@@ -12,7 +12,9 @@ from datalake_dev.bench.private_platform import Platform, RssSampler
 from datalake_dev.bench.steps import run_worker
 
 
-def snapshot_history(platform: Platform, active: int, rng: random.Random, target_month: datetime) -> int:
+def snapshot_history(
+    platform: Platform, active: int, rng: random.Random, target_month: datetime
+) -> int:
     """``active`` entities alive at the start of target_month (+3% created and deleted),
     their operations spread over the two months before it."""
     from datalake_dev.bench import history as h
@@ -28,7 +30,16 @@ def snapshot_history(platform: Platform, active: int, rng: random.Random, target
             yield h.csv_line(h.row(ents.ids[i], "createEntity", ents, i, t, rng))
             if i % 3 == 0 or i >= active:
                 t2 = h.random_time_in_month(h.add_months(first, 1), rng)
-                yield h.csv_line(h.row(ents.ids[i], "deleteEntity" if i >= active else "updateEntity", ents, i, t2, rng))
+                yield h.csv_line(
+                    h.row(
+                        ents.ids[i],
+                        "deleteEntity" if i >= active else "updateEntity",
+                        ents,
+                        i,
+                        t2,
+                        rng,
+                    )
+                )
 
     with platform.connect() as conn:
         with h.BulkLoad(conn, "epilot_datalake", "entity_operations"):
@@ -45,7 +56,9 @@ def bench_snapshot(platform: Platform, args, workdir: Path) -> dict:
     log(f"snapshot: COPY history of {active:,} active entities")
     t0 = time.perf_counter()
     rows = snapshot_history(platform, active, random.Random(4), target)
-    log(f"  {rows:,} history rows in {time.perf_counter() - t0:.0f}s (not measured); building the snapshot")
+    log(
+        f"  {rows:,} history rows in {time.perf_counter() - t0:.0f}s (not measured); building the snapshot"
+    )
     from datalake_dev.bench.history import add_months
 
     spec = {"window_start": add_months(target, -1).isoformat(), "window_end": target.isoformat()}

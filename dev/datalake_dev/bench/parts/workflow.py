@@ -15,12 +15,30 @@ def bench_workflow(platform: Platform, args, workdir: Path) -> dict:
 
     platform.reset()
     n = args.executions
-    hour = (datetime.now(timezone.utc) - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    hour = (datetime.now(timezone.utc) - timedelta(hours=2)).replace(
+        minute=0, second=0, microsecond=0
+    )
     log(f"workflow refresh: generating {n:,} execution updates")
-    obj_min, obj_max = (100 * 1024, 400 * 1024) if args.quick else (5 * generate.MB, 20 * generate.MB)
-    gen = generate.workflow_hour(platform.client, platform.settings.landing_bucket, hour, n,
-                                 min_object_bytes=obj_min, max_object_bytes=obj_max)
-    result = run_hourly("workflow", hour, hour + timedelta(hours=1), args.workers, workdir / "workflow", platform)
-    log(f"  workflow {result['wall_seconds']:.1f}s, peak RSS {result['peak_rss_bytes'] / MIB:.0f} MiB")
-    return {"executions": n, "generated": gen.summary(), "pipeline": result,
-            "events_per_second": round(gen.records / result["wall_seconds"], 1)}
+    obj_min, obj_max = (
+        (100 * 1024, 400 * 1024) if args.quick else (5 * generate.MB, 20 * generate.MB)
+    )
+    gen = generate.workflow_hour(
+        platform.client,
+        platform.settings.landing_bucket,
+        hour,
+        n,
+        min_object_bytes=obj_min,
+        max_object_bytes=obj_max,
+    )
+    result = run_hourly(
+        "workflow", hour, hour + timedelta(hours=1), args.workers, workdir / "workflow", platform
+    )
+    log(
+        f"  workflow {result['wall_seconds']:.1f}s, peak RSS {result['peak_rss_bytes'] / MIB:.0f} MiB"
+    )
+    return {
+        "executions": n,
+        "generated": gen.summary(),
+        "pipeline": result,
+        "events_per_second": round(gen.records / result["wall_seconds"], 1),
+    }

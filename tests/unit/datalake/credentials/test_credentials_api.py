@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from datalake import credentials, scram
-from datalake.credentials import rules as credentials_rules
 from datalake.credentials import Credential, CredentialError, CredentialRecord
+from datalake.credentials import rules as credentials_rules
 
 
 @pytest.mark.parametrize("org", ["739224", "org_1", "a-b", "A" * 64, "0"])
@@ -19,8 +19,25 @@ def test_plain_organization_ids_are_accepted(org):
     assert credentials.validate_org_id(org) == org
 
 
-@pytest.mark.parametrize("org", ["", "x; DROP TABLE", "739224'", 'a"b', "a b", "-abc", "_abc", "A" * 65, "ä", "a\n",
-                                 "a/b", "a@b", None, 739224])
+@pytest.mark.parametrize(
+    "org",
+    [
+        "",
+        "x; DROP TABLE",
+        "739224'",
+        'a"b',
+        "a b",
+        "-abc",
+        "_abc",
+        "A" * 65,
+        "ä",
+        "a\n",
+        "a/b",
+        "a@b",
+        None,
+        739224,
+    ],
+)
 def test_other_organization_ids_are_refused_clearly(org):
     with pytest.raises(CredentialError, match="invalid organization id"):
         credentials.validate_org_id(org)
@@ -34,7 +51,9 @@ def test_usernames_and_actors():
         with pytest.raises(CredentialError, match="unknown credential"):
             credentials.validate_username(bad)
     assert credentials.validate_actor(None) is None and credentials.validate_actor("") is None
-    assert credentials.validate_actor("Jane Doe <jane@example.com>") == "Jane Doe <jane@example.com>"
+    assert (
+        credentials.validate_actor("Jane Doe <jane@example.com>") == "Jane Doe <jane@example.com>"
+    )
     for bad in ("x" * 257, "line\nbreak", "\x00"):
         with pytest.raises(CredentialError):
             credentials.validate_actor(bad)
@@ -67,13 +86,17 @@ def test_scram_verifier_matches_rfc7677_example():
     assert head == "SCRAM-SHA-256" and iters_salt == "4096:W22ZaJ0SNY7soEsUEjb6gQ=="
     stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
     nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
-    auth_message = (f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r={nonce}"
-                    ).encode()
+    auth_message = (
+        f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r={nonce}"
+    ).encode()
     server_signature = hmac.new(server_key, auth_message, hashlib.sha256).digest()
-    assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    assert (
+        base64.b64encode(server_signature).decode()
+        == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    )
     proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
     client_signature = hmac.new(stored_key, auth_message, hashlib.sha256).digest()
-    client_key = bytes(a ^ b for a, b in zip(proof, client_signature))
+    client_key = bytes(a ^ b for a, b in zip(proof, client_signature, strict=False))
     assert hashlib.sha256(client_key).digest() == stored_key
 
 
@@ -92,9 +115,17 @@ def test_redshift_md5_form():
 
 
 def _credential(ssl=False):
-    return Credential(username="dl_0123456789ab", password="Pw-0123456789abcdefABCDEF", host="127.0.0.1", port=5439,
-                      database="epilot_datalake", org_id="739224", created_by="ops",
-                      created_at=datetime(2026, 11, 28, tzinfo=timezone.utc), ssl_required=ssl)
+    return Credential(
+        username="dl_0123456789ab",
+        password="Pw-0123456789abcdefABCDEF",
+        host="127.0.0.1",
+        port=5439,
+        database="epilot_datalake",
+        org_id="739224",
+        created_by="ops",
+        created_at=datetime(2026, 11, 28, tzinfo=timezone.utc),
+        ssl_required=ssl,
+    )
 
 
 def test_the_password_stays_out_of_repr_and_is_printed_once():
@@ -102,29 +133,52 @@ def test_the_password_stays_out_of_repr_and_is_printed_once():
     assert "Pw-0123456789" not in repr(c) and "Pw-0123456789" not in str(c)
     out = credentials.format_generated(c)
     assert out.count("Pw-0123456789abcdefABCDEF") == 1
-    for needle in ("username:     dl_0123456789ab", "endpoint:     127.0.0.1:5439", "database:     epilot_datalake",
-                   "SSL:", "shown this once"):
+    for needle in (
+        "username:     dl_0123456789ab",
+        "endpoint:     127.0.0.1:5439",
+        "database:     epilot_datalake",
+        "SSL:",
+        "shown this once",
+    ):
         assert needle in out
     assert "SSL: required" in credentials.format_generated(_credential(ssl=True))
-    assert c.uri() == "postgresql://dl_0123456789ab:Pw-0123456789abcdefABCDEF@127.0.0.1:5439/epilot_datalake"
+    assert (
+        c.uri()
+        == "postgresql://dl_0123456789ab:Pw-0123456789abcdefABCDEF@127.0.0.1:5439/epilot_datalake"
+    )
 
 
 def test_list_output_has_no_password_column():
-    rec = CredentialRecord("dl_0123456789ab", "739224", "ops", datetime(2026, 11, 28, tzinfo=timezone.utc), None)
+    rec = CredentialRecord(
+        "dl_0123456789ab", "739224", "ops", datetime(2026, 11, 28, tzinfo=timezone.utc), None
+    )
     table = credentials.format_records([rec])
     assert "dl_0123456789ab" in table and "active" in table and "password" not in table
     assert "(1 credentials, 1 active)" in table
     assert credentials.format_records([rec], "csv").splitlines()[0] == (
-        "username,organization,status,created_by,created_at,revoked_at,revoked_by")
+        "username,organization,status,created_by,created_at,revoked_at,revoked_by"
+    )
 
 
 def test_endpoint_comes_from_the_warehouse_uri():
     from datalake.config import Settings
 
-    s = Settings(None, "l", "k", "postgresql://a:b@warehouse.example:5440/epilot_datalake", "http://x")
+    s = Settings(
+        None, "l", "k", "postgresql://a:b@warehouse.example:5440/epilot_datalake", "http://x"
+    )
     assert credentials_rules.endpoint_of(s) == ("warehouse.example", 5440, "epilot_datalake")
-    s = Settings(None, "l", "k", "redshift://a:b@c.abc.eu-central-1.redshift.amazonaws.com/epilot_datalake", "http://x")
-    assert credentials_rules.endpoint_of(s) == ("c.abc.eu-central-1.redshift.amazonaws.com", 5439, "epilot_datalake")
+    s = Settings(
+        None,
+        "l",
+        "k",
+        "redshift://a:b@c.abc.eu-central-1.redshift.amazonaws.com/epilot_datalake",
+        "http://x",
+    )
+    assert credentials_rules.endpoint_of(s) == (
+        "c.abc.eu-central-1.redshift.amazonaws.com",
+        5439,
+        "epilot_datalake",
+    )
 
 
 def test_bad_input_fails_before_any_connection(monkeypatch):

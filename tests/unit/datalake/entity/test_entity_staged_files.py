@@ -13,7 +13,9 @@ from datalake.entity.staged_files import WinnerRows, kept_mask
 
 
 def _rows(ids):
-    return pa.table({"id": pa.array(ids, pa.string()), "detail": pa.array([f'{{"n":"{i}"}}' for i in ids])})
+    return pa.table(
+        {"id": pa.array(ids, pa.string()), "detail": pa.array([f'{{"n":"{i}"}}' for i in ids])}
+    )
 
 
 def test_rows_come_back_in_order_and_whole():
@@ -38,7 +40,9 @@ def test_no_winners_give_no_blocks():
         winners.close()
 
 
-@pytest.mark.parametrize("survivors", [[], [0], [5], [2, 3, 5, 8, 13, 1 << 40], list(range(0, 200, 3))])
+@pytest.mark.parametrize(
+    "survivors", [[], [0], [5], [2, 3, 5, 8, 13, 1 << 40], list(range(0, 200, 3))]
+)
 def test_mask_is_membership(survivors):
     seqs = pa.array([0, 1, 2, 3, 5, 7, 8, 13, 14, 99, 198, 1 << 40, (1 << 40) + 1, -1], pa.int64())
     mask = kept_mask(seqs, np.array(sorted(survivors), dtype=np.int64))

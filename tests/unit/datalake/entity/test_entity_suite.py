@@ -59,9 +59,21 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 
 # (label, changes to a good row, expected failed expectation names)
 CASES: list[tuple[str, dict, list[str]]] = [
-    *[(f"null {c}", {c: None}, [NOT_NULL.format(c)])
-      for c in ("id", "time", "entity_id", "account", "operation", "detail-type", "schema",
-                "detail", "month", "year")],
+    *[
+        (f"null {c}", {c: None}, [NOT_NULL.format(c)])
+        for c in (
+            "id",
+            "time",
+            "entity_id",
+            "account",
+            "operation",
+            "detail-type",
+            "schema",
+            "detail",
+            "month",
+            "year",
+        )
+    ],
     ("unknown operation", {"operation": "mergeEntity"}, [OPERATION_IN_SET]),
     ("unknown detail-type", {"detail-type": "EntityOperationX"}, [DETAIL_TYPE_IN_SET]),
     # strptime would accept 6 fraction digits; the fixed-width layout does not
@@ -71,8 +83,11 @@ CASES: list[tuple[str, dict, list[str]]] = [
     ("time hour 25", {"time": "2026-11-28T25:15:03.000Z"}, [TIME_REAL_DATE]),
     ("time beyond skew", {"time": "2026-11-28T12:15:00.001Z"}, [TIME_NOT_FUTURE]),
     ("entity_id not a uuid", {"entity_id": "3fa85f64-5717-4562-b3fc-2c963f66afa"}, [ENTITY_UUID]),
-    ("activity_id not a ulid (has U)", {"activity_id": "01JDQ3ZK8V6Y4N2M1P0R9S7T5U"},
-     [ACTIVITY_ULID]),
+    (
+        "activity_id not a ulid (has U)",
+        {"activity_id": "01JDQ3ZK8V6Y4N2M1P0R9S7T5U"},
+        [ACTIVITY_ULID],
+    ),
     ("activity_id lower case", {"activity_id": "01jdq3zk8v6y4n2m1p0r9s7t5w"}, [ACTIVITY_ULID]),
     ("detail invalid json", {"detail": '{"payload":{}'}, [DETAIL_JSON_OBJECT]),
     ("detail json but not an object", {"detail": '["payload"]'}, [DETAIL_JSON_OBJECT]),
@@ -91,8 +106,15 @@ GOOD_VARIANTS: list[tuple[str, dict]] = [
     ("create", {"operation": "createEntity"}),
     ("delete", {"operation": "deleteEntity"}),
     ("month 1 unpadded", {"time": "2026-01-05T00:00:00.000Z", "month": "1"}),
-    ("leap day", {"time": "2024-02-29T23:59:59.999Z", "month": "2", "year": "2024",
-                  "activity_id": "01JDQ3ZK8V6Y4N2M1P0R9S7T5X"}),
+    (
+        "leap day",
+        {
+            "time": "2024-02-29T23:59:59.999Z",
+            "month": "2",
+            "year": "2024",
+            "activity_id": "01JDQ3ZK8V6Y4N2M1P0R9S7T5X",
+        },
+    ),
     ("within skew", {"time": "2026-11-28T12:14:59.999Z"}),
     ("exactly at skew", {"time": "2026-11-28T12:15:00.000Z"}),
     ("payload null", {"detail": '{"payload":null}'}),
@@ -173,7 +195,9 @@ def test_expectation_results_are_small_and_json_able(mixed):
     assert len(names) == len(set(names))
     by_name = {r["name"]: r for r in outcome.expectation_results}
     assert by_name[MONTH_OF_TIME] == {
-        "name": MONTH_OF_TIME, "success": False, "unexpected_count": 2
+        "name": MONTH_OF_TIME,
+        "success": False,
+        "unexpected_count": 2,
     }
     assert by_name[ENTITY_UUID]["success"] is False
     assert by_name[UNIQUE_ID] == {"name": UNIQUE_ID, "success": True, "unexpected_count": 0}
@@ -250,5 +274,9 @@ def test_suite_frame_stand_in_for_detail_keeps_the_verdicts(validate):
     stand_in = suite_frame(table, detail, [True] * len(rows))
     assert stand_in["detail"].isna().tolist() == [d is None for d in detail]
     by_stand_in, by_text = validate(stand_in, NOW), validate(frame(rows), NOW)
-    assert by_stand_in.failed_rows == by_text.failed_rows == {2: [NOT_NULL.format("detail")], 4: [TIME_REAL_DATE]}
+    assert (
+        by_stand_in.failed_rows
+        == by_text.failed_rows
+        == {2: [NOT_NULL.format("detail")], 4: [TIME_REAL_DATE]}
+    )
     assert by_stand_in.expectation_results == by_text.expectation_results

@@ -8,14 +8,25 @@ import pytest
 
 from datalake.hourly.quarantine import QuarantineRecord, parse_quarantine_line, quarantine_lines
 
-STRINGS = ["a\u2028b", "a\u2029b", "a\u0085b", "a\nb\rc", "a\x1c\x1d\x1e\x0b\x0cb", "\ufeffbom", "é\u00a0", ""]
+STRINGS = [
+    "a\u2028b",
+    "a\u2029b",
+    "a\u0085b",
+    "a\nb\rc",
+    "a\x1c\x1d\x1e\x0b\x0cb",
+    "\ufeffbom",
+    "é\u00a0",
+    "",
+]
 
 
 @pytest.mark.parametrize("text", STRINGS)
 def test_a_record_is_one_line_for_every_line_splitter(text):
     line = QuarantineRecord("k", 3, "invalid_json", text.encode("utf-8")).to_json()
     assert len(line.splitlines()) == 1 and "\n" not in line
-    (back,) = [QuarantineRecord.from_json(x) for x in quarantine_lines(gzip.compress(line.encode("utf-8")))]
+    (back,) = [
+        QuarantineRecord.from_json(x) for x in quarantine_lines(gzip.compress(line.encode("utf-8")))
+    ]
     assert back.raw.decode("utf-8") == text
 
 

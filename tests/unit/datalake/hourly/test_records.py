@@ -22,7 +22,11 @@ def test_ndjson_and_concatenated_and_gzip():
 def test_truncated_record_in_the_middle_and_at_the_end():
     truncated = B[:30]
     assert kinds(A + truncated + A) == [(None, "a"), ("invalid_json", None), (None, "a")]
-    assert kinds(A + b"\n" + truncated + b"\n" + A) == [(None, "a"), ("invalid_json", None), (None, "a")]
+    assert kinds(A + b"\n" + truncated + b"\n" + A) == [
+        (None, "a"),
+        ("invalid_json", None),
+        (None, "a"),
+    ]
     # Truncated inside a nested object and last in the object: one broken record, not fragments.
     last = b'{"version":"0","id":"c","detail":{"entity":"e","params":{"id":"e"},"payload":{"a":'
     assert kinds(A + b"\n" + last) == [(None, "a"), ("invalid_json", None)]
@@ -33,7 +37,12 @@ def test_invalid_utf8_and_non_objects_are_quarantined_whole():
     bad = b'{"version":"0","id":"\xff"}'
     records = list(split_records(A + bad + b"[1,2]" + b'"text"' + B))
     assert [(r.error, r.position) for r in records] == [
-        (None, 0), ("invalid_utf8", 1), ("not_an_object", 2), ("not_an_object", 3), (None, 4)]
+        (None, 0),
+        ("invalid_utf8", 1),
+        ("not_an_object", 2),
+        ("not_an_object", 3),
+        (None, 4),
+    ]
     assert records[1].raw == bad
 
 
@@ -45,8 +54,13 @@ def test_an_object_without_records_is_one_empty_object_record():
 
 def many(n, start=0):
     rng = random.Random(start)
-    return b"\n".join(b'{"version":"0","id":"%d","detail":{"x":"%s"}}' % (i, rng.randbytes(40).hex().encode())
-                      for i in range(start, start + n)) + b"\n"
+    return (
+        b"\n".join(
+            b'{"version":"0","id":"%d","detail":{"x":"%s"}}' % (i, rng.randbytes(40).hex().encode())
+            for i in range(start, start + n)
+        )
+        + b"\n"
+    )
 
 
 def test_gzip_cut_short_keeps_the_records_before_the_cut():
@@ -57,9 +71,15 @@ def test_gzip_cut_short_keeps_the_records_before_the_cut():
     kept, last = records[:-1], records[-1]
     assert kept and all(r.error is None for r in kept)
     assert [r.value["id"] for r in kept] == [str(i) for i in range(len(kept))]
-    assert (last.error, last.position, last.object_offset) == ("truncated_object", len(kept), len(cut))
+    assert (last.error, last.position, last.object_offset) == (
+        "truncated_object",
+        len(kept),
+        len(cut),
+    )
     # The quarantined rest is exactly the decoded bytes after the kept records, at its offset.
-    assert plain[last.offset:].startswith(last.raw) and plain[: last.offset].count(b"\n") == len(kept)
+    assert plain[last.offset :].startswith(last.raw) and plain[: last.offset].count(b"\n") == len(
+        kept
+    )
     assert last.raw and not last.raw.endswith(b"\n")  # the record the cut went through
 
 
@@ -102,4 +122,8 @@ def test_not_gzip_though_named_so_and_gzip_of_invalid_utf8():
     (record,) = split_records(b"PK\x03\x04 a zip archive, not gzip \xff\xfe\x00 " * 3)
     assert record.error == "invalid_json" and record.raw.startswith(b"PK\x03\x04")
     bad = b'{"version":"0","id":"\xff\xfe"}'
-    assert kinds(gzip.compress(A + b"\n" + bad + b"\n" + B)) == [(None, "a"), ("invalid_utf8", None), (None, "b")]
+    assert kinds(gzip.compress(A + b"\n" + bad + b"\n" + B)) == [
+        (None, "a"),
+        ("invalid_utf8", None),
+        (None, "b"),
+    ]

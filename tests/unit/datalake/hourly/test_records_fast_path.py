@@ -14,6 +14,8 @@ from datalake.hourly.records import compact_json_bytes, loads_or_none, split_rec
 
 def compact_json(value) -> str:
     return compact_json_bytes(value).decode("utf-8")
+
+
 from datalake_dev.producer import DefectRates, ProducerConfig, simulate
 
 GOOD = b'{"version":"0","id":"g","detail":{"entity":"e","payload":{"n":1.5,"s":"\xc3\xa9"}}}'
@@ -90,17 +92,20 @@ def test_the_fast_path_is_taken_for_well_formed_records(monkeypatch):
     assert len(list(split_records(body.replace(b"\n", b"")))) == 50 and calls == []
 
 
-@pytest.mark.parametrize("value", [
-    {"a": [1, 2.5, None, True, False], "b": {"c": "é\u2028\x7f\x00\x1f\"\\"}},
-    {"x": 1e-7, "y": [1e-300, 5e-324, 1e16, 1e22, -0.0]},
-    {"big": 2**64, "neg": -(2**63) - 1},
-    {"text": "1e-7 inside a string"},
-    {"x": 5e-05, "y": [-1.234e-05, 0.0001, 10.00001]},  # orjson: 0.00005, json.dumps: 5e-05
-    {"id": "1b4e-8c0e-4a1b", "n": ":0e-4", "m": "0.00001"},  # the markers inside strings
-    [3e-8, 1e-5],
-    5e-05,
-    -7e-06,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, None, True, False], "b": {"c": 'é\u2028\x7f\x00\x1f"\\'}},
+        {"x": 1e-7, "y": [1e-300, 5e-324, 1e16, 1e22, -0.0]},
+        {"big": 2**64, "neg": -(2**63) - 1},
+        {"text": "1e-7 inside a string"},
+        {"x": 5e-05, "y": [-1.234e-05, 0.0001, 10.00001]},  # orjson: 0.00005, json.dumps: 5e-05
+        {"id": "1b4e-8c0e-4a1b", "n": ":0e-4", "m": "0.00001"},  # the markers inside strings
+        [3e-8, 1e-5],
+        5e-05,
+        -7e-06,
+    ],
+)
 def test_compact_json_is_json_dumps(value):
     assert compact_json(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -129,19 +134,25 @@ def test_compact_json_random_floats():
     assert compact_json(values) == json.dumps(values, separators=(",", ":"), ensure_ascii=False)
     # One at a time: a list falls back to json.dumps as a whole as soon as one float needs it.
     for value in values:
-        assert compact_json({"v": value}) == json.dumps({"v": value}, separators=(",", ":"), ensure_ascii=False)
+        assert compact_json({"v": value}) == json.dumps(
+            {"v": value}, separators=(",", ":"), ensure_ascii=False
+        )
 
 
 def test_compact_json_keeps_the_fast_path_for_uuids(monkeypatch):
     """The ``e-`` of a UUID is no number: no fallback to json.dumps."""
     from datalake.hourly import records as module
 
-    monkeypatch.setattr(module.json, "dumps", lambda *a, **k: pytest.fail("fell back to json.dumps"))
+    monkeypatch.setattr(
+        module.json, "dumps", lambda *a, **k: pytest.fail("fell back to json.dumps")
+    )
     value = {"entity": "0e3f1b4e-8c0e-4a1b-9e0e-00005e-4", "n": [1.5, 0.001, 2e-4, 1e16]}
     assert compact_json_bytes(value) == orjson.dumps(value)
 
 
-@pytest.mark.parametrize("text", ['{"a":1}', "null", "NaN", '{"a":18446744073709551616}', "{", "", '"\\ud800"'])
+@pytest.mark.parametrize(
+    "text", ['{"a":1}', "null", "NaN", '{"a":18446744073709551616}', "{", "", '"\\ud800"']
+)
 def test_loads_or_none(text):
     try:
         expected = json.loads(text, parse_constant=lambda name: pytest.fail("not JSON"))

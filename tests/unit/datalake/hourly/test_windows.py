@@ -16,19 +16,36 @@ def test_scheduled_run_uses_its_data_interval():
 
 
 def test_manual_window_overrides_and_spans_hours():
-    window = resolve_window({"start": "2026-11-27T22:00:00Z", "end": "2026-11-28T01:00:00+00:00", "steps": ["validate"]}, None, None)
+    window = resolve_window(
+        {
+            "start": "2026-11-27T22:00:00Z",
+            "end": "2026-11-28T01:00:00+00:00",
+            "steps": ["validate"],
+        },
+        None,
+        None,
+    )
     assert len(window.hours) == 3 and window.steps == ("validate",)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"start": "2026-11-28T05:00:00Z", "end": "2026-11-28T01:00:00Z"}, "is not after start"),
-    ({"start": "2026-11-28T05:00:00Z", "end": "2026-11-28T05:00:00Z"}, "is not after start"),
-    ({"start": "2026-11-01T00:00:00Z", "end": "2026-11-28T00:00:00Z"}, "over the maximum of 168"),
-    ({"start": "28/11/2026", "end": "2026-11-28T05:00:00Z"}, "not an ISO-8601 date-time"),
-    ({"start": "2026-11-28T05:30:00Z", "end": "2026-11-28T07:00:00Z"}, "whole arrival hours"),
-    ({"start": "2026-11-28T05:00:00Z"}, "give both"),
-    ({"start": "2026-11-28T05:00:00Z", "end": "2026-11-28T06:00:00Z", "steps": ["drop"]}, "unknown steps"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"start": "2026-11-28T05:00:00Z", "end": "2026-11-28T01:00:00Z"}, "is not after start"),
+        ({"start": "2026-11-28T05:00:00Z", "end": "2026-11-28T05:00:00Z"}, "is not after start"),
+        (
+            {"start": "2026-11-01T00:00:00Z", "end": "2026-11-28T00:00:00Z"},
+            "over the maximum of 168",
+        ),
+        ({"start": "28/11/2026", "end": "2026-11-28T05:00:00Z"}, "not an ISO-8601 date-time"),
+        ({"start": "2026-11-28T05:30:00Z", "end": "2026-11-28T07:00:00Z"}, "whole arrival hours"),
+        ({"start": "2026-11-28T05:00:00Z"}, "give both"),
+        (
+            {"start": "2026-11-28T05:00:00Z", "end": "2026-11-28T06:00:00Z", "steps": ["drop"]},
+            "unknown steps",
+        ),
+    ],
+)
 def test_bad_windows_are_rejected_with_a_clear_message(params, message):
     with pytest.raises(WindowError, match=message):
         resolve_window(params, T0, T1)
@@ -72,6 +89,11 @@ def test_assessment_names_the_failing_hour():
         return {"ok": True}
 
     stream = replace(ENTITY_STREAM, gate=gate)
-    counts = [{"hour": Hour.of(T0).to_xcom(), "bad": False}, {"hour": Hour.of(T1).to_xcom(), "bad": True}]
-    with pytest.raises(ValueError, match=r"arrival hour 2026-11-28T01:00:00\+00:00: too many quarantined"):
+    counts = [
+        {"hour": Hour.of(T0).to_xcom(), "bad": False},
+        {"hour": Hour.of(T1).to_xcom(), "bad": True},
+    ]
+    with pytest.raises(
+        ValueError, match=r"arrival hour 2026-11-28T01:00:00\+00:00: too many quarantined"
+    ):
         gate_window(stream, counts)

@@ -93,10 +93,8 @@ def test_redshift_refresh_statements_use_only_what_redshift_has(rebuild):
     ):
         assert absent.lower() not in text.lower(), absent
     assert "JSON_PARSE(c.detail)" in text and "UNPIVOT s.d.payload AS v AT attr" in text
-    assert 'MERGE INTO datalake_ops.typed_seen_runs USING typed_new_runs' in text
-    assert (
-        "ALTER USER \"dl_example\" SET search_path TO t_0123456789abcdef, epilot_datalake" in text
-    )
+    assert "MERGE INTO datalake_ops.typed_seen_runs USING typed_new_runs" in text
+    assert 'ALTER USER "dl_example" SET search_path TO t_0123456789abcdef, epilot_datalake' in text
     if rebuild:
         create = next(s for s in sql if s.startswith("CREATE TABLE t_0123456789abcdef.opportunity"))
         assert (

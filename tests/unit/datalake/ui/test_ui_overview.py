@@ -13,15 +13,20 @@ FIRST = datetime(2026, 11, 28, tzinfo=timezone.utc)  # the stream's first loaded
 
 def manifest(loaded: int, duplicates: int = 0, quarantined: dict | None = None) -> dict:
     q = quarantined or {}
-    return {"records_read": loaded + duplicates + sum(q.values()), "loaded": loaded, "duplicates": duplicates,
-            "quarantined": q, "quarantined_total": sum(q.values())}
+    return {
+        "records_read": loaded + duplicates + sum(q.values()),
+        "loaded": loaded,
+        "duplicates": duplicates,
+        "quarantined": q,
+        "quarantined_total": sum(q.values()),
+    }
 
 
 def test_the_strip_has_48_consecutive_hours_ending_with_the_current_one():
     hours = strip_hours(NOW)
     assert len(hours) == 48
     assert hours[-1] == datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
-    assert all(b - a == timedelta(hours=1) for a, b in zip(hours, hours[1:]))
+    assert all(b - a == timedelta(hours=1) for a, b in zip(hours, hours[1:], strict=False))
 
 
 def test_states_loaded_failed_late_not_yet_run():
@@ -50,8 +55,14 @@ def test_strip_counts_and_freshness_come_from_the_manifests():
     strip = build_strip("entity_operations", manifests, runs, NOW, first_loaded=FIRST)
     cells = {c.run_key: c for c in strip.cells}
     assert len(strip.cells) == 48
-    assert (cells["2026113009"].loaded, cells["2026113009"].duplicates, cells["2026113009"].quarantined) == (40, 2, 3)
-    assert cells["2026113010"].state == "failed" and cells["2026113010"].dag_run_id == "scheduled__x"
+    assert (
+        cells["2026113009"].loaded,
+        cells["2026113009"].duplicates,
+        cells["2026113009"].quarantined,
+    ) == (40, 2, 3)
+    assert (
+        cells["2026113010"].state == "failed" and cells["2026113010"].dag_run_id == "scheduled__x"
+    )
     assert cells["2026113011"].state == "not yet run"
     assert cells["2026113007"].state == "late"
     # newest loaded hour 09:00-10:00 ended 2 h 20 min before NOW
@@ -60,11 +71,16 @@ def test_strip_counts_and_freshness_come_from_the_manifests():
 
 
 def test_expectation_pass_rates_are_over_the_validated_rows():
-    rows = expectation_rows({"parsed": 200, "expectation_results": [
-        {"name": "a", "success": True, "unexpected_count": 0},
-        {"name": "b", "success": False, "unexpected_count": 5},
-        {"name": "c", "success": False, "unexpected_count": None},
-    ]})
+    rows = expectation_rows(
+        {
+            "parsed": 200,
+            "expectation_results": [
+                {"name": "a", "success": True, "unexpected_count": 0},
+                {"name": "b", "success": False, "unexpected_count": 5},
+                {"name": "c", "success": False, "unexpected_count": None},
+            ],
+        }
+    )
     assert [r["pass_rate"] for r in rows] == [100.0, 97.5, None]
     assert [r["success"] for r in rows] == [True, False, False]
 
@@ -87,12 +103,29 @@ def test_quarantine_samples_are_truncated_and_capped_per_reason():
 
     from datalake.ui.overview import quarantine_summary
 
-    lines = [json.dumps({"source_key": "k", "position": i, "reason": "invalid_json", "raw_text": "x" * 1000,
-                         "failed_expectations": []}) for i in range(8)]
-    lines.append(json.dumps({"source_key": "k", "position": 8, "reason": "invalid_utf8", "raw_text": None}))
+    lines = [
+        json.dumps(
+            {
+                "source_key": "k",
+                "position": i,
+                "reason": "invalid_json",
+                "raw_text": "x" * 1000,
+                "failed_expectations": [],
+            }
+        )
+        for i in range(8)
+    ]
+    lines.append(
+        json.dumps({"source_key": "k", "position": 8, "reason": "invalid_utf8", "raw_text": None})
+    )
     client = OneFileS3(gzip.compress("\n".join(lines).encode()))
-    summary = quarantine_summary(client, "lake", {"quarantined": {"invalid_json": 8, "invalid_utf8": 1},
-                                                  "quarantine_files": ["q.jsonl.gz"]}, samples=5, text_chars=300)
+    summary = quarantine_summary(
+        client,
+        "lake",
+        {"quarantined": {"invalid_json": 8, "invalid_utf8": 1}, "quarantine_files": ["q.jsonl.gz"]},
+        samples=5,
+        text_chars=300,
+    )
     first, second = summary["reasons"]
     assert (first["reason"], first["count"], len(first["samples"])) == ("invalid_json", 8, 5)
     assert first["samples"][0]["raw_text"] == "x" * 300 + "… (1000 chars)"
@@ -105,14 +138,51 @@ def test_quarantined_text_is_escaped_in_the_page():
 
     from datalake.ui.app import TEMPLATES
 
-    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
-    html = Jinja2Templates(directory=str(TEMPLATES)).get_template("hour.html").render(
-        stream="entity_operations", dag_id="entity_operations_hourly", run_key="2026113010",
-        hour=datetime(2026, 11, 30, 10, tzinfo=timezone.utc), run=None, log_task="load_warehouse", root="/datalake",
-        airflow="", expectations=[], data_docs=[],
-        manifest={"records_read": 1, "loaded": 0, "duplicates": 0, "quarantined_total": 1, "objects": 1, "batches": 1,
-                  "loaded_at": None, "duplicates_in_batch": 0, "duplicates_in_run": 0, "duplicates_already_loaded": 0},
-        quarantine={"files": ["q"], "reasons": [{"reason": evil, "count": 1, "samples": [
-            {"source_key": evil, "position": 0, "failed_expectations": [evil], "raw_text": evil}]}]})
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    html = (
+        Jinja2Templates(directory=str(TEMPLATES))
+        .get_template("hour.html")
+        .render(
+            stream="entity_operations",
+            dag_id="entity_operations_hourly",
+            run_key="2026113010",
+            hour=datetime(2026, 11, 30, 10, tzinfo=timezone.utc),
+            run=None,
+            log_task="load_warehouse",
+            root="/datalake",
+            airflow="",
+            expectations=[],
+            data_docs=[],
+            manifest={
+                "records_read": 1,
+                "loaded": 0,
+                "duplicates": 0,
+                "quarantined_total": 1,
+                "objects": 1,
+                "batches": 1,
+                "loaded_at": None,
+                "duplicates_in_batch": 0,
+                "duplicates_in_run": 0,
+                "duplicates_already_loaded": 0,
+            },
+            quarantine={
+                "files": ["q"],
+                "reasons": [
+                    {
+                        "reason": evil,
+                        "count": 1,
+                        "samples": [
+                            {
+                                "source_key": evil,
+                                "position": 0,
+                                "failed_expectations": [evil],
+                                "raw_text": evil,
+                            }
+                        ],
+                    }
+                ],
+            },
+        )
+    )
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
