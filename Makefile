@@ -54,6 +54,7 @@ smoke: install
 # ruff over the whole repository (its rules: pyproject.toml); `make test` runs it first.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # pytest exits 5 when no test ran; that must fail, and it does, since make propagates it.
 test: install lint

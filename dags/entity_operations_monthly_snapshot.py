@@ -41,8 +41,9 @@ HOURLY_RUNS_WAIT_AT_MOST = timedelta(days=3)
     on_failure_callback=FailureNotifier(),  # one email per failed run when alerts are configured
     params={
         "require_complete_hours": Param(
-            # The local platform (`make run`) exports DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false:
-            # it only ever has a few hours of data, and a scheduled run would wait for days.
+            # The local platform (`make run`) exports
+            # DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS=false: it only ever has a few hours of data,
+            # and a scheduled run would wait for days.
             os.environ.get("DATALAKE_SNAPSHOT_REQUIRE_COMPLETE_HOURS", "true").lower() != "false",
             type="boolean",
             description="Wait until every arrival hour of the month has a committed hourly run. "

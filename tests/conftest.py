@@ -104,7 +104,8 @@ def clean_platform(platform):
     with connect(platform) as conn:
         tables = conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') AND table_type = 'BASE TABLE'"
+            "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') "
+            "AND table_type = 'BASE TABLE'"
         ).fetchall()
         for schema, table in tables:
             if (schema, table) == ("datalake_ops", "credentials"):

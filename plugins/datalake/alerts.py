@@ -62,8 +62,9 @@ def failure_line(context) -> str:
         else "unknown"
     )
     return (
-        f"DATALAKE FAILURE dag={getattr(ti, 'dag_id', '?')} run={getattr(dag_run, 'run_id', '?')} task={task} "
-        f"try={getattr(ti, 'try_number', '?')} window={_window(context)} reason={reason} log={getattr(ti, 'log_url', '?')}"
+        f"DATALAKE FAILURE dag={getattr(ti, 'dag_id', '?')} run={getattr(dag_run, 'run_id', '?')} "
+        f"task={task} try={getattr(ti, 'try_number', '?')} window={_window(context)} "
+        f"reason={reason} log={getattr(ti, 'log_url', '?')}"
     )
 
 

@@ -41,7 +41,8 @@ CREDENTIAL_ERRORS = {
 
 
 def aws_conn_id(in_task: bool) -> str:
-    """The connection id the S3 clients use: env, then (in a task) the Variable, then aws_default."""
+    """The connection id the S3 clients use: env, then (in a task) the Variable, then
+    aws_default."""
     name = os.environ.get(AWS_CONN_ID_ENV)
     if name:
         return name
@@ -126,8 +127,9 @@ def _credential_error_handler(source: str):
             code = "403 Forbidden; a HEAD answer carries no error code"
         bucket = (context or {}).get("datalake_bucket")
         raise _credential_error(
-            f"S3 refused {model.name}{f' on bucket {bucket!r}' if bucket else ''} ({code}) with the credentials of "
-            f"{source}: check its key, secret, session token or role_arn, and that the identity may use the bucket"
+            f"S3 refused {model.name}{f' on bucket {bucket!r}' if bucket else ''} ({code}) "
+            f"with the credentials of {source}: check its key, secret, session token or role_arn, "
+            "and that the identity may use the bucket"
         )
 
     return check
@@ -155,7 +157,10 @@ def s3_client(settings):
 
         session = boto3.session.Session(region_name=settings.aws_region)
         config, verify = defaults, None
-        source = "the default AWS credential chain (no Airflow connection; env AWS_ACCESS_KEY_ID, profile, instance role)"
+        source = (
+            "the default AWS credential chain (no Airflow connection; env AWS_ACCESS_KEY_ID, "
+            "profile, instance role)"
+        )
     kwargs = {}
     if session.get_credentials() is None and _is_loopback(settings.s3_endpoint_url):
         # The local moto server accepts any key; real AWS never gets here without credentials.

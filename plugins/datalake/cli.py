@@ -30,8 +30,8 @@ def _cmd_init(args) -> int:
     print("warehouse: DDL and compatibility layer applied")
     for item, problem in gaps:
         print(
-            f"warning: {item}: {problem}; a superuser should run include/sql/credentials/superuser_hardening.sql "
-            "(see docs/credentials.md)",
+            f"warning: {item}: {problem}; a superuser should run "
+            "include/sql/credentials/superuser_hardening.sql (see docs/credentials.md)",
             file=sys.stderr,
         )
     return 0

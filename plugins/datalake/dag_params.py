@@ -29,7 +29,10 @@ def reprocess_params() -> dict:
             type=["null", "string"],
             format="date-time",
             title="Window end (UTC, exclusive)",
-            description="End of the window; at most DATALAKE_MAX_WINDOW_HOURS (default 168) hours after start.",
+            description=(
+                "End of the window; at most DATALAKE_MAX_WINDOW_HOURS (default 168) hours after "
+                "start."
+            ),
         ),
         "steps": Param(
             list(STEPS),

@@ -85,15 +85,16 @@ def check_freshness(conn, pipeline: str, now: datetime, context) -> dict:
     if late:
         shown = ", ".join(f"{hour:%Y-%m-%d %H:00}" for hour in late[:24])
         sent = send_alert(
-            f"[datalake] {pipeline}: {len(late)} arrival hour(s) not loaded {grace} min after they closed",
+            f"[datalake] {pipeline}: {len(late)} arrival hour(s) not loaded {grace} min after "
+            "they closed",
             {
                 "DAG": pipeline,
                 "Late arrival hours (UTC)": shown,
                 "Checked at": now.isoformat(),
                 "Grace (minutes)": grace,
                 "Run": getattr(context.get("dag_run"), "run_id", "?"),
-                "What to do": "look at the hourly runs of these hours (failed, queued, missing) and "
-                "backfill or rerun them; the manifest table is datalake_ops.run_manifest",
+                "What to do": "look at the hourly runs of these hours (failed, queued, missing) "
+                "and backfill or rerun them; the manifest table is datalake_ops.run_manifest",
             },
             context,
         )

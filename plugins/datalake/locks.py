@@ -50,7 +50,8 @@ def ensure_pipeline_locks(conn, attempts: int = 5) -> None:
 
 
 def take_pipeline_lock(conn, name: str) -> None:
-    """Block until this transaction holds the pipeline lock ``name`` (released at commit/rollback)."""
+    """Block until this transaction holds the pipeline lock ``name`` (released at
+    commit/rollback)."""
     if name not in LOCK_NAMES:
         raise ValueError(f"unknown pipeline lock {name!r}")
     from psycopg import errors
@@ -66,7 +67,8 @@ def take_pipeline_lock(conn, name: str) -> None:
         ) from exc
     if row is None:
         raise MissingLockError(
-            f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: run `datalake init`"
+            f"the pipeline lock {name!r} is missing from datalake_ops.pipeline_locks: "
+            "run `datalake init`"
         )
 
 

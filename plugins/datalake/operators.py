@@ -42,7 +42,8 @@ class _StreamOperator(BaseOperator):
 
 
 class _BatchCountsOperator(_StreamOperator):
-    """An operator over the counts the mapped batches returned (an XComArg: resolved at run time)."""
+    """An operator over the counts the mapped batches returned (an XComArg: resolved at run
+    time)."""
 
     template_fields: Sequence[str] = ("batch_counts",)
 
@@ -126,7 +127,8 @@ class CheckFreshnessOperator(BaseOperator):
 
 
 class MonthlySnapshotOperator(BaseOperator):
-    """Build the monthly entity snapshot of the run's data interval (datalake.entity.monthly_snapshot)."""
+    """Build the monthly entity snapshot of the run's data interval
+    (datalake.entity.monthly_snapshot)."""
 
     def execute(self, context) -> dict:
         from datalake.entity import monthly_snapshot

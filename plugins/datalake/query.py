@@ -77,7 +77,9 @@ def format_result(result: QueryResult, fmt: str = "table", max_width: int = 80) 
     if fmt == "json":
         return (
             json.dumps(
-                [dict(zip(result.columns, row, strict=False)) for row in result.rows], default=str, indent=2
+                [dict(zip(result.columns, row, strict=False)) for row in result.rows],
+                default=str,
+                indent=2,
             )
             + "\n"
         )

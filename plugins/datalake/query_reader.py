@@ -26,7 +26,8 @@ def _admin_password(settings: Settings) -> str:
         from datalake.errors import ConfigurationError
 
         raise ConfigurationError(
-            "the warehouse URI has no password: `datalake query` derives its read-only login from it"
+            "the warehouse URI has no password: `datalake query` derives its read-only login "
+            "from it"
         )
     return unquote(password)
 
@@ -49,7 +50,8 @@ def reader_uri(settings: Settings) -> str:
 
 
 def apply_query_reader(conn) -> None:
-    """The reader role, its grants and its row-level security policies (inside init's transaction)."""
+    """The reader role, its grants and its row-level security policies (inside init's
+    transaction)."""
     from datalake.sqlfiles import render_sql
     from datalake.tenant_tables import TENANT_TABLES
 
@@ -72,7 +74,8 @@ def set_query_reader_password(conn, settings: Settings) -> None:
 
 
 def apply_redshift_query_reader(conn, settings: Settings) -> None:
-    """The reader user on Redshift (include/sql/redshift/query_reader.sql), in init's transaction."""
+    """The reader user on Redshift (include/sql/redshift/query_reader.sql), in init's
+    transaction."""
     from datalake.sqlfiles import execute_file
 
     password_md5 = (

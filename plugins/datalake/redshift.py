@@ -46,7 +46,8 @@ def is_redshift_connection(conn) -> bool:
 
 
 def _aws_client(service: str, extra: dict, aws_conn_id: str | None):
-    """A boto3 client for the credential call, from the provider's AwsBaseHook (or the extra's profile)."""
+    """A boto3 client for the credential call, from the provider's AwsBaseHook (or the extra's
+    profile)."""
     region = extra.get("region")
     if extra.get("profile"):
         import boto3
@@ -60,7 +61,8 @@ def _aws_client(service: str, extra: dict, aws_conn_id: str | None):
 
 
 def iam_credentials(conn, aws_conn_id: str | None) -> tuple[str, str]:
-    """(user, temporary password) for an ``iam: true`` connection, as RedshiftSQLHook.get_iam_token."""
+    """(user, temporary password) for an ``iam: true`` connection, as
+    RedshiftSQLHook.get_iam_token."""
     extra = _extra(conn)
     db_user = conn.login or extra.get("db_user")
     database = conn.schema or extra.get("database")
@@ -68,7 +70,8 @@ def iam_credentials(conn, aws_conn_id: str | None) -> tuple[str, str]:
         workgroup = extra.get("serverless_work_group")
         if not workgroup:
             raise ValueError(
-                f"connection {conn.conn_id!r}: is_serverless needs serverless_work_group in the extra"
+                f"connection {conn.conn_id!r}: is_serverless needs serverless_work_group "
+                "in the extra"
             )
         creds = _aws_client("redshift-serverless", extra, aws_conn_id).get_credentials(
             dbName=database,
@@ -79,7 +82,8 @@ def iam_credentials(conn, aws_conn_id: str | None) -> tuple[str, str]:
     cluster = extra.get("cluster_identifier") or (conn.host or "").split(".", 1)[0]
     if not cluster:
         raise ValueError(
-            f"connection {conn.conn_id!r}: iam needs cluster_identifier in the extra or the cluster's host"
+            f"connection {conn.conn_id!r}: iam needs cluster_identifier in the extra or the "
+            "cluster's host"
         )
     if not db_user:
         raise ValueError(

@@ -45,8 +45,8 @@ def require_bucket(client, bucket: str, role: str) -> None:
         ) from exc
     except EndpointConnectionError as exc:
         raise ConfigurationError(
-            f"S3 endpoint {client.meta.endpoint_url} is not reachable while checking the {role} bucket "
-            f"{bucket!r}; check S3_ENDPOINT_URL or the aws_default connection"
+            f"S3 endpoint {client.meta.endpoint_url} is not reachable while checking the {role} "
+            f"bucket {bucket!r}; check S3_ENDPOINT_URL or the aws_default connection"
         ) from exc
 
 

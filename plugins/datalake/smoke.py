@@ -80,7 +80,7 @@ def synthetic_hour(now: datetime) -> SmokeData:
     since_month_start = (now - _month_key(now)[0]).total_seconds()
     step = timedelta(seconds=max(1, min(20, int(since_month_start // EVENT_SLOTS))))
     t = now - step * EVENT_SLOTS
-    for name, schema, title, operations in SMOKE_PLAN:
+    for _name, schema, title, operations in SMOKE_PLAN:
         entity = str(uuid.uuid4())  # the suite requires UUIDs; smoke rows are found by SMOKE_ORG
         entity_ids.append(entity)
         created = t
@@ -119,7 +119,9 @@ def synthetic_hour(now: datetime) -> SmokeData:
             current.add(entity)
     example_1 = {titles["A"]: 3, titles["B"]: 3}
     example_2 = {
-        e for e, p in zip(entity_ids, SMOKE_PLAN, strict=False) if p[1] == "opportunity" and e in current
+        e
+        for e, p in zip(entity_ids, SMOKE_PLAN, strict=False)
+        if p[1] == "opportunity" and e in current
     }
     return SmokeData(
         run=run,
@@ -155,7 +157,8 @@ class Report:
             self.results.append((name, False))
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.out(
-                f"FAIL  {name:<34} {time.monotonic() - started:7.2f} s  {type(exc).__name__}: {detail}"
+                f"FAIL  {name:<34} {time.monotonic() - started:7.2f} s  "
+                f"{type(exc).__name__}: {detail}"
             )
             raise
         self.results.append((name, True))
@@ -326,7 +329,8 @@ def _check_warehouse(settings, data: SmokeData) -> None:
 
 
 def _in(conn, values) -> str:
-    """An IN list of literals, quoted by psycopg, for render_sql: Redshift has no arrays, so no = ANY(%s)."""
+    """An IN list of literals, quoted by psycopg, for render_sql: Redshift has no arrays, so
+    no = ANY(%s)."""
     from psycopg import sql
 
     return (

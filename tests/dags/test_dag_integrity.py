@@ -104,7 +104,8 @@ new = set(sys.modules) - before
 # boto3 is not listed: Airflow's providers manager loads the amazon provider's asset
 # handlers (and boto3) as soon as any DAG declares an Asset. The streams' step modules are
 # imported (a stream names its functions), so they keep these libraries inside the functions.
-heavy = sorted(m for m in ("great_expectations", "pandas", "pyarrow", "psycopg", "sqlglot", "pgpq") if m in new)
+heavy = sorted(m for m in ("great_expectations", "pandas", "pyarrow", "psycopg", \
+"sqlglot", "pgpq") if m in new)
 print(f"{elapsed:.4f} {','.join(heavy)}")
 """
 

@@ -513,7 +513,8 @@ def test_typed_tables_are_filled_by_the_asset_triggered_dag_after_the_loads(loca
             expected = dict(
                 ((a, s), n)
                 for a, s, n in conn.execute(
-                    "SELECT account, schema, count(*) FROM epilot_datalake.current_entities GROUP BY 1, 2"
+                    "SELECT account, schema, count(*) FROM epilot_datalake.current_entities "
+                    "GROUP BY 1, 2"
                 )
             )
             typed = {}

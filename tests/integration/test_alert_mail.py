@@ -104,7 +104,8 @@ def test_no_mail_when_alerts_are_not_configured(platform, airflow_db, monkeypatc
 def _loaded(conn, pipeline: str, hours: list[datetime]):
     for hour in hours:
         conn.execute(
-            "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
+            "INSERT INTO datalake_ops.run_manifest "
+            "(pipeline, run_key, window_start, window_end, manifest) "
             "VALUES (%s, %s, %s, %s, '{}')",
             (pipeline, f"{hour:%Y%m%d%H}", hour, hour + timedelta(hours=1)),
         )
@@ -124,7 +125,8 @@ def test_freshness_finds_late_hours_in_the_manifest_table_and_mails_once(
         _loaded(conn, pipeline, [h(6), h(7), h(9), h(11)])
         _loaded(conn, "workflow_executions_hourly", [h(8), h(10)])  # another pipeline's hours
         conn.execute(
-            "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
+            "INSERT INTO datalake_ops.run_manifest "
+            "(pipeline, run_key, window_start, window_end, manifest) "
             "VALUES (%s, 'replay-2026110405', %s, %s, '{}')",
             (pipeline, h(5), h(6)),
         )

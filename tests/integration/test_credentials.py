@@ -123,11 +123,26 @@ WORKFLOW_COUNTS = {  # table -> rows per organisation (all different, so a leak 
     "workflowcontexts": {ORG_A: 2, ORG_B: 3, ORG_C: 1},
 }
 WORKFLOW_INSERT = {
-    "workflowexecution": "INSERT INTO epilot_datalake.workflowexecution (org_id, id, name, status) VALUES (%s, %s, 'wf', 'STARTED')",
-    "workflowphases": "INSERT INTO epilot_datalake.workflowphases (org_id, id, workflow_execution_id, position) VALUES (%s, %s, 'x', 1)",
-    "workflowtasks": "INSERT INTO epilot_datalake.workflowtasks (org_id, id, workflow_execution_id, enabled) VALUES (%s, %s, 'x', true)",
-    "workflowcancellations": "INSERT INTO epilot_datalake.workflowcancellations (org_id, workflow_execution_id) VALUES (%s, %s)",
-    "workflowcontexts": "INSERT INTO epilot_datalake.workflowcontexts (org_id, workflow_execution_id) VALUES (%s, %s)",
+    "workflowexecution": (
+        "INSERT INTO epilot_datalake.workflowexecution (org_id, id, name, status) "
+        "VALUES (%s, %s, 'wf', 'STARTED')"
+    ),
+    "workflowphases": (
+        "INSERT INTO epilot_datalake.workflowphases (org_id, id, workflow_execution_id, position) "
+        "VALUES (%s, %s, 'x', 1)"
+    ),
+    "workflowtasks": (
+        "INSERT INTO epilot_datalake.workflowtasks (org_id, id, workflow_execution_id, enabled) "
+        "VALUES (%s, %s, 'x', true)"
+    ),
+    "workflowcancellations": (
+        "INSERT INTO epilot_datalake.workflowcancellations (org_id, workflow_execution_id) "
+        "VALUES (%s, %s)"
+    ),
+    "workflowcontexts": (
+        "INSERT INTO epilot_datalake.workflowcontexts (org_id, workflow_execution_id) "
+        "VALUES (%s, %s)"
+    ),
 }
 
 
@@ -145,7 +160,8 @@ def _insert_entity_rows(conn, table, rows):
     cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
     with conn.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO epilot_datalake.{table} ({cols}) VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
+            f"INSERT INTO epilot_datalake.{table} ({cols}) "
+            f"VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
             [[r[c] for c in ENTITY_COLUMNS] for r in rows],
         )
 
@@ -155,7 +171,8 @@ def _insert_entity_rows(conn, table, rows):
 
 @pytest.fixture(scope="module")
 def statement_logging(superuser, postgres_server, platform):
-    """Every statement logged while the credentials are issued, to show no password is in the log."""
+    """Every statement logged while the credentials are issued, to show no password is in the
+    log."""
     pg, _ = postgres_server
     superuser.execute("ALTER SYSTEM SET log_statement = 'all'")
     superuser.execute("SELECT pg_reload_conf()")
@@ -245,7 +262,8 @@ def test_each_credential_sees_exactly_its_organisation_in_every_table(creds, dat
             )
             for table, column in TENANT_TABLES:
                 got = conn.execute(
-                    f'SELECT count(*), array_agg(DISTINCT {column}) FROM "epilot_datalake"."epilot_datalake".{table}'
+                    f"SELECT count(*), array_agg(DISTINCT {column}) "
+                    f'FROM "epilot_datalake"."epilot_datalake".{table}'
                 ).fetchone()
                 assert got[0] == counts[org][table], (key, table)
                 assert got[1] == [org], (key, table)
@@ -270,7 +288,8 @@ def test_crafted_queries_return_nothing_of_another_organisation(creds, data, sup
         union = conn.execute(
             "SELECT account FROM entity_operations UNION SELECT account FROM current_entities "
             "UNION SELECT org_id FROM workflowexecution UNION SELECT org_id FROM workflowtasks "
-            "UNION SELECT org_id FROM workflowphases UNION SELECT org_id FROM workflowcancellations "
+            "UNION SELECT org_id FROM workflowphases "
+            "UNION SELECT org_id FROM workflowcancellations "
             "UNION SELECT org_id FROM workflowcontexts"
         ).fetchall()
         assert union == [(ORG_B,)]
@@ -296,13 +315,17 @@ def test_crafted_queries_return_nothing_of_another_organisation(creds, data, sup
             "SELECT rolname, rolpassword FROM pg_authid",
             "SELECT pg_read_file('postgresql.conf')",
             "SELECT * FROM pg_ls_dir('.')",
-            "CREATE FUNCTION pg_temp.current_org() RETURNS text LANGUAGE sql AS $$ SELECT '739224' $$",
+            (
+                "CREATE FUNCTION pg_temp.current_org() RETURNS text LANGUAGE sql "
+                "AS $$ SELECT '739224' $$"
+            ),
             "SELECT lo_import('/etc/passwd')",
         ):
             assert isinstance(denied(conn, statement), (*DENIED, errors.UndefinedFunction)), (
                 statement
             )
-        # a spoofed current_org() earlier on the search path changes nothing: the policy holds the function's OID
+        # a spoofed current_org() earlier on the search path changes nothing: the policy holds the
+        # function's OID
         conn.execute("SET search_path = pg_temp, epilot_datalake, redshift_compat")
         assert (
             conn.execute("SELECT count(*) FROM entity_operations").fetchone()[0]
@@ -429,7 +452,8 @@ def test_docs_examples_run_unchanged_under_a_tenant_credential(creds, data, plat
         entities = {r[0] for r in got.rows}
         assert entities == _example_2_expected(data["rows"], org) and entities
         assert all(json.loads(r[2])["org"] == org for r in got.rows)
-    # the admin (no RLS) sees the other organisations too: the filter is the credential's, not the data's
+    # the admin (no RLS) sees the other organisations too: the filter is the credential's, not the
+    # data's
     admin = {r[0] for r in run_query(example_2, platform).rows}
     assert admin == set().union(*(_example_2_expected(data["rows"], org) for org in ORGS))
 
@@ -511,7 +535,8 @@ def test_the_password_is_stored_and_logged_nowhere(creds, superuser, statement_l
         columns = [
             r[0]
             for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'datalake_ops' "
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'datalake_ops' "
                 "AND table_name = 'credentials'"
             ).fetchall()
         ]
@@ -556,7 +581,8 @@ def test_isolation_survives_recreated_tables_and_views(creds, data, platform):
         apply_local_schema(admin)  # what `datalake init` does
         with admin.transaction():
             admin.execute(
-                "CREATE VIEW epilot_datalake.test_active_opportunities WITH (security_invoker = true) AS "
+                "CREATE VIEW epilot_datalake.test_active_opportunities "
+                "WITH (security_invoker = true) AS "
                 "SELECT * FROM epilot_datalake.current_entities WHERE schema = 'opportunity'"
             )
             admin.execute("CREATE TABLE epilot_datalake.test_later_table (account varchar(64))")
@@ -583,7 +609,8 @@ def test_isolation_survives_recreated_tables_and_views(creds, data, platform):
         with admin.transaction():
             admin.execute("DROP VIEW epilot_datalake.test_active_opportunities")
             admin.execute(
-                "CREATE VIEW epilot_datalake.test_active_opportunities WITH (security_invoker = true) AS "
+                "CREATE VIEW epilot_datalake.test_active_opportunities "
+                "WITH (security_invoker = true) AS "
                 "SELECT entity_id, account FROM epilot_datalake.current_entities"
             )
         apply_local_schema(admin)
@@ -595,10 +622,12 @@ def test_isolation_survives_recreated_tables_and_views(creds, data, platform):
     with connect(platform, autocommit=True) as admin:
         with admin.transaction():
             admin.execute(
-                "CREATE VIEW epilot_datalake.test_owner_view AS SELECT * FROM epilot_datalake.current_entities"
+                "CREATE VIEW epilot_datalake.test_owner_view AS "
+                "SELECT * FROM epilot_datalake.current_entities"
             )
             admin.execute(
-                "GRANT SELECT ON epilot_datalake.test_owner_view, epilot_datalake.test_later_table TO datalake_tenant"
+                "GRANT SELECT ON epilot_datalake.test_owner_view, epilot_datalake.test_later_table "
+                "TO datalake_tenant"
             )
         problems = dict(credentials.isolation_violations(admin))
         assert (

@@ -153,7 +153,8 @@ def loaded_hour(clean_platform, airflow_db, monkeypatch):
 def _browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(
-            f"no browser: {CHROMIUM} is missing (scripts/ensure-chromium.sh installs Debian's chromium "
+            f"no browser: {CHROMIUM} is missing "
+            "(scripts/ensure-chromium.sh installs Debian's chromium "
             "as root; set DATALAKE_CHROMIUM to another Chromium)"
         )
     try:
@@ -232,8 +233,7 @@ def test_the_page_in_a_real_browser(page_server, loaded_hour):
                 == len(manifest["expectation_results"]) + 1
             )
             assert (
-                page.locator('#detail a[href*="/dags/entity_operations_hourly/runs/"]').count()
-                >= 1
+                page.locator('#detail a[href*="/dags/entity_operations_hourly/runs/"]').count() >= 1
             )
 
             # The hour's GX Data Docs, rendered into the lake by the run, through the page.
@@ -268,8 +268,10 @@ def test_the_page_in_a_real_browser(page_server, loaded_hour):
             browser.close()
     # What a page load costs the API server (printed for the README; -s shows it).
     print(
-        f"\npage load: {len(page_requests)} request(s) {[u.split(str(page_server['port']))[-1] for u in page_requests]}, "
-        f"{load_seconds:.3f} s to 'load' (again: {warm_seconds:.3f} s); an hour's details: 1 request, "
+        f"\npage load: {len(page_requests)} request(s) "
+        f"{[u.split(str(page_server['port']))[-1] for u in page_requests]}, "
+        f"{load_seconds:.3f} s to 'load' (again: {warm_seconds:.3f} s); "
+        "an hour's details: 1 request, "
         f"{click_seconds:.3f} s"
     )
     assert len(page_requests) == 2, page_requests  # the page and /datalake/static/page.js

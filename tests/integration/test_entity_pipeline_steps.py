@@ -1,4 +1,5 @@
-"""The hourly entity pipeline's steps, run the way the DAG chains them, on real S3 and PostgreSQL."""
+"""The hourly entity pipeline's steps, run the way the DAG chains them, on real S3 and
+PostgreSQL."""
 
 from __future__ import annotations
 

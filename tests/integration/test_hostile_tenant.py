@@ -97,7 +97,8 @@ def hold_every_lock(conn) -> dict[str, str]:
     # take ACCESS SHARE without a privilege check: every relation of the warehouse's schemas.
     oids = conn.execute(
         "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname IN ('epilot_datalake', 'datalake_ops', 'redshift_compat') AND c.relkind IN ('r', 'i', 'p')"
+        "WHERE n.nspname IN ('epilot_datalake', 'datalake_ops', 'redshift_compat') "
+        "AND c.relkind IN ('r', 'i', 'p')"
     ).fetchall()
     outcome["relation size by oid"] = _attempt(
         conn, "SELECT sum(pg_relation_size(o)) FROM unnest(%s::oid[]) o", ([o for (o,) in oids],)
@@ -165,11 +166,13 @@ def test_without_the_superuser_hardening_advisory_locks_still_do_not_stall_the_p
     cred, platform, superuser
 ):
     """A foreign PostgreSQL where `datalake init` is not superuser: advisory locks stay open to
-    every login. The tenant takes the keys the pipeline used to use; the pipeline no longer cares."""
+    every login. The tenant takes the keys the pipeline used to use; the pipeline no longer
+    cares."""
     funcs = [
         r[0]
         for r in superuser.execute(
-            "SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace "
+            "SELECT oid::regprocedure::text FROM pg_proc "
+            "WHERE pronamespace = 'pg_catalog'::regnamespace "
             "AND proname LIKE 'pg\\_%advisory\\_%'"
         ).fetchall()
     ]
@@ -219,8 +222,12 @@ WRITE_ATTEMPTS = {
     "temporary table": "CREATE TEMPORARY TABLE t (i int)",
     "temporary function": "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
     "function in public": "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-    "function in epilot_datalake": "CREATE FUNCTION epilot_datalake.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-    "function in redshift_compat": "CREATE FUNCTION redshift_compat.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "function in epilot_datalake": (
+        "CREATE FUNCTION epilot_datalake.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+    ),
+    "function in redshift_compat": (
+        "CREATE FUNCTION redshift_compat.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+    ),
     "table in public": "CREATE TABLE public.x (i int)",
     "table in epilot_datalake": "CREATE TABLE epilot_datalake.x (i int)",
     "sequence in public": "CREATE SEQUENCE public.s",
@@ -271,7 +278,8 @@ def test_every_write_path_fails_for_lack_of_privilege_after_lifting_read_only(
                     f"COPY epilot_datalake.{table} ({column}) FROM STDIN"
                 ) as copy:
                     copy.write_row((ORG,))
-        # Extensions need CREATE on the database (this build ships none but plpgsql: tried when present).
+        # Extensions need CREATE on the database (this build ships none but plpgsql: tried when
+        # present).
         for (ext,) in tenant.execute(
             "SELECT name FROM pg_available_extensions WHERE installed_version IS NULL"
         ).fetchall():
@@ -525,7 +533,8 @@ def test_real_entity_and_workflow_loads_finish_while_a_tenant_holds_every_lock_i
 
 
 def test_the_watchdog_process_as_the_platform_starts_it_ends_a_long_tenant_query(cred, platform):
-    """`python -m datalake_dev.local.tenant_watchdog`, the command `make run` spawns, with a 2 s limit."""
+    """`python -m datalake_dev.local.tenant_watchdog`, the command `make run` spawns, with a 2 s
+    limit."""
     import os
     import subprocess
     import sys

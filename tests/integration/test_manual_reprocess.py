@@ -43,7 +43,8 @@ def test_window_dry_run_then_load_then_bad_window(clean_platform, airflow_db, ca
         keys = {
             r[0]
             for r in conn.execute(
-                "SELECT run_key FROM datalake_ops.run_manifest WHERE pipeline = 'entity_operations_hourly'"
+                "SELECT run_key FROM datalake_ops.run_manifest "
+                "WHERE pipeline = 'entity_operations_hourly'"
             )
         }
     assert keys == {"2026110703", "2026110704", "2026110705"}

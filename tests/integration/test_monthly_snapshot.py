@@ -46,7 +46,7 @@ COLUMNS = (
 )
 
 
-# --------------------------------------------------------------------------- months (independent of the pipeline)
+# ---------------------------------------------------------- months (independent of the pipeline)
 
 
 def month_start(offset: int) -> datetime:
@@ -64,7 +64,7 @@ def iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
-# --------------------------------------------------------------------------- events and landing objects
+# ---------------------------------------------------------- events and landing objects
 
 
 class World:
@@ -124,7 +124,8 @@ class World:
             "resources": [],
             "detail": json.dumps(detail) if as_string else detail,
         }
-        # By default an event arrives with the rest of its month, on day 28 at 23:00 (few hours to load).
+        # By default an event arrives with the rest of its month, on day 28 at 23:00 (few hours to
+        # load).
         arrival = arrival or t.replace(day=28, hour=23, minute=0, second=0, microsecond=0)
         arrival = arrival.replace(minute=0, second=0, microsecond=0)
         self.events.append({"envelope": envelope, "arrival": arrival, "time": t})
@@ -134,14 +135,17 @@ class World:
         body = "".join(
             json.dumps(e["envelope"]) + "\n" for e in self.events if e["arrival"] == arrival
         )
-        key = f"entity_operations/{arrival:%Y/%m/%d/%H}/datalake-landing-1-{arrival:%Y-%m-%d-%H}-59-58-{self.uuid()}"
+        key = (
+            f"entity_operations/{arrival:%Y/%m/%d/%H}/"
+            f"datalake-landing-1-{arrival:%Y-%m-%d-%H}-59-58-{self.uuid()}"
+        )
         client.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"))
 
     def arrivals(self) -> list[datetime]:
         return sorted({e["arrival"] for e in self.events})
 
 
-# --------------------------------------------------------------------------- independent truth
+# ---------------------------------------------------------- independent truth
 
 
 def row_of(event: dict) -> dict:
@@ -190,7 +194,7 @@ def example_1_truth(world: World) -> dict[tuple, int]:
     return dict(counts)
 
 
-# --------------------------------------------------------------------------- warehouse / lake readers
+# ---------------------------------------------------------- warehouse / lake readers
 
 
 def run_example(settings, number: int):
@@ -213,7 +217,9 @@ def snapshot_rows(settings, offset: int) -> dict[str, dict]:
             (str(start.year), str(start.month), "SnapshotOperation"),
         )
         cols = [d.name for d in cur.description]
-        return {r[cols.index("entity_id")]: dict(zip(cols, r, strict=False)) for r in cur.fetchall()}
+        return {
+            r[cols.index("entity_id")]: dict(zip(cols, r, strict=False)) for r in cur.fetchall()
+        }
 
 
 def lake_snapshot(settings, offset: int):
@@ -244,7 +250,8 @@ def lake_bytes(settings, prefix: str = "") -> dict[str, bytes]:
 def assert_snapshot_matches(
     settings, world: World, offset: int, loaded: set | None = None
 ) -> dict[str, dict]:
-    """Warehouse and lake snapshot of month `offset` == the state just before it, from raw events."""
+    """Warehouse and lake snapshot of month `offset` == the state just before it, from raw
+    events."""
     start = month_start(offset)
     expected = state_at(world, start, loaded)
     got = snapshot_rows(settings, offset)
@@ -266,7 +273,7 @@ def assert_snapshot_matches(
     return got
 
 
-# --------------------------------------------------------------------------- the scenario
+# ---------------------------------------------------------- the scenario
 
 
 def build_world() -> tuple[World, dict[str, str], list[dict]]:
@@ -321,7 +328,8 @@ def run_hours(settings, hours):
 
 
 def run_snapshot_dag(interval_offset: int, conf: dict | None = None):
-    """Run the DAG for the data interval of month `interval_offset` (snapshot of the month after)."""
+    """Run the DAG for the data interval of month `interval_offset` (snapshot of the month
+    after)."""
     logical = month_start(interval_offset + 1)
     dagrun = run_dag(
         DAG_ID, logical, conf if conf is not None else {"require_complete_hours": False}
@@ -462,7 +470,8 @@ def test_snapshot_waits_for_the_hourly_runs_of_the_month(clean_platform, airflow
         for hour in hours:
             if hour not in missing:
                 conn.execute(
-                    "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
+                    "INSERT INTO datalake_ops.run_manifest "
+                    "(pipeline, run_key, window_start, window_end, manifest) "
                     "VALUES ('entity_operations_hourly', %s, %s, %s, '{}')",
                     (f"{hour:%Y%m%d%H}", hour, hour + timedelta(hours=1)),
                 )
@@ -489,12 +498,14 @@ def test_snapshot_waits_for_the_hourly_runs_of_the_month(clean_platform, airflow
     with connect(settings) as conn:
         for hour in sorted(missing):
             conn.execute(
-                "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest) "
+                "INSERT INTO datalake_ops.run_manifest "
+                "(pipeline, run_key, window_start, window_end, manifest) "
                 "VALUES ('entity_operations_hourly', %s, %s, %s, '{}')",
                 (f"{hour:%Y%m%d%H}", hour, hour + timedelta(hours=1)),
             )
         conn.commit()
-    # Default params (require_complete_hours=true): the check passes, an empty month snapshots to nothing.
+    # Default params (require_complete_hours=true): the check passes, an empty month snapshots to
+    # nothing.
     run_snapshot_dag(-1, conf={})
     assert snapshot_rows(settings, 0) == {}
     assert lake_snapshot(settings, 0).num_rows == 0

@@ -84,5 +84,5 @@ def test_a_rejected_value_fails_the_copy_and_stops_the_reader(conn, ahead):
 
 def test_a_block_with_other_types_is_refused(conn):
     other = pa.table({"t": pa.array([1], pa.int64()), "n": pa.array([2], pa.int64())})
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):  # pgpq refuses the block: ColumnTypeMismatch
         copy_arrow(conn, "copied", ("t", "n"), [_block(["a"], [1]), other])

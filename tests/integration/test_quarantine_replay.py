@@ -81,11 +81,11 @@ def test_fixed_records_are_replayed_once(clean_platform, airflow_db, monkeypatch
         1,
     )
     still = [
-        json.loads(l)
+        json.loads(line)
         for k, _ in iter_keys(
             client, clean_platform.lake_bucket, "quarantine/entity_operations/replay-2026110814/"
         )
-        for l in gzip.decompress(
+        for line in gzip.decompress(
             client.get_object(Bucket=clean_platform.lake_bucket, Key=k)["Body"].read()
         ).splitlines()
     ]

@@ -75,7 +75,8 @@ def _insert(settings, rows):
     with connect(settings) as conn:
         with conn.cursor() as cur:
             cur.executemany(
-                f"INSERT INTO epilot_datalake.entity_operations ({cols}) VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
+                f"INSERT INTO epilot_datalake.entity_operations ({cols}) "
+                f"VALUES ({', '.join(['%s'] * len(ENTITY_COLUMNS))})",
                 [[r[c] for c in ENTITY_COLUMNS] for r in rows],
             )
         conn.commit()

@@ -45,7 +45,10 @@ def test_ending_the_read_only_transaction_does_not_let_the_query_create(platform
         "COMMIT; BEGIN READ WRITE; CREATE TABLE public.x (i int)",
         "COMMIT; BEGIN READ WRITE; CREATE TABLE epilot_datalake.x (i int)",
         "COMMIT; SET default_transaction_read_only = off; COMMIT; CREATE TABLE public.x (i int)",
-        "COMMIT; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; CREATE TABLE epilot_datalake.x (i int)",
+        (
+            "COMMIT; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; "
+            "CREATE TABLE epilot_datalake.x (i int)"
+        ),
     ],
 )
 def test_lifting_read_only_too_leaves_only_a_lack_of_privilege(platform, sql):

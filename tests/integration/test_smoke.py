@@ -29,7 +29,8 @@ def _state(settings):
             f"{s}.{t}"
             for s, t in conn.execute(
                 "SELECT table_schema, table_name FROM information_schema.tables "
-                "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') AND table_type = 'BASE TABLE'"
+                "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') "
+                "AND table_type = 'BASE TABLE'"
             )
         ]
         # pipeline_locks holds one row per pipeline lock, (re)created by the first load after

@@ -1,5 +1,5 @@
-"""datalake.entity.staged_files.sorted_seqs against the real PostgreSQL: the seqs a query file selects, packed
-by the server into one bytea, come back as exactly those int64s, sorted."""
+"""datalake.entity.staged_files.sorted_seqs against the real PostgreSQL: the seqs a query file
+selects, packed by the server into one bytea, come back as exactly those int64s, sorted."""
 
 from __future__ import annotations
 

@@ -88,7 +88,8 @@ class Warehouse:
             (run_key,),
         )
         self.conn.execute(
-            "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest, loaded_at) "
+            "INSERT INTO datalake_ops.run_manifest "
+            "(pipeline, run_key, window_start, window_end, manifest, loaded_at) "
             "VALUES ('entity_operations_hourly', %s, %s, %s, '{}', clock_timestamp())",
             (run_key, T0, T0 + timedelta(hours=1)),
         )
@@ -176,7 +177,11 @@ def row_of(conn, org, table, entity_id) -> dict:
         f'SELECT * FROM "{schema_name(conn, org)}".{table} WHERE entity_id = %s', (entity_id,)
     )
     values = cur.fetchone()
-    return None if values is None else dict(zip([d.name for d in cur.description], values, strict=False))
+    return (
+        None
+        if values is None
+        else dict(zip([d.name for d in cur.description], values, strict=False))
+    )
 
 
 def catalog(conn, org) -> dict:
@@ -473,7 +478,7 @@ def test_a_bi_tools_inspector_lists_the_tenants_typed_tables_and_types(wh, tenan
         engine.dispose()
 
 
-def test_postgres_catalogs_still_show_other_organisations_table_and_column_names_documented_limitation(
+def test_postgres_catalogs_still_show_other_organisations_table_and_column_names_documented_limitation(  # noqa: E501
     wh, tenants
 ):
     """PostgreSQL's pg_class and pg_attribute are readable by every login (psql and every BI
@@ -486,7 +491,8 @@ def test_postgres_catalogs_still_show_other_organisations_table_and_column_names
             r[0]
             for r in tenant.execute(
                 "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'opportunity'",
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = 'opportunity'",
                 (other,),
             )
         }

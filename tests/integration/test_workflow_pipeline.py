@@ -109,7 +109,8 @@ def dumps(event) -> bytes:
 
 
 def handmade() -> tuple[list[LandingObject], int]:
-    """The issue's scenarios; returns the objects and the number of records that must be quarantined."""
+    """The issue's scenarios; returns the objects and the number of records that must be
+    quarantined."""
     h0, h1, h2, h3 = HOURS
     today = datetime.now(timezone.utc)
     overdue, later = iso(today - timedelta(days=5)), iso(today + timedelta(days=30))
@@ -328,7 +329,8 @@ def query(path: Path) -> list[dict]:
 
 
 def _empty_platform(settings):
-    """What conftest's (function-scoped) clean_platform does, for the module-scoped fixture below."""
+    """What conftest's (function-scoped) clean_platform does, for the module-scoped fixture
+    below."""
     client = s3_client(settings)
     for bucket in (settings.landing_bucket, settings.lake_bucket):
         keys = [k for k, _ in iter_keys(client, bucket, "")]
@@ -339,7 +341,8 @@ def _empty_platform(settings):
     with connect(settings) as conn:
         for schema, table in conn.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') AND table_type = 'BASE TABLE'"
+            "WHERE table_schema IN ('epilot_datalake', 'datalake_ops') "
+            "AND table_type = 'BASE TABLE'"
         ).fetchall():
             conn.execute(f'DELETE FROM "{schema}"."{table}"')
         conn.commit()
@@ -347,7 +350,8 @@ def _empty_platform(settings):
 
 @pytest.fixture(scope="module")
 def loaded(platform):
-    """Producer hours plus the hand-made scenarios, loaded hour by hour (shared by the tests below)."""
+    """Producer hours plus the hand-made scenarios, loaded hour by hour (shared by the tests
+    below)."""
     settings = platform
     _empty_platform(settings)
     produced = simulate(
@@ -460,9 +464,10 @@ def test_lake_snapshot_matches_the_warehouse_and_old_versions_are_pruned(loaded)
     tables = dump_tables(settings)
     for table in TABLES:
         snap = workflow_snapshot.read_snapshot(client, settings.lake_bucket, table)
-        assert set(zip(*[snap.column(c).to_pylist() for c in COLUMNS[table]], strict=False)) == tables[table], (
-            table
-        )
+        assert (
+            set(zip(*[snap.column(c).to_pylist() for c in COLUMNS[table]], strict=False))
+            == tables[table]
+        ), table
         versions = {
             k.split("/")[2]
             for k, _ in iter_keys(client, settings.lake_bucket, f"workflow/{table.lower()}/")

@@ -74,7 +74,9 @@ def pins(path: Path) -> dict[str, str]:
 
 
 def runtime_tag() -> str:
-    (line,) = [l for l in (ROOT / "Dockerfile").read_text().splitlines() if l.startswith("FROM ")]
+    (line,) = [
+        ln for ln in (ROOT / "Dockerfile").read_text().splitlines() if ln.startswith("FROM ")
+    ]
     match = re.fullmatch(
         r"FROM astrocrpublic\.azurecr\.io/runtime:(\d+\.\d+-\d+)(?:-python-[\d.]+)?", line.strip()
     )
@@ -167,19 +169,21 @@ def test_make_install_uses_the_dev_file_for_the_virtualenv_only():
     )
     assert "pip install --quiet -r requirements-dev.txt" in makefile
     instructions = [
-        l
-        for l in (ROOT / "Dockerfile").read_text().splitlines()
-        if l.strip() and not l.startswith("#")
+        line
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
     ]
     assert not [
-        l for l in instructions if "requirements" in l
+        line for line in instructions if "requirements" in line
     ]  # the base image's ONBUILD installs requirements.txt
     assert "requirements-dev.txt" in (ROOT / ".dockerignore").read_text().split()
 
 
 def test_the_virtualenv_runs_the_python_of_the_image():
     """The Dockerfile names the runtime's Python flavour; the tests run on that Python."""
-    (line,) = [l for l in (ROOT / "Dockerfile").read_text().splitlines() if l.startswith("FROM ")]
+    (line,) = [
+        ln for ln in (ROOT / "Dockerfile").read_text().splitlines() if ln.startswith("FROM ")
+    ]
     match = re.search(r"-python-(\d+\.\d+)$", line.strip())
     assert match, f"the Dockerfile does not name the runtime's Python flavour: {line!r}"
     assert f"{sys.version_info.major}.{sys.version_info.minor}" == match.group(1)

@@ -44,7 +44,10 @@ COLUMNS = (
 
 def create_table_sql() -> str:
     cols = ", ".join(f'"{c}" varchar' for c in COLUMNS)
-    return f"CREATE SCHEMA IF NOT EXISTS bench_floor; DROP TABLE IF EXISTS {FLOOR_TABLE}; CREATE TABLE {FLOOR_TABLE} ({cols})"
+    return (
+        f"CREATE SCHEMA IF NOT EXISTS bench_floor; DROP TABLE IF EXISTS {FLOOR_TABLE}; "
+        f"CREATE TABLE {FLOOR_TABLE} ({cols})"
+    )
 
 
 def _schema():

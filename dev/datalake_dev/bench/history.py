@@ -148,8 +148,10 @@ class BulkLoad:
     def __enter__(self):
         conn = self.conn
         self.constraints = conn.execute(
-            "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-            "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = %s AND t.relname = %s AND c.contype = 'p'",
+            "SELECT conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = %s AND t.relname = %s AND c.contype = 'p'",
             (self.schema, self.table),
         ).fetchall()
         self.indexes = conn.execute(

@@ -21,7 +21,8 @@ class Platform:
         try:
             s3_endpoint = self._servers.enter_context(s3_server(self.root / "logs", stop_timeout=3))
             self.pg, uri = self._servers.enter_context(postgres_server(self.root / "postgres"))
-            # No Airflow runs here: its URL leads nowhere, its home and the state file stay in the temp dir.
+            # No Airflow runs here: its URL leads nowhere, its home and the state file stay in the
+            # temp dir.
             os.environ.update(
                 {
                     "AIRFLOW_URL": "http://127.0.0.1:1",
@@ -64,7 +65,8 @@ class Platform:
         with self.connect() as conn:
             tables = conn.execute(
                 "SELECT table_schema, table_name FROM information_schema.tables "
-                "WHERE table_schema IN ('epilot_datalake', 'datalake_ops', 'bench_floor') AND table_type = 'BASE TABLE'"
+                "WHERE table_schema IN ('epilot_datalake', 'datalake_ops', 'bench_floor') "
+                "AND table_type = 'BASE TABLE'"
             ).fetchall()
             if tables:
                 conn.execute("TRUNCATE " + ", ".join(f'"{s}"."{t}"' for s, t in tables))

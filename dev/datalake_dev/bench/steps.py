@@ -33,7 +33,8 @@ def run_worker(step: str, spec: dict, workdir: Path) -> dict:
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(
-            f"worker {step} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+            f"worker {step} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n"
+            f"{proc.stderr[-5000:]}"
         )
     out = json.loads(Path(outp).read_text())
     out["wall_seconds"] = wall

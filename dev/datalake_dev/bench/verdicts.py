@@ -12,7 +12,8 @@ TARGETS = {
     "query_growth": 2.0,  # 10 M / 1 M
     "dag_parse_seconds": 1.0,
     "typed_build_vs_floor": 3.0,  # typed tables built from scratch / CREATE TABLE AS of the same
-    "typed_refresh_proportionality": 2.0,  # (s per event at the small hour) / (s per event at the large)
+    # (s per event at the small hour) / (s per event at the large)
+    "typed_refresh_proportionality": 2.0,
 }
 
 
@@ -27,7 +28,8 @@ def verdicts(results: dict) -> dict:
         largest, smallest = hours[-1], hours[0]
         ratio = largest["ratio_pipeline_floor"]
         out["pipeline_within_3x_floor"] = {
-            "target": f"{largest['events']:,}-event hour within {TARGETS['pipeline_vs_floor']}x the floor",
+            "target": f"{largest['events']:,}-event hour within "
+            f"{TARGETS['pipeline_vs_floor']}x the floor",
             "value": ratio,
             "verdict": _verdict(ratio <= TARGETS["pipeline_vs_floor"]),
         }
@@ -48,7 +50,8 @@ def verdicts(results: dict) -> dict:
     snap = results.get("snapshot")
     if snap:
         out["snapshot_under_60s"] = {
-            "target": f"snapshot of {snap['active_entities']:,} active entities under {TARGETS['snapshot_seconds']:.0f} s",
+            "target": f"snapshot of {snap['active_entities']:,} active entities under "
+            f"{TARGETS['snapshot_seconds']:.0f} s",
             "value": snap["seconds"],
             "unit": "s",
             "verdict": _verdict(snap["seconds"] < TARGETS["snapshot_seconds"]),
@@ -58,7 +61,8 @@ def verdicts(results: dict) -> dict:
         for label in ("current_entities", "example_2"):
             ratio = queries["queries"][label]["ratio_10M_1M"]
             out[f"{label}_10M_within_2x_1M"] = {
-                "target": f"{label} at {queries['history_rows']['10M']:,} rows within {TARGETS['query_growth']}x "
+                "target": f"{label} at {queries['history_rows']['10M']:,} rows within "
+                f"{TARGETS['query_growth']}x "
                 f"its time at {queries['history_rows']['1M']:,}",
                 "value": ratio,
                 "verdict": _verdict(ratio is not None and ratio <= TARGETS["query_growth"]),

@@ -77,7 +77,8 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
     warehouse_uri = pg.bootstrap()
     airflow_db_uri = pg.bootstrap_airflow_db()
     log(
-        f"warehouse: PostgreSQL {'created' if created else 'reused'} at 127.0.0.1:{pg_port} (data in {pg.pgdata})"
+        f"warehouse: PostgreSQL {'created' if created else 'reused'} at 127.0.0.1:{pg_port} "
+        f"(data in {pg.pgdata})"
     )
 
     s3_port = choose_port(ports.get("s3", DEFAULT_S3_PORT), "S3 server", log)
@@ -107,7 +108,8 @@ def _up(seed_hours: int, follow_interval: float, with_airflow: bool, log) -> dic
         _start_redshift_double(state, warehouse_uri, ports, logs, log)
     elif os.environ.get("DATALAKE_LOCAL_WAREHOUSE"):
         raise ValueError(
-            f"WAREHOUSE={os.environ['DATALAKE_LOCAL_WAREHOUSE']}: only 'redshift' (or nothing) is known"
+            f"WAREHOUSE={os.environ['DATALAKE_LOCAL_WAREHOUSE']}: "
+            "only 'redshift' (or nothing) is known"
         )
     env = _child_env(state)
     _datalake(["init"], env)
@@ -170,7 +172,8 @@ def _start_airflow(
     }
     _write_state(state)
     log(
-        "Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) and creating pools ..."
+        "Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) "
+        "and creating pools ..."
     )
     airflow_runner.prepare(aenv)
     state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)
@@ -198,7 +201,8 @@ def _start_airflow(
             f"({', '.join(airflow_runner.HOURLY_DAGS)})"
         )
     log(
-        f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / {password or '(see ' + str(airflow_home) + ')'}"
+        f"\nAirflow UI: {url}   login: {airflow_runner.ADMIN_USER} / "
+        f"{password or '(see ' + str(airflow_home) + ')'}"
     )
 
 

@@ -147,7 +147,8 @@ class LocalPostgres:
         # load triggers checkpoints mid-transaction; the load's temp tables (stage, latest
         # per entity) live in temp_buffers, 8 MB by default.
         options = (
-            f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} -c max_wal_size=8GB -c min_wal_size=1GB "
+            f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} "
+            "-c max_wal_size=8GB -c min_wal_size=1GB "
             f"-c checkpoint_timeout=30min -c wal_buffers=64MB -c temp_buffers=512MB"
         )
         result = _pg(

@@ -1,4 +1,5 @@
-"""Broken records: each derived from a real event (with a fresh id) and never applied to the world."""
+"""Broken records: each derived from a real event (with a fresh id) and never applied to the
+world."""
 
 from __future__ import annotations
 

@@ -199,7 +199,8 @@ class EntityActivity:
                 "email": [{"email": email, "_tags": ["Privat"]}],
                 "phone": [
                     {
-                        "phone": f"+49 1{self.rng.randint(50, 79)} {self.rng.randrange(1_000_000, 9_999_999)}",
+                        "phone": f"+49 1{self.rng.randint(50, 79)} "
+                        f"{self.rng.randrange(1_000_000, 9_999_999)}",
                         "_tags": ["Mobil"],
                     }
                 ],
@@ -232,7 +233,8 @@ class EntityActivity:
                 "opportunity_number": number,
                 "status": "open",
                 "source": {"type": "link", "title": journey},
-                "description": f"Anfrage über {journey}: {product[0]} für {address['street']} {address['street_number']}",
+                "description": f"Anfrage über {journey}: {product[0]} für "
+                f"{address['street']} {address['street_number']}",
                 "customer": relation(contact.id),
                 **({"items": relation(product_id)} if product_id else {}),
                 "address": [address],

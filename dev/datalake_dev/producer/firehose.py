@@ -52,7 +52,8 @@ class Delivery:
 
 
 def as_delivered(event: dict, rng: random.Random, string_share: float) -> tuple[dict, bytes]:
-    """The event as delivered: detail sometimes as a JSON string; serialized once so duplicates are identical."""
+    """The event as delivered: detail sometimes as a JSON string; serialized once so duplicates
+    are identical."""
     if rng.random() < string_share:
         event = event | {"detail": dumps(event["detail"])}
     return event, dumps(event).encode("utf-8")

@@ -39,9 +39,11 @@ def produce_past_hours(
     bucket: str,
     hours: int,
     now: datetime | None = None,
-    config: ProducerConfig = ProducerConfig(),
+    config: ProducerConfig | None = None,
 ) -> list[LandingObject]:
     """Simulate and upload the `hours` full hours before the current one (1 to MAX_PAST_HOURS)."""
+    if config is None:
+        config = ProducerConfig()
     hours = validate_past_hours(hours)
     current = floor_hour(now or datetime.now(UTC))
     objects = simulate(current - timedelta(hours=hours), hours, config)
@@ -53,7 +55,7 @@ def follow(
     s3_client,
     bucket: str,
     interval_seconds: float = 60,
-    config: ProducerConfig = ProducerConfig(),
+    config: ProducerConfig | None = None,
     stop: threading.Event | None = None,
     log: Callable[[str], Any] = print,
     *,
@@ -65,6 +67,8 @@ def follow(
     The world lives in memory across ticks. Late events are held back and delivered in a later
     tick (so in a later arrival hour when the tick crosses an hour).
     """
+    if config is None:
+        config = ProducerConfig()
     clock = clock or (lambda: datetime.now(UTC))
     last = clock() - timedelta(seconds=max(interval_seconds, 1))
     world_rng, wire_rng, defect_rng, object_rng = seeded_rngs(config, last)
@@ -93,7 +97,8 @@ def follow(
             upload(objects, s3_client, bucket)
             for obj in objects:
                 log(
-                    f"wrote s3://{bucket}/{obj.key}: {len(obj.events)} events, {len(obj.broken)} broken"
+                    f"wrote s3://{bucket}/{obj.key}: {len(obj.events)} events, "
+                    f"{len(obj.broken)} broken"
                 )
             last, ticks = now, ticks + 1
             if max_ticks is not None and ticks >= max_ticks:

@@ -22,9 +22,12 @@ def seeded_rngs(config: ProducerConfig, start: datetime) -> tuple[random.Random,
 
 
 def simulate(
-    start_hour: datetime, hours: int, config: ProducerConfig = ProducerConfig()
+    start_hour: datetime, hours: int, config: ProducerConfig | None = None
 ) -> list[LandingObject]:
-    """Landing objects for the arrival hours [start_hour, start_hour + hours): pure and deterministic."""
+    """Landing objects for the arrival hours [start_hour, start_hour + hours): pure and
+    deterministic."""
+    if config is None:
+        config = ProducerConfig()
     if hours < 1:
         return []
     start = floor_hour(start_hour)

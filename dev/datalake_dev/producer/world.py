@@ -24,7 +24,8 @@ class World:
         self.queue: list[tuple[datetime, int, Callable[[datetime], None]]] = []
         self.seq = itertools.count()
         self.out: list[Produced] = []
-        # The order of these draws from `rng` is part of the seed's contract (same seed, same bytes).
+        # The order of these draws from `rng` is part of the seed's contract (same seed, same
+        # bytes).
         self.users = {
             org: [str(rng.randrange(10_000_000, 99_999_999)) for _ in range(5)]
             for org in config.orgs
@@ -69,7 +70,8 @@ class World:
             self.schedule(random_time(self.rng, start, end), action)
 
     def advance(self, until: datetime) -> list[Produced]:
-        """Run every scheduled action before `until`; return the events they emitted, in time order."""
+        """Run every scheduled action before `until`; return the events they emitted, in time
+        order."""
         while self.queue and self.queue[0][0] < until:
             t, _, action = heapq.heappop(self.queue)
             action(t)

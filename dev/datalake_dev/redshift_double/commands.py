@@ -165,7 +165,9 @@ def _copy_chunks(table: str, columns, files):
             )
         for batch in data.to_batches(max_chunksize=5000):
             lines = []
-            for row in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=False):
+            for row in zip(
+                *(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=False
+            ):
                 for (name, limit), value in zip(columns, row, strict=False):
                     if limit is not None and isinstance(value, str) and len(value.encode()) > limit:
                         raise load_error(

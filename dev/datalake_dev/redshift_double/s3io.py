@@ -114,7 +114,8 @@ def unload_files(
         if not include:
             part = part.drop_columns(partition_by)
         folder = "".join(
-            f"{c}={HIVE_NULL if v is None else v}/" for c, v in zip(partition_by, values, strict=False)
+            f"{c}={HIVE_NULL if v is None else v}/"
+            for c, v in zip(partition_by, values, strict=False)
         )
         files.extend(_slice_files(part, prefix + folder, parallel))
     return files

@@ -10,17 +10,19 @@ from datalake.credentials.rules import Credential, CredentialRecord
 def ssl_note(credential: Credential) -> str:
     if credential.ssl_required:
         return (
-            "SSL: required. Connect with SSL on (libpq sslmode=require, or verify-full with the Amazon "
-            "Redshift CA bundle); BI tools: tick 'Use SSL' / 'Require SSL'."
+            "SSL: required. Connect with SSL on (libpq sslmode=require, or verify-full with the "
+            "Amazon Redshift CA bundle); BI tools: tick 'Use SSL' / 'Require SSL'."
         )
     return (
-        "SSL: the local stand-in listens on 127.0.0.1 only and has no TLS certificate (use sslmode=disable "
-        "or prefer); against Redshift the same credential fields are used with SSL required."
+        "SSL: the local stand-in listens on 127.0.0.1 only and has no TLS certificate (use "
+        "sslmode=disable or prefer); against Redshift the same credential fields are used with "
+        "SSL required."
     )
 
 
 def format_generated(credential: Credential, fmt: str = "text") -> str:
-    """What `datalake credentials generate` prints: everything a BI tool needs, the password once."""
+    """What `datalake credentials generate` prints: everything a BI tool needs, the password
+    once."""
     fields = {
         "username": credential.username,
         "password": credential.password,

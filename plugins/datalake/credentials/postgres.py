@@ -215,7 +215,8 @@ def revoke_postgres(username: str, revoked_by: str | None, settings: Settings) -
             current = record_of(row)
             if not current.active:
                 raise CredentialError(
-                    f"credential {username!r} was already revoked at {current.revoked_at:%Y-%m-%d %H:%M:%S %Z}"
+                    f"credential {username!r} was already revoked at "
+                    f"{current.revoked_at:%Y-%m-%d %H:%M:%S %Z}"
                 )
             if _rows(conn, "role_exists", {"username": username}):
                 for statement in composed_statements(

@@ -62,7 +62,8 @@ class Credential:
         return f"{self.host}:{self.port}"
 
     def uri(self) -> str:
-        """A libpq URI for this credential (the password needs no escaping: see PASSWORD_SYMBOLS)."""
+        """A libpq URI for this credential (the password needs no escaping: see
+        PASSWORD_SYMBOLS)."""
         ssl = "?sslmode=require" if self.ssl_required else ""
         return f"postgresql://{self.username}:{self.password}@{self.host}:{self.port}/{self.database}{ssl}"
 
@@ -96,7 +97,8 @@ def validate_org_id(org_id) -> str:
     if not isinstance(org_id, str) or not ORG_ID_RE.fullmatch(org_id):
         shown = org_id if isinstance(org_id, str) and len(org_id) <= 80 else f"{str(org_id)[:80]}…"
         raise CredentialError(
-            f"invalid organization id {shown!r}: use 1-64 letters, digits, '_' or '-', starting with a letter or digit"
+            f"invalid organization id {shown!r}: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit"
         )
     return org_id
 
@@ -109,8 +111,8 @@ def validate_username(username) -> str:
             else f"{str(username)[:80]}…"
         )
         raise CredentialError(
-            f"unknown credential {shown!r}: datalake credentials are named dl_ followed by 12 hex digits "
-            "(see `datalake credentials list`)"
+            f"unknown credential {shown!r}: datalake credentials are named dl_ followed by 12 hex "
+            "digits (see `datalake credentials list`)"
         )
     return username
 
@@ -130,7 +132,8 @@ def validate_actor(name, what: str = "created-by") -> str | None:
 
 def new_username() -> str:
     """dl_ and 12 random hex digits. The organisation is deliberately not part of the name:
-    role names are visible to every login (pg_roles), and would tell one tenant who the others are."""
+    role names are visible to every login (pg_roles), and would tell one tenant who the others
+    are."""
     return USERNAME_PREFIX + secrets.token_hex(6)
 
 
@@ -147,7 +150,8 @@ def password_meets_rules(password: str) -> bool:
 
 def generate_password(length: int = PASSWORD_LENGTH) -> str:
     """A random password from the secrets module (~190 bits at 32 characters) that meets Redshift's
-    rules, with a symbol, and starting with a letter (so it is never read as a command-line option)."""
+    rules, with a symbol, and starting with a letter (so it is never read as a command-line
+    option)."""
     if not 8 <= length <= 64:
         raise ValueError("password length must be 8 to 64")
     while True:

@@ -227,7 +227,8 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
             warehouse = LocalWarehouse(staged_files, curated_files, winner_rows, background, timer)
         with connect(settings) as conn, background, arrow_memory_pool("jemalloc"):
             with conn.transaction():
-                # One writer per table at a time, even across DAGs (the Airflow pool is the first line).
+                # One writer per table at a time, even across DAGs (the Airflow pool is the first
+                # line).
                 lock_entity_operations(conn, settings)
                 manifest.staged = warehouse.stage(conn)
                 # Before the dedupe drops them: copies of ids other hours loaded, compared.

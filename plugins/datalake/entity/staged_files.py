@@ -62,7 +62,8 @@ class StagedFiles:
         return [tmp.name for tmp in self._files]
 
     def batches(self, columns: list[str] | None = None):
-        """Every staged row's `columns` (all when None), in blocks of STAGED_READ_ROWS, in file order."""
+        """Every staged row's `columns` (all when None), in blocks of STAGED_READ_ROWS, in file
+        order."""
         import pyarrow.parquet as pq
 
         for path in self.paths():

@@ -287,7 +287,9 @@ def _add_detail_helpers(out: pd.DataFrame, df: pd.DataFrame) -> None:
     else:
         is_object: list[bool | None] = []
         has_payload: list[bool | None] = []
-        for text, missing_value in zip(out["detail"].tolist(), detail_missing.tolist(), strict=False):
+        for text, missing_value in zip(
+            out["detail"].tolist(), detail_missing.tolist(), strict=False
+        ):
             if missing_value:  # reported by the not-null expectation
                 is_object.append(None)
                 has_payload.append(None)

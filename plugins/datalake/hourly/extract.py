@@ -44,8 +44,8 @@ def read_landing_object(client, bucket: str, key: str) -> bytes | None:
             return None
         attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
         raise LandingReadError(
-            f"cannot read landing object s3://{bucket}/{key}: {error.get('Code')} {error.get('Message', '')} "
-            f"after {attempts} attempt(s)"
+            f"cannot read landing object s3://{bucket}/{key}: {error.get('Code')} "
+            f"{error.get('Message', '')} after {attempts} attempt(s)"
         ) from exc
     except BotoCoreError as exc:  # connection lost, body cut while streaming, ...
         raise LandingReadError(f"cannot read landing object s3://{bucket}/{key}: {exc}") from exc

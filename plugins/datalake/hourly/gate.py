@@ -62,7 +62,8 @@ def assess_hour(batches: list[dict], max_quarantine_share: float | None = None) 
     if share > max_quarantine_share and quarantined >= MIN_QUARANTINED_FOR_SHARE_CHECK:
         raise QuarantineGateFailure(
             f"{quarantined} of {read} records quarantined ({share:.1%}), above the threshold "
-            f"{max_quarantine_share:.1%} (Variable datalake_quarantine_threshold / DATALAKE_QUARANTINE_THRESHOLD)"
+            f"{max_quarantine_share:.1%} (Variable datalake_quarantine_threshold / "
+            "DATALAKE_QUARANTINE_THRESHOLD)"
         )
     return {
         "objects": objects,

@@ -95,13 +95,14 @@ class RunManifest:
     def check(self) -> None:
         if self.staged != self.valid:
             raise ManifestMismatch(
-                f"{self.run_key}: {self.valid} valid rows staged as Parquet but {self.staged} reached the stage table"
+                f"{self.run_key}: {self.valid} valid rows staged as Parquet but {self.staged} "
+                "reached the stage table"
             )
         accounted = self.loaded + self.duplicates + self.quarantined_total
         if self.records_read != accounted:
             raise ManifestMismatch(
-                f"{self.run_key}: records read {self.records_read} != loaded {self.loaded} + duplicates "
-                f"{self.duplicates} + quarantined {self.quarantined_total}"
+                f"{self.run_key}: records read {self.records_read} != loaded {self.loaded} "
+                f"+ duplicates {self.duplicates} + quarantined {self.quarantined_total}"
             )
 
     def as_dict(self) -> dict:

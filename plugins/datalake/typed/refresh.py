@@ -59,7 +59,10 @@ _TEXT_FITS = {
     BOOLEAN: "{c} IN ('true', 'false')",
     BIGINT: "{c} ~ '^-?[0-9]{{1,18}}$'",
     NUMERIC: "{c} ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$'",
-    TIMESTAMP: "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:' AND pg_input_is_valid({c}, 'timestamptz')",
+    TIMESTAMP: (
+        "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:' "
+        "AND pg_input_is_valid({c}, 'timestamptz')"
+    ),
     JSON: "left({c}, 1) IN ('{{', '[')",
     RELATION: "position('\"$relation\"' in {c}) > 0",
 }

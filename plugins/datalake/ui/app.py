@@ -107,7 +107,8 @@ def create_app(now: Callable[[], datetime] | None = None, runs_source: Callable 
 
 
 def _airflow_user_dependency():
-    """The dependency every route has: a valid Airflow login allowed to read both hourly DAGs' runs."""
+    """The dependency every route has: a valid Airflow login allowed to read both hourly DAGs'
+    runs."""
     from fastapi import Depends, HTTPException, Request
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 

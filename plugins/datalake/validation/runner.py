@@ -1,4 +1,5 @@
-"""Run an expectation suite (the streams' suites: datalake.entity.suite, datalake.workflow.suite) on a pandas DataFrame with GX Core 1.x; report per row.
+"""Run an expectation suite (the streams' suites: datalake.entity.suite, datalake.workflow.suite)
+on a pandas DataFrame with GX Core 1.x; report per row.
 
 Ephemeral (in-memory) data context, a pandas data source, one whole-dataframe batch
 definition, GX's public API only (``BatchDefinition.get_batch`` + ``Batch.validate``); each

@@ -56,7 +56,8 @@ class WorkflowBatchCounts(BatchCounts):
 def extract_flats(
     client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]
 ):
-    """Flattened events in delivery order, first copy of each event id only, with their raw bytes."""
+    """Flattened events in delivery order, first copy of each event id only, with their raw
+    bytes."""
     return extract_records(
         client,
         bucket,

@@ -144,7 +144,10 @@ def _execution_expectations(E, max_future_skew_minutes: int) -> list:
         E.ExpectColumnValuesToBeBetween(
             column=LAST_UPDATE_SECONDS_AFTER_NOW,
             max_value=max_future_skew_minutes * 60,
-            notes=f"`lastUpdateTime` is at most {max_future_skew_minutes} min after the validation's `now`.",
+            notes=(
+                f"`lastUpdateTime` is at most {max_future_skew_minutes} min after the "
+                "validation's `now`."
+            ),
         ),
     ]
 

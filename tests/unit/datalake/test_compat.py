@@ -13,7 +13,8 @@ def one(sql: str) -> str:
 
 def test_quoted_identifiers_are_case_folded_like_redshift():
     out = one(
-        'SELECT "SCHEMA", "Detail-Type" AS "Journey Title" FROM "EPILOT_DATALAKE"."entity_operations"'
+        'SELECT "SCHEMA", "Detail-Type" AS "Journey Title" '
+        'FROM "EPILOT_DATALAKE"."entity_operations"'
     )
     assert '"schema"' in out and '"detail-type"' in out and '"journey title"' in out
     assert '"epilot_datalake"."entity_operations"' in out
@@ -32,7 +33,8 @@ def test_listagg_with_delimiter_keeps_it():
 
 def test_string_column_compared_with_extract_becomes_text_comparison():
     out = one(
-        'SELECT 1 FROM t WHERE "year" = EXTRACT(YEAR FROM CURRENT_DATE) AND EXTRACT(MONTH FROM CURRENT_DATE) = "month"'
+        'SELECT 1 FROM t WHERE "year" = EXTRACT(YEAR FROM CURRENT_DATE) '
+        'AND EXTRACT(MONTH FROM CURRENT_DATE) = "month"'
     )
     assert '"year" = CAST(CAST(EXTRACT(YEAR FROM CURRENT_DATE) AS BIGINT) AS VARCHAR)' in out
     assert 'CAST(CAST(EXTRACT(MONTH FROM CURRENT_DATE) AS BIGINT) AS VARCHAR) = "month"' in out
@@ -59,8 +61,8 @@ def test_datediff_counts_unit_boundaries_on_the_epoch_like_redshift():
     assert "AS TIMESTAMP" not in out
     out = one("SELECT DATEDIFF(second, started_at, completed_at) FROM t")
     assert (
-        "CAST((FLOOR(EXTRACT(EPOCH FROM completed_at)) - FLOOR(EXTRACT(EPOCH FROM started_at))) AS BIGINT)"
-        in out
+        "CAST((FLOOR(EXTRACT(EPOCH FROM completed_at)) "
+        "- FLOOR(EXTRACT(EPOCH FROM started_at))) AS BIGINT)" in out
     )
     out = one("SELECT DATEDIFF(ms, a, b) FROM t")
     assert "FLOOR(EXTRACT(EPOCH FROM b) * 1000) - FLOOR(EXTRACT(EPOCH FROM a) * 1000)" in out

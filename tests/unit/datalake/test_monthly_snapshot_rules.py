@@ -1,4 +1,5 @@
-"""The monthly snapshot's pure parts: months, ids, keys, intervals, rendered SQL, the DAG's shape."""
+"""The monthly snapshot's pure parts: months, ids, keys, intervals, rendered SQL, the DAG's
+shape."""
 
 from __future__ import annotations
 
@@ -173,7 +174,8 @@ def test_dag_shape():
     )
     assert build.pool == "default_pool" and build.max_active_tis_per_dag == 1
     assert build.upstream_task_ids == {"check_hourly_runs"}
-    # The page in the UI is short and points to the whole story, which names the param and the marks.
+    # The page in the UI is short and points to the whole story, which names the param and the
+    # marks.
     assert "docs/dags.md" in dag.doc_md
     story = (
         (ROOT / "docs" / "dags.md")

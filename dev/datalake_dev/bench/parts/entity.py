@@ -35,7 +35,8 @@ def bench_entity_hour(platform: Platform, n: int, args, workdir: Path) -> dict:
     )
     log(
         f"  {gen.objects} objects, {gen.records:,} records, {gen.bytes_uncompressed / MIB:.0f} MiB "
-        f"({gen.bytes_stored / MIB:.0f} MiB stored) in {time.perf_counter() - t0:.0f}s (not measured)"
+        f"({gen.bytes_stored / MIB:.0f} MiB stored) in {time.perf_counter() - t0:.0f}s "
+        "(not measured)"
     )
     keys = list(
         iter_keys(
@@ -48,7 +49,8 @@ def bench_entity_hour(platform: Platform, n: int, args, workdir: Path) -> dict:
     log("  pipeline: plan -> process (mapped) -> assess -> load")
     pipeline = run_hourly("entity", *window, args.workers, workdir / f"entity-{n}", platform)
     log(
-        f"  pipeline {pipeline['wall_seconds']:.1f}s, peak RSS {pipeline['peak_rss_bytes'] / MIB:.0f} MiB, "
+        f"  pipeline {pipeline['wall_seconds']:.1f}s, "
+        f"peak RSS {pipeline['peak_rss_bytes'] / MIB:.0f} MiB, "
         f"steps {json.dumps({k: v['seconds'] for k, v in pipeline['steps'].items()})}"
     )
     log("  floor: pyarrow parse + binary COPY")

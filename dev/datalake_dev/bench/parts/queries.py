@@ -12,7 +12,8 @@ from datalake_dev.bench.log import log
 from datalake_dev.bench.private_platform import Platform
 
 CURRENT_ENTITIES_QUERY = (
-    'SELECT entity_id, "schema", detail FROM "epilot_datalake"."epilot_datalake"."current_entities" '
+    'SELECT entity_id, "schema", detail '
+    'FROM "epilot_datalake"."epilot_datalake"."current_entities" '
     "WHERE account = '739224' AND \"schema\" = 'opportunity'"
 )
 
@@ -96,8 +97,10 @@ class _HistoryRows:
                         )
                 eid = self.ents.ids[i]
                 line = (
-                    f'"{ids[j]}","EntityOperation","{op}","entity-api","{self.ents.orgs[i]}","{stamp}","eu-central-1",'
-                    f'"{self.ulids[j & 4095]}","{eid}",{detail},"{self.ents.schemas[i]}","{mon}","{yr}"\n'
+                    f'"{ids[j]}","EntityOperation","{op}","entity-api","{self.ents.orgs[i]}",'
+                    f'"{stamp}","eu-central-1",'
+                    f'"{self.ulids[j & 4095]}","{eid}",{detail},'
+                    f'"{self.ents.schemas[i]}","{mon}","{yr}"\n'
                 )
                 if track:
                     self.latest[i] = line

@@ -57,7 +57,8 @@ def bench_snapshot(platform: Platform, args, workdir: Path) -> dict:
     t0 = time.perf_counter()
     rows = snapshot_history(platform, active, random.Random(4), target)
     log(
-        f"  {rows:,} history rows in {time.perf_counter() - t0:.0f}s (not measured); building the snapshot"
+        f"  {rows:,} history rows in {time.perf_counter() - t0:.0f}s (not measured); "
+        "building the snapshot"
     )
     from datalake_dev.bench.history import add_months
 

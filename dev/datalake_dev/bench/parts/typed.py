@@ -107,11 +107,13 @@ def seed_current(conn, n: int, rng: random.Random) -> None:
 
 def _manifest(conn, run_key: str) -> None:
     conn.execute(
-        "DELETE FROM datalake_ops.run_manifest WHERE pipeline = 'entity_operations_hourly' AND run_key = %s",
+        "DELETE FROM datalake_ops.run_manifest "
+        "WHERE pipeline = 'entity_operations_hourly' AND run_key = %s",
         (run_key,),
     )
     conn.execute(
-        "INSERT INTO datalake_ops.run_manifest (pipeline, run_key, window_start, window_end, manifest, "
+        "INSERT INTO datalake_ops.run_manifest "
+        "(pipeline, run_key, window_start, window_end, manifest, "
         "loaded_at) VALUES ('entity_operations_hourly', %s, %s, %s, '{}', clock_timestamp())",
         (run_key, T0, T0 + timedelta(hours=1)),
     )
@@ -135,7 +137,8 @@ def load_hour(conn, n_entities: int, events: int, hour: int, rng: random.Random)
     conn.execute("CREATE TEMP TABLE bench_gone (entity_id varchar(64)) ON COMMIT DROP")
     _copy(conn, "bench_gone", ((g,) for g in gone))
     conn.execute(
-        "DELETE FROM epilot_datalake.current_entities c USING bench_gone g WHERE c.entity_id = g.entity_id"
+        "DELETE FROM epilot_datalake.current_entities c USING bench_gone g "
+        "WHERE c.entity_id = g.entity_id"
     )
     _copy(conn, "epilot_datalake.current_entities", current)
     _copy(conn, "epilot_datalake.entity_operations", rows)
@@ -208,7 +211,8 @@ def bench_typed(platform: Platform, args) -> dict:
     with platform.connect() as conn:
         drop_typed(conn)
         log(
-            f"typed tables: seeding {n:,} current entities ({ORGS} organisations x {len(SCHEMAS)} schemas)"
+            f"typed tables: seeding {n:,} current entities "
+            f"({ORGS} organisations x {len(SCHEMAS)} schemas)"
         )
         seed_current(conn, n, rng)
         conn.execute("ANALYZE epilot_datalake.current_entities")
@@ -222,7 +226,8 @@ def bench_typed(platform: Platform, args) -> dict:
         log(f"  build {build:.1f}s: {written:,} rows in {len(results)} organisations")
         floor_seconds, floor_rows = floor(conn)
         log(
-            f"  floor (CREATE TABLE AS, same rows and columns) {floor_seconds:.1f}s: {floor_rows:,} rows"
+            f"  floor (CREATE TABLE AS, same rows and columns) {floor_seconds:.1f}s: "
+            f"{floor_rows:,} rows"
         )
         refreshes = []
         for hour, events in enumerate(args.typed_hours, start=1):

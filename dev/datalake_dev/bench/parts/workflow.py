@@ -34,7 +34,8 @@ def bench_workflow(platform: Platform, args, workdir: Path) -> dict:
         "workflow", hour, hour + timedelta(hours=1), args.workers, workdir / "workflow", platform
     )
     log(
-        f"  workflow {result['wall_seconds']:.1f}s, peak RSS {result['peak_rss_bytes'] / MIB:.0f} MiB"
+        f"  workflow {result['wall_seconds']:.1f}s, "
+        f"peak RSS {result['peak_rss_bytes'] / MIB:.0f} MiB"
     )
     return {
         "executions": n,

@@ -70,12 +70,14 @@ def test_redshift_create_user_sends_the_md5_form_never_the_password():
     digest = "md5" + hashlib.md5((PASSWORD + USERNAME).encode()).hexdigest()
     create, grant, timeout = statements(sql)
     assert (
-        timeout
-        == f'ALTER USER "{USERNAME}" SET statement_timeout TO {credentials_rules.TENANT_QUERY_LIMIT_SECONDS * 1000}'
+        timeout == f'ALTER USER "{USERNAME}" SET statement_timeout '
+        f"TO {credentials_rules.TENANT_QUERY_LIMIT_SECONDS * 1000}"
     )
     assert re.fullmatch(
-        rf'CREATE USER "{USERNAME}" PASSWORD \'{digest}\'\s+NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED '
-        rf"CONNECTION LIMIT {credentials_rules.CONNECTION_LIMIT}\s+SESSION TIMEOUT {credentials_rules.TENANT_QUERY_LIMIT_SECONDS}",
+        rf'CREATE USER "{USERNAME}" PASSWORD \'{digest}\'\s+'
+        rf"NOCREATEDB NOCREATEUSER SYSLOG ACCESS RESTRICTED "
+        rf"CONNECTION LIMIT {credentials_rules.CONNECTION_LIMIT}\s+"
+        rf"SESSION TIMEOUT {credentials_rules.TENANT_QUERY_LIMIT_SECONDS}",
         create,
     )
     assert grant == f'GRANT ROLE datalake_tenant TO "{USERNAME}"'
@@ -116,7 +118,8 @@ def test_redshift_isolation_policies_attachments_rls_and_grants():
         assert len(create) == 1
         assert create[0] == (
             f"CREATE RLS POLICY {policy} WITH ({column} VARCHAR(64)) AS t USING (t.{column} IN "
-            "( SELECT c.org_id FROM datalake_ops.credentials c WHERE c.username = current_user AND c.revoked_at IS NULL ))"
+            "( SELECT c.org_id FROM datalake_ops.credentials c "
+            "WHERE c.username = current_user AND c.revoked_at IS NULL ))"
         )
         assert f"DROP RLS POLICY IF EXISTS {policy} CASCADE" in stmts
         assert f"GRANT SELECT ON TABLE datalake_ops.credentials TO RLS POLICY {policy}" in stmts
@@ -144,8 +147,8 @@ def test_redshift_isolation_policies_attachments_rls_and_grants():
     )
     assert "REVOKE ALL ON SCHEMA datalake_ops FROM ROLE datalake_tenant" in stmts
     assert (
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake REVOKE ALL ON TABLES FROM ROLE datalake_tenant"
-        in stmts
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA epilot_datalake "
+        "REVOKE ALL ON TABLES FROM ROLE datalake_tenant" in stmts
     )
     # the pipelines' user reads and loads every row
     assert "GRANT IGNORE RLS TO ROLE datalake_pipeline" in stmts

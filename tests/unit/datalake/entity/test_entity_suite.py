@@ -245,7 +245,7 @@ def test_pyarrow_backed_strings_give_the_same_verdicts(validate):
     from datalake.entity.parquet import columns_to_table
 
     rows = []
-    for label, changes, _ in CASES:
+    for _label, changes, _ in CASES:
         rows.append({**good_row(len(rows)), **changes})
         rows.append(good_row(len(rows)))
     rows += [{**good_row(len(rows) + i), **changes} for i, (_, changes) in enumerate(GOOD_VARIANTS)]

@@ -32,7 +32,10 @@ def test_a_record_is_one_line_for_every_line_splitter(text):
 
 def test_files_written_before_the_escaping_read_back():
     """Older files hold U+2028 raw inside strings: split on \\n only, they parse."""
-    body = '{"source_key": "k", "position": 0, "reason": "x", "raw_base64": "", "raw_text": "a\u2028b"}\n'
+    body = (
+        '{"source_key": "k", "position": 0, "reason": "x", '
+        '"raw_base64": "", "raw_text": "a\u2028b"}\n'
+    )
     (line,) = quarantine_lines(gzip.compress(body.encode("utf-8")))
     assert parse_quarantine_line(line)["raw_text"] == "a\u2028b"
 

@@ -10,13 +10,12 @@ import orjson
 import pytest
 
 from datalake.hourly.records import compact_json_bytes, loads_or_none, split_records
+from datalake_dev.producer import DefectRates, ProducerConfig, simulate
 
 
 def compact_json(value) -> str:
     return compact_json_bytes(value).decode("utf-8")
 
-
-from datalake_dev.producer import DefectRates, ProducerConfig, simulate
 
 GOOD = b'{"version":"0","id":"g","detail":{"entity":"e","payload":{"n":1.5,"s":"\xc3\xa9"}}}'
 

@@ -64,6 +64,7 @@ def test_window_maximum_is_configurable(monkeypatch):
 
 def test_param_schema_rejects_malformed_dates_and_steps_at_trigger_time():
     from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
 
     from datalake.dag_params import reprocess_params
 
@@ -72,7 +73,7 @@ def test_param_schema_rejects_malformed_dates_and_steps_at_trigger_time():
     for bad in ({"start": "yesterday"}, {"steps": ["drop"]}, {"steps": []}):
         candidate = ParamsDict(reprocess_params())
         for key, value in bad.items():
-            with pytest.raises(Exception):
+            with pytest.raises(ParamValidationError):
                 candidate[key] = value
                 candidate.validate()
 

@@ -203,7 +203,8 @@ def test_executions_phases_and_tasks_of_the_api_example():
         and tasks["sada5641f3a22"]["enabled"] is None
     )
 
-    # Cancellations from selectedClosingReasons (not the configured snapshot); contexts one row each.
+    # Cancellations from selectedClosingReasons (not the configured snapshot); contexts one row
+    # each.
     assert [(c["closing_reason_id"], c["closing_reason_title"]) for c in flat.cancellations] == [
         ("cr1", "Kunde hat abgesagt"),
         ("cr2", "Preis zu hoch"),

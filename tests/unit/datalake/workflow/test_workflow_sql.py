@@ -76,8 +76,8 @@ def test_redshift_unload_renders_a_versioned_prefix():
         iam_role="arn:aws:iam::1:role/r",
     )
     assert (
-        "UNLOAD ('SELECT org_id, id FROM epilot_datalake.WorkflowTasks ORDER BY workflow_execution_id, id')"
-        in sql
+        "UNLOAD ('SELECT org_id, id FROM epilot_datalake.WorkflowTasks "
+        "ORDER BY workflow_execution_id, id')" in sql
     )
     assert "TO 's3://lake/workflow/workflowtasks/version=v1/part-'" in sql
     assert "FORMAT AS PARQUET" in sql and "IAM_ROLE 'arn:aws:iam::1:role/r'" in sql
