@@ -22,28 +22,14 @@ import gzip
 import io
 import time
 
+from datalake.entity_schema import ENTITY_COLUMNS
+
 FLOOR_TABLE = "bench_floor.entity_operations_floor"
 BLOCK_RECORDS = 256
 
-COLUMNS = (
-    "id",
-    "detail-type",
-    "operation",
-    "source",
-    "account",
-    "time",
-    "region",
-    "activity_id",
-    "entity_id",
-    "detail",
-    "schema",
-    "month",
-    "year",
-)
-
 
 def create_table_sql() -> str:
-    cols = ", ".join(f'"{c}" varchar' for c in COLUMNS)
+    cols = ", ".join(f'"{c}" varchar' for c in ENTITY_COLUMNS)
     return (
         f"CREATE SCHEMA IF NOT EXISTS bench_floor; DROP TABLE IF EXISTS {FLOOR_TABLE}; "
         f"CREATE TABLE {FLOOR_TABLE} ({cols})"
@@ -182,7 +168,7 @@ def parse_objects(spec: dict) -> dict:
         if spec.get("copy_format", "binary") == "csv":
             rows = _copy_csv(conn, parsed_tables())
         else:
-            rows = copy_arrow(conn, FLOOR_TABLE, COLUMNS, parsed_tables())
+            rows = copy_arrow(conn, FLOOR_TABLE, ENTITY_COLUMNS, parsed_tables())
         conn.commit()
     return {
         "result": {
@@ -200,12 +186,12 @@ def _copy_csv(conn, tables) -> int:
     import pyarrow.csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")  # '' stays ''
-    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
     rows = 0
     with conn.cursor().copy(f"COPY {FLOOR_TABLE} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
         for table in tables:
             buf = io.BytesIO()
-            pacsv.write_csv(table.select(list(COLUMNS)), buf, options)
+            pacsv.write_csv(table.select(list(ENTITY_COLUMNS)), buf, options)
             copy.write(buf.getvalue())
             rows += table.num_rows
     return rows
