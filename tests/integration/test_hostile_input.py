@@ -226,10 +226,11 @@ def test_the_hour_page_and_the_data_docs_escape_and_forbid_inline_script(hostile
     assert hour.status_code == 200 and f"{key} line 1" in hour.text
     assert "&lt;script&gt;" in hour.text
 
-    index_key = f"data_docs/hours/entity_operations/{RUN_KEY}.json"
-    index = json.loads(client.get_object(Bucket=settings.lake_bucket, Key=index_key)["Body"].read())
+    from datalake.validation.data_docs import hour_pages
+
     bodies = []
-    for path in index["pages"]:
+    for path in hour_pages(client, settings.lake_bucket, ENTITY, RUN_KEY):
+        assert f"/docs/{path}" in hour.text  # the hour's page links the run's Data Docs
         docs = httpx.get(page_server["url"] + f"/datalake/docs/{path}", headers=auth)
         assert docs.status_code == 200 and docs.headers["content-security-policy"] == policy
         bodies.append(docs.text)
@@ -278,9 +279,10 @@ def test_an_hour_of_only_empty_objects_passes_the_gate():
     assert assess_hour([batch], 0.05)["quarantined"] == 0
 
 
-def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform):
+def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform, monkeypatch):
     """A scheduled run and a manual window over the same hour (max_active_runs allows both):
-    each stages under its own attempt, none deletes the other's files, both loads commit."""
+    each stages under its own attempt, none deletes the other's files, both loads commit, and
+    each keeps its own GX validation results and Data Docs."""
     from datalake.entity.stream import ENTITY_STREAM as stream
     from datalake.hourly.stream import Hour
 
@@ -313,6 +315,25 @@ def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform):
     assert record.raw == enc(bad) and m2["quarantine_files"] == m1["quarantine_files"]
     left = [k for k, _ in iter_keys(client, clean_platform.lake_bucket, "_staging/")]
     assert left == []  # each load removed its own attempt, and only that
+
+    # GX results: the second run's did not replace the first's, both are still there.
+    results = [c["results_key"] for c in first_counts + second_counts]
+    assert all(results) and len(set(results)) == len(results)
+    for key in results:
+        client.head_object(Bucket=clean_platform.lake_bucket, Key=key)
+    from datalake.validation.data_docs import hour_index_keys, hour_pages, publish_loaded_hour
+
+    monkeypatch.setenv("DATALAKE_DATA_DOCS_RETENTION_DAYS", "3650")  # the hour is weeks old
+    run_key, bucket = window.run_key, clean_platform.lake_bucket
+    pages = [
+        publish_loaded_hour(client, bucket, stream.name, run_key, counts)
+        for counts in (first_counts, second_counts)
+    ]
+    assert pages[0] and pages[1] and not set(pages[0]) & set(pages[1])
+    for page in pages[0] + pages[1]:  # each run's pages, findable from its own page list
+        client.head_object(Bucket=bucket, Key=f"data_docs/{page}")
+    assert len(hour_index_keys(client, bucket, stream.name, run_key)) == 2
+    assert hour_pages(client, bucket, stream.name, run_key) in pages  # what the hour page links
 
 
 def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflict(

@@ -147,7 +147,10 @@ def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) ->
     counts.sources_key = write_sources(client, settings.lake_bucket, sources_key, source_columns)
     counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(
-        client, settings.lake_bucket, data_docs.results_key(STREAM, run_key, name), gx_results
+        client,
+        settings.lake_bucket,
+        data_docs.results_key(STREAM, run_key, attempt, name),
+        gx_results,
     )
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(

@@ -119,7 +119,7 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     counts.results_key = data_docs.write_results(
         client,
         settings.lake_bucket,
-        data_docs.results_key(STREAM, run_key, batch_file_name(batch)),
+        data_docs.results_key(STREAM, run_key, attempt, batch_file_name(batch)),
         [data_docs.trimmed_result(result) for result in outcome.gx_results],
     )
     for index, names in outcome.failed_events.items():
