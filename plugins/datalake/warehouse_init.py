@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from datalake.config import Settings, load_settings
-from datalake.sqlfiles import read_sql, statements
+from datalake.sqlfiles import execute_file, query_file, read_sql, statements
 from datalake.warehouse import connect
 
 # Columns added to a table after warehouses were created with it: CREATE TABLE IF NOT EXISTS
@@ -22,8 +22,6 @@ ADDED_COLUMNS = (("datalake_ops", "workflow_event_owner", "content_hash", "varch
 def add_missing_columns(conn) -> list[str]:
     """ALTER TABLE ... ADD COLUMN for each of ADDED_COLUMNS the warehouse lacks; returns what
     was added (schema.table.column)."""
-    from datalake.sqlfiles import execute_file, query_file
-
     added = []
     for schema, table, column, kind in ADDED_COLUMNS:
         params = {"schema": schema, "table": table, "column": column}

@@ -321,12 +321,13 @@ def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform, monkeypatch):
     assert all(results) and len(set(results)) == len(results)
     for key in results:
         client.head_object(Bucket=clean_platform.lake_bucket, Key=key)
+    from datalake.hourly.lake import run_attempt
     from datalake.validation.data_docs import hour_index_keys, hour_pages, publish_loaded_hour
 
     monkeypatch.setenv("DATALAKE_DATA_DOCS_RETENTION_DAYS", "3650")  # the hour is weeks old
     run_key, bucket = window.run_key, clean_platform.lake_bucket
     pages = [
-        publish_loaded_hour(client, bucket, stream.name, run_key, counts)
+        publish_loaded_hour(client, bucket, stream.name, run_key, run_attempt(counts), counts)
         for counts in (first_counts, second_counts)
     ]
     assert pages[0] and pages[1] and not set(pages[0]) & set(pages[1])

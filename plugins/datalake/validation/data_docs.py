@@ -322,13 +322,11 @@ def publish_hour_safely(
 
 
 def publish_loaded_hour(
-    client, bucket: str, stream: str, run_key: str, batch_counts: list[dict]
+    client, bucket: str, stream: str, run_key: str, attempt: str, batch_counts: list[dict]
 ) -> list[str]:
-    """Data Docs of an hour just loaded, from the GX results its batches kept (if any)."""
-    from datalake.hourly.lake import run_attempt
-
+    """Data Docs of an hour just loaded by the run of `attempt`, from the GX results its
+    batches kept (if any)."""
     result_keys = [c["results_key"] for c in batch_counts if c.get("results_key")]
     if not result_keys:
         return []
-    attempt = run_attempt(batch_counts)
     return publish_hour_safely(client, bucket, stream, run_key, attempt, result_keys)
