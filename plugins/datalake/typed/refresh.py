@@ -203,23 +203,46 @@ def _send(conn, relative: str, **render):
     """A template without parameters, rendered and sent whole (PostgreSQL takes several
     statements in one simple query): splitting the long per-table statements with sqlparse
     would cost more than running them."""
-    return conn.execute(render_sql(relative, **render))
+    return _send_batch(conn, render_sql(relative, **render))
 
 
-def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
-    """Per column (rows with a value, values not fitting), and under "entity_id" the row count:
-    over the queued entities' rows, or the whole table."""
+def _send_batch(conn, *sqls: str):
+    """Rendered templates sent as one simple query: one round-trip for all their statements
+    (most of an organisation's statements are short, their round-trips were its fixed cost).
+    Each file's statements end before the next file's (a file may end in a comment line)."""
+    return conn.execute("\n;\n".join(sqls))
+
+
+def _bound(conn, relative: str, params: dict) -> str:
+    """A template with parameters, its values bound as literals by psycopg (client-side), so
+    that it can travel in a batch."""
+    from psycopg import ClientCursor
+
+    return ClientCursor(conn).mogrify(read_sql(relative), params)
+
+
+def _result_rows(cur) -> list[tuple]:
+    """The first row of every result of a batch that returned rows, in order."""
+    rows = []
+    while True:
+        if cur.description is not None:
+            rows.append(cur.fetchone())
+        if not cur.nextset():
+            return rows
+
+
+def _counted(dml: str, table: SchemaTable) -> tuple[str, list[dict]]:
+    """A delete or insert of a table's rows that returns, instead of a row count, the counts
+    the catalog keeps over the rows it removed or wrote (column_stats.sql): no second scan."""
     columns = _columns_sql(table)
-    row = _send(
-        conn,
-        "typed/column_stats.sql",
-        schema=schema,
-        table=table.table_name,
-        columns=columns,
-        changed_only=changed_only,
-        slug=None,
-    ).fetchone()
-    stats = {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
+    return render_sql("typed/column_stats.sql", dml=dml, columns=columns), columns
+
+
+def _stats_of(row: tuple, columns: list[dict]) -> dict[str, tuple[int, int]]:
+    """Per column (rows with a value, values not fitting), and under "entity_id" the row
+    count, from a column_stats.sql row."""
+    # sum() over no rows is NULL.
+    stats = {c["name"]: (row[1 + 2 * i] or 0, row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
     stats["entity_id"] = (row[0], 0)
     return stats
 
@@ -229,9 +252,8 @@ def literal_list(values: list[str] | None) -> str:
     return ", ".join(quote_literal(v) for v in values or ())
 
 
-def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
-    _run(
-        conn,
+def _stage_sql(org: str, changed_only: bool, slugs: list[str] | None) -> str:
+    return render_sql(
         "typed/stage.sql",
         org=quote_literal(org),
         changed_only=changed_only,
@@ -242,59 +264,70 @@ def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
 def _write_table(
     conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult
 ) -> None:
+    """One round-trip: (re)create and fill the table, or add its new columns and replace its
+    queued rows; the catalog's counts come back with the rows deleted and inserted."""
     render = {
         "schema": schema,
         "table": table.table_name,
         "slug": quote_literal(table.entity_schema),
     }
+    columns = _columns_sql(table)
+    insert, _ = _counted(render_sql("typed/insert_rows.sql", columns=columns, **render), table)
     if table.rebuild:
-        columns = _columns_sql(table)
-        _send(conn, "typed/create_table.sql", columns=columns, **render)
-        result.entities_written += _send(
-            conn, "typed/insert_rows.sql", columns=columns, **render
-        ).rowcount
-        _send(conn, "typed/add_key.sql", **render)
+        cur = _send_batch(
+            conn,
+            render_sql("typed/create_table.sql", columns=columns, **render),
+            insert,
+            render_sql("typed/add_key.sql", **render),
+        )
+        (after,) = (_stats_of(row, columns) for row in _result_rows(cur))
+        result.entities_written += after["entity_id"][0]
         result.tables_rebuilt.append(table.entity_schema)
-        stats = _stats(conn, schema, table, changed_only=False)
         for attr in table.attributes.values():
-            attr.rows_with_value, attr.values_not_fitting = stats[attr.column_name]
+            attr.rows_with_value, attr.values_not_fitting = after[attr.column_name]
         return
-    for attr in table.columns():
-        if attr.added:
-            _send(
-                conn,
+    added = [attr for attr in table.columns() if attr.added]
+    delete, _ = _counted(render_sql("typed/delete_rows.sql", **render), table)
+    cur = _send_batch(
+        conn,
+        *(
+            render_sql(
                 "typed/add_column.sql",
                 column=attr.column_name,
                 type=POSTGRES_TYPES[attr.kind],
                 **render,
             )
-            result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
-    before = _stats(conn, schema, table, changed_only=True)
-    _send(conn, "typed/delete_rows.sql", **render)
-    columns = _columns_sql(table)
-    result.entities_written += _send(
-        conn, "typed/insert_rows.sql", columns=columns, **render
-    ).rowcount
-    after = _stats(conn, schema, table, changed_only=True)
+            for attr in added
+        ),
+        delete,
+        insert,
+    )
+    result.columns_added += [f"{table.entity_schema}.{attr.attribute}" for attr in added]
+    before, after = (_stats_of(row, columns) for row in _result_rows(cur))
+    result.entities_written += after["entity_id"][0]
     for attr in table.attributes.values():
         attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
         attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
 
 
-def _relation_candidates(tables) -> str:
-    """(entity schema, attribute) literals of the columns that can hold an object (a $relation
-    list): JSON, relation and text columns; the others never saw one."""
-    pairs = sorted(
+def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> str:
+    """(entity schema, attribute) literals of the attributes whose values can hold a $relation
+    list: those where the inference saw one among the staged values (it classified every one
+    of them); for tables restaged after it, every column that can hold an object (JSON,
+    relation and text columns: the others never saw one)."""
+    pairs = {(row[0], row[1]) for row in inferred if row[2] == RELATION}
+    pairs |= {
         (t.entity_schema, a.attribute)
         for t in tables
+        if t.entity_schema in restaged
         for a in t.attributes.values()
         if a.kind in (JSON, RELATION, TEXT) and a.column_name != "entity_id"
-    )
-    return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in pairs)
+    }
+    return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in sorted(pairs))
 
 
 def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
-    _run(conn, "typed/catalog_clear.sql", schema=schema)
+    """The catalog's rows, all again (catalog_clear.sql was sent with the links)."""
     rows = [
         {
             "entity_schema": a.entity_schema,
@@ -313,8 +346,6 @@ def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
         if t.exists or t.rebuild
         for a in t.attributes.values()
     ]
-    from datalake.sqlfiles import render_sql
-
     statement = render_sql("typed/catalog_insert.sql", schema=schema)
     with conn.cursor() as cur:
         cur.executemany(statement, rows)
@@ -344,15 +375,18 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     schema, built = schema_of(conn, org)
     if not built:  # the first build: the schema, catalog and link table are created
         full, slug = True, None
-        _run(conn, "typed/org_schema.sql", schema=schema)
+        _send(conn, "typed/org_schema.sql", schema=schema)
     tables = read_catalog(conn, schema)
     result = OrgResult(org, schema, full)
     changed_only = not full
-    _run(conn, "typed/drop_stage.sql")
-    if changed_only:
-        _run(conn, "typed/changed_ids.sql", {"org": org})
-    _stage(conn, org, changed_only, [slug] if slug else None)
-    inferred = _run(conn, "typed/infer.sql", slugs=literal_list([slug] if slug else None))
+    slugs = literal_list([slug] if slug else None)
+    _send_batch(
+        conn,
+        read_sql("typed/drop_stage.sql"),
+        *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
+        _stage_sql(org, changed_only, [slug] if slug else None),
+    )
+    inferred = _run(conn, "typed/infer.sql", slugs=slugs)
     touched = {row[0] for row in _run(conn, "typed/staged_schemas.sql")}
     if changed_only:
         touched |= {row[0] for row in _run(conn, "typed/changed_schemas.sql") if row[0] in tables}
@@ -379,29 +413,29 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
             result.columns_widened.append(f"{entity_schema}.{attribute}: {old_kind} -> {new_kind}")
     restage = sorted(s for s in touched if tables[s].rebuild and changed_only)
     if restage:  # a column changed type: the whole table is rebuilt from all its current rows
-        _stage(conn, org, False, restage)
+        _send_batch(conn, _stage_sql(org, False, restage))
     for entity_schema in sorted(touched):
         _write_table(conn, schema, tables[entity_schema], changed_only, result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
-    _run(
+    _send_batch(
         conn,
-        "typed/relations_replace.sql",
-        schema=schema,
-        changed_only=changed_only,
-        rebuilt=literal_list(rebuilt),
-        candidates=_relation_candidates(tables.values()),
+        render_sql(
+            "typed/relations_replace.sql",
+            schema=schema,
+            changed_only=changed_only,
+            rebuilt=literal_list(rebuilt),
+            candidates=_relation_candidates(tables.values(), inferred, restage),
+        ),
+        render_sql("typed/catalog_clear.sql", schema=schema),
     )
     _write_catalog(conn, schema, tables)
     grant_credentials(conn, org, schema)
-    _run(
+    _send_batch(
         conn,
-        "typed/clear_pending.sql",
-        org=quote_literal(org),
-        full=full,
-        slug=literal_list([slug] if slug else None),
+        render_sql("typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
+        _bound(conn, "typed/mark_built.sql", {"org": org}),
+        read_sql("typed/drop_stage.sql"),
     )
-    _run(conn, "typed/mark_built.sql", {"org": org})
-    _run(conn, "typed/drop_stage.sql")
     return result
 
 
@@ -440,10 +474,9 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
                 # A tenant may hold a lock on its own typed tables (an open transaction that read
                 # them); adding a column or rebuilding a table then waits. Waiting is bounded, and
                 # only that organisation waits for the next run: its queued entities stay queued.
-                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 # Many short statements over tables without statistics yet (temporary, new): the
                 # JIT's compile time would cost more than the statements themselves.
-                conn.execute("SET LOCAL jit = off")
+                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL jit = off")
                 results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
         except errors.LockNotAvailable:
             blocked.append(one)
