@@ -11,6 +11,7 @@ so a rerun or a rebuild gives the same tables.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,6 +31,7 @@ from datalake.typed.kinds import (
     STANDARD_COLUMNS,
     TEXT,
     TIMESTAMP,
+    TIMESTAMP_SHAPES,
     Attribute,
     same_storage,
     unique_identifier,
@@ -213,12 +215,13 @@ def _send_batch(conn, *sqls: str):
     return conn.execute("\n;\n".join(sqls))
 
 
-def _bound(conn, relative: str, params: dict) -> str:
+def _bound(conn, relative: str, params: dict, **render) -> str:
     """A template with parameters, its values bound as literals by psycopg (client-side), so
     that it can travel in a batch."""
     from psycopg import ClientCursor
 
-    return ClientCursor(conn).mogrify(read_sql(relative), params)
+    sql = render_sql(relative, **render) if render else read_sql(relative)
+    return ClientCursor(conn).mogrify(sql, params)
 
 
 def _result_rows(cur) -> list[tuple]:
@@ -326,8 +329,8 @@ def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> 
     return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in sorted(pairs))
 
 
-def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
-    """The catalog's rows, all again (catalog_clear.sql was sent with the links)."""
+def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> str:
+    """The catalog's rows, all again (after catalog_clear.sql)."""
     rows = [
         {
             "entity_schema": a.entity_schema,
@@ -336,8 +339,8 @@ def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
             "column_name": a.column_name,
             "type": a.kind,
             "ordinal": a.ordinal,
-            "first_seen": a.first_seen,
-            "last_seen": a.last_seen,
+            "first_seen": a.first_seen and a.first_seen.isoformat(),
+            "last_seen": a.last_seen and a.last_seen.isoformat(),
             "rows_with_value": a.rows_with_value,
             "values_not_fitting": a.values_not_fitting,
             "widened_from": a.widened_from,
@@ -346,9 +349,7 @@ def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
         if t.exists or t.rebuild
         for a in t.attributes.values()
     ]
-    statement = render_sql("typed/catalog_insert.sql", schema=schema)
-    with conn.cursor() as cur:
-        cur.executemany(statement, rows)
+    return _bound(conn, "typed/catalog_rows.sql", {"rows": json.dumps(rows)}, schema=schema)
 
 
 def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None = None) -> None:
@@ -386,7 +387,9 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
         _stage_sql(org, changed_only, [slug] if slug else None),
     )
-    inferred = _run(conn, "typed/infer.sql", slugs=slugs)
+    inferred = _send(
+        conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)
+    ).fetchall()
     touched = {row[0] for row in _run(conn, "typed/staged_schemas.sql")}
     if changed_only:
         touched |= {row[0] for row in _run(conn, "typed/changed_schemas.sql") if row[0] in tables}
@@ -427,8 +430,8 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
             candidates=_relation_candidates(tables.values(), inferred, restage),
         ),
         render_sql("typed/catalog_clear.sql", schema=schema),
+        _catalog_sql(conn, schema, tables),
     )
-    _write_catalog(conn, schema, tables)
     grant_credentials(conn, org, schema)
     _send_batch(
         conn,
