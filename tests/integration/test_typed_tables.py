@@ -560,3 +560,25 @@ def test_an_incremental_refresh_costs_the_same_statements_for_one_or_many_entiti
         counts.append(len(sent))
     assert counts[0] == counts[1] <= 20, counts
     assert row_of(conn, org, "ticket", "tk-5")["n"] == 9
+
+
+def test_a_tenant_reads_a_table_and_a_column_added_by_an_incremental_refresh(wh, tenants):
+    """Credentials are granted again only when a refresh creates a table (SELECT on a table
+    covers the columns added to it later)."""
+    t = T0 + timedelta(hours=8)
+    meter = payload("met-1", "meter", ORG_A, "Meter 1", t, reading=42)
+    opp1 = dict(OPP, _updated_at=iso(t), tariff="green")
+    wh.hour(
+        "2026112016",
+        [
+            (ORG_A, "met-1", "meter", "createEntity", t, meter),
+            (ORG_A, "opp-1", "opportunity", "updateEntity", t, opp1),
+        ],
+    )
+    (result,) = typed.refresh(wh.conn)
+    assert result.tables_rebuilt == ["meter"] and result.columns_added == ["opportunity.tariff"]
+    with login(tenants[ORG_A]) as tenant:
+        assert tenant.execute("SELECT reading FROM meter").fetchall() == [(42,)]
+        assert tenant.execute("SELECT tariff FROM opportunity WHERE tariff IS NOT NULL").fetchall()
+    with login(tenants[ORG_B]) as other, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        other.execute(f"SELECT * FROM {schema_name(wh.conn, ORG_A)}.meter")

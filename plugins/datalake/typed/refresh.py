@@ -224,6 +224,13 @@ def _bound(conn, relative: str, params: dict, **render) -> str:
     return ClientCursor(conn).mogrify(sql, params)
 
 
+def _last_rows(cur) -> list[tuple]:
+    """The rows of a batch's last statement."""
+    while cur.nextset():
+        pass
+    return cur.fetchall()
+
+
 def _result_rows(cur) -> list[tuple]:
     """The first row of every result of a batch that returned rows, in order."""
     rows = []
@@ -264,11 +271,10 @@ def _stage_sql(org: str, changed_only: bool, slugs: list[str] | None) -> str:
     )
 
 
-def _write_table(
-    conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult
-) -> None:
-    """One round-trip: (re)create and fill the table, or add its new columns and replace its
-    queued rows; the catalog's counts come back with the rows deleted and inserted."""
+def _write_table(schema: str, table: SchemaTable, result: OrgResult):
+    """The statements that (re)create and fill the table, or add its new columns and replace
+    its queued rows; and what takes their result rows (the catalog's counts come back with the
+    rows deleted and inserted)."""
     render = {
         "schema": schema,
         "table": table.table_name,
@@ -277,40 +283,52 @@ def _write_table(
     columns = _columns_sql(table)
     insert, _ = _counted(render_sql("typed/insert_rows.sql", columns=columns, **render), table)
     if table.rebuild:
-        cur = _send_batch(
-            conn,
+        sqls = [
             render_sql("typed/create_table.sql", columns=columns, **render),
             insert,
             render_sql("typed/add_key.sql", **render),
-        )
-        (after,) = (_stats_of(row, columns) for row in _result_rows(cur))
-        result.entities_written += after["entity_id"][0]
-        result.tables_rebuilt.append(table.entity_schema)
-        for attr in table.attributes.values():
-            attr.rows_with_value, attr.values_not_fitting = after[attr.column_name]
-        return
+        ]
+
+        def take(rows) -> None:
+            after = _stats_of(next(rows), columns)
+            result.entities_written += after["entity_id"][0]
+            result.tables_rebuilt.append(table.entity_schema)
+            for attr in table.attributes.values():
+                attr.rows_with_value, attr.values_not_fitting = after[attr.column_name]
+
+        return sqls, take
     added = [attr for attr in table.columns() if attr.added]
     delete, _ = _counted(render_sql("typed/delete_rows.sql", **render), table)
-    cur = _send_batch(
-        conn,
-        *(
-            render_sql(
-                "typed/add_column.sql",
-                column=attr.column_name,
-                type=POSTGRES_TYPES[attr.kind],
-                **render,
-            )
-            for attr in added
-        ),
-        delete,
-        insert,
-    )
-    result.columns_added += [f"{table.entity_schema}.{attr.attribute}" for attr in added]
-    before, after = (_stats_of(row, columns) for row in _result_rows(cur))
-    result.entities_written += after["entity_id"][0]
-    for attr in table.attributes.values():
-        attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
-        attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
+    sqls = [
+        render_sql(
+            "typed/add_column.sql",
+            column=attr.column_name,
+            type=POSTGRES_TYPES[attr.kind],
+            **render,
+        )
+        for attr in added
+    ] + [delete, insert]
+
+    def take(rows) -> None:
+        before, after = _stats_of(next(rows), columns), _stats_of(next(rows), columns)
+        result.columns_added.extend(f"{table.entity_schema}.{attr.attribute}" for attr in added)
+        result.entities_written += after["entity_id"][0]
+        for attr in table.attributes.values():
+            attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
+            attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
+
+    return sqls, take
+
+
+def _write_tables(conn, schema: str, tables: list[SchemaTable], result: OrgResult) -> None:
+    """Every touched table written in one round-trip."""
+    plans = [_write_table(schema, table, result) for table in tables]
+    if not plans:
+        return
+    cur = _send_batch(conn, *(sql for sqls, _ in plans for sql in sqls))
+    rows = iter(_result_rows(cur))
+    for _, take in plans:
+        take(rows)
 
 
 def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> str:
@@ -356,15 +374,22 @@ def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None =
     """The organisation's credentials read its schema and find it first on their search path."""
     if usernames is None:
         usernames = [row[0] for row in _run(conn, "typed/org_credentials.sql", {"org": org})]
-    for username in usernames:
-        _run(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(username))
+    if usernames:
+        _send_batch(
+            conn,
+            *(
+                render_sql("typed/grant_credential.sql", schema=schema, username=quote_ident(u))
+                for u in usernames
+            ),
+        )
 
 
 def schema_of(conn, org: str) -> tuple[str, bool]:
     """(schema name, built) of the organisation's typed tables; the name is chosen on first use."""
-    ((name, built),) = _run(
-        conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()}
+    cur = _send_batch(
+        conn, _bound(conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()})
     )
+    ((name, built),) = _last_rows(cur)
     if not (name.startswith(SCHEMA_PREFIX) and name[len(SCHEMA_PREFIX) :].isalnum()):
         raise ValueError(f"unexpected typed schema name {name!r}")
     return name, built
@@ -387,12 +412,18 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
         _stage_sql(org, changed_only, [slug] if slug else None),
     )
-    inferred = _send(
-        conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)
-    ).fetchall()
-    touched = {row[0] for row in _run(conn, "typed/staged_schemas.sql")}
+    cur = _send_batch(
+        conn,
+        render_sql("typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
+        read_sql("typed/staged_schemas.sql"),
+        *([read_sql("typed/changed_schemas.sql")] if changed_only else []),
+    )
+    inferred = cur.fetchall()
+    cur.nextset()
+    touched = {row[0] for row in cur.fetchall()}
     if changed_only:
-        touched |= {row[0] for row in _run(conn, "typed/changed_schemas.sql") if row[0] in tables}
+        cur.nextset()
+        touched |= {row[0] for row in cur.fetchall() if row[0] in tables}
     elif slug is not None and slug in tables:
         touched.add(slug)
     elif slug is None:
@@ -417,8 +448,7 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     restage = sorted(s for s in touched if tables[s].rebuild and changed_only)
     if restage:  # a column changed type: the whole table is rebuilt from all its current rows
         _send_batch(conn, _stage_sql(org, False, restage))
-    for entity_schema in sorted(touched):
-        _write_table(conn, schema, tables[entity_schema], changed_only, result)
+    _write_tables(conn, schema, [tables[s] for s in sorted(touched)], result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
     _send_batch(
         conn,
@@ -432,7 +462,8 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         render_sql("typed/catalog_clear.sql", schema=schema),
         _catalog_sql(conn, schema, tables),
     )
-    grant_credentials(conn, org, schema)
+    if rebuilt:  # a new table: the credentials hold SELECT on the tables there were before
+        grant_credentials(conn, org, schema)
     _send_batch(
         conn,
         render_sql("typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
