@@ -562,6 +562,37 @@ def test_an_incremental_refresh_costs_the_same_statements_for_one_or_many_entiti
     assert row_of(conn, org, "ticket", "tk-5")["n"] == 9
 
 
+def test_the_working_tables_are_created_once_per_refresh_and_leave_with_it(wh, monkeypatch):
+    """Creating the stage tables in every organisation's transaction was a fixed cost per
+    organisation: they are created once per refresh, emptied by each commit, dropped at its end;
+    each organisation's commit does not wait for the WAL flush."""
+    t, conn = T0 + timedelta(hours=6), wh.conn
+    orgs = ("typed-org-7304", "typed-org-7305", "typed-org-7306")
+    made = {org: payload(f"wk-{org}", "ticket", org, "Work", t, n=1) for org in orgs}
+    wh.hour("2026112017", [(o, p["_id"], "ticket", "createEntity", t, p) for o, p in made.items()])
+    typed.refresh(conn)
+    sent, commits = [], []
+    real_execute, real_refresh = psycopg.Cursor.execute, typed.refresh_organisation
+
+    def counting(cur, query, *args, **kwargs):
+        sent.append(str(query))
+        return real_execute(cur, query, *args, **kwargs)
+
+    def noting_commit(c, org, **kwargs):
+        commits.append(c.execute("SHOW synchronous_commit").fetchone()[0])
+        return real_refresh(c, org, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    monkeypatch.setattr(typed, "refresh_organisation", noting_commit)
+    changed = [(o, p["_id"], "ticket", "updateEntity", t, dict(p, n=2)) for o, p in made.items()]
+    wh.hour("2026112018", changed)
+    assert len(typed.refresh(conn)) == len(orgs)
+    assert sum(q.count("CREATE TEMP TABLE") for q in sent) == 2, sent
+    assert commits == ["off"] * len(orgs)
+    assert conn.execute("SELECT to_regclass('pg_temp.typed_stage')").fetchone() == (None,)
+    assert all(row_of(conn, org, "ticket", f"wk-{org}")["n"] == 2 for org in orgs)
+
+
 def test_a_tenant_reads_a_table_and_a_column_added_by_an_incremental_refresh(wh, tenants):
     """Credentials are granted again only when a refresh creates a table (SELECT on a table
     covers the columns added to it later)."""

@@ -1,11 +1,6 @@
 -- The current payloads to write: the queued entities, or all of the organisation's (of some
--- schemas) for a (re)build. Rows already staged are not staged twice.
-CREATE TEMP TABLE IF NOT EXISTS typed_stage (
-    entity_id     varchar(64) NOT NULL,
-    entity_schema varchar(128),
-    event_time    varchar(24),
-    p             jsonb
-) ON COMMIT DROP;
+-- schemas) for a (re)build, into typed_stage (stage_tables.sql). Rows already staged are not
+-- staged twice.
 INSERT INTO typed_stage (entity_id, entity_schema, event_time, p)
 SELECT c.entity_id, c.schema, c.time, (c.detail::jsonb) -> 'payload'
 FROM epilot_datalake.current_entities c

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,6 +45,12 @@ from datalake.typed.kinds import (
 
 SCHEMA_PREFIX = "t_"
 LOCK_TIMEOUT = "10s"
+# An organisation's transaction does not wait for its WAL to reach the disk (asynchronous commit,
+# https://www.postgresql.org/docs/current/wal-async-commit.html): a crash may lose the last
+# commits, but each loses its queue deletion together with its tables' writes, so those entities
+# are still queued and the next refresh writes them. The flush was a good part of a small
+# organisation's transaction.
+_ORG_SETTINGS = "SET LOCAL jit = off; SET LOCAL synchronous_commit = off"
 
 
 def quote_ident(name: str) -> str:
@@ -239,7 +246,9 @@ def _result_rows(cur) -> list[tuple]:
     """The first row of every result of a batch that returned rows, in order."""
     rows = []
     while True:
-        if cur.description is not None:
+        # Whether it has columns, not `description`: that builds a Column object per column of
+        # each result (the catalog's counts are dozens of columns per table).
+        if cur.pgresult is not None and cur.pgresult.nfields:
             rows.append(cur.fetchone())
         if not cur.nextset():
             return rows
@@ -400,7 +409,8 @@ def schema_of(conn, org: str) -> tuple[str, bool]:
 
 def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = None) -> OrgResult:
     """Rewrite one organisation's typed tables in the caller's transaction: its queued entities,
-    or (full) all its entities, of every schema or of `slug`."""
+    or (full) all its entities, of every schema or of `slug`. The working tables
+    (stage_tables.sql) exist and are empty (`stage_tables`)."""
     schema, built = schema_of(conn, org)
     if not built:  # the first build: the schema, catalog and link table are created
         full, slug = True, None
@@ -411,7 +421,6 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     slugs = literal_list([slug] if slug else None)
     _send_batch(
         conn,
-        read_sql("typed/drop_stage.sql"),
         *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
         _stage_sql(org, changed_only, [slug] if slug else None),
     )
@@ -471,7 +480,6 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         conn,
         render_sql("typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
         _bound(conn, "typed/mark_built.sql", {"org": org}),
-        read_sql("typed/drop_stage.sql"),
     )
     return result
 
@@ -484,6 +492,18 @@ def collect_changes(conn) -> bool:
         first = not _run(conn, "typed/has_seen_runs.sql")[0][0]
         _run(conn, "typed/mark_all_runs_seen.sql" if first else "typed/collect_changes.sql")
     return first
+
+
+@contextmanager
+def stage_tables(conn):
+    """The working tables of every organisation's refresh, for the time of a refresh (on an
+    autocommit connection: they outlive each organisation's transaction, their rows do not)."""
+    _send_batch(conn, read_sql("typed/stage_tables.sql"))
+    try:
+        yield
+    finally:
+        if not conn.closed:  # else they went with the session
+            _send_batch(conn, read_sql("typed/drop_stage.sql"))
 
 
 def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgResult]:
@@ -504,19 +524,23 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
     from psycopg import errors
 
     results, blocked = [], []
-    for one in orgs:
-        try:
-            with conn.transaction():
-                take_pipeline_lock(conn, TYPED_TABLES_LOCK)
-                # A tenant may hold a lock on its own typed tables (an open transaction that read
-                # them); adding a column or rebuilding a table then waits. Waiting is bounded, and
-                # only that organisation waits for the next run: its queued entities stay queued.
-                # Many short statements over tables without statistics yet (temporary, new): the
-                # JIT's compile time would cost more than the statements themselves.
-                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL jit = off")
-                results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
-        except errors.LockNotAvailable:
-            blocked.append(one)
+    with stage_tables(conn):
+        for one in orgs:
+            try:
+                with conn.transaction():
+                    take_pipeline_lock(conn, TYPED_TABLES_LOCK)
+                    # A tenant may hold a lock on its own typed tables (an open transaction that
+                    # read them); adding a column or rebuilding a table then waits. Waiting is
+                    # bounded, and only that organisation waits for the next run: its queued
+                    # entities stay queued. Many short statements over tables without statistics
+                    # yet (temporary, new): the JIT's compile time would cost more than the
+                    # statements themselves.
+                    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; {_ORG_SETTINGS}")
+                    results.append(
+                        refresh_organisation(conn, one, full=first or rebuild, slug=slug)
+                    )
+            except errors.LockNotAvailable:
+                blocked.append(one)
     if blocked:
         raise RefreshBlocked(blocked, results)
     return results
