@@ -1,5 +1,6 @@
 -- The kind of every top-level payload value staged, per entity schema and attribute, with how
--- many values and the first and last event time they were seen at. JSON null is no value.
+-- many values and the first and last event time they were seen at (but the payload's id).
+-- JSON null is no value.
 -- Integers are numbers of at most 18 digits (they fit bigint); timestamps are ISO-8601 strings
 -- with a time that PostgreSQL parses: their shape (digits written 0) is one of `shapes`
 -- (kinds.TIMESTAMP_SHAPES). Event times are ISO-8601 text: compared byte by byte
@@ -22,6 +23,9 @@ SELECT s.entity_schema, kv.key,
 FROM typed_stage s
 CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.p) = 'object' THEN s.p ELSE '{}'::jsonb END) kv
 WHERE jsonb_typeof(kv.value) <> 'null'
+  -- The payload's id is the entity_id column, typed text whatever it holds
+  -- (kinds.ENTITY_ID_ATTRIBUTE): one value in seventeen that need not be classified.
+  AND kv.key <> '_id'
 {%- if slugs %}
   AND s.entity_schema IN ({{ slugs }})
 {%- endif %}
