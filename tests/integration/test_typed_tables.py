@@ -1,6 +1,11 @@
 """Typed tables against the real local PostgreSQL: values equal to the payloads for every type, a
 type conflict widening a column, a new attribute adding one, deletes, relations, reruns and
-backfills, and what a tenant credential (and a BI tool's inspector logged in with it) sees."""
+backfills, and what a tenant credential (and a BI tool's inspector logged in with it) sees.
+
+The refresh tests run twice: on PostgreSQL, and on the Redshift path (its statements run
+through the Redshift double; the rows are written and read back directly on the PostgreSQL
+behind it). A tenant on Redshift is tested in test_redshift_control_plane.py, whose warehouse
+has the Redshift isolation."""
 
 from __future__ import annotations
 
@@ -27,11 +32,18 @@ def iso(t: datetime) -> str:
 
 class Warehouse:
     """Writes what an hourly load writes (events, owners, current state, manifest), so that a
-    test can shape payloads exactly; the real load is exercised by the e2e and DAG tests."""
+    test can shape payloads exactly; the real load is exercised by the e2e and DAG tests.
+    `conn` is PostgreSQL itself (set-up and reading back), `refresh_conn` the warehouse mode's
+    connection the refresh runs on, `settings` that mode's settings."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, refresh_conn=None, settings=None, mode="postgres"):
         self.conn = conn
+        self.refresh_conn = refresh_conn or conn
+        self.settings, self.mode = settings, mode
         self.n = 0
+
+    def refresh(self, org=None, slug=None):
+        return typed.refresh(self.refresh_conn, org, slug)
 
     def hour(self, run_key: str, events: list[tuple]) -> None:
         """events: (org, entity_id, schema, operation, time, payload); one transaction."""
@@ -137,9 +149,14 @@ def drop_typed_schemas(conn) -> None:
     conn.commit()
 
 
-@pytest.fixture(scope="module")
-def wh(platform):
-    with connect(platform) as conn:
+@pytest.fixture(scope="module", params=["postgres", "redshift"])
+def wh(request, platform):
+    settings = platform
+    if request.param == "redshift":
+        from conftest import redshift_settings
+
+        settings = redshift_settings(platform, request.getfixturevalue("redshift_double"))
+    with connect(platform) as conn, connect(settings, autocommit=True) as refresh_conn:
         drop_typed_schemas(conn)
         for table in (
             "epilot_datalake.entity_operations",
@@ -152,7 +169,7 @@ def wh(platform):
             conn.execute(f"DELETE FROM {table}")
         conn.commit()
         conn.autocommit = True
-        w = Warehouse(conn)
+        w = Warehouse(conn, refresh_conn, settings, request.param)
         w.hour(
             "2026112008",
             [
@@ -161,7 +178,7 @@ def wh(platform):
                 (ORG_B, "opp-b", "opportunity", "createEntity", T0, OPP_B),
             ],
         )
-        typed.refresh(conn)
+        w.refresh()
         yield w
         drop_typed_schemas(conn)
 
@@ -194,6 +211,9 @@ def catalog(conn, org) -> dict:
 
 
 def test_typed_values_equal_the_payload_values_for_every_type(wh):
+    from datalake.typed.redshift_sql import on_redshift
+
+    assert on_redshift(wh.refresh_conn) == (wh.mode == "redshift")
     conn = wh.conn
     row = row_of(conn, ORG_A, "opportunity", "opp-1")
     cols = catalog(conn, ORG_A)
@@ -261,7 +281,7 @@ def test_conflict_widens_new_attribute_adds_delete_removes_and_reruns_change_not
             (ORG_A, "opp-3", "opportunity", "createEntity", t1, opp3),
         ],
     )
-    (result,) = typed.refresh(conn)
+    (result,) = wh.refresh()
     assert result.org_id == ORG_A and not result.full and "opportunity" in result.tables_rebuilt
     cols = catalog(conn, ORG_A)
     count = cols[("opportunity", "count")]
@@ -287,7 +307,7 @@ def test_conflict_widens_new_attribute_adds_delete_removes_and_reruns_change_not
             (ORG_A, "opp-2", "opportunity", "deleteEntity", t2, opp2),
         ],
     )
-    (result,) = typed.refresh(conn)
+    (result,) = wh.refresh()
     assert result.columns_added == ["opportunity.later"] and result.tables_rebuilt == []
     assert row_of(conn, ORG_A, "opportunity", "opp-3")["later"] is True
     assert row_of(conn, ORG_A, "opportunity", "opp-2") is None  # deleted: gone
@@ -297,14 +317,14 @@ def test_conflict_widens_new_attribute_adds_delete_removes_and_reruns_change_not
     assert cols[("opportunity", "_id")]["rows_with_value"] == 2
 
     before = {org: snapshot(conn, org) for org in (ORG_A, ORG_B)}
-    assert typed.refresh(conn) == []  # nothing new: nothing to do
+    assert wh.refresh() == []  # nothing new: nothing to do
     for run_key in ("2026112008", "2026112009", "2026112010"):  # a backfill loads every hour again
         with conn.transaction():
             wh.rerun(run_key)
-    assert {r.org_id for r in typed.refresh(conn)} == {ORG_A, ORG_B}
+    assert {r.org_id for r in wh.refresh()} == {ORG_A, ORG_B}
     assert {org: snapshot(conn, org) for org in (ORG_A, ORG_B)} == before
-    typed.refresh(conn, org=ORG_A)  # a full rebuild on demand
-    typed.refresh(conn, slug="opportunity")
+    wh.refresh(org=ORG_A)  # a full rebuild on demand
+    wh.refresh(slug="opportunity")
     assert {org: snapshot(conn, org) for org in (ORG_A, ORG_B)} == before
 
 
@@ -334,19 +354,22 @@ def test_the_data_lake_page_shows_the_catalog_with_the_widened_column(wh):
     assert ORG_A in html and "opportunity.count" in html and "bigint → text" in html
 
 
-def test_the_task_entry_point_commits_each_organisation(wh, platform):
+def test_the_task_entry_point_commits_each_organisation(wh):
     """What the DAG's task calls, on a connection of its own: the refresh must be committed."""
     t3 = T0 + timedelta(hours=3)
     con2 = payload("con-2", "contact", ORG_A, "Ben Braun", t3, first_name="Ben")
     wh.hour("2026112011", [(ORG_A, "con-2", "contact", "createEntity", t3, con2)])
-    summary = typed.run_refresh(platform)
+    summary = typed.run_refresh(wh.settings)
     assert summary["organisations"] == 1 and summary["entities_written"] == 1
     assert row_of(wh.conn, ORG_A, "contact", "con-2")["first_name"] == "Ben"
 
 
-def test_the_dag_rebuilds_an_organisation_on_demand(wh, airflow_db):
+def test_the_dag_rebuilds_an_organisation_on_demand(wh, airflow_db, monkeypatch):
     from dagrun import run_dag
 
+    if wh.mode == "redshift":  # the task's settings come from the environment
+        monkeypatch.setenv("WAREHOUSE_URI", wh.settings.warehouse_uri)
+        monkeypatch.setenv("REDSHIFT_IAM_ROLE", wh.settings.redshift_iam_role)
     before = snapshot(wh.conn, ORG_A)
     wh.conn.execute(f"DROP TABLE {schema_name(wh.conn, ORG_A)}.contact")
     dagrun = run_dag("entity_typed_tables", conf={"organisation": ORG_A, "entity_schema": ""})
@@ -356,6 +379,8 @@ def test_the_dag_rebuilds_an_organisation_on_demand(wh, airflow_db):
 
 @pytest.fixture(scope="module")
 def tenants(wh, platform):
+    if wh.mode == "redshift":
+        pytest.skip("tenants on Redshift: test_redshift_control_plane.py (Redshift isolation)")
     issued = {
         org: credentials.generate(org, created_by="typed-tables-test", settings=platform)
         for org in (ORG_A, ORG_B)

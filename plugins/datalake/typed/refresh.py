@@ -15,8 +15,9 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from datalake.locks import TYPED_TABLES_LOCK, take_pipeline_lock
+from datalake.locks import lock_typed_tables
 from datalake.sqlfiles import read_sql, render_sql, statements
+from datalake.typed import redshift_sql
 from datalake.typed.kinds import (
     BIGINT,
     BOOLEAN,
@@ -24,6 +25,7 @@ from datalake.typed.kinds import (
     JSON,
     NUMERIC,
     POSTGRES_TYPES,
+    REDSHIFT_TYPES,
     RELATION,
     RESERVED_COLUMNS,
     RESERVED_TABLES,
@@ -171,7 +173,9 @@ class OrgResult:
     columns_widened: list[str] = field(default_factory=list)
 
 
-def _columns_sql(table: SchemaTable) -> list[dict]:
+def _columns_sql(conn, table: SchemaTable) -> list[dict]:
+    if redshift_sql.on_redshift(conn):
+        return redshift_sql.columns(table)
     return [
         {
             "name": a.column_name,
@@ -193,6 +197,7 @@ def _run(conn, relative: str, params: dict | None = None, **render) -> list[tupl
     """Every statement of include/sql/<relative> (rendered when given values); returns the last
     one's rows. Splitting is cached: these files are run once per organisation."""
     rows: list[tuple] = []
+    relative = redshift_sql.sql_file(conn, relative)
     for statement in _split(render_sql(relative, **render) if render else read_sql(relative)):
         cur = conn.execute(statement, params if params and "%(" in statement else None)
         rows = cur.fetchall() if cur.description is not None else []
@@ -203,13 +208,13 @@ def _send(conn, relative: str, **render):
     """A template without parameters, rendered and sent whole (PostgreSQL takes several
     statements in one simple query): splitting the long per-table statements with sqlparse
     would cost more than running them."""
-    return conn.execute(render_sql(relative, **render))
+    return conn.execute(render_sql(redshift_sql.sql_file(conn, relative), **render))
 
 
 def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
     """Per column (rows with a value, values not fitting), and under "entity_id" the row count:
     over the queued entities' rows, or the whole table."""
-    columns = _columns_sql(table)
+    columns = _columns_sql(conn, table)
     row = _send(
         conn,
         "typed/column_stats.sql",
@@ -236,6 +241,7 @@ def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
         org=quote_literal(org),
         changed_only=changed_only,
         slugs=literal_list(slugs),
+        timestamp_pattern=redshift_sql.TIMESTAMP_PATTERN,
     )
 
 
@@ -248,7 +254,7 @@ def _write_table(
         "slug": quote_literal(table.entity_schema),
     }
     if table.rebuild:
-        columns = _columns_sql(table)
+        columns = _columns_sql(conn, table)
         _send(conn, "typed/create_table.sql", columns=columns, **render)
         result.entities_written += _send(
             conn, "typed/insert_rows.sql", columns=columns, **render
@@ -265,13 +271,13 @@ def _write_table(
                 conn,
                 "typed/add_column.sql",
                 column=attr.column_name,
-                type=POSTGRES_TYPES[attr.kind],
+                type=_column_types(conn)[attr.kind],
                 **render,
             )
             result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
     before = _stats(conn, schema, table, changed_only=True)
     _send(conn, "typed/delete_rows.sql", **render)
-    columns = _columns_sql(table)
+    columns = _columns_sql(conn, table)
     result.entities_written += _send(
         conn, "typed/insert_rows.sql", columns=columns, **render
     ).rowcount
@@ -279,6 +285,10 @@ def _write_table(
     for attr in table.attributes.values():
         attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
         attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
+
+
+def _column_types(conn) -> dict[str, str]:
+    return REDSHIFT_TYPES if redshift_sql.on_redshift(conn) else POSTGRES_TYPES
 
 
 def _relation_candidates(tables) -> str:
@@ -409,7 +419,7 @@ def collect_changes(conn) -> bool:
     """Queue the entities of runs loaded since the last refresh (own transaction); True when
     this is the first refresh of the warehouse (every organisation is then built whole)."""
     with conn.transaction():
-        take_pipeline_lock(conn, TYPED_TABLES_LOCK)
+        lock_typed_tables(conn, redshift_sql.on_redshift(conn))
         first = not _run(conn, "typed/has_seen_runs.sql")[0][0]
         _run(conn, "typed/mark_all_runs_seen.sql" if first else "typed/collect_changes.sql")
     return first
@@ -436,20 +446,27 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
     for one in orgs:
         try:
             with conn.transaction():
-                take_pipeline_lock(conn, TYPED_TABLES_LOCK)
+                lock_typed_tables(conn, redshift_sql.on_redshift(conn))
                 # A tenant may hold a lock on its own typed tables (an open transaction that read
                 # them); adding a column or rebuilding a table then waits. Waiting is bounded, and
                 # only that organisation waits for the next run: its queued entities stay queued.
-                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                _set_local(conn, "lock_timeout", f"'{LOCK_TIMEOUT}'")
                 # Many short statements over tables without statistics yet (temporary, new): the
                 # JIT's compile time would cost more than the statements themselves.
-                conn.execute("SET LOCAL jit = off")
+                _set_local(conn, "jit", "off")
                 results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
         except errors.LockNotAvailable:
             blocked.append(one)
     if blocked:
         raise RefreshBlocked(blocked, results)
     return results
+
+
+def _set_local(conn, name: str, value: str) -> None:
+    """A PostgreSQL setting for this transaction; Redshift has neither SET LOCAL nor these
+    settings (a refresh there waits for a tenant's lock as long as the tenant holds it)."""
+    if not redshift_sql.on_redshift(conn):
+        conn.execute(f"SET LOCAL {name} = {value}")
 
 
 class RefreshBlocked(RuntimeError):
@@ -469,11 +486,6 @@ def run_refresh(settings, org: str | None = None, slug: str | None = None) -> di
     """What the DAG's task calls: refresh, and a summary for its log and XCom."""
     from datalake.warehouse import connect
 
-    if settings.warehouse_is_redshift:
-        raise NotImplementedError(
-            "typed tables on Redshift: the statements are rendered by datalake.typed.redshift_sql; "
-            "running them needs the Redshift double or a cluster"
-        )
     with connect(settings, autocommit=True) as conn:
         results = refresh(conn, org or None, slug or None)
     return {
