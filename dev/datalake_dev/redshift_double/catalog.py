@@ -48,6 +48,9 @@ def install(upstream_uri: str) -> None:
             from datalake_dev.redshift_double.partiql import FUNCTIONS_SQL
 
             conn.execute(FUNCTIONS_SQL)  # SUPER's functions, on jsonb
+            from datalake_dev.redshift_double import metadata
+
+            metadata.install(conn)  # metadata security's filtered catalog
             # Redshift's own functions PostgreSQL lacks (json_extract_path_text(varchar, …,
             # null_if_invalid)): the project's PostgreSQL compatibility layer provides them, in
             # schema redshift_compat (on the local database's search_path).
