@@ -247,7 +247,7 @@ def test_init_grants_the_pipeline_role_to_the_user_the_session_really_is(
             warehouse_uri=double.uri(user, password, database),
             redshift_iam_role=TEST_IAM_ROLE,
         )
-        init_warehouse(iam)
+        assert init_warehouse(iam) == []  # a superuser: metadata security turned on, no gap
         with connect(iam, autocommit=True) as conn:
             assert conn.execute("SELECT current_user").fetchone()[0] == user
             member = conn.execute(
@@ -446,6 +446,13 @@ def test_a_tenant_sees_its_own_typed_tables_and_no_other_organisations_names(
             f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{own}' "
             "AND c.relname = 'opportunity' AND a.attname = 'flag'"
         ).fetchone() == (1,)
+        # Nor can it turn metadata security off (nor could `datalake init` run as it on).
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            tenant.execute("ALTER SYSTEM SET metadata_security = false")
+        from datalake.warehouse_init import enable_metadata_security
+
+        ((item, problem),) = enable_metadata_security(tenant)
+        assert item == "metadata security" and problem.startswith("OFF")
         # What a BI tool's schema browser lists through information_schema.
         assert {
             r[0]

@@ -328,6 +328,19 @@ def test_conflict_widens_new_attribute_adds_delete_removes_and_reruns_change_not
     assert {org: snapshot(conn, org) for org in (ORG_A, ORG_B)} == before
 
 
+def test_the_operators_query_login_reads_every_organisations_typed_tables(wh):
+    """`datalake query` (datalake_reader) reads all organisations' raw rows; the typed tables
+    too. It still writes nothing."""
+    from datalake.query import run_query
+
+    for org, entity_id in ((ORG_A, "opp-1"), (ORG_B, "opp-b")):
+        s = schema_name(wh.conn, org)
+        rows = run_query(f"SELECT entity_id FROM {s}.opportunity ORDER BY 1", wh.settings).rows
+        assert rows[0] == (entity_id,)
+        with pytest.raises(psycopg.Error):
+            run_query(f"DELETE FROM {s}.opportunity", wh.settings)
+
+
 def test_the_data_lake_page_shows_the_catalog_with_the_widened_column(wh):
     import jinja2
 

@@ -140,11 +140,14 @@ def to_postgres(sql: str) -> str:
         if _is_word(tok, "UNPIVOT"):
             end, expr = _path(tokens, i + 1, aliases, sql)
             # UNPIVOT <expr> AS <value> AT <attribute>
-            if end + 3 < len(tokens) and _is_word(tokens[end], "AS") and _is_word(
-                tokens[end + 2], "AT"
+            if (
+                end + 3 < len(tokens)
+                and _is_word(tokens[end], "AS")
+                and _is_word(tokens[end + 2], "AT")
             ):
                 value, attr = tokens[end + 1].text, tokens[end + 3].text
-                emit(i, f"LATERAL redshift_double.unpivot({expr}) AS {value}_unpivot({attr}, {value})")
+                lateral = f"LATERAL redshift_double.unpivot({expr})"
+                emit(i, f"{lateral} AS {value}_unpivot({attr}, {value})")
                 pos = tokens[end + 3].end + 1
                 i = end + 4
                 continue
@@ -161,8 +164,10 @@ def to_postgres(sql: str) -> str:
                 pos = tokens[end + 1].end + 1
                 i = end + 2
                 continue
-        if tok.token_type == TokenType.VAR and tok.text.lower() in aliases and not _qualified(
-            tokens, i
+        if (
+            tok.token_type == TokenType.VAR
+            and tok.text.lower() in aliases
+            and not _qualified(tokens, i)
         ):
             end, expr = _path(tokens, i, aliases, sql)
             if (
@@ -175,9 +180,13 @@ def to_postgres(sql: str) -> str:
             pos = tokens[end - 1].end + 1
             i = end
             continue
-        if tok.text.upper() in SUPER_FUNCTIONS and i + 1 < len(tokens) and (
-            tokens[i + 1].token_type == TokenType.L_PAREN
-            and tok.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+        if (
+            tok.text.upper() in SUPER_FUNCTIONS
+            and i + 1 < len(tokens)
+            and (
+                tokens[i + 1].token_type == TokenType.L_PAREN
+                and tok.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+            )
         ):
             emit(i, f"redshift_double.{tok.text.lower()}")
             pos = tok.end + 1

@@ -334,6 +334,8 @@ def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None =
     """The organisation's credentials read its schema and find it first on their search path."""
     if usernames is None:
         usernames = [row[0] for row in _run(conn, "typed/org_credentials.sql", {"org": org})]
+        if _run(conn, "typed/reader_exists.sql"):  # the operator's `datalake query` reads all
+            _run(conn, "typed/grant_reader.sql", schema=schema)
     for username in usernames:
         _run(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(username))
 
