@@ -132,6 +132,7 @@ OPP = payload(
     amount=12.5,
     big=123456789012345,
     due="2026-11-03T08:00:00Z",
+    no_such_day="2026-02-30T08:00:00Z",
     name="Anna's wallbox",
     address=[{"city": "Köln", "_tags": ["Billing"]}],
     source={"type": "link", "title": "Wallbox"},
@@ -230,6 +231,9 @@ def test_typed_values_equal_the_payload_values_for_every_type(wh):
     )
     assert row[col["due"]] == datetime(2026, 11, 3, 8, tzinfo=timezone.utc)
     assert cols[("opportunity", "due")]["type"] == "timestamptz"
+    # Shaped like a timestamp, but no such day: text, as written.
+    assert cols[("opportunity", "no_such_day")]["type"] == "text"
+    assert row[col["no_such_day"]] == OPP["no_such_day"]
     assert row[col["name"]] == OPP["name"]
     for attr in ("address", "source", "customer"):
         assert json.loads(row[col[attr]]) == OPP[attr]

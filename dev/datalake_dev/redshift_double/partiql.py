@@ -5,6 +5,8 @@ Modelled (Redshift Database Developer Guide: "SUPER type", "JSON_PARSE function"
 "Unpivoting", "Navigation" / "Unnesting queries" of "Querying semistructured data"):
 
 * the type ``SUPER`` (a column or cast) is ``jsonb``;
+* ``TRY_CAST(expression AS type)`` ("TRY_CAST function") is the cast, or NULL where the value
+  does not convert;
 * ``JSON_PARSE``, ``JSON_SERIALIZE``, ``JSON_TYPEOF`` and the ``IS_*`` type functions are
   functions of schema ``redshift_double`` (catalog.py), with Redshift's lax semantics: a test
   of the wrong type is false, never an error;
@@ -88,14 +90,24 @@ CREATE OR REPLACE FUNCTION redshift_double.unpivot(v jsonb, OUT attr text, OUT v
 CREATE OR REPLACE FUNCTION redshift_double.unnest(v jsonb) RETURNS SETOF jsonb
     LANGUAGE sql IMMUTABLE AS $$
     SELECT jsonb_array_elements(CASE WHEN jsonb_typeof(v) = 'array' THEN v END) $$;
+-- TRY_CAST(expression AS type): the cast, or NULL where it fails ("TRY_CAST function").
+CREATE OR REPLACE FUNCTION redshift_double.try_cast(v text, target anyelement)
+    RETURNS anyelement LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    EXECUTE format('SELECT %L::%s', v, pg_typeof(target)) INTO target;
+    RETURN target;
+EXCEPTION WHEN data_exception THEN
+    RETURN NULL;
+END $$;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA redshift_double TO PUBLIC;
 """
 
 
 def uses_super(sql: str) -> bool:
-    """Whether the statement names SUPER, UNPIVOT or a SUPER function (cheap pre-check)."""
+    """Whether the statement names SUPER, UNPIVOT, a SUPER function or TRY_CAST (a cheap
+    pre-check)."""
     upper = sql.upper()
-    return "SUPER" in upper or "UNPIVOT" in upper or "JSON_" in upper or "IS_" in upper
+    return any(word in upper for word in ("SUPER", "UNPIVOT", "JSON_", "IS_", "TRY_CAST"))
 
 
 def _tokens(sql: str) -> list:
@@ -126,6 +138,7 @@ def to_postgres(sql: str) -> str:
     if not tokens:
         return sql
     aliases = _super_aliases(tokens)
+    try_cast_as = _try_cast_as(tokens)
     out: list[str] = []
     pos = 0  # characters of sql already copied or replaced
     i = 0
@@ -137,6 +150,16 @@ def to_postgres(sql: str) -> str:
 
     while i < len(tokens):
         tok = tokens[i]
+        if i in try_cast_as:  # TRY_CAST(x AS type) -> redshift_double.try_cast(x, NULL::type)
+            emit(i, ", NULL::")
+            pos = tok.end + 1
+            i += 1
+            continue
+        if _is_word(tok, "TRY_CAST") and i + 1 < len(tokens):
+            emit(i, "redshift_double.try_cast")
+            pos = tok.end + 1
+            i += 1
+            continue
         if _is_word(tok, "UNPIVOT"):
             end, expr = _path(tokens, i + 1, aliases, sql)
             # UNPIVOT <expr> AS <value> AT <attribute>
@@ -196,6 +219,24 @@ def to_postgres(sql: str) -> str:
         i += 1
     out.append(sql[pos:])
     return "".join(out)
+
+
+def _try_cast_as(tokens) -> set[int]:
+    """The positions of the AS of each TRY_CAST( ... AS type ), at the call's own depth."""
+    found: set[int] = set()
+    for i, tok in enumerate(tokens[:-1]):
+        if not _is_word(tok, "TRY_CAST") or tokens[i + 1].token_type != TokenType.L_PAREN:
+            continue
+        depth = 0
+        for j in range(i + 1, len(tokens)):
+            kind = tokens[j].token_type
+            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+            if depth == 1 and _is_word(tokens[j], "AS"):
+                found.add(j)
+                break
+            if depth == 0:
+                break
+    return found
 
 
 def _super_aliases(tokens) -> set[str]:

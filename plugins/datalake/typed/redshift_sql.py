@@ -23,7 +23,7 @@ from datalake.typed.kinds import REDSHIFT_TYPES, TEXT, Attribute
 if TYPE_CHECKING:
     from datalake.typed.refresh import SchemaTable
 
-# ISO-8601 date and time with field ranges (a 30 February still passes and would fail the cast).
+# ISO-8601 date and time with field ranges; TRY_CAST then weeds out a 30 February.
 TIMESTAMP_PATTERN = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
     r"(:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
@@ -64,10 +64,15 @@ def columns(table: SchemaTable) -> list[dict]:
 
 
 def fits(attr: Attribute) -> str | None:
-    """As refresh.fits_predicate, without PostgreSQL's pg_input_is_valid."""
+    """As refresh.fits_predicate, with Redshift's TRY_CAST for PostgreSQL's pg_input_is_valid."""
     from datalake.typed.refresh import fits_predicate
 
     predicate = fits_predicate(attr)
     if predicate and "pg_input_is_valid" in predicate:
-        return f"{attr.column_name} ~ '{TIMESTAMP_PATTERN}'"
+        c = attr.column_name
+        return (
+            f"{c} ~ '{TIMESTAMP_PATTERN}' "
+            f"AND TRY_CAST(CASE WHEN {c} ~ '{TIMESTAMP_PATTERN}' THEN {c} END AS TIMESTAMPTZ) "
+            "IS NOT NULL"
+        )
     return predicate

@@ -29,14 +29,16 @@ WHERE c.account = {{ org }}
 {%- endif %}
   AND NOT EXISTS (SELECT 1 FROM typed_stage s WHERE s.entity_id = c.entity_id);
 -- Integers are numbers of scale 0 that fit BIGINT; timestamps are ISO-8601 strings with a time
--- (recognised by shape and field ranges: Redshift has no cast that does not fail).
+-- that TRY_CAST reads (a 30 February is text).
 INSERT INTO typed_values (entity_id, entity_schema, event_time, attribute, kind, value)
 SELECT s.entity_id, s.entity_schema, s.event_time, attr,
        CASE WHEN IS_BOOLEAN(v) THEN 'boolean'
             WHEN IS_BIGINT(v) THEN 'bigint'
             WHEN IS_DECIMAL(v) OR IS_FLOAT(v) THEN 'numeric'
             WHEN IS_VARCHAR(v) THEN
-                CASE WHEN v::VARCHAR ~ '{{ timestamp_pattern }}' THEN 'timestamptz' ELSE 'text' END
+                CASE WHEN NOT v::VARCHAR ~ '{{ timestamp_pattern }}' THEN 'text'
+                     WHEN TRY_CAST(v::VARCHAR AS TIMESTAMPTZ) IS NULL THEN 'text'
+                     ELSE 'timestamptz' END
             WHEN IS_OBJECT(v) AND IS_ARRAY(v."$relation") THEN 'relation'
             ELSE 'json'
        END,
