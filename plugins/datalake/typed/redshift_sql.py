@@ -38,6 +38,17 @@ def on_redshift(conn) -> bool:
     return version.startswith(REDSHIFT_SERVER_VERSION)
 
 
+def check_dialect(conn, settings_say_redshift: bool) -> None:
+    """The statements follow the server the session is on; the settings (WAREHOUSE_KIND, the
+    URI) must say the same, or every other task would send the other warehouse's SQL."""
+    if on_redshift(conn) != settings_say_redshift:
+        server = "Redshift" if on_redshift(conn) else "PostgreSQL"
+        raise ValueError(
+            f"the warehouse server is {server} but the settings say otherwise: "
+            "set WAREHOUSE_KIND (docs/redshift.md, 'Which warehouse')"
+        )
+
+
 def sql_file(conn, relative: str) -> str:
     """include/sql/<relative>, or its Redshift twin under redshift/ on a Redshift session."""
     if not relative.startswith("typed/") or not on_redshift(conn):

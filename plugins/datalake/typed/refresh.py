@@ -489,6 +489,7 @@ def run_refresh(settings, org: str | None = None, slug: str | None = None) -> di
     from datalake.warehouse import connect
 
     with connect(settings, autocommit=True) as conn:
+        redshift_sql.check_dialect(conn, settings.warehouse_is_redshift)
         results = refresh(conn, org or None, slug or None)
     return {
         "organisations": len(results),

@@ -108,3 +108,22 @@ def test_the_redshift_twins_use_nothing_the_redshift_double_refuses(rebuild):
     assert "CAST(MAX(CASE WHEN v.attribute = 'amount' THEN v.value END) AS NUMERIC(38,12))" in (
         insert
     )
+
+
+@pytest.mark.parametrize(
+    ("server_version", "settings_say_redshift", "agrees"),
+    [("8.0.2", True, True), ("16.4", False, True), ("8.0.2", False, False), ("16.4", True, False)],
+)
+def test_the_refresh_refuses_a_server_its_settings_do_not_name(
+    server_version, settings_say_redshift, agrees
+):
+    from types import SimpleNamespace
+
+    from datalake.typed.redshift_sql import check_dialect
+
+    conn = SimpleNamespace(info=SimpleNamespace(parameter_status=lambda name: server_version))
+    if agrees:
+        check_dialect(conn, settings_say_redshift)
+    else:
+        with pytest.raises(ValueError, match="WAREHOUSE_KIND"):
+            check_dialect(conn, settings_say_redshift)
