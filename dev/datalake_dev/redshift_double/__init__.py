@@ -48,8 +48,6 @@ class RedshiftDouble:
         # Buckets whose policy demands SSE-KMS: UNLOAD without ENCRYPTED AUTO is denied there.
         self.kms_only_buckets = set(kms_only_buckets)
         self.refused: list[str] = []
-        # ALTER SYSTEM SET metadata_security (metadata.py), read from the upstream at start.
-        self.metadata_security = False
         self.unloads: list[dict] = []
         self.ssl_context = None
         self.cert_dir = Path(cert_dir) if cert_dir else None
@@ -67,10 +65,6 @@ class RedshiftDouble:
 
         self.ssl_context, self.certificate = tls.server_context(self.cert_dir)
         catalog.install(self.upstream_uri)
-        from datalake_dev.redshift_double import metadata
-
-        with catalog.admin(self.upstream_uri) as conn:
-            self.metadata_security = metadata.read_setting(conn)
         self._thread.start()
         if not self._ready.wait(15) or self._error is not None:
             raise RuntimeError(f"the Redshift double did not start: {self._error}")

@@ -4,14 +4,16 @@ Redshift (Database Developer Guide, "Metadata security", "ALTER SYSTEM"): a supe
 user turns it on for the cluster; users then see in the catalog only the objects they have
 access to, own, or that are public (superusers and roles with ACCESS CATALOG see everything).
 
-Here the setting is kept in ``redshift_double.system_setting`` (and in memory by the double);
-with it on, a session of a user that is not a superuser reads ``pg_class``, ``pg_attribute``,
-``pg_namespace``, ``pg_type``, ``pg_constraint``, ``pg_tables``, ``pg_views`` and
-``pg_indexes`` (plain or ``pg_catalog.``-qualified) as views of schema ``redshift_double``
-that keep the system schemas' rows and the rows of objects the user owns or holds a privilege
-on (PUBLIC's included). PostgreSQL's ``information_schema`` filters by privilege already.
-Not modelled: ACCESS CATALOG, the other catalog tables (``pg_depend``, ``pg_description``,
-``pg_stats`` ...), the svv_/svl_ views, and which exact set of tables Redshift filters.
+Here the setting is kept in ``redshift_double.system_setting`` (read by each session at its
+first message, so every double in front of the database sees it). With it on, a session of a
+user that is not a superuser reads ``pg_class``, ``pg_attribute``, ``pg_namespace``,
+``pg_type``, ``pg_constraint``, ``pg_tables``, ``pg_views`` and ``pg_indexes`` (plain or
+``pg_catalog.``-qualified) as views of schema ``redshift_double`` that keep the system
+schemas' rows and the rows of objects the user owns or holds a privilege on (PUBLIC's
+included). PostgreSQL's ``information_schema`` filters by privilege already. Not modelled:
+ACCESS CATALOG, the other catalog tables (``pg_depend``, ``pg_description``, ``pg_stats``
+...), an OID cast to ``regclass`` (which prints any relation's name), the svv_/svl_ views,
+and which exact set of tables Redshift filters.
 """
 
 from __future__ import annotations
@@ -92,13 +94,6 @@ def install(conn) -> None:
     conn.execute(VIEWS_SQL.replace("{pg_attribute_columns}", ", ".join(columns)))
 
 
-def read_setting(conn) -> bool:
-    row = conn.execute(
-        "SELECT value FROM redshift_double.system_setting WHERE name = %s", (SETTING,)
-    ).fetchone()
-    return bool(row and row[0])
-
-
 async def alter_system(session, statement) -> str:
     """ALTER SYSTEM SET metadata_security = {true|t|on|false|f|off}, by a superuser."""
     m = _ALTER_SYSTEM.match(statement.sql)
@@ -132,17 +127,20 @@ async def alter_system(session, statement) -> str:
             )
 
     await asyncio.to_thread(store)
-    session.double.metadata_security = on
     return "ALTER SYSTEM"
 
 
 def sees_all(double, user: str) -> bool:
-    """Whether this login sees the whole catalog (a superuser), asked once per session."""
+    """Whether this login sees the whole catalog: metadata security is off, or it is a
+    superuser. Asked once per session."""
     with catalog.admin(double.upstream_uri) as conn:
         row = conn.execute(
-            "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = %s", (user,)
+            "SELECT NOT coalesce((SELECT value FROM redshift_double.system_setting "
+            "WHERE name = %s), false) OR coalesce((SELECT rolsuper FROM pg_catalog.pg_roles "
+            "WHERE rolname = %s), false)",
+            (SETTING, user),
         ).fetchone()
-    return bool(row and row[0])
+    return bool(row[0])
 
 
 def filtered(sql: str) -> str:

@@ -95,7 +95,7 @@ class Session:
         self.user = ""
         self.database = ""
         self.transaction_status = b"I"
-        self.sees_all_metadata: bool | None = None  # asked when metadata security is on
+        self.sees_all_metadata: bool | None = None  # metadata security: asked at first message
 
     # -- plumbing ---------------------------------------------------------------------------
     def to_client(self, data: bytes) -> None:
@@ -182,7 +182,7 @@ class Session:
     async def _client_loop(self) -> None:
         while True:
             kind_, body = await wire.read_message(self.client_reader)
-            if self.double.metadata_security and self.sees_all_metadata is None:
+            if self.sees_all_metadata is None:  # once per session: the setting is cluster-wide
                 from datalake_dev.redshift_double import metadata
 
                 self.sees_all_metadata = await asyncio.to_thread(
@@ -227,7 +227,7 @@ class Session:
     # -- the simple protocol: statement by statement ----------------------------------------
     def _catalog_view(self, sql: str) -> str:
         """With metadata security on, what this user may see of the catalog (metadata.py)."""
-        if not self.double.metadata_security or self.sees_all_metadata is not False:
+        if self.sees_all_metadata is not False:
             return sql
         from datalake_dev.redshift_double import metadata
 
