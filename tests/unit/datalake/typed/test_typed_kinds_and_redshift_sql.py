@@ -108,6 +108,7 @@ def test_the_redshift_twins_use_nothing_the_redshift_double_refuses(rebuild):
     assert "CAST(MAX(CASE WHEN v.attribute = 'amount' THEN v.value END) AS NUMERIC(38,12))" in (
         insert
     )
+    assert "AS BOOLEAN)" not in insert  # Redshift casts no character string to BOOLEAN
 
 
 @pytest.mark.parametrize(
