@@ -1,5 +1,6 @@
 """Refresh the typed tables on the local PostgreSQL: queue the entities of newly loaded hourly
 runs, then rewrite each organisation's changed entities in one transaction per organisation.
+On Redshift the same steps run the Redshift twins of the statements (datalake.typed.redshift_sql).
 
 Per organisation: stage the current payloads of its queued entities (or all of them, for a
 build), classify every top-level value (include/sql/typed/infer.sql), widen the catalog's
