@@ -174,9 +174,7 @@ class OrgResult:
     columns_widened: list[str] = field(default_factory=list)
 
 
-def _columns_sql(conn, table: SchemaTable) -> list[dict]:
-    if redshift_sql.on_redshift(conn):
-        return redshift_sql.columns(table)
+def _columns_sql(table: SchemaTable) -> list[dict]:
     return [
         {
             "name": a.column_name,
@@ -187,6 +185,13 @@ def _columns_sql(conn, table: SchemaTable) -> list[dict]:
         }
         for a in table.columns()
     ]
+
+
+def _columns(conn, table: SchemaTable) -> list[dict]:
+    """What the templates need of each column, in the session's warehouse's types."""
+    if redshift_sql.on_redshift(conn):
+        return redshift_sql.columns(table)
+    return _columns_sql(table)
 
 
 @lru_cache(maxsize=256)
@@ -215,7 +220,7 @@ def _send(conn, relative: str, **render):
 def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
     """Per column (rows with a value, values not fitting), and under "entity_id" the row count:
     over the queued entities' rows, or the whole table."""
-    columns = _columns_sql(conn, table)
+    columns = _columns(conn, table)
     row = _send(
         conn,
         "typed/column_stats.sql",
@@ -255,7 +260,7 @@ def _write_table(
         "slug": quote_literal(table.entity_schema),
     }
     if table.rebuild:
-        columns = _columns_sql(conn, table)
+        columns = _columns(conn, table)
         _send(conn, "typed/create_table.sql", columns=columns, **render)
         result.entities_written += _send(
             conn, "typed/insert_rows.sql", columns=columns, **render
@@ -278,7 +283,7 @@ def _write_table(
             result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
     before = _stats(conn, schema, table, changed_only=True)
     _send(conn, "typed/delete_rows.sql", **render)
-    columns = _columns_sql(conn, table)
+    columns = _columns(conn, table)
     result.entities_written += _send(
         conn, "typed/insert_rows.sql", columns=columns, **render
     ).rowcount
