@@ -15,13 +15,8 @@ refresh); DELETE takes no table alias; the search path is a user setting
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from datalake.sqlfiles import SQL_ROOT
-from datalake.typed.kinds import REDSHIFT_TYPES, TEXT, Attribute
-
-if TYPE_CHECKING:
-    from datalake.typed.refresh import SchemaTable
+from datalake.typed.kinds import REDSHIFT_TYPES
 
 # ISO-8601 date and time with field ranges; TRY_CAST then weeds out a 30 February.
 TIMESTAMP_PATTERN = (
@@ -57,33 +52,23 @@ def sql_file(conn, relative: str) -> str:
     return twin if (SQL_ROOT / twin).exists() else relative
 
 
-def columns(table: SchemaTable) -> list[dict]:
-    """What the Redshift templates need of each column, in ordinal order."""
-    from datalake.typed.refresh import quote_literal
-
+def columns(postgres_columns: list[dict], kinds: list[str]) -> list[dict]:
+    """The templates' column fields (refresh._columns_sql) with Redshift's types, each column's
+    kind, and Redshift's test of whether a value fits (TRY_CAST for pg_input_is_valid)."""
     return [
-        {
-            "name": a.column_name,
-            "type": REDSHIFT_TYPES[a.kind],
-            "kind": a.kind,
-            "key": quote_literal(a.attribute),
-            "text": REDSHIFT_TYPES[a.kind] == REDSHIFT_TYPES[TEXT],
-            "fits": fits(a),
-        }
-        for a in table.columns()
+        dict(
+            column, type=REDSHIFT_TYPES[kind], kind=kind, fits=fits(column["name"], column["fits"])
+        )
+        for column, kind in zip(postgres_columns, kinds, strict=True)
     ]
 
 
-def fits(attr: Attribute) -> str | None:
-    """As refresh.fits_predicate, with Redshift's TRY_CAST for PostgreSQL's pg_input_is_valid."""
-    from datalake.typed.refresh import fits_predicate
-
-    predicate = fits_predicate(attr)
+def fits(column: str, predicate: str | None) -> str | None:
+    """A refresh.fits_predicate for Redshift: TRY_CAST where PostgreSQL's has pg_input_is_valid."""
     if predicate and "pg_input_is_valid" in predicate:
-        c = attr.column_name
+        matches = f"{column} ~ '{TIMESTAMP_PATTERN}'"
         return (
-            f"{c} ~ '{TIMESTAMP_PATTERN}' "
-            f"AND TRY_CAST(CASE WHEN {c} ~ '{TIMESTAMP_PATTERN}' THEN {c} END AS TIMESTAMPTZ) "
+            f"{matches} AND TRY_CAST(CASE WHEN {matches} THEN {column} END AS TIMESTAMPTZ) "
             "IS NOT NULL"
         )
     return predicate

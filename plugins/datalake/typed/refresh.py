@@ -190,7 +190,7 @@ def _columns_sql(table: SchemaTable) -> list[dict]:
 def _columns(conn, table: SchemaTable) -> list[dict]:
     """What the templates need of each column, in the session's warehouse's types."""
     if redshift_sql.on_redshift(conn):
-        return redshift_sql.columns(table)
+        return redshift_sql.columns(_columns_sql(table), [a.kind for a in table.columns()])
     return _columns_sql(table)
 
 

@@ -68,6 +68,7 @@ def _planned_table(rebuild: bool):
 def _redshift_file(name: str, rebuild: bool) -> str:
     from datalake.sqlfiles import render_sql
     from datalake.typed import redshift_sql
+    from datalake.typed.refresh import _columns_sql
 
     table = _planned_table(rebuild)
     return render_sql(
@@ -76,7 +77,7 @@ def _redshift_file(name: str, rebuild: bool) -> str:
         table=table.table_name,
         slug="'opportunity'",
         org="'org-1'",
-        columns=redshift_sql.columns(table),
+        columns=redshift_sql.columns(_columns_sql(table), [a.kind for a in table.columns()]),
         changed_only=not rebuild,
         slugs="'opportunity', 'contact'",
         rebuilt="'opportunity'" if rebuild else "",
