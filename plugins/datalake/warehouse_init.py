@@ -9,8 +9,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from datalake.config import Settings, load_settings
-from datalake.sqlfiles import read_sql, statements
+from datalake.sqlfiles import execute_file, query_file, read_sql, statements
 from datalake.warehouse import connect
+
+# Columns added to a table after warehouses were created with it: CREATE TABLE IF NOT EXISTS
+# leaves an existing table as it is, so `datalake init` adds each one where it is missing
+# (Redshift's ALTER TABLE ADD COLUMN has no IF NOT EXISTS). (schema, table, column, type);
+# rows already there get NULL, which each column's comment in the DDL gives a meaning.
+ADDED_COLUMNS = (("datalake_ops", "workflow_event_owner", "content_hash", "varchar(64)"),)
+
+
+def add_missing_columns(conn) -> list[str]:
+    """ALTER TABLE ... ADD COLUMN for each of ADDED_COLUMNS the warehouse lacks; returns what
+    was added (schema.table.column)."""
+    added = []
+    for schema, table, column, kind in ADDED_COLUMNS:
+        params = {"schema": schema, "table": table, "column": column}
+        if query_file(conn, "warehouse/column_exists.sql", params):
+            continue
+        execute_file(
+            conn, "warehouse/add_column.sql", table=f"{schema}.{table}", column=column, kind=kind
+        )
+        added.append(f"{schema}.{table}.{column}")
+    return added
 
 
 def apply_local_schema(conn) -> list[tuple[str, str]]:
@@ -23,6 +44,7 @@ def apply_local_schema(conn) -> list[tuple[str, str]]:
         # with a lock no tenant can take.
         take_pipeline_lock(conn, INIT_LOCK)
         conn.execute(read_sql("warehouse/ddl.sql"))
+        add_missing_columns(conn)
         conn.execute(read_sql("warehouse/compat.sql"))
         _apply_database_settings(conn)
         from datalake.credentials import apply_isolation
@@ -109,6 +131,7 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
             with conn.transaction():
                 for statement in statements(read_sql("redshift/ddl.sql")):
                     conn.execute(statement)
+                add_missing_columns(conn)
                 # The user init runs as (a superuser or sys:secadmin) is the pipeline's user.
                 apply_redshift_isolation(conn, settings.redshift_iam_role)
                 if urlsplit(

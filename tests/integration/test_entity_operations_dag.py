@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 
 import pytest
 from dagrun import run_hourly
+from lakes import lake_digest
 
-from datalake.s3 import iter_keys, s3_client
+from datalake.s3 import s3_client
 from datalake.warehouse import connect
 from datalake_dev.producer import ProducerConfig, simulate, upload
 
 pytestmark = pytest.mark.integration
 
 HOUR = datetime(2026, 11, 2, 10, tzinfo=timezone.utc)
-
-
-def lake_digest(settings) -> dict[str, str]:
-    """The lake's data, manifests, quarantine and kept GX results, byte for byte; the Data Docs
-    pages (data_docs/) are re-rendered by each run (GX puts fresh ids in them), so only their
-    names count."""
-    client = s3_client(settings)
-    return {
-        key: "rendered"
-        if key.startswith("data_docs/")
-        else hashlib.sha256(
-            client.get_object(Bucket=settings.lake_bucket, Key=key)["Body"].read()
-        ).hexdigest()
-        for key, _ in iter_keys(client, settings.lake_bucket, "")
-    }
 
 
 def table_dump(settings) -> dict[str, list]:

@@ -38,23 +38,26 @@ def eid(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
-def prefix(hour: datetime) -> str:
-    return f"entity_operations/{hour:%Y/%m/%d/%H}/"
+ENTITY, WORKFLOW = "entity_operations", "workflow_executions"
 
 
-def put(client, bucket, hour, name, body: bytes):
-    client.put_object(Bucket=bucket, Key=prefix(hour) + name, Body=body)
+def prefix(hour: datetime, stream: str = ENTITY) -> str:
+    return f"{stream}/{hour:%Y/%m/%d/%H}/"
 
 
-def manifest_of(client, bucket, run_key: str) -> dict:
-    key = f"manifests/entity_operations/{run_key}.json"
+def put(client, bucket, hour, name, body: bytes, stream: str = ENTITY):
+    client.put_object(Bucket=bucket, Key=prefix(hour, stream) + name, Body=body)
+
+
+def manifest_of(client, bucket, run_key: str, stream: str = ENTITY) -> dict:
+    key = f"manifests/{stream}/{run_key}.json"
     return json.loads(client.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
-def quarantined(client, bucket, run_key: str):
+def quarantined(client, bucket, run_key: str, stream: str = ENTITY):
     return [
         r
-        for key, _ in iter_keys(client, bucket, f"quarantine/entity_operations/{run_key}/")
+        for key, _ in iter_keys(client, bucket, f"quarantine/{stream}/{run_key}/")
         for r in read_quarantine(client, bucket, key)
     ]
 
@@ -223,10 +226,11 @@ def test_the_hour_page_and_the_data_docs_escape_and_forbid_inline_script(hostile
     assert hour.status_code == 200 and f"{key} line 1" in hour.text
     assert "&lt;script&gt;" in hour.text
 
-    index_key = f"data_docs/hours/entity_operations/{RUN_KEY}.json"
-    index = json.loads(client.get_object(Bucket=settings.lake_bucket, Key=index_key)["Body"].read())
+    from datalake.validation.data_docs import hour_pages
+
     bodies = []
-    for path in index["pages"]:
+    for path in hour_pages(client, settings.lake_bucket, ENTITY, RUN_KEY):
+        assert f"/docs/{path}" in hour.text  # the hour's page links the run's Data Docs
         docs = httpx.get(page_server["url"] + f"/datalake/docs/{path}", headers=auth)
         assert docs.status_code == 200 and docs.headers["content-security-policy"] == policy
         bodies.append(docs.text)
@@ -275,9 +279,10 @@ def test_an_hour_of_only_empty_objects_passes_the_gate():
     assert assess_hour([batch], 0.05)["quarantined"] == 0
 
 
-def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform):
+def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform, monkeypatch):
     """A scheduled run and a manual window over the same hour (max_active_runs allows both):
-    each stages under its own attempt, none deletes the other's files, both loads commit."""
+    each stages under its own attempt, none deletes the other's files, both loads commit, and
+    each keeps its own GX validation results and Data Docs."""
     from datalake.entity.stream import ENTITY_STREAM as stream
     from datalake.hourly.stream import Hour
 
@@ -310,6 +315,26 @@ def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform):
     assert record.raw == enc(bad) and m2["quarantine_files"] == m1["quarantine_files"]
     left = [k for k, _ in iter_keys(client, clean_platform.lake_bucket, "_staging/")]
     assert left == []  # each load removed its own attempt, and only that
+
+    # GX results: the second run's did not replace the first's, both are still there.
+    results = [c["results_key"] for c in first_counts + second_counts]
+    assert all(results) and len(set(results)) == len(results)
+    for key in results:
+        client.head_object(Bucket=clean_platform.lake_bucket, Key=key)
+    from datalake.hourly.lake import run_attempt
+    from datalake.validation.data_docs import hour_index_keys, hour_pages, publish_loaded_hour
+
+    monkeypatch.setenv("DATALAKE_DATA_DOCS_RETENTION_DAYS", "3650")  # the hour is weeks old
+    run_key, bucket = window.run_key, clean_platform.lake_bucket
+    pages = [
+        publish_loaded_hour(client, bucket, stream.name, run_key, run_attempt(counts), counts)
+        for counts in (first_counts, second_counts)
+    ]
+    assert pages[0] and pages[1] and not set(pages[0]) & set(pages[1])
+    for page in pages[0] + pages[1]:  # each run's pages, findable from its own page list
+        client.head_object(Bucket=bucket, Key=f"data_docs/{page}")
+    assert len(hour_index_keys(client, bucket, stream.name, run_key)) == 2
+    assert hour_pages(client, bucket, stream.name, run_key) in pages  # what the hour page links
 
 
 def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflict(
@@ -345,6 +370,73 @@ def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflic
     assert record.conflict["loaded_hash"] != record.conflict["copy_hash"]
     (row,) = [r for r in rows(clean_platform) if r["id"] == first["id"]]
     assert json.loads(row["detail"])["payload"]["source"]["title"] == "first"
+
+
+def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
+    clean_platform, airflow_db, warehouse_mode
+):
+    """The workflow stream as the entity stream: an identical re-delivery (keys in another
+    order, other spacing) is a silent duplicate, another version under a loaded id is
+    quarantined with both content hashes and the first loaded stays; an id loaded before
+    hashes were kept (NULL) has unknown content, so its copies stay plain duplicates."""
+    from test_workflow_pipeline import dumps, envelope, execution, step
+
+    from datalake.workflow.flatten import flatten_workflow_event
+
+    h1, h2 = HOUR + timedelta(hours=6), HOUR + timedelta(hours=7)
+    when = h1 - timedelta(minutes=10)
+    client, bucket = s3_client(clean_platform), clean_platform.lake_bucket
+    first = envelope("conflict", execution("wx-1", [step("wx-1-a", "Call")], when))
+    again = envelope("again", execution("wx-2", [step("wx-2-a", "Call")], when))
+    second = json.loads(json.dumps(first))
+    second["detail"]["flow"][0]["name"] = "Call back"  # same id, another task name
+    resent = json.dumps(dict(reversed(list(again.items()))), separators=(", ", ": ")).encode()
+    land = clean_platform.landing_bucket
+    put(client, land, h1, "a.json", dumps(first) + b"\n" + dumps(again), WORKFLOW)
+    put(client, land, h2, "b.json", dumps(second) + b"\n" + resent, WORKFLOW)
+
+    for hour in (h1, h2, h2):  # the second hour twice: a rerun gives the same verdict
+        assert run_hourly("workflow_executions_hourly", hour).state == "success"
+    run_key = h2.strftime("%Y%m%d%H")
+    manifest = manifest_of(client, bucket, run_key, WORKFLOW)
+    assert manifest["quarantined"] == {"conflicting_duplicate": 1}
+    assert (manifest["loaded"], manifest["duplicates_already_loaded"]) == (0, 1)
+    assert_accounted(manifest)
+    (record,) = quarantined(client, bucket, run_key, WORKFLOW)
+    assert record.reason == "conflicting_duplicate" and record.raw == dumps(second)
+    assert record.source_key == prefix(h2, WORKFLOW) + "b.json" and record.position == 0
+    assert record.conflict == {
+        "id": first["id"],
+        "loaded_by": h1.strftime("%Y%m%d%H"),
+        "loaded_hash": flatten_workflow_event(first).content_hash,
+        "copy_hash": flatten_workflow_event(second).content_hash,
+    }
+    with connect(clean_platform) as conn:
+        names = conn.execute(
+            "SELECT name FROM epilot_datalake.WorkflowTasks WHERE id = 'wx-1-a'"
+        ).fetchall()
+        assert names == [("Call",)]  # the version loaded first stays
+        conn.execute(
+            "UPDATE datalake_ops.workflow_event_owner SET content_hash = NULL WHERE id = %s",
+            (first["id"],),
+        )
+        conn.commit()
+    assert run_hourly("workflow_executions_hourly", h2).state == "success"
+    manifest = manifest_of(client, bucket, run_key, WORKFLOW)
+    assert manifest["quarantined"] == {} and manifest["duplicates_already_loaded"] == 2
+    assert quarantined(client, bucket, run_key, WORKFLOW) == []
+
+
+def test_init_adds_the_content_hash_column_to_an_existing_warehouse(mode_settings):
+    """A warehouse made before the owners' content hashes: `datalake init` adds the column
+    (Redshift has no ADD COLUMN IF NOT EXISTS), once."""
+    from datalake.warehouse_init import add_missing_columns
+
+    with connect(mode_settings) as conn:
+        conn.execute("ALTER TABLE datalake_ops.workflow_event_owner DROP COLUMN content_hash")
+        assert add_missing_columns(conn) == ["datalake_ops.workflow_event_owner.content_hash"]
+        assert add_missing_columns(conn) == []
+        conn.commit()
 
 
 def test_attempts_of_dead_runs_are_cleared_after_a_day_and_live_ones_never(platform):

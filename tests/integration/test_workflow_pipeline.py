@@ -5,7 +5,6 @@ results come from tests/integration/workflow_truth.py (plain Python over the raw
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import workflow_truth as truth
+from lakes import lake_digest
 
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
@@ -293,20 +293,6 @@ def dump_tables(settings) -> dict[str, set[tuple]]:
             )
             for t in TABLES
         }
-
-
-def lake_digest(settings) -> dict[str, str]:
-    """Byte for byte, but the Data Docs pages (data_docs/), which GX renders with fresh ids
-    each run: only their names count."""
-    client = s3_client(settings)
-    return {
-        key: "rendered"
-        if key.startswith("data_docs/")
-        else hashlib.sha256(
-            client.get_object(Bucket=settings.lake_bucket, Key=key)["Body"].read()
-        ).hexdigest()
-        for key, _ in iter_keys(client, settings.lake_bucket, "")
-    }
 
 
 def query(path: Path) -> list[dict]:

@@ -172,8 +172,8 @@ def _start_airflow(
     }
     _write_state(state)
     log(
-        "Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL) "
-        "and creating pools ..."
+        "Airflow: migrating the metadata DB (database `airflow` in the local PostgreSQL); "
+        "pools only if airflow_settings.yaml lists some ..."
     )
     airflow_runner.prepare(aenv)
     state["pids"]["airflow"] = airflow_runner.start_standalone(aenv, logs)

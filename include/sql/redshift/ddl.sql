@@ -125,9 +125,11 @@ CREATE TABLE IF NOT EXISTS datalake_ops.workflow_execution_version (
 )
 DISTKEY (id) SORTKEY (id);
 
+-- content_hash: see include/sql/warehouse/ddl.sql (64 hex digits, ASCII: 64 bytes).
 CREATE TABLE IF NOT EXISTS datalake_ops.workflow_event_owner (
-    id      varchar(256) NOT NULL,
-    run_key varchar(128) NOT NULL,
+    id           varchar(256) NOT NULL,
+    run_key      varchar(128) NOT NULL,
+    content_hash varchar(64),
     PRIMARY KEY (id)
 )
 DISTKEY (id) SORTKEY (id);

@@ -1,7 +1,7 @@
 -- Redshift: the run's workflow staging tables, filled by COPY from the run's validated
 -- Parquet in the lake ({{ staging_uri }}<stage>/batch-*.parquet, written by
 -- plugins/datalake/pipeline/workflow_batch.py). COPY maps Parquet columns by position: the
--- order is workflow_flatten.EVENT_COLUMNS + _seq, and each table's columns + _event_id, _seq.
+-- order is workflow_flatten.EVENT_COLUMNS + content_hash + _seq, and each table's columns + _event_id, _seq.
 CREATE TEMP TABLE stage_workflow_events (
     event_id         varchar(256),
     detail_type      varchar(64),
@@ -10,6 +10,7 @@ CREATE TEMP TABLE stage_workflow_events (
     last_update_time timestamptz,
     deleted          boolean,
     event_time       timestamptz,
+    content_hash     varchar(64),
     _seq             bigint
 );
 CREATE TEMP TABLE stage_workflow_workflowexecution (

@@ -166,10 +166,15 @@ CREATE TABLE IF NOT EXISTS datalake_ops.workflow_execution_version (
     event_id         varchar(256) NOT NULL,
     run_key          varchar(128) NOT NULL
 );
--- Which run (arrival hour) accepted each workflow event id (duplicates across hours).
+-- Which run (arrival hour) accepted each workflow event id (duplicates across hours), and the
+-- hash of the event's content (workflow/flatten.py content_values): a later copy of the id with
+-- another hash is a conflicting duplicate. NULL for events loaded before the column existed
+-- (added to such a warehouse by `datalake init`, warehouse_init.ADDED_COLUMNS): unknown, so a
+-- copy of one counts as a plain duplicate until a rerun of its hour fills it in.
 CREATE TABLE IF NOT EXISTS datalake_ops.workflow_event_owner (
-    id      varchar(256) NOT NULL PRIMARY KEY,
-    run_key varchar(128) NOT NULL
+    id           varchar(256) NOT NULL PRIMARY KEY,
+    run_key      varchar(128) NOT NULL,
+    content_hash varchar(64)
 );
 
 -- Typed tables (plugins/datalake/typed/): which schema holds each organisation's typed tables.

@@ -11,6 +11,7 @@ CREATE TEMP TABLE stage_workflow_events (
     last_update_time timestamptz  NOT NULL,
     deleted          boolean      NOT NULL,
     event_time       timestamptz,
+    content_hash     varchar(64),
     _seq             bigint       NOT NULL
 ) ON COMMIT DROP;
 CREATE INDEX ON stage_workflow_events (event_id, _seq);

@@ -7,8 +7,8 @@ DELETE FROM datalake_ops.workflow_event_owner
 USING stage_workflow_events s
 WHERE datalake_ops.workflow_event_owner.id = s.event_id;
 
-INSERT INTO datalake_ops.workflow_event_owner (id, run_key)
-SELECT event_id, CAST(%(run_key)s AS varchar(128)) FROM stage_workflow_events;
+INSERT INTO datalake_ops.workflow_event_owner (id, run_key, content_hash)
+SELECT event_id, CAST(%(run_key)s AS varchar(128)), content_hash FROM stage_workflow_events;
 
 -- The run's latest state per execution.
 CREATE TEMP TABLE workflow_winners AS

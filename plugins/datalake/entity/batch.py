@@ -21,6 +21,7 @@ from datalake.entity.normalize import (
 )
 from datalake.entity.parquet import SEQ_COLUMN, StagedParquet, columns_to_table
 from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.hourly.conflicts import write_sources
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.id_order import sort_by_id
@@ -78,24 +79,6 @@ def plan_entity_hour(client, settings: Settings, hour: Hour) -> list[dict]:
     return plan_hour(
         client, settings, STREAM, hour.run_key, hour.start, hour.end, max_bytes=ENTITY_BATCH_BYTES
     )
-
-
-def write_sources(client, bucket: str, key: str, columns: dict[str, list]) -> str:
-    """Where each staged row came from, by _seq: the load reads it back only to quarantine a
-    conflicting duplicate with its delivered bytes (entity/conflicts.py)."""
-    import pyarrow as pa
-
-    from datalake.hourly.lake import put_parquet
-
-    table = pa.table(
-        {
-            SEQ_COLUMN: pa.array(columns[SEQ_COLUMN], pa.int64()),
-            "source_key": pa.array(columns["source_key"], pa.string()).dictionary_encode(),
-            "position": pa.array(columns["position"], pa.int64()),
-        }
-    )
-    put_parquet(client, bucket, key, table)
-    return key
 
 
 def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) -> dict:
@@ -164,7 +147,10 @@ def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) ->
     counts.sources_key = write_sources(client, settings.lake_bucket, sources_key, source_columns)
     counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(
-        client, settings.lake_bucket, data_docs.results_key(STREAM, run_key, name), gx_results
+        client,
+        settings.lake_bucket,
+        data_docs.results_key(STREAM, run_key, attempt, name),
+        gx_results,
     )
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
     counts.quarantine_key = write_quarantine(

@@ -20,12 +20,7 @@ from functools import partial
 
 from datalake.config import Settings
 from datalake.entity import DAG_ID, STREAM
-from datalake.entity.conflicts import (
-    CONFLICTING_DUPLICATE,
-    find_conflicts,
-    quarantine_conflicts,
-    staged_rows_redshift,
-)
+from datalake.entity.conflicts import find_conflicts, staged_rows_redshift
 from datalake.entity.parquet import SEQ_COLUMN, curated_prefix
 from datalake.entity.staged_files import (
     CuratedFiles,
@@ -36,6 +31,7 @@ from datalake.entity.staged_files import (
     surviving_blocks,
 )
 from datalake.entity_schema import ENTITY_COLUMNS
+from datalake.hourly.conflicts import account_conflicts
 from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
 from datalake.hourly.manifest import RunManifest, load_previous_manifest, save_manifest
 from datalake.hourly.quarantine import publish_quarantine
@@ -235,15 +231,15 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 conflicts = warehouse.conflicts(conn, run_key)
                 in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
                 manifest.duplicates_in_run = in_run
-                manifest.duplicates_already_loaded = across_runs - len(conflicts)
-                if conflicts:
-                    quarantined = {**manifest.quarantined, CONFLICTING_DUPLICATE: len(conflicts)}
-                    manifest.quarantined = dict(sorted(quarantined.items()))
-                    manifest.quarantine_files.append(
-                        quarantine_conflicts(
-                            client, settings.lake_bucket, run_key, attempt, batch_counts, conflicts
-                        )
-                    )
+                account_conflicts(
+                    client,
+                    settings.lake_bucket,
+                    STREAM,
+                    manifest,
+                    across_runs,
+                    batch_counts,
+                    conflicts,
+                )
                 timer.lap("dedupe")
                 deleted, *_ = execute_file(conn, "entity_operations/merge.sql", params)
                 manifest.replaced = deleted

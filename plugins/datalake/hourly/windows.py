@@ -135,6 +135,7 @@ def gate_window(stream: HourlyStream, counts: list[dict]) -> dict:
 def load_window(
     stream: HourlyStream, client, settings, counts: list[dict], steps=STEPS
 ) -> list[dict]:
+    from datalake.hourly.lake import run_attempt
     from datalake.validation.data_docs import publish_loaded_hour
 
     if "load" not in steps:
@@ -146,7 +147,8 @@ def load_window(
     manifests = []
     for hour, group in _by_hour(counts):
         manifests.append(stream.load(client, settings, hour, group))
-        publish_loaded_hour(client, settings.lake_bucket, stream.name, hour.run_key, group)
+        attempt = run_attempt(group)
+        publish_loaded_hour(client, settings.lake_bucket, stream.name, hour.run_key, attempt, group)
     return manifests
 
 

@@ -284,14 +284,13 @@ def expectation_rows(manifest: dict) -> list[dict]:
 
 
 def data_docs_pages(client, bucket: str, stream: str, run_key: str) -> list[str]:
-    """The hour's GX Data Docs pages (paths under data_docs/), [] when none (expired, or a
-    stream without docs)."""
+    """The hour's GX Data Docs pages (paths under data_docs/) of its run that published last,
+    [] when none (expired, or a stream without docs)."""
     from botocore.exceptions import ClientError
 
-    from datalake.validation.data_docs import hour_index_key
+    from datalake.validation.data_docs import hour_pages
 
     try:
-        body = client.get_object(Bucket=bucket, Key=hour_index_key(stream, run_key))["Body"].read()
-    except ClientError:
+        return hour_pages(client, bucket, stream, run_key)
+    except ClientError:  # an index removed between listing and reading it
         return []
-    return list(json.loads(body).get("pages", []))

@@ -2,13 +2,20 @@
 
 Each process task keeps the GX validation results of its chunks (trimmed: counts and GX's
 partial lists of up to 20 unexpected values, not the full per-row index lists, which the
-quarantine files already hold) under ``validation_results/<stream>/<run key>/``. After the
-hour is loaded, ``publish_hour`` puts them in an in-memory GX context and has GX's
+quarantine files already hold) under ``validation_results/<stream>/<run key>/<attempt>/``.
+After the hour is loaded, ``publish_hour`` puts them in an in-memory GX context and has GX's
 SiteBuilder render them, then uploads the pages into one shared site:
 
     data_docs/static/...                                   GX's styles and images, uploaded once
-    data_docs/validations/<suite>/<stream>-<run key>-<batch>-<chunk>/<time>/<id>.html
-    data_docs/hours/<stream>/<run key>.json                 the hour's page list (for the UI page)
+    data_docs/validations/<suite>/<stream>-<run key>-<attempt>-<batch>-<chunk>/<time>/<id>.html
+    data_docs/hours/<stream>/<run key>/<attempt>.json       the run's page list (for the UI page)
+
+Per attempt (hourly/lake.py), like the run's staging and quarantine files: two runs of one
+hour at once (a scheduled run and a manual window over it) each keep their own results and
+pages, neither overwrites nor removes the other's. The hour's page links the pages of the run
+that published last (hour_pages); earlier runs' stay findable under the hour's folder until
+the retention removes them. (Lakes written before the attempt was part of the names hold
+``data_docs/hours/<stream>/<run key>.json``; hour_pages reads it when there is nothing newer.)
 
 Retention: ``expire`` removes the docs and kept results of hours older than
 DATALAKE_DATA_DOCS_RETENTION_DAYS (default 30) each time an hour is published (docs are
@@ -87,8 +94,8 @@ def trimmed_result(result: Any) -> dict:
     return body
 
 
-def results_key(stream: str, run_key: str, batch_name: str) -> str:
-    return f"{RESULTS_ROOT}/{stream}/{run_key}/{batch_name}.json.gz"
+def results_key(stream: str, run_key: str, attempt: str, batch_name: str) -> str:
+    return f"{RESULTS_ROOT}/{stream}/{run_key}/{attempt}/{batch_name}.json.gz"
 
 
 def write_results(client, bucket: str, key: str, results: list[dict]) -> str | None:
@@ -99,15 +106,49 @@ def write_results(client, bucket: str, key: str, results: list[dict]) -> str | N
     return key
 
 
-def hour_index_key(stream: str, run_key: str) -> str:
+def hour_indexes_prefix(stream: str, run_key: str) -> str:
+    return f"{DOCS_ROOT}/hours/{stream}/{run_key}/"
+
+
+def hour_index_key(stream: str, run_key: str, attempt: str) -> str:
+    return f"{hour_indexes_prefix(stream, run_key)}{attempt}.json"
+
+
+def legacy_hour_index_key(stream: str, run_key: str) -> str:
+    """The one page list per hour of lakes written before runs kept their own."""
     return f"{DOCS_ROOT}/hours/{stream}/{run_key}.json"
 
 
+def hour_index_keys(client, bucket: str, stream: str, run_key: str) -> list[str]:
+    """The page lists of the hour's runs, the one published last first (then the legacy
+    one, if any)."""
+    listed = [
+        (obj["LastModified"], obj["Key"])
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=hour_indexes_prefix(stream, run_key)
+        )
+        for obj in page.get("Contents", [])
+    ]
+    keys = [key for _, key in sorted(listed, reverse=True)]
+    legacy = legacy_hour_index_key(stream, run_key)
+    return keys + ([legacy] if _exists(client, bucket, legacy) else [])
+
+
+def hour_pages(client, bucket: str, stream: str, run_key: str) -> list[str]:
+    """The GX Data Docs pages (paths under data_docs/) of the hour's run that published last;
+    [] when none (expired, or a stream without docs)."""
+    keys = hour_index_keys(client, bucket, stream, run_key)
+    if not keys:
+        return []
+    body = client.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
+    return list(json.loads(body).get("pages", []))
+
+
 def publish_hour(
-    client, bucket: str, stream: str, run_key: str, result_keys: list[str]
+    client, bucket: str, stream: str, run_key: str, attempt: str, result_keys: list[str]
 ) -> list[str]:
-    """Render the hour's kept validation results as Data Docs into the lake; returns the pages'
-    keys (relative to data_docs/)."""
+    """Render the validation results one run of the hour kept as Data Docs into the lake;
+    returns the pages' keys (relative to data_docs/)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResultSchema,
@@ -145,7 +186,8 @@ def publish_hour(
                 identifier = ValidationResultIdentifier(
                     expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
                     run_id=RunIdentifier(
-                        run_name=f"{stream}-{run_key}-{batch_name}-{number:03d}", run_time=hour
+                        run_name=f"{stream}-{run_key}-{attempt}-{batch_name}-{number:03d}",
+                        run_time=hour,
                     ),
                     batch_identifier=f"{batch_name}-{number:03d}",
                 )
@@ -154,10 +196,10 @@ def publish_hour(
         pages = _upload_site(client, bucket, Path(out))
     client.put_object(
         Bucket=bucket,
-        Key=hour_index_key(stream, run_key),
-        Body=json.dumps({"stream": stream, "run_key": run_key, "pages": pages}, indent=2).encode(
-            "utf-8"
-        ),
+        Key=hour_index_key(stream, run_key, attempt),
+        Body=json.dumps(
+            {"stream": stream, "run_key": run_key, "attempt": attempt, "pages": pages}, indent=2
+        ).encode("utf-8"),
         ContentType="application/json",
     )
     return pages
@@ -187,16 +229,18 @@ def _upload_site(client, bucket: str, site: Path) -> list[str]:
 
 
 def remove_hour(client, bucket: str, stream: str, run_key: str) -> None:
-    """Delete one hour's docs pages, its page list and its kept results; GX's static files too
-    once no hour has docs any more (`datalake smoke` leaves the lake as it found it)."""
+    """Delete one hour's docs pages, page lists and kept results (every run's); GX's static
+    files too once no hour has docs any more (`datalake smoke` leaves the lake as it found
+    it)."""
     from datalake.s3 import delete_keys, iter_keys
 
-    index_key = hour_index_key(stream, run_key)
+    index_keys = hour_index_keys(client, bucket, stream, run_key)
     keys = [k for k, _ in iter_keys(client, bucket, f"{RESULTS_ROOT}/{stream}/{run_key}/")]
-    if _exists(client, bucket, index_key):
+    for index_key in index_keys:
         index = json.loads(client.get_object(Bucket=bucket, Key=index_key)["Body"].read())
         keys += [f"{DOCS_ROOT}/{page}" for page in index["pages"]] + [index_key]
-    if not any(k != index_key for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/hours/")):
+    others = (k for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/hours/"))
+    if not any(k not in index_keys for k in others):
         keys += [k for k, _ in iter_keys(client, bucket, f"{DOCS_ROOT}/static/")]
     delete_keys(client, bucket, keys)
 
@@ -242,6 +286,7 @@ def publish_hour_safely(
     bucket: str,
     stream: str,
     run_key: str,
+    attempt: str,
     result_keys: list[str],
     now: datetime | None = None,
 ) -> list[str]:
@@ -250,7 +295,11 @@ def publish_hour_safely(
 
     started = time.perf_counter()
     try:
-        pages = publish_hour(client, bucket, stream, run_key, result_keys) if result_keys else []
+        pages = (
+            publish_hour(client, bucket, stream, run_key, attempt, result_keys)
+            if result_keys
+            else []
+        )
         expired = expire(client, bucket, now or datetime.now(timezone.utc))
         log.info(
             "data docs of %s %s: %d page(s) in s3://%s/%s/, %d expired object(s) removed, %.2f s",
@@ -273,8 +322,11 @@ def publish_hour_safely(
 
 
 def publish_loaded_hour(
-    client, bucket: str, stream: str, run_key: str, batch_counts: list[dict]
+    client, bucket: str, stream: str, run_key: str, attempt: str, batch_counts: list[dict]
 ) -> list[str]:
-    """Data Docs of an hour just loaded, from the GX results its batches kept (if any)."""
+    """Data Docs of an hour just loaded by the run of `attempt`, from the GX results its
+    batches kept (if any)."""
     result_keys = [c["results_key"] for c in batch_counts if c.get("results_key")]
-    return publish_hour_safely(client, bucket, stream, run_key, result_keys) if result_keys else []
+    if not result_keys:
+        return []
+    return publish_hour_safely(client, bucket, stream, run_key, attempt, result_keys)

@@ -7,7 +7,8 @@ hourly.extract.BatchCounts / batch_file_name / SEQ_STRIDE, lake.put_parquet.
 
 Staging layout (Redshift COPYs one table from its prefix)::
 
-    _staging/workflow_executions/<run key>/<stage table>/batch-00000.parquet
+    _staging/workflow_executions/<run key>/<attempt>/<stage table>/batch-00000.parquet
+    _staging/workflow_executions/<run key>/<attempt>.sources/batch-00000.parquet
 """
 
 from __future__ import annotations
@@ -16,14 +17,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from datalake.config import Settings
+from datalake.hourly.conflicts import write_sources
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, extract_records
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
-from datalake.hourly.lake import attempt_prefix, attempt_quarantine_prefix, put_parquet
+from datalake.hourly.lake import (
+    attempt_prefix,
+    attempt_quarantine_prefix,
+    attempt_sources_prefix,
+    put_parquet,
+)
 from datalake.hourly.landing import plan_hour
 from datalake.hourly.quarantine import QuarantineRecord, write_quarantine
 from datalake.hourly.stream import Hour
 from datalake.workflow import STREAM
 from datalake.workflow.flatten import (
+    CONTENT_HASH_COLUMN,
     EVENT_COLUMNS,
     EVENT_ID_COLUMN,
     SEQ_COLUMN,
@@ -43,7 +51,7 @@ def stage_name(table: str) -> str:
 
 
 STAGES: dict[str, tuple[str, ...]] = {
-    EVENTS_STAGE: EVENT_COLUMNS,
+    EVENTS_STAGE: (*EVENT_COLUMNS, CONTENT_HASH_COLUMN),
     **{stage_name(t): c for t, c in TABLES.items()},
 }
 
@@ -75,7 +83,9 @@ def staged_rows(flats: list[FlatExecution], seqs: list[int]) -> dict[str, list[d
     out: dict[str, list[dict]] = {stage: [] for stage in STAGES}
     for flat, seq in zip(flats, seqs, strict=False):
         tag = {EVENT_ID_COLUMN: flat.event["event_id"], SEQ_COLUMN: seq}
-        out[EVENTS_STAGE].append({**flat.event, SEQ_COLUMN: seq})
+        out[EVENTS_STAGE].append(
+            {**flat.event, CONTENT_HASH_COLUMN: flat.content_hash, SEQ_COLUMN: seq}
+        )
         for table in TABLES:
             out[stage_name(table)].extend({**row, **tag} for row in flat.rows(table))
     return out
@@ -96,7 +106,9 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     # "lastUpdateTime not in the future" is judged against the end of the arrival hour, so
     # the verdict does not depend on when the run (or its rerun) happens.
     now, max_future_skew_minutes = hour.end, future_skew_minutes()
-    counts = WorkflowBatchCounts(batch=batch, attempt=attempt)
+    counts = WorkflowBatchCounts(
+        batch=batch, attempt=attempt, source_bucket=settings.landing_bucket
+    )
     rejects: list[QuarantineRecord] = []
     flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)
 
@@ -107,7 +119,7 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     counts.results_key = data_docs.write_results(
         client,
         settings.lake_bucket,
-        data_docs.results_key(STREAM, run_key, batch_file_name(batch)),
+        data_docs.results_key(STREAM, run_key, attempt, batch_file_name(batch)),
         [data_docs.trimmed_result(result) for result in outcome.gx_results],
     )
     for index, names in outcome.failed_events.items():
@@ -115,8 +127,9 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
         rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, names))
 
     failed = outcome.failed_events
-    valid = [f for i, f in enumerate(flats) if i not in failed]
-    seqs = [batch * SEQ_STRIDE + i for i in range(len(flats)) if i not in failed]
+    kept = [i for i in range(len(flats)) if i not in failed]
+    valid = [flats[i] for i in kept]
+    seqs = [batch * SEQ_STRIDE + i for i in kept]
     counts.valid = len(valid)
     counts.quarantined = dict(sorted(Counter(r.reason for r in rejects).items()))
 
@@ -134,6 +147,17 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
         key = f"{prefix}{stage}/{name}.parquet"
         put_parquet(client, settings.lake_bucket, key, table)
         counts.staged_keys[stage] = key
+    # Where each staged event came from: a conflicting duplicate is quarantined with its bytes.
+    counts.sources_key = write_sources(
+        client,
+        settings.lake_bucket,
+        f"{attempt_sources_prefix(STREAM, run_key, attempt)}{name}.parquet",
+        {
+            SEQ_COLUMN: seqs,
+            "source_key": [sources[i][0] for i in kept],
+            "position": [sources[i][1] for i in kept],
+        },
+    )
     counts.quarantine_key = write_quarantine(
         client,
         settings.lake_bucket,

@@ -55,6 +55,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from datalake.hourly.conflicts import content_hash
 from datalake.hourly.records import decode_detail
 from datalake.hourly.timestamps import parse_eventbridge_time, parse_iso_datetime
 
@@ -161,6 +162,9 @@ EVENT_COLUMNS = (
 # Stage-only columns appended to every staged table: which delivered event a row belongs to.
 EVENT_ID_COLUMN = "_event_id"
 SEQ_COLUMN = "_seq"
+# The event's content hash (content_values), staged with the event and kept with its owner: a
+# later copy of the id with another hash is a conflicting duplicate (hourly/conflicts.py).
+CONTENT_HASH_COLUMN = "content_hash"
 
 
 # Widths of the text columns in the warehouse (include/sql/{warehouse,redshift}/ddl.sql and the
@@ -229,6 +233,7 @@ class FlatExecution:
     tasks: list[dict] = field(default_factory=list)
     cancellations: list[dict] = field(default_factory=list)
     contexts: list[dict] = field(default_factory=list)
+    content_hash: str | None = None  # content_hash(content_values(self)), set by flattening
 
     def rows(self, table: str) -> list[dict]:
         return {
@@ -448,7 +453,23 @@ def flatten_workflow_event(event: dict) -> FlatExecution:
     _add_flow_rows(flat, detail, execution)
     _add_reason_and_context_rows(flat, detail, execution)
     _check_widths(flat)
+    flat.content_hash = content_hash(content_values(flat))
     return flat
+
+
+def content_values(flat: FlatExecution):
+    """What the warehouse stores of the event, in a fixed order: its facts (EVENT_COLUMNS),
+    then per table its name, its number of rows and their values (the table's columns), so
+    that no two events share a sequence. Rows as flattened: the delivered JSON's key order
+    and spacing do not count, the timestamps as parsed."""
+    event = flat.event
+    yield from (event[c] for c in EVENT_COLUMNS)
+    for table, columns in TABLES.items():
+        rows = flat.rows(table)
+        yield table
+        yield len(rows)
+        for row in rows:
+            yield from (row[c] for c in columns)
 
 
 def _too_long(value: str | None, width: int) -> bool:

@@ -1,6 +1,8 @@
 """Load one arrival hour of workflow events into the five tables and the lake, in one transaction.
 
-lock -> stage (COPY) -> dedupe by event id (in the run, against other runs) -> the run's
+lock -> stage (COPY) -> dedupe by event id (in the run, against other runs; a copy of an id
+another hour loaded with other content is quarantined as a conflicting duplicate,
+hourly/conflicts.py) -> the run's
 latest state per execution, dropped when not newer than the state already loaded
 (include/sql/workflow/winners.sql) -> replace those executions in all five tables
 (merge.sql) -> lake snapshot of the five tables + pointer switch (lake_snapshot.py) ->
@@ -20,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 
 from datalake.config import Settings
+from datalake.hourly.conflicts import Conflict, account_conflicts
 from datalake.hourly.lake import attempt_prefix, discard_attempt, run_attempt
 from datalake.hourly.manifest import RunManifest, save_manifest
 from datalake.hourly.quarantine import publish_quarantine
@@ -120,9 +123,15 @@ def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: lis
                 staged = _copy_staged_redshift(conn, settings, run_key, attempt)
             manifest.staged = staged[EVENTS_STAGE]
 
+            # Before the dedupe drops them: copies of ids other hours loaded, compared.
+            conflicts = [
+                Conflict(*row) for row in query_file(conn, "workflow/conflicts.sql", params)
+            ]
             in_run, across_runs = execute_file(conn, "workflow/dedupe.sql", params)
             manifest.duplicates_in_run = in_run
-            manifest.duplicates_already_loaded = across_runs
+            account_conflicts(
+                client, settings.lake_bucket, STREAM, manifest, across_runs, batch_counts, conflicts
+            )
             manifest.loaded = query_file(conn, "workflow/stage_count.sql", stage=EVENTS_STAGE)[0][0]
             execute_file(conn, "workflow/winners.sql", params)
             ((applied, deleted),) = query_file(conn, "workflow/winners_count.sql")

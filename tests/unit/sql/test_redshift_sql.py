@@ -104,9 +104,10 @@ def test_redshift_ddl_creates_every_table_of_the_local_ddl():
     assert tables(read_sql("warehouse/ddl.sql")) <= tables(read_sql("redshift/ddl.sql"))
 
 
-def test_conflicting_duplicate_sql_parses_as_redshift():
+def test_conflicting_duplicate_and_migration_sql_parse_as_redshift():
     """No arrays (Redshift has none): the id list is placeholders, the seq list inlined ints."""
     params = {"%(run_key)s": "'2026112810'", "%(id_0)s": "'a'", "%(id_1)s": "'b'"}
+    params.update({f"%({name})s": "'x'" for name in ("schema", "table", "column")})
     for name, render in (
         ("entity_operations/foreign_copies.sql", {}),
         (
@@ -114,6 +115,9 @@ def test_conflicting_duplicate_sql_parses_as_redshift():
             {"columns": '"id", "detail"', "ids": "%(id_0)s, %(id_1)s"},
         ),
         ("redshift/staged_rows.sql", {"columns": '"id", "_seq"', "seqs": "1, 2"}),
+        ("workflow/conflicts.sql", {}),
+        ("warehouse/column_exists.sql", {}),
+        ("warehouse/add_column.sql", {"table": "s.t", "column": "c", "kind": "varchar(64)"}),
     ):
         for statement in statements(render_sql(name, **render) if render else read_sql(name)):
             for placeholder, value in params.items():

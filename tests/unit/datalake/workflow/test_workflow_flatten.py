@@ -384,6 +384,7 @@ def test_text_widths_are_the_warehouse_columns():
     for stage in ("events", *TABLES):
         widths = _ddl_text_widths("redshift/stage_workflow.sql", f"stage_workflow_{stage.lower()}")
         widths.pop("_event_id", None)
+        widths.pop("content_hash", None)  # ours: 64 hex digits (content_hash_is_64_hex_digits)
         assert TEXT_WIDTHS[stage] == widths, stage
 
 
@@ -417,3 +418,34 @@ def test_a_value_exactly_as_wide_as_its_column_in_bytes_is_kept():
     event["detail"]["flow"][2]["steps"][0]["name"] = "ü" * 512  # 1024 bytes
     names = [task["name"] for task in flatten_workflow_event(event).tasks]
     assert "ü" * 512 in names
+
+
+# ------------------------------------------------------------------------ content hash
+
+
+def test_content_hash_is_the_stored_content_not_the_delivered_bytes():
+    """A re-delivery with its keys in another order, a time written another way for the same
+    instant, or a detail sent as a JSON string is the same content; any stored value that
+    differs (a task's name, a phase moved, the envelope's time) is another."""
+    flat = flatten_workflow_event(envelope(copy.deepcopy(API_EXAMPLE)))
+    assert len(flat.content_hash) == 64 and int(flat.content_hash, 16) >= 0
+
+    reordered = dict(reversed(list(copy.deepcopy(API_EXAMPLE).items())))
+    reordered["lastUpdateTime"] = "2021-04-28T07:00:00Z"  # the same instant as +02:00 09:00
+    as_text = envelope(json.dumps(reordered, indent=2))
+    assert flatten_workflow_event(as_text).content_hash == flat.content_hash
+
+    def changed(change, **envelope_args):
+        detail = copy.deepcopy(API_EXAMPLE)
+        change(detail)
+        return flatten_workflow_event(envelope(detail, **envelope_args)).content_hash
+
+    others = {
+        changed(lambda d: d["flow"][0]["steps"][1].update(name="Check stock")),
+        changed(lambda d: d["flow"].reverse()),
+        changed(lambda d: d["flow"][0]["steps"][0].update(assignedTo=[])),
+        changed(lambda d: d.update(selectedClosingReasons=[])),
+        changed(lambda d: None, time="2026-11-02T10:15:04Z"),
+        changed(lambda d: None, detail_type="WorkflowExecutionDeleted"),
+    }
+    assert flat.content_hash not in others and len(others) == 6
