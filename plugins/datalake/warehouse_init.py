@@ -122,7 +122,7 @@ def _apply_database_settings(conn) -> None:
 
 def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
     """Apply the warehouse DDL and tenant isolation; returns the hardening gaps only a superuser
-    can close (local PostgreSQL; none listed for Redshift)."""
+    can close (local PostgreSQL; on Redshift, metadata security when it could not be turned on)."""
     settings = settings or load_settings()
     with connect(settings) as conn:
         if settings.warehouse_is_redshift:
