@@ -539,3 +539,90 @@ def test_postgres_catalogs_still_show_other_organisations_table_and_column_names
             )
         }
     assert "secret_b_attribute" in columns
+
+
+def test_the_inference_classifies_numbers_and_timestamps_as_the_patterns_did(wh):
+    """The inference's cheaper checks (numeric scale, timestamp shapes) give the kinds the
+    pattern matches over the value's text gave."""
+    if wh.mode == "redshift":
+        pytest.skip("PostgreSQL's inference query (the Redshift path classifies with SUPER)")
+    from datalake.sqlfiles import render_sql
+    from datalake.typed.kinds import TIMESTAMP_SHAPES
+
+    values = [1, 1.0, 1e2, 15e-1, -0, 12.5, 999999999999999999, 10**18, -999999999999999999]
+    values += ["2026-11-03T08:00:00Z", "2026-11-03 08:00", "2026-11-03T08:00:00.123+05:30"]
+    values += ["2026-11-03", "2026-13-03T08:00Z", "2026-11-03T08:00:00 Europe/Berlin", "x-y"]
+    p = {f"v{i}": v for i, v in enumerate(values)}
+    old = """CASE jsonb_typeof(v)
+        WHEN 'number' THEN CASE WHEN v::text ~ '^-?[0-9]{1,18}$' THEN 'bigint' ELSE 'numeric' END
+        ELSE CASE WHEN (v #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}"""
+    old += r"""(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+                  AND pg_input_is_valid(v #>> '{}', 'timestamptz')
+             THEN 'timestamptz' ELSE 'text' END END"""
+    conn = wh.conn
+    with conn.transaction():
+        conn.execute(
+            "CREATE TEMP TABLE typed_stage ON COMMIT DROP AS "
+            "SELECT 'x'::varchar AS entity_id, 's'::varchar AS entity_schema, "
+            "'2026-11-20T08:00:00.000Z'::varchar AS event_time, %s::jsonb AS p",
+            (json.dumps(p),),
+        )
+        expected = dict(
+            conn.execute(
+                f"SELECT key, {old} FROM typed_stage, jsonb_each(p) AS kv(key, v)"
+            ).fetchall()
+        )
+        shapes = ", ".join(f"'{s}'" for s in TIMESTAMP_SHAPES)
+        inferred = conn.execute(render_sql("typed/infer.sql", slugs="", shapes=shapes))
+        kinds = {row[1]: row[2] for row in inferred.fetchall()}
+    assert kinds == expected
+    assert kinds["v0"] == "bigint" and kinds["v7"] == "numeric" and kinds["v9"] == "timestamptz"
+
+
+def test_an_incremental_refresh_costs_the_same_statements_for_one_or_many_entities(wh, monkeypatch):
+    """An organisation's fixed cost is its statements (round-trips): a table's are sent
+    together, so their number does not grow with the changed entities, and stays small."""
+    org, conn = "typed-org-7303", wh.conn
+    t = T0 + timedelta(hours=5)
+    made = [payload(f"tk-{i}", "ticket", org, f"Ticket {i}", t, n=i) for i in range(6)]
+    wh.hour("2026112013", [(org, p["_id"], "ticket", "createEntity", t, p) for p in made])
+    wh.refresh()  # its first build
+    sent = []
+    real_execute = psycopg.Cursor.execute
+
+    def counting(cur, query, *args, **kwargs):
+        sent.append(query)
+        return real_execute(cur, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    counts = []
+    for hour, changed in (("2026112014", made[:1]), ("2026112015", made)):
+        wh.hour(hour, [(org, p["_id"], "ticket", "updateEntity", t, dict(p, n=9)) for p in changed])
+        sent.clear()
+        (result,) = wh.refresh()
+        assert result.entities_written == len(changed)
+        counts.append(len(sent))
+    assert counts[0] == counts[1] <= 20, counts
+    assert row_of(conn, org, "ticket", "tk-5")["n"] == 9
+
+
+def test_a_tenant_reads_a_table_and_a_column_added_by_an_incremental_refresh(wh, tenants):
+    """Credentials are granted again only when a refresh creates a table (SELECT on a table
+    covers the columns added to it later)."""
+    t = T0 + timedelta(hours=8)
+    meter = payload("met-1", "meter", ORG_A, "Meter 1", t, reading=42)
+    opp1 = dict(OPP, _updated_at=iso(t), tariff="green")
+    wh.hour(
+        "2026112016",
+        [
+            (ORG_A, "met-1", "meter", "createEntity", t, meter),
+            (ORG_A, "opp-1", "opportunity", "updateEntity", t, opp1),
+        ],
+    )
+    (result,) = wh.refresh()
+    assert result.tables_rebuilt == ["meter"] and result.columns_added == ["opportunity.tariff"]
+    with login(tenants[ORG_A]) as tenant:
+        assert tenant.execute("SELECT reading FROM meter").fetchall() == [(42,)]
+        assert tenant.execute("SELECT tariff FROM opportunity WHERE tariff IS NOT NULL").fetchall()
+    with login(tenants[ORG_B]) as other, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        other.execute(f"SELECT * FROM {schema_name(wh.conn, ORG_A)}.meter")

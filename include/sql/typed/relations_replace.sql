@@ -1,9 +1,12 @@
 -- The links of the written entities: one row per entity named in a $relation list, looked
--- for only in attributes whose column can hold objects (JSON, relation or text columns: the
--- others never saw one). Separate deletes, so that each finds its rows by the entity_id index.
-DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_stage);
+-- for only in the `candidates` attributes (where the inference saw a relation list, or any
+-- column that can hold one for a table restaged after it). Separate deletes, so that each
+-- finds its rows by the entity_id index.
+-- Incremental: the staged entities are the queued ones (typed_ids) and those of rebuilt schemas.
 {%- if changed_only %}
 DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_ids);
+{%- else %}
+DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_stage);
 {%- endif %}
 {%- if rebuilt %}
 DELETE FROM {{ schema }}._relations r WHERE r.entity_schema IN ({{ rebuilt }});

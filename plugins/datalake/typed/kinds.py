@@ -19,6 +19,16 @@ BOOLEAN, BIGINT, NUMERIC, TIMESTAMP, TEXT, JSON, RELATION = (
 )
 KINDS = (BOOLEAN, BIGINT, NUMERIC, TIMESTAMP, TEXT, JSON, RELATION)
 
+# The timestamps the inference takes (ISO-8601 date and time, optional seconds, fraction of up
+# to 9 digits and offset), as shapes: the string with every digit written 0. Comparing a
+# string's shape with this set costs far less than a pattern match over every string value.
+TIMESTAMP_SHAPES = tuple(
+    date_time + seconds + offset
+    for date_time in ("0000-00-00T00:00", "0000-00-00 00:00")
+    for seconds in ("", ":00", *(":00." + "0" * digits for digits in range(1, 10)))
+    for offset in ("", "Z", "+00", "+0000", "+00:00", "-00", "-0000", "-00:00")
+)
+
 # Column types by warehouse. JSON values (objects, arrays, relation lists) are kept as JSON text.
 # Redshift: VARCHAR counts bytes and TEXT would be VARCHAR(256), so text is VARCHAR(65535), the
 # width of entity_operations.detail (no single value of a payload can be longer); NUMERIC

@@ -72,3 +72,20 @@ def fits(column: str, predicate: str | None) -> str | None:
             "IS NOT NULL"
         )
     return predicate
+
+
+# One catalog row as a VALUES tuple (refresh._catalog_sql's row fields, in the table's order).
+CATALOG_ROW = (
+    "(%(entity_schema)s, %(table_name)s, %(attribute)s, %(column_name)s, %(type)s, "
+    "%(ordinal)s, %(first_seen)s, %(last_seen)s, %(rows_with_value)s, %(values_not_fitting)s, "
+    "%(widened_from)s)"
+)
+
+
+def rows_sql(conn, rows: list[dict]) -> str:
+    """The catalog's rows as a VALUES list of literals (bound client-side by psycopg), for the
+    Redshift twin of catalog_rows.sql: Redshift has no jsonb_to_recordset."""
+    from psycopg import ClientCursor
+
+    cursor = ClientCursor(conn)
+    return ",\n".join(cursor.mogrify(CATALOG_ROW, row) for row in rows)

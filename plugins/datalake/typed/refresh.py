@@ -6,12 +6,17 @@ Per organisation: stage the current payloads of its queued entities (or all of t
 build), classify every top-level value (include/sql/typed/infer.sql), widen the catalog's
 column types over what was seen (``kinds.widen``), add a column per new attribute, rebuild a
 table whose column type had to change, delete and insert the queued rows, replace their links,
-rewrite the catalog and grant the organisation's credentials. Column types never narrow again,
-so a rerun or a rebuild gives the same tables.
+rewrite the catalog and grant the organisation's credentials the tables it created. Column types
+never narrow again, so a rerun or a rebuild gives the same tables.
+
+An organisation's statements travel in a few batches (PostgreSQL runs several statements sent
+as one simple query): the stage, the inference, every table's writes, the links with the
+catalog, the end. Their round-trips, not their work, were most of a small hour's cost.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +38,7 @@ from datalake.typed.kinds import (
     STANDARD_COLUMNS,
     TEXT,
     TIMESTAMP,
+    TIMESTAMP_SHAPES,
     Attribute,
     same_storage,
     unique_identifier,
@@ -153,7 +159,7 @@ def new_table(entity_schema: str, taken: set[str]) -> SchemaTable:
 
 def read_catalog(conn, schema: str) -> dict[str, SchemaTable]:
     tables: dict[str, SchemaTable] = {}
-    for row in _run(conn, "typed/catalog_read.sql", schema=schema):
+    for row in _send(conn, "typed/catalog_read.sql", schema=schema).fetchall():
         # The query's columns are the catalog row's fields, in order.
         attribute = Attribute(*row)
         table = tables.setdefault(
@@ -194,6 +200,16 @@ def _columns(conn, table: SchemaTable) -> list[dict]:
     return _columns_sql(table)
 
 
+def _column_types(conn) -> dict[str, str]:
+    return REDSHIFT_TYPES if redshift_sql.on_redshift(conn) else POSTGRES_TYPES
+
+
+def _render(conn, relative: str, **render) -> str:
+    """include/sql/<relative> (rendered when given values); its Redshift twin on Redshift."""
+    relative = redshift_sql.sql_file(conn, relative)
+    return render_sql(relative, **render) if render else read_sql(relative)
+
+
 @lru_cache(maxsize=256)
 def _split(sql: str) -> tuple[str, ...]:
     return tuple(statements(sql))
@@ -203,8 +219,7 @@ def _run(conn, relative: str, params: dict | None = None, **render) -> list[tupl
     """Every statement of include/sql/<relative> (rendered when given values); returns the last
     one's rows. Splitting is cached: these files are run once per organisation."""
     rows: list[tuple] = []
-    relative = redshift_sql.sql_file(conn, relative)
-    for statement in _split(render_sql(relative, **render) if render else read_sql(relative)):
+    for statement in _split(_render(conn, relative, **render)):
         cur = conn.execute(statement, params if params and "%(" in statement else None)
         rows = cur.fetchall() if cur.description is not None else []
     return rows
@@ -214,23 +229,52 @@ def _send(conn, relative: str, **render):
     """A template without parameters, rendered and sent whole (PostgreSQL takes several
     statements in one simple query): splitting the long per-table statements with sqlparse
     would cost more than running them."""
-    return conn.execute(render_sql(redshift_sql.sql_file(conn, relative), **render))
+    return _send_batch(conn, _render(conn, relative, **render))
 
 
-def _stats(conn, schema: str, table: SchemaTable, changed_only: bool) -> dict[str, tuple[int, int]]:
-    """Per column (rows with a value, values not fitting), and under "entity_id" the row count:
-    over the queued entities' rows, or the whole table."""
-    columns = _columns(conn, table)
-    row = _send(
-        conn,
-        "typed/column_stats.sql",
-        schema=schema,
-        table=table.table_name,
-        columns=columns,
-        changed_only=changed_only,
-        slug=None,
-    ).fetchone()
-    stats = {c["name"]: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(columns)}
+def _send_batch(conn, *sqls: str):
+    """Rendered templates sent as one simple query: one round-trip for all their statements
+    (most of an organisation's statements are short, their round-trips were its fixed cost).
+    Each file's statements end before the next file's (a file may end in a comment line)."""
+    return conn.execute("\n;\n".join(sqls))
+
+
+def _bound(conn, relative: str, params: dict, **render) -> str:
+    """A template with parameters, its values bound as literals by psycopg (client-side), so
+    that it can travel in a batch."""
+    from psycopg import ClientCursor
+
+    return ClientCursor(conn).mogrify(_render(conn, relative, **render), params)
+
+
+def _last_rows(cur) -> list[tuple]:
+    """The rows of a batch's last statement."""
+    while cur.nextset():
+        pass
+    return cur.fetchall()
+
+
+def _result_rows(cur) -> list[tuple]:
+    """The first row of every result of a batch that returned rows, in order."""
+    rows = []
+    while True:
+        if cur.description is not None:
+            rows.append(cur.fetchone())
+        if not cur.nextset():
+            return rows
+
+
+def _counted(dml: str, columns: list[dict]) -> str:
+    """A delete or insert of a table's rows that returns, instead of a row count, the counts
+    the catalog keeps over the rows it removed or wrote (column_stats.sql): no second scan."""
+    return render_sql("typed/column_stats.sql", dml=dml, columns=columns)
+
+
+def _stats_of(row: tuple, columns: list[dict]) -> dict[str, tuple[int, int]]:
+    """Per column (rows with a value, values not fitting), and under "entity_id" the row
+    count, from a column_stats.sql row."""
+    # sum() over no rows is NULL.
+    stats = {c["name"]: (row[1 + 2 * i] or 0, row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
     stats["entity_id"] = (row[0], 0)
     return stats
 
@@ -240,8 +284,8 @@ def literal_list(values: list[str] | None) -> str:
     return ", ".join(quote_literal(v) for v in values or ())
 
 
-def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
-    _run(
+def _stage_sql(conn, org: str, changed_only: bool, slugs: list[str] | None) -> str:
+    return _render(
         conn,
         "typed/stage.sql",
         org=quote_literal(org),
@@ -251,66 +295,103 @@ def _stage(conn, org: str, changed_only: bool, slugs: list[str] | None) -> None:
     )
 
 
-def _write_table(
-    conn, schema: str, table: SchemaTable, changed_only: bool, result: OrgResult
-) -> None:
+def _write_table(conn, schema: str, table: SchemaTable, result: OrgResult):
+    """The statements that (re)create and fill the table, or add its new columns and replace
+    its queued rows; and what takes their result rows (the catalog's counts come back with the
+    rows deleted and inserted)."""
     render = {
         "schema": schema,
         "table": table.table_name,
         "slug": quote_literal(table.entity_schema),
     }
-    if table.rebuild:
-        columns = _columns(conn, table)
-        _send(conn, "typed/create_table.sql", columns=columns, **render)
-        result.entities_written += _send(
-            conn, "typed/insert_rows.sql", columns=columns, **render
-        ).rowcount
-        _send(conn, "typed/add_key.sql", **render)
-        result.tables_rebuilt.append(table.entity_schema)
-        stats = _stats(conn, schema, table, changed_only=False)
-        for attr in table.attributes.values():
-            attr.rows_with_value, attr.values_not_fitting = stats[attr.column_name]
-        return
-    for attr in table.columns():
-        if attr.added:
-            _send(
-                conn,
-                "typed/add_column.sql",
-                column=attr.column_name,
-                type=_column_types(conn)[attr.kind],
-                **render,
-            )
-            result.columns_added.append(f"{table.entity_schema}.{attr.attribute}")
-    before = _stats(conn, schema, table, changed_only=True)
-    _send(conn, "typed/delete_rows.sql", **render)
     columns = _columns(conn, table)
-    result.entities_written += _send(
-        conn, "typed/insert_rows.sql", columns=columns, **render
-    ).rowcount
-    after = _stats(conn, schema, table, changed_only=True)
-    for attr in table.attributes.values():
-        attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
-        attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
+    if redshift_sql.on_redshift(conn):
+        # No RETURNING on Redshift: the same counts by a query of the queued rows (all rows of
+        # a rebuilt table), before the delete and after the insert.
+        stats = _render(
+            conn,
+            "typed/column_stats.sql",
+            columns=columns,
+            changed_only=not table.rebuild,
+            **render,
+        )
+
+        def counted(dml: str, before: bool = False) -> list[str]:
+            return [stats, dml] if before else [dml, stats]
+    else:
+
+        def counted(dml: str, before: bool = False) -> list[str]:
+            return [_counted(dml, columns)]
+
+    insert = counted(_render(conn, "typed/insert_rows.sql", columns=columns, **render))
+    if table.rebuild:
+        sqls = [
+            _render(conn, "typed/create_table.sql", columns=columns, **render),
+            *insert,
+            _render(conn, "typed/add_key.sql", **render),
+        ]
+
+        def take(rows) -> None:
+            after = _stats_of(next(rows), columns)
+            result.entities_written += after["entity_id"][0]
+            result.tables_rebuilt.append(table.entity_schema)
+            for attr in table.attributes.values():
+                attr.rows_with_value, attr.values_not_fitting = after[attr.column_name]
+
+        return sqls, take
+    added = [attr for attr in table.columns() if attr.added]
+    delete = counted(_render(conn, "typed/delete_rows.sql", **render), before=True)
+    sqls = [
+        _render(
+            conn,
+            "typed/add_column.sql",
+            column=attr.column_name,
+            type=_column_types(conn)[attr.kind],
+            **render,
+        )
+        for attr in added
+    ] + [*delete, *insert]
+
+    def take(rows) -> None:
+        before, after = _stats_of(next(rows), columns), _stats_of(next(rows), columns)
+        result.columns_added.extend(f"{table.entity_schema}.{attr.attribute}" for attr in added)
+        result.entities_written += after["entity_id"][0]
+        for attr in table.attributes.values():
+            attr.rows_with_value += after[attr.column_name][0] - before[attr.column_name][0]
+            attr.values_not_fitting += after[attr.column_name][1] - before[attr.column_name][1]
+
+    return sqls, take
 
 
-def _column_types(conn) -> dict[str, str]:
-    return REDSHIFT_TYPES if redshift_sql.on_redshift(conn) else POSTGRES_TYPES
+def _write_tables(conn, schema: str, tables: list[SchemaTable], result: OrgResult) -> None:
+    """Every touched table written in one round-trip."""
+    plans = [_write_table(conn, schema, table, result) for table in tables]
+    if not plans:
+        return
+    cur = _send_batch(conn, *(sql for sqls, _ in plans for sql in sqls))
+    rows = iter(_result_rows(cur))
+    for _, take in plans:
+        take(rows)
 
 
-def _relation_candidates(tables) -> str:
-    """(entity schema, attribute) literals of the columns that can hold an object (a $relation
-    list): JSON, relation and text columns; the others never saw one."""
-    pairs = sorted(
+def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> str:
+    """(entity schema, attribute) literals of the attributes whose values can hold a $relation
+    list: those where the inference saw one among the staged values (it classified every one
+    of them); for tables restaged after it, every column that can hold an object (JSON,
+    relation and text columns: the others never saw one)."""
+    pairs = {(row[0], row[1]) for row in inferred if row[2] == RELATION}
+    pairs |= {
         (t.entity_schema, a.attribute)
         for t in tables
+        if t.entity_schema in restaged
         for a in t.attributes.values()
         if a.kind in (JSON, RELATION, TEXT) and a.column_name != "entity_id"
-    )
-    return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in pairs)
+    }
+    return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in sorted(pairs))
 
 
-def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
-    _run(conn, "typed/catalog_clear.sql", schema=schema)
+def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> str:
+    """The catalog's rows, all again (after catalog_clear.sql)."""
     rows = [
         {
             "entity_schema": a.entity_schema,
@@ -319,8 +400,8 @@ def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
             "column_name": a.column_name,
             "type": a.kind,
             "ordinal": a.ordinal,
-            "first_seen": a.first_seen,
-            "last_seen": a.last_seen,
+            "first_seen": a.first_seen and a.first_seen.isoformat(),
+            "last_seen": a.last_seen and a.last_seen.isoformat(),
             "rows_with_value": a.rows_with_value,
             "values_not_fitting": a.values_not_fitting,
             "widened_from": a.widened_from,
@@ -329,11 +410,11 @@ def _write_catalog(conn, schema: str, tables: dict[str, SchemaTable]) -> None:
         if t.exists or t.rebuild
         for a in t.attributes.values()
     ]
-    from datalake.sqlfiles import render_sql
-
-    statement = render_sql("typed/catalog_insert.sql", schema=schema)
-    with conn.cursor() as cur:
-        cur.executemany(statement, rows)
+    if redshift_sql.on_redshift(conn):  # no jsonb: the rows as a list of literals
+        return _render(
+            conn, "typed/catalog_rows.sql", schema=schema, values=redshift_sql.rows_sql(conn, rows)
+        )
+    return _bound(conn, "typed/catalog_rows.sql", {"rows": json.dumps(rows)}, schema=schema)
 
 
 def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None = None) -> None:
@@ -341,16 +422,23 @@ def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None =
     if usernames is None:
         usernames = [row[0] for row in _run(conn, "typed/org_credentials.sql", {"org": org})]
         if _run(conn, "typed/reader_exists.sql"):  # the operator's `datalake query` reads all
-            _run(conn, "typed/grant_reader.sql", schema=schema)
-    for username in usernames:
-        _run(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(username))
+            _send(conn, "typed/grant_reader.sql", schema=schema)
+    if usernames:
+        _send_batch(
+            conn,
+            *(
+                _render(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(u))
+                for u in usernames
+            ),
+        )
 
 
 def schema_of(conn, org: str) -> tuple[str, bool]:
     """(schema name, built) of the organisation's typed tables; the name is chosen on first use."""
-    ((name, built),) = _run(
-        conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()}
+    cur = _send_batch(
+        conn, _bound(conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()})
     )
+    ((name, built),) = _last_rows(cur)
     if not (name.startswith(SCHEMA_PREFIX) and name[len(SCHEMA_PREFIX) :].isalnum()):
         raise ValueError(f"unexpected typed schema name {name!r}")
     return name, built
@@ -362,18 +450,29 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     schema, built = schema_of(conn, org)
     if not built:  # the first build: the schema, catalog and link table are created
         full, slug = True, None
-        _run(conn, "typed/org_schema.sql", schema=schema)
+        _send(conn, "typed/org_schema.sql", schema=schema)
     tables = read_catalog(conn, schema)
     result = OrgResult(org, schema, full)
     changed_only = not full
-    _run(conn, "typed/drop_stage.sql")
+    slugs = literal_list([slug] if slug else None)
+    _send_batch(
+        conn,
+        _render(conn, "typed/drop_stage.sql"),
+        *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
+        _stage_sql(conn, org, changed_only, [slug] if slug else None),
+    )
+    cur = _send_batch(
+        conn,
+        _render(conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
+        _render(conn, "typed/staged_schemas.sql"),
+        *([_render(conn, "typed/changed_schemas.sql")] if changed_only else []),
+    )
+    inferred = cur.fetchall()
+    cur.nextset()
+    touched = {row[0] for row in cur.fetchall()}
     if changed_only:
-        _run(conn, "typed/changed_ids.sql", {"org": org})
-    _stage(conn, org, changed_only, [slug] if slug else None)
-    inferred = _run(conn, "typed/infer.sql", slugs=literal_list([slug] if slug else None))
-    touched = {row[0] for row in _run(conn, "typed/staged_schemas.sql")}
-    if changed_only:
-        touched |= {row[0] for row in _run(conn, "typed/changed_schemas.sql") if row[0] in tables}
+        cur.nextset()
+        touched |= {row[0] for row in cur.fetchall() if row[0] in tables}
     elif slug is not None and slug in tables:
         touched.add(slug)
     elif slug is None:
@@ -397,29 +496,30 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
             result.columns_widened.append(f"{entity_schema}.{attribute}: {old_kind} -> {new_kind}")
     restage = sorted(s for s in touched if tables[s].rebuild and changed_only)
     if restage:  # a column changed type: the whole table is rebuilt from all its current rows
-        _stage(conn, org, False, restage)
-    for entity_schema in sorted(touched):
-        _write_table(conn, schema, tables[entity_schema], changed_only, result)
+        _send_batch(conn, _stage_sql(conn, org, False, restage))
+    _write_tables(conn, schema, [tables[s] for s in sorted(touched)], result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
-    _run(
+    _send_batch(
         conn,
-        "typed/relations_replace.sql",
-        schema=schema,
-        changed_only=changed_only,
-        rebuilt=literal_list(rebuilt),
-        candidates=_relation_candidates(tables.values()),
+        _render(
+            conn,
+            "typed/relations_replace.sql",
+            schema=schema,
+            changed_only=changed_only,
+            rebuilt=literal_list(rebuilt),
+            candidates=_relation_candidates(tables.values(), inferred, restage),
+        ),
+        _render(conn, "typed/catalog_clear.sql", schema=schema),
+        _catalog_sql(conn, schema, tables),
     )
-    _write_catalog(conn, schema, tables)
-    grant_credentials(conn, org, schema)
-    _run(
+    if rebuilt:  # a new table: the credentials hold SELECT on the tables there were before
+        grant_credentials(conn, org, schema)
+    _send_batch(
         conn,
-        "typed/clear_pending.sql",
-        org=quote_literal(org),
-        full=full,
-        slug=literal_list([slug] if slug else None),
+        _render(conn, "typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
+        _bound(conn, "typed/mark_built.sql", {"org": org}),
+        _render(conn, "typed/drop_stage.sql"),
     )
-    _run(conn, "typed/mark_built.sql", {"org": org})
-    _run(conn, "typed/drop_stage.sql")
     return result
 
 
@@ -458,23 +558,16 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
                 # A tenant may hold a lock on its own typed tables (an open transaction that read
                 # them); adding a column or rebuilding a table then waits. Waiting is bounded, and
                 # only that organisation waits for the next run: its queued entities stay queued.
-                _set_local(conn, "lock_timeout", f"'{LOCK_TIMEOUT}'")
                 # Many short statements over tables without statistics yet (temporary, new): the
                 # JIT's compile time would cost more than the statements themselves.
-                _set_local(conn, "jit", "off")
+                if not redshift_sql.on_redshift(conn):  # Redshift has neither setting
+                    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL jit = off")
                 results.append(refresh_organisation(conn, one, full=first or rebuild, slug=slug))
         except errors.LockNotAvailable:
             blocked.append(one)
     if blocked:
         raise RefreshBlocked(blocked, results)
     return results
-
-
-def _set_local(conn, name: str, value: str) -> None:
-    """A PostgreSQL setting for this transaction; Redshift has neither SET LOCAL nor these
-    settings (a refresh there waits for a tenant's lock as long as the tenant holds it)."""
-    if not redshift_sql.on_redshift(conn):
-        conn.execute(f"SET LOCAL {name} = {value}")
 
 
 class RefreshBlocked(RuntimeError):

@@ -84,6 +84,8 @@ def _redshift_file(name: str, rebuild: bool) -> str:
         full=rebuild,
         username='"dl_example"',
         timestamp_pattern=redshift_sql.TIMESTAMP_PATTERN,
+        values="('opportunity', 'opportunity', 'flag', 'flag', 'boolean', 5, NULL, NULL, 1, 0, "
+        "NULL)",
     )
 
 
