@@ -114,3 +114,15 @@ def lock_workflow_tables(conn, settings, tables) -> None:
         execute_file(conn, "redshift/lock_workflow_tables.sql", tables=list(tables))
     else:
         take_pipeline_lock(conn, WORKFLOW_TABLES_LOCK)
+
+
+def lock_typed_tables(conn, redshift: bool) -> None:
+    """The lock of the typed tables' refresh, taken first in each of its transactions: on
+    Redshift a private table's (as the loads do; LOCK waits for the holder's COMMIT), the
+    pipeline lock row locally."""
+    if redshift:
+        from datalake.sqlfiles import execute_file
+
+        execute_file(conn, "redshift/typed/lock.sql")
+    else:
+        take_pipeline_lock(conn, TYPED_TABLES_LOCK)

@@ -73,6 +73,28 @@ def apply_superuser_hardening(conn) -> bool:
     return True
 
 
+def enable_metadata_security(conn) -> list[tuple[str, str]]:
+    """Redshift: turn metadata security on, so that a tenant's catalog queries (and a BI tool's
+    schema browser) list only what it may read, not other organisations' typed table and
+    column names. Only a superuser (or admin user) may; for any other login the gap is
+    returned and `datalake init` says that it is off."""
+    from psycopg import errors
+
+    conn.autocommit = True  # a system setting, outside any transaction
+    try:
+        conn.execute(read_sql("redshift/metadata_security.sql"))
+    except errors.InsufficientPrivilege as exc:
+        return [
+            (
+                "metadata security",
+                f"OFF ({exc.diag.message_primary}): every tenant can list other organisations' "
+                "typed table and column names in the catalog; a superuser should run "
+                "include/sql/redshift/metadata_security.sql",
+            )
+        ]
+    return []
+
+
 def hardening_gaps(conn) -> list[tuple[str, str]]:
     """(item, problem) for what include/sql/credentials/superuser_hardening.sql, run by a
     superuser, would fix and is not in place; empty when all is in place."""
@@ -100,7 +122,7 @@ def _apply_database_settings(conn) -> None:
 
 def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
     """Apply the warehouse DDL and tenant isolation; returns the hardening gaps only a superuser
-    can close (local PostgreSQL; none listed for Redshift)."""
+    can close (local PostgreSQL; on Redshift, metadata security when it could not be turned on)."""
     settings = settings or load_settings()
     with connect(settings) as conn:
         if settings.warehouse_is_redshift:
@@ -118,7 +140,7 @@ def init_warehouse(settings: Settings | None = None) -> list[tuple[str, str]]:
                     from datalake.query_reader import apply_redshift_query_reader
 
                     apply_redshift_query_reader(conn, settings)  # the user `datalake query` runs as
-            return []
+            return enable_metadata_security(conn)
         gaps = apply_local_schema(conn)
         from datalake.query_reader import set_query_reader_password
 

@@ -247,7 +247,7 @@ def test_init_grants_the_pipeline_role_to_the_user_the_session_really_is(
             warehouse_uri=double.uri(user, password, database),
             redshift_iam_role=TEST_IAM_ROLE,
         )
-        init_warehouse(iam)
+        assert init_warehouse(iam) == []  # a superuser: metadata security turned on, no gap
         with connect(iam, autocommit=True) as conn:
             assert conn.execute("SELECT current_user").fetchone()[0] == user
             member = conn.execute(
@@ -372,3 +372,92 @@ def test_two_hourly_loads_recording_their_runs_at_once_take_turns_and_both_commi
             "ORDER BY pipeline"
         ).fetchall()
     assert rows == [("entity_operations_hourly",), ("workflow_executions_hourly",)]
+
+
+# -- typed tables ----------------------------------------------------------------------------
+
+
+def test_a_tenant_sees_its_own_typed_tables_and_no_other_organisations_names(
+    control, superuser, postgres_server
+):
+    """The typed tables built through the double; a tenant logged in through it lands on its
+    own typed schema, reads it, is refused the other organisation's, and with metadata security
+    (turned on by `datalake init`) cannot even list the other's table or column names."""
+    from test_typed_tables import CONTACT, OPP, OPP_B, ORG_A, ORG_B, T0, Warehouse
+
+    from datalake.typed import refresh as typed
+    from datalake.warehouse import connect
+
+    settings, provisioned, _ = control
+    with _upstream(superuser, postgres_server) as pg:
+        assert pg.execute(
+            "SELECT value FROM redshift_double.system_setting WHERE name = 'metadata_security'"
+        ).fetchone() == (True,)
+        Warehouse(pg).hour(
+            "typed-2026112008",
+            [
+                (ORG_A, "opp-1", "opportunity", "createEntity", T0, OPP),
+                (ORG_A, "con-1", "contact", "createEntity", T0, CONTACT),
+                (ORG_B, "opp-b", "opportunity", "createEntity", T0, OPP_B),
+            ],
+        )
+        with connect(settings, autocommit=True) as conn:
+            typed.refresh(conn)
+        schemas = dict(
+            pg.execute("SELECT org_id, schema_name FROM datalake_ops.typed_schemas").fetchall()
+        )
+    own, other = schemas[ORG_A], schemas[ORG_B]
+    credential, tenant = _tenant(control, superuser, postgres_server, org=ORG_A)
+    with tenant:
+        assert tenant.execute("SELECT current_schema()").fetchone() == (own,)
+        assert tenant.execute("SELECT entity_id, flag FROM opportunity").fetchall() == [
+            ("opp-1", True)
+        ]
+        assert tenant.execute("SELECT count(*) FROM _relations").fetchone() == (1,)
+        for statement in (
+            f"SELECT * FROM {other}.opportunity",
+            f"SELECT * FROM {other}._attributes",
+            "SELECT * FROM datalake_ops.typed_schemas",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                tenant.execute(statement)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            tenant.execute("INSERT INTO opportunity (entity_id) VALUES ('x')")
+        # The catalog as an attacker reads it: the other organisation's schema, tables and
+        # columns are not listed at all (metadata security), its own are.
+        typed_relations = tenant.execute(
+            "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 't\\_%'"
+        ).fetchall()
+        assert {s for s, _ in typed_relations} == {own}
+        assert {"opportunity", "contact", "_attributes"} <= {r for _, r in typed_relations}
+        for query in (
+            "SELECT attname FROM pg_attribute WHERE attname = 'secret_b_attribute'",
+            f"SELECT nspname FROM pg_namespace WHERE nspname = '{other}'",
+            f"SELECT tablename FROM pg_tables WHERE schemaname = '{other}'",
+            f"SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            f"WHERE n.nspname = '{other}'",
+            f"SELECT conname FROM pg_constraint WHERE conname LIKE '%opportunity%' "
+            f"AND connamespace = (SELECT oid FROM pg_namespace WHERE nspname = '{other}')",
+        ):
+            assert tenant.execute(query).fetchall() == [], query
+        assert tenant.execute(
+            "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{own}' "
+            "AND c.relname = 'opportunity' AND a.attname = 'flag'"
+        ).fetchone() == (1,)
+        # Nor can it turn metadata security off (nor could `datalake init` run as it on).
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            tenant.execute("ALTER SYSTEM SET metadata_security = false")
+        from datalake.warehouse_init import enable_metadata_security
+
+        ((item, problem),) = enable_metadata_security(tenant)
+        assert item == "metadata security" and problem.startswith("OFF")
+        # What a BI tool's schema browser lists through information_schema.
+        assert {
+            r[0]
+            for r in tenant.execute(
+                "SELECT table_schema FROM information_schema.columns "
+                "WHERE table_schema LIKE 't\\_%' OR column_name = 'secret_b_attribute'"
+            )
+        } == {own}

@@ -102,8 +102,13 @@ class RedshiftDouble:
         return self._s3
 
     def translate(self, sql: str) -> str:
+        from datalake_dev.redshift_double import partiql
         from datalake_dev.redshift_double.dialect import to_postgres
 
+        if partiql.uses_super(sql):
+            rewritten = partiql.to_postgres(sql)
+            if rewritten != sql:  # SUPER / PartiQL: the project's query translation is not for it
+                return rewritten
         return to_postgres(sql)
 
     def _run(self) -> None:

@@ -45,6 +45,12 @@ def install(upstream_uri: str) -> None:
                 "SELECT to_regclass('redshift_double.assumerole') IS NULL"
             ).fetchone()[0]
             conn.execute(CATALOG_SQL)
+            from datalake_dev.redshift_double.partiql import FUNCTIONS_SQL
+
+            conn.execute(FUNCTIONS_SQL)  # SUPER's functions, on jsonb
+            from datalake_dev.redshift_double import metadata
+
+            metadata.install(conn)  # metadata security's filtered catalog
             # Redshift's own functions PostgreSQL lacks (json_extract_path_text(varchar, …,
             # null_if_invalid)): the project's PostgreSQL compatibility layer provides them, in
             # schema redshift_compat (on the local database's search_path).

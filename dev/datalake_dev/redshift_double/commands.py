@@ -28,6 +28,10 @@ async def run(session, what: str, statement) -> str:
         return await users.assumerole(session, statement)
     if what == "user":
         return await users.create_or_alter_user(session, statement)
+    if what == "system":
+        from datalake_dev.redshift_double import metadata
+
+        return await metadata.alter_system(session, statement)
     raise Refused(f"{what} is {NOT_SUPPORTED}")
 
 

@@ -95,6 +95,7 @@ class Session:
         self.user = ""
         self.database = ""
         self.transaction_status = b"I"
+        self.sees_all_metadata: bool | None = None  # metadata security: asked at first message
 
     # -- plumbing ---------------------------------------------------------------------------
     def to_client(self, data: bytes) -> None:
@@ -181,6 +182,12 @@ class Session:
     async def _client_loop(self) -> None:
         while True:
             kind_, body = await wire.read_message(self.client_reader)
+            if self.sees_all_metadata is None:  # once per session: the setting is cluster-wide
+                from datalake_dev.redshift_double import metadata
+
+                self.sees_all_metadata = await asyncio.to_thread(
+                    metadata.sees_all, self.double, self.user
+                )
             if kind_ == b"Q":
                 await self._on_query(body.rstrip(b"\0").decode())
             elif kind_ == b"P":
@@ -197,7 +204,7 @@ class Session:
     def _on_parse(self, body: bytes) -> bytes:
         name, rest = body.split(b"\0", 1)
         sql, params = rest.split(b"\0", 1)
-        text = sql.decode()
+        text = self._catalog_view(sql.decode())
         try:
             # Named statements are fine: Redshift's own drivers (redshift_connector) cache them
             # and close them with the protocol's Close message. What Redshift lacks is the SQL
@@ -218,7 +225,16 @@ class Session:
         return name + b"\0" + text.encode() + b"\0" + params
 
     # -- the simple protocol: statement by statement ----------------------------------------
+    def _catalog_view(self, sql: str) -> str:
+        """With metadata security on, what this user may see of the catalog (metadata.py)."""
+        if self.sees_all_metadata is not False:
+            return sql
+        from datalake_dev.redshift_double import metadata
+
+        return metadata.filtered(sql)
+
     async def _on_query(self, sql: str) -> None:
+        sql = self._catalog_view(sql)
         parts = split(sql) or [sql]
         statements = [tokenize(part) for part in parts]
         plain = True

@@ -153,7 +153,8 @@ def split(sql: str) -> list[str]:
 
 
 def kind(statement: Statement) -> str:
-    """'copy_s3', 'unload', 'rls', 'assumerole', 'user' (the double runs these) or 'sql'."""
+    """'copy_s3', 'unload', 'rls', 'assumerole', 'user', 'system' (the double runs these) or
+    'sql'."""
     words = statement.words
     if not words:
         return "sql"
@@ -170,6 +171,8 @@ def kind(statement: Statement) -> str:
         return "assumerole"
     if first in ("CREATE", "ALTER") and words[1:2] == ["USER"]:
         return "user"
+    if first == "ALTER" and words[1:2] == ["SYSTEM"]:
+        return "system"
     return "sql"
 
 
@@ -253,8 +256,29 @@ def rewrite(statement: Statement, serverless: bool) -> str:
             sql,
             flags=re.IGNORECASE,
         )
+    if "JSON_EXTRACT_PATH_TEXT" in words:
+        # Built into Redshift (found whatever the search path); here the project's
+        # compatibility layer provides it, in schema redshift_compat.
+        sql = _qualify_function(sql, "json_extract_path_text", "redshift_compat")
     if "SVV_ROLES" in words:
         sql = re.sub(
             r"\b(pg_catalog\.)?svv_roles\b", "redshift_double.svv_roles", sql, flags=re.IGNORECASE
         )
     return sql
+
+
+def _qualify_function(sql: str, name: str, schema: str) -> str:
+    """Calls of function `name` not qualified with a schema, qualified with `schema` (tokens:
+    words inside strings, quoted identifiers and comments are left alone)."""
+    tokens = tokenize(sql).tokens
+    out, pos = [], 0
+    for i, token in enumerate(tokens[:-1]):
+        if (
+            token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+            and token.text.lower() == name
+            and tokens[i + 1].token_type == TokenType.L_PAREN
+            and not (i and tokens[i - 1].token_type == TokenType.DOT)
+        ):
+            out += [sql[pos : token.start], f"{schema}."]
+            pos = token.start
+    return "".join(out) + sql[pos:]

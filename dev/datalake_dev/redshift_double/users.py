@@ -44,8 +44,20 @@ async def create_or_alter_user(session, statement) -> str:
             raise Refused("CREATE USER needs PASSWORD (or PASSWORD DISABLE) on Amazon Redshift")
     else:
         sql = re.sub(r"^\s*ALTER\s+USER\b", "ALTER ROLE", sql, flags=re.IGNORECASE)
+        sql = _keep_builtins_on_search_path(sql)
     _, _, tag = await session.rows(sql)
     return tag.replace("ROLE", "USER")
+
+
+def _keep_builtins_on_search_path(sql: str) -> str:
+    """ALTER USER u SET search_path TO ...: Redshift's own functions (json_extract_path_text on
+    varchar, ...) are built in and found whatever the path; here they live in schema
+    redshift_compat, which the database's default path names and a user's own path would hide,
+    so it is appended to the user's path."""
+    m = re.search(r"\bSET\s+search_path\s*(TO|=)\s*(?P<path>[^;]+?)\s*;?\s*$", sql, re.I)
+    if m is None or "redshift_compat" in m.group("path").lower():
+        return sql
+    return sql[: m.end("path")] + ", redshift_compat" + sql[m.end("path") :]
 
 
 async def assumerole(session, statement) -> str:

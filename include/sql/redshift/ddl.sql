@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_entity_operations (unused 
 CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_workflow_tables (unused boolean) DISTSTYLE ALL;
 -- Taken first by every writer of run_manifest, before its own (lock_run_manifest.sql).
 CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_run_manifest (unused boolean) DISTSTYLE ALL;
+-- Taken by the typed tables' refresh (typed/lock.sql).
+CREATE TABLE IF NOT EXISTS datalake_ops.pipeline_lock_typed_tables (unused boolean) DISTSTYLE ALL;
 
 CREATE TABLE IF NOT EXISTS epilot_datalake.entity_operations (
     id            varchar(256)   NOT NULL,

@@ -1,108 +1,91 @@
-"""The typed tables' statements for Redshift, rendered from include/sql/redshift/typed/ (where
-Redshift differs) and include/sql/typed/ (where it does not).
+"""Where the typed tables' refresh differs on Redshift: the statements of
+include/sql/redshift/typed/ replace their twins in include/sql/typed/, and columns get
+Redshift's types.
 
 Where Redshift differs (AWS Redshift Database Developer Guide): no jsonb, the payload is
-SUPER from JSON_PARSE and its attributes are listed with UNPIVOT (PartiQL); VARCHAR lengths
-are bytes and TEXT is VARCHAR(256), so text columns are VARCHAR(65535); NUMERIC without
-precision is NUMERIC(18,0), so numbers are NUMERIC(38,12); no arrays (lists are rendered as
-literals); no ON CONFLICT or data-modifying CTEs, and MERGE takes a table as its source; no
-indexes; the search path is a user setting (ALTER USER … SET search_path). Not run here: the
-statements are rendered and parsed (tests/unit/datalake/typed/), not executed on a cluster.
+SUPER from JSON_PARSE and its attributes are listed with UNPIVOT (PartiQL), once, into a
+temporary table of (entity, attribute, kind, value as text) that every later statement reads
+with plain SQL; VARCHAR lengths are bytes and TEXT is VARCHAR(256), so text columns are
+VARCHAR(65535); NUMERIC without precision is NUMERIC(18,0), so numbers are NUMERIC(38,12); no
+arrays (lists are rendered as literals); no ON CONFLICT or data-modifying CTEs, and MERGE takes
+a table as its source; no indexes; no ON COMMIT DROP (temporary tables are dropped by the
+refresh); DELETE takes no table alias; the search path is a user setting
+(ALTER USER ... SET search_path).
 """
 
 from __future__ import annotations
 
-from datalake.sqlfiles import SQL_ROOT, render_sql, statements
-from datalake.typed.kinds import REDSHIFT_TYPES, TEXT, Attribute
-from datalake.typed.refresh import SchemaTable, literal_list, quote_ident, quote_literal
+from datalake.sqlfiles import SQL_ROOT
+from datalake.typed.kinds import REDSHIFT_TYPES
 
-# ISO-8601 date and time with field ranges (a 30 February still passes and would fail the cast).
+# ISO-8601 date and time with field ranges; TRY_CAST then weeds out a 30 February.
 TIMESTAMP_PATTERN = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
     r"(:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
 )
+# Redshift reports the PostgreSQL version it forked from (8.0.2) as server_version.
+REDSHIFT_SERVER_VERSION = "8.0"
 
 
-def sql_file(name: str) -> str:
-    """The Redshift twin of include/sql/typed/<name> when there is one, else the shared file."""
-    twin = f"redshift/typed/{name}"
-    return twin if (SQL_ROOT / twin).exists() else f"typed/{name}"
+def on_redshift(conn) -> bool:
+    """Whether conn is a Redshift session (no round trip: the server's startup parameter)."""
+    version = conn.info.parameter_status("server_version") or ""
+    return version.startswith(REDSHIFT_SERVER_VERSION)
 
 
-def _columns(table: SchemaTable) -> list[dict]:
+def check_dialect(conn, settings_say_redshift: bool) -> None:
+    """The statements follow the server the session is on; the settings (WAREHOUSE_KIND, the
+    URI) must say the same, or every other task would send the other warehouse's SQL."""
+    if on_redshift(conn) != settings_say_redshift:
+        server = "Redshift" if on_redshift(conn) else "PostgreSQL"
+        raise ValueError(
+            f"the warehouse server is {server} but the settings say otherwise: "
+            "set WAREHOUSE_KIND (docs/redshift.md, 'Which warehouse')"
+        )
+
+
+def sql_file(conn, relative: str) -> str:
+    """include/sql/<relative>, or its Redshift twin under redshift/ on a Redshift session."""
+    if not relative.startswith("typed/") or not on_redshift(conn):
+        return relative
+    twin = f"redshift/{relative}"
+    return twin if (SQL_ROOT / twin).exists() else relative
+
+
+def columns(postgres_columns: list[dict], kinds: list[str]) -> list[dict]:
+    """The templates' column fields (refresh._columns_sql) with Redshift's types, each column's
+    kind, and Redshift's test of whether a value fits (TRY_CAST for pg_input_is_valid)."""
     return [
-        {
-            "name": a.column_name,
-            "type": REDSHIFT_TYPES[a.kind],
-            "kind": a.kind,
-            "path": quote_ident(a.attribute),
-            "text": REDSHIFT_TYPES[a.kind] == REDSHIFT_TYPES[TEXT],
-            "fits": _fits(a),
-        }
-        for a in table.columns()
+        dict(
+            column, type=REDSHIFT_TYPES[kind], kind=kind, fits=fits(column["name"], column["fits"])
+        )
+        for column, kind in zip(postgres_columns, kinds, strict=True)
     ]
 
 
-def _fits(attr: Attribute) -> str | None:
-    """As refresh.fits_predicate, without PostgreSQL's pg_input_is_valid."""
-    from datalake.typed.refresh import fits_predicate
-
-    predicate = fits_predicate(attr)
+def fits(column: str, predicate: str | None) -> str | None:
+    """A refresh.fits_predicate for Redshift: TRY_CAST where PostgreSQL's has pg_input_is_valid."""
     if predicate and "pg_input_is_valid" in predicate:
-        return f"{attr.column_name} ~ '{TIMESTAMP_PATTERN}'"
+        matches = f"{column} ~ '{TIMESTAMP_PATTERN}'"
+        return (
+            f"{matches} AND TRY_CAST(CASE WHEN {matches} THEN {column} END AS TIMESTAMPTZ) "
+            "IS NOT NULL"
+        )
     return predicate
 
 
-def render(name: str, **params) -> list[str]:
-    return statements(render_sql(sql_file(name), **params))
+# One catalog row as a VALUES tuple (refresh._catalog_sql's row fields, in the table's order).
+CATALOG_ROW = (
+    "(%(entity_schema)s, %(table_name)s, %(attribute)s, %(column_name)s, %(type)s, "
+    "%(ordinal)s, %(first_seen)s, %(last_seen)s, %(rows_with_value)s, %(values_not_fitting)s, "
+    "%(widened_from)s)"
+)
 
 
-def refresh_statements(org_schema: str, tables: list[SchemaTable], changed_only: bool) -> list[str]:
-    """The statements of one organisation's refresh on Redshift, in order, for a plan (tables
-    whose catalog was widened over the staged values; `rebuild` set where a column changed type).
-    Parameters left for the driver: %(org)s (organisation "org-1" in the rendered literals)."""
-    out: list[str] = []
-    out += render("lock.sql")
-    out += render("collect_changes.sql")
-    out += render("org_schema.sql", schema=org_schema)
-    if changed_only:
-        out += render("changed_ids.sql")
-    out += render("stage.sql", org=quote_literal("org-1"), changed_only=changed_only, slugs="")
-    out += render("infer.sql", slugs="", timestamp_pattern=TIMESTAMP_PATTERN)
-    for table in tables:
-        common = {
-            "schema": org_schema,
-            "table": table.table_name,
-            "slug": quote_literal(table.entity_schema),
-        }
-        columns = _columns(table)
-        if table.rebuild:
-            out += render("create_table.sql", columns=columns, **common)
-        else:
-            for attr in table.columns():
-                if attr.added:
-                    out += render(
-                        "add_column.sql",
-                        column=attr.column_name,
-                        type=REDSHIFT_TYPES[attr.kind],
-                        **common,
-                    )
-            out += render("delete_rows.sql", **common)
-        out += render("insert_rows.sql", columns=columns, **common)
-        out += render(
-            "column_stats.sql",
-            columns=columns,
-            changed_only=changed_only and not table.rebuild,
-            **common,
-        )
-    rebuilt = [t.entity_schema for t in tables if t.rebuild]
-    out += render(
-        "relations_replace.sql",
-        schema=org_schema,
-        changed_only=changed_only,
-        rebuilt=literal_list(rebuilt),
-    )
-    out += render("catalog_clear.sql", schema=org_schema)
-    out += render("catalog_insert.sql", schema=org_schema)
-    out += render("grant_credential.sql", schema=org_schema, username=quote_ident("dl_example"))
-    return out
+def rows_sql(conn, rows: list[dict]) -> str:
+    """The catalog's rows as a VALUES list of literals (bound client-side by psycopg), for the
+    Redshift twin of catalog_rows.sql: Redshift has no jsonb_to_recordset."""
+    from psycopg import ClientCursor
+
+    cursor = ClientCursor(conn)
+    return ",\n".join(cursor.mogrify(CATALOG_ROW, row) for row in rows)

@@ -1,5 +1,6 @@
 """Refresh the typed tables on the local PostgreSQL: queue the entities of newly loaded hourly
 runs, then rewrite each organisation's changed entities in one transaction per organisation.
+On Redshift the same steps run the Redshift twins of the statements (datalake.typed.redshift_sql).
 
 Per organisation: stage the current payloads of its queued entities (or all of them, for a
 build), classify every top-level value (include/sql/typed/infer.sql), widen the catalog's
@@ -21,8 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from datalake.locks import TYPED_TABLES_LOCK, take_pipeline_lock
+from datalake.locks import lock_typed_tables
 from datalake.sqlfiles import read_sql, render_sql, statements
+from datalake.typed import redshift_sql
 from datalake.typed.kinds import (
     BIGINT,
     BOOLEAN,
@@ -30,6 +32,7 @@ from datalake.typed.kinds import (
     JSON,
     NUMERIC,
     POSTGRES_TYPES,
+    REDSHIFT_TYPES,
     RELATION,
     RESERVED_COLUMNS,
     RESERVED_TABLES,
@@ -197,6 +200,23 @@ def _columns_sql(table: SchemaTable) -> list[dict]:
     ]
 
 
+def _columns(conn, table: SchemaTable) -> list[dict]:
+    """What the templates need of each column, in the session's warehouse's types."""
+    if redshift_sql.on_redshift(conn):
+        return redshift_sql.columns(_columns_sql(table), [a.kind for a in table.columns()])
+    return _columns_sql(table)
+
+
+def _column_types(conn) -> dict[str, str]:
+    return REDSHIFT_TYPES if redshift_sql.on_redshift(conn) else POSTGRES_TYPES
+
+
+def _render(conn, relative: str, **render) -> str:
+    """include/sql/<relative> (rendered when given values); its Redshift twin on Redshift."""
+    relative = redshift_sql.sql_file(conn, relative)
+    return render_sql(relative, **render) if render else read_sql(relative)
+
+
 @lru_cache(maxsize=256)
 def _split(sql: str) -> tuple[str, ...]:
     return tuple(statements(sql))
@@ -206,7 +226,7 @@ def _run(conn, relative: str, params: dict | None = None, **render) -> list[tupl
     """Every statement of include/sql/<relative> (rendered when given values); returns the last
     one's rows. Splitting is cached: these files are run once per organisation."""
     rows: list[tuple] = []
-    for statement in _split(render_sql(relative, **render) if render else read_sql(relative)):
+    for statement in _split(_render(conn, relative, **render)):
         cur = conn.execute(statement, params if params and "%(" in statement else None)
         rows = cur.fetchall() if cur.description is not None else []
     return rows
@@ -216,7 +236,7 @@ def _send(conn, relative: str, **render):
     """A template without parameters, rendered and sent whole (PostgreSQL takes several
     statements in one simple query): splitting the long per-table statements with sqlparse
     would cost more than running them."""
-    return _send_batch(conn, render_sql(relative, **render))
+    return _send_batch(conn, _render(conn, relative, **render))
 
 
 def _send_batch(conn, *sqls: str):
@@ -231,8 +251,7 @@ def _bound(conn, relative: str, params: dict, **render) -> str:
     that it can travel in a batch."""
     from psycopg import ClientCursor
 
-    sql = render_sql(relative, **render) if render else read_sql(relative)
-    return ClientCursor(conn).mogrify(sql, params)
+    return ClientCursor(conn).mogrify(_render(conn, relative, **render), params)
 
 
 def _last_rows(cur) -> list[tuple]:
@@ -274,16 +293,18 @@ def literal_list(values: list[str] | None) -> str:
     return ", ".join(quote_literal(v) for v in values or ())
 
 
-def _stage_sql(org: str, changed_only: bool, slugs: list[str] | None) -> str:
-    return render_sql(
+def _stage_sql(conn, org: str, changed_only: bool, slugs: list[str] | None) -> str:
+    return _render(
+        conn,
         "typed/stage.sql",
         org=quote_literal(org),
         changed_only=changed_only,
         slugs=literal_list(slugs),
+        timestamp_pattern=redshift_sql.TIMESTAMP_PATTERN,
     )
 
 
-def _write_table(schema: str, table: SchemaTable, result: OrgResult):
+def _write_table(conn, schema: str, table: SchemaTable, result: OrgResult):
     """The statements that (re)create and fill the table, or add its new columns and replace
     its queued rows; and what takes their result rows (the catalog's counts come back with the
     rows deleted and inserted)."""
@@ -292,13 +313,31 @@ def _write_table(schema: str, table: SchemaTable, result: OrgResult):
         "table": table.table_name,
         "slug": quote_literal(table.entity_schema),
     }
-    columns = _columns_sql(table)
-    insert = _counted(render_sql("typed/insert_rows.sql", columns=columns, **render), columns)
+    columns = _columns(conn, table)
+    if redshift_sql.on_redshift(conn):
+        # No RETURNING on Redshift: the same counts by a query of the queued rows (all rows of
+        # a rebuilt table), before the delete and after the insert.
+        stats = _render(
+            conn,
+            "typed/column_stats.sql",
+            columns=columns,
+            changed_only=not table.rebuild,
+            **render,
+        )
+
+        def counted(dml: str, before: bool = False) -> list[str]:
+            return [stats, dml] if before else [dml, stats]
+    else:
+
+        def counted(dml: str, before: bool = False) -> list[str]:
+            return [_counted(dml, columns)]
+
+    insert = counted(_render(conn, "typed/insert_rows.sql", columns=columns, **render))
     if table.rebuild:
         sqls = [
-            render_sql("typed/create_table.sql", columns=columns, **render),
-            insert,
-            render_sql("typed/add_key.sql", **render),
+            _render(conn, "typed/create_table.sql", columns=columns, **render),
+            *insert,
+            _render(conn, "typed/add_key.sql", **render),
         ]
 
         def take(rows) -> None:
@@ -310,16 +349,17 @@ def _write_table(schema: str, table: SchemaTable, result: OrgResult):
 
         return sqls, take
     added = [attr for attr in table.columns() if attr.added]
-    delete = _counted(render_sql("typed/delete_rows.sql", **render), columns)
+    delete = counted(_render(conn, "typed/delete_rows.sql", **render), before=True)
     sqls = [
-        render_sql(
+        _render(
+            conn,
             "typed/add_column.sql",
             column=attr.column_name,
-            type=POSTGRES_TYPES[attr.kind],
+            type=_column_types(conn)[attr.kind],
             **render,
         )
         for attr in added
-    ] + [delete, insert]
+    ] + [*delete, *insert]
 
     def take(rows) -> None:
         before, after = _stats_of(next(rows), columns), _stats_of(next(rows), columns)
@@ -334,7 +374,7 @@ def _write_table(schema: str, table: SchemaTable, result: OrgResult):
 
 def _write_tables(conn, schema: str, tables: list[SchemaTable], result: OrgResult) -> None:
     """Every touched table written in one round-trip."""
-    plans = [_write_table(schema, table, result) for table in tables]
+    plans = [_write_table(conn, schema, table, result) for table in tables]
     if not plans:
         return
     cur = _send_batch(conn, *(sql for sqls, _ in plans for sql in sqls))
@@ -379,6 +419,10 @@ def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> str:
         if t.exists or t.rebuild
         for a in t.attributes.values()
     ]
+    if redshift_sql.on_redshift(conn):  # no jsonb: the rows as a list of literals
+        return _render(
+            conn, "typed/catalog_rows.sql", schema=schema, values=redshift_sql.rows_sql(conn, rows)
+        )
     return _bound(conn, "typed/catalog_rows.sql", {"rows": json.dumps(rows)}, schema=schema)
 
 
@@ -386,11 +430,13 @@ def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None =
     """The organisation's credentials read its schema and find it first on their search path."""
     if usernames is None:
         usernames = [row[0] for row in _run(conn, "typed/org_credentials.sql", {"org": org})]
+        if _run(conn, "typed/reader_exists.sql"):  # the operator's `datalake query` reads all
+            _send(conn, "typed/grant_reader.sql", schema=schema)
     if usernames:
         _send_batch(
             conn,
             *(
-                render_sql("typed/grant_credential.sql", schema=schema, username=quote_ident(u))
+                _render(conn, "typed/grant_credential.sql", schema=schema, username=quote_ident(u))
                 for u in usernames
             ),
         )
@@ -421,14 +467,15 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
     slugs = literal_list([slug] if slug else None)
     _send_batch(
         conn,
+        *_per_org_stage(conn),
         *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
-        _stage_sql(org, changed_only, [slug] if slug else None),
+        _stage_sql(conn, org, changed_only, [slug] if slug else None),
     )
     cur = _send_batch(
         conn,
-        render_sql("typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
-        read_sql("typed/staged_schemas.sql"),
-        *([read_sql("typed/changed_schemas.sql")] if changed_only else []),
+        _render(conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
+        _render(conn, "typed/staged_schemas.sql"),
+        *([_render(conn, "typed/changed_schemas.sql")] if changed_only else []),
     )
     inferred = cur.fetchall()
     cur.nextset()
@@ -459,27 +506,29 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
             result.columns_widened.append(f"{entity_schema}.{attribute}: {old_kind} -> {new_kind}")
     restage = sorted(s for s in touched if tables[s].rebuild and changed_only)
     if restage:  # a column changed type: the whole table is rebuilt from all its current rows
-        _send_batch(conn, _stage_sql(org, False, restage))
+        _send_batch(conn, _stage_sql(conn, org, False, restage))
     _write_tables(conn, schema, [tables[s] for s in sorted(touched)], result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
     _send_batch(
         conn,
-        render_sql(
+        _render(
+            conn,
             "typed/relations_replace.sql",
             schema=schema,
             changed_only=changed_only,
             rebuilt=literal_list(rebuilt),
             candidates=_relation_candidates(tables.values(), inferred, restage),
         ),
-        render_sql("typed/catalog_clear.sql", schema=schema),
+        _render(conn, "typed/catalog_clear.sql", schema=schema),
         _catalog_sql(conn, schema, tables),
     )
     if rebuilt:  # a new table: the credentials hold SELECT on the tables there were before
         grant_credentials(conn, org, schema)
     _send_batch(
         conn,
-        render_sql("typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
+        _render(conn, "typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
         _bound(conn, "typed/mark_built.sql", {"org": org}),
+        *_per_org_stage(conn),
     )
     return result
 
@@ -488,7 +537,7 @@ def collect_changes(conn) -> bool:
     """Queue the entities of runs loaded since the last refresh (own transaction); True when
     this is the first refresh of the warehouse (every organisation is then built whole)."""
     with conn.transaction():
-        take_pipeline_lock(conn, TYPED_TABLES_LOCK)
+        lock_typed_tables(conn, redshift_sql.on_redshift(conn))
         first = not _run(conn, "typed/has_seen_runs.sql")[0][0]
         _run(conn, "typed/mark_all_runs_seen.sql" if first else "typed/collect_changes.sql")
     return first
@@ -497,13 +546,24 @@ def collect_changes(conn) -> bool:
 @contextmanager
 def stage_tables(conn):
     """The working tables of every organisation's refresh, for the time of a refresh (on an
-    autocommit connection: they outlive each organisation's transaction, their rows do not)."""
+    autocommit connection: they outlive each organisation's transaction, their rows do not).
+    On Redshift each organisation's statements create and drop their own (`_per_org_stage`)."""
+    if redshift_sql.on_redshift(conn):
+        yield
+        return
     _send_batch(conn, read_sql("typed/stage_tables.sql"))
     try:
         yield
     finally:
         if not conn.closed:  # else they went with the session
             _send_batch(conn, read_sql("typed/drop_stage.sql"))
+
+
+def _per_org_stage(conn) -> list[str]:
+    """Redshift's twins create the working tables in each organisation's statements and keep
+    them for the session: they are dropped at its start and end. PostgreSQL's are created once
+    per refresh and emptied by each commit (`stage_tables`)."""
+    return [_render(conn, "typed/drop_stage.sql")] if redshift_sql.on_redshift(conn) else []
 
 
 def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgResult]:
@@ -528,14 +588,15 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
         for one in orgs:
             try:
                 with conn.transaction():
-                    take_pipeline_lock(conn, TYPED_TABLES_LOCK)
+                    lock_typed_tables(conn, redshift_sql.on_redshift(conn))
                     # A tenant may hold a lock on its own typed tables (an open transaction that
                     # read them); adding a column or rebuilding a table then waits. Waiting is
                     # bounded, and only that organisation waits for the next run: its queued
                     # entities stay queued. Many short statements over tables without statistics
                     # yet (temporary, new): the JIT's compile time would cost more than the
                     # statements themselves.
-                    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; {_ORG_SETTINGS}")
+                    if not redshift_sql.on_redshift(conn):  # Redshift has none of these settings
+                        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; {_ORG_SETTINGS}")
                     results.append(
                         refresh_organisation(conn, one, full=first or rebuild, slug=slug)
                     )
@@ -563,12 +624,8 @@ def run_refresh(settings, org: str | None = None, slug: str | None = None) -> di
     """What the DAG's task calls: refresh, and a summary for its log and XCom."""
     from datalake.warehouse import connect
 
-    if settings.warehouse_is_redshift:
-        raise NotImplementedError(
-            "typed tables on Redshift: the statements are rendered by datalake.typed.redshift_sql; "
-            "running them needs the Redshift double or a cluster"
-        )
     with connect(settings, autocommit=True) as conn:
+        redshift_sql.check_dialect(conn, settings.warehouse_is_redshift)
         results = refresh(conn, org or None, slug or None)
     return {
         "organisations": len(results),

@@ -7,6 +7,7 @@ here wrote (AWS's redshift_connector) logging in as a tenant."""
 from __future__ import annotations
 
 import io
+import json
 import threading
 from urllib.parse import urlsplit
 
@@ -305,3 +306,56 @@ def test_assumerole_is_public_until_revoked(admin, user, redshift_double, platfo
             alice.execute(unload)
     finally:
         admin.execute("GRANT ASSUMEROLE ON ALL TO PUBLIC FOR ALL")
+
+
+def test_super_and_partiql_behave_as_documented(admin):
+    """SUPER on jsonb: UNPIVOT lists an object's attributes (nothing for another value), the
+    type functions are false for other types, v::VARCHAR is a string's text (NULL otherwise),
+    an array in FROM is unnested, TRY_CAST gives NULL where the cast fails."""
+    admin.execute("CREATE TABLE rsd_test.semi (id int, p SUPER)")
+    admin.execute(
+        'INSERT INTO rsd_test.semi SELECT 1, JSON_PARSE(\'{"a": 1, "b": "x", "d": null, '
+        '"e": 1.5, "f": true, "c": {"$relation": [{"entity_id": "e1"}, {"entity_id": 2}]}}\')'
+    )
+    admin.execute("INSERT INTO rsd_test.semi SELECT 2, JSON_PARSE('[1, 2]')")
+    rows = admin.execute(
+        "SELECT s.id, attr, JSON_TYPEOF(v), IS_BIGINT(v), IS_DECIMAL(v), IS_VARCHAR(v), "
+        "v::VARCHAR FROM rsd_test.semi s, UNPIVOT s.p AS v AT attr ORDER BY 1, 2"
+    ).fetchall()
+    assert rows == [
+        (1, "a", "number", True, True, False, None),
+        (1, "b", "string", False, False, True, "x"),
+        (1, "c", "object", False, False, False, None),
+        (1, "d", "null", False, False, False, None),
+        (1, "e", "number", False, True, False, None),
+        (1, "f", "boolean", False, False, False, None),
+    ]
+    links = admin.execute(
+        "SELECT attr, r.entity_id::VARCHAR(64), IS_VARCHAR(r.entity_id), "
+        'JSON_SERIALIZE(v."$relation") '
+        'FROM rsd_test.semi s, UNPIVOT s.p AS v AT attr, v."$relation" AS r '
+        'WHERE IS_ARRAY(v."$relation") ORDER BY 3 DESC'
+    ).fetchall()
+    assert [row[:3] for row in links] == [("c", "e1", True), ("c", None, False)]
+    assert json.loads(links[0][3]) == [{"entity_id": "e1"}, {"entity_id": 2}]
+    assert admin.execute(
+        "SELECT TRY_CAST('2026-02-30T08:00:00Z' AS TIMESTAMPTZ), "
+        "TRY_CAST('2026-02-28T08:00:00Z' AS TIMESTAMPTZ) IS NOT NULL, TRY_CAST('x' AS BIGINT)"
+    ).fetchone() == (None, True, None)
+    # Navigation from a table's column is not modelled: PostgreSQL rejects it, nothing guesses.
+    with pytest.raises(psycopg.Error):
+        admin.execute("SELECT s.p.a FROM rsd_test.semi s")
+
+
+def test_metadata_security_views_replace_only_catalog_table_names():
+    from datalake_dev.redshift_double.metadata import filtered
+
+    sql = (
+        "SELECT c.relname, 'pg_class' FROM pg_catalog.pg_class c JOIN pg_namespace n "
+        'ON n.oid = c.relnamespace JOIN other.pg_attribute a ON true, "pg_type" t'
+    )
+    assert filtered(sql) == (
+        "SELECT c.relname, 'pg_class' FROM redshift_double.ms_pg_class c JOIN "
+        "redshift_double.ms_pg_namespace n ON n.oid = c.relnamespace JOIN other.pg_attribute a "
+        "ON true, redshift_double.ms_pg_type t"
+    )

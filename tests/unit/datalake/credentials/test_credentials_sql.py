@@ -293,7 +293,13 @@ def _fake_connect(conn):
 def test_redshift_generate_sends_only_the_hash_and_records_no_password(monkeypatch):
     conn = _FakeConn()
     monkeypatch.setattr("datalake.warehouse.connect", _fake_connect(conn))
+    granted = []  # the typed schema's grants run through the Redshift double in the integration
+    monkeypatch.setattr(
+        "datalake.credentials.redshift._grant_typed_tables",
+        lambda conn, org_id, username: granted.append((org_id, username)),
+    )
     cred = credentials.generate("739224", created_by="ops", settings=_redshift_settings())
+    assert granted == [("739224", cred.username)]
     assert cred.ssl_required and cred.endpoint == "c.abc.eu-central-1.redshift.amazonaws.com:5439"
     sent = repr(conn.sent)
     assert cred.password not in sent

@@ -1,5 +1,5 @@
 """Typed tables without a database: how kinds widen, the identifiers made from attribute names,
-and the Redshift statements rendered for a refresh (what Redshift does not have never appears)."""
+and the Redshift twins of the refresh's statements (nothing the Redshift double refuses)."""
 
 from __future__ import annotations
 
@@ -65,46 +65,69 @@ def _planned_table(rebuild: bool):
     return table
 
 
-@pytest.mark.parametrize("rebuild", [True, False])
-def test_redshift_refresh_statements_use_only_what_redshift_has(rebuild):
-    import sqlglot
+def _redshift_file(name: str, rebuild: bool) -> str:
+    from datalake.sqlfiles import render_sql
+    from datalake.typed import redshift_sql
+    from datalake.typed.refresh import _columns_sql
 
-    from datalake.typed.redshift_sql import refresh_statements
-
-    sql = refresh_statements(
-        "t_0123456789abcdef", [_planned_table(rebuild)], changed_only=not rebuild
+    table = _planned_table(rebuild)
+    return render_sql(
+        f"redshift/typed/{name}",
+        schema="t_0123456789abcdef",
+        table=table.table_name,
+        slug="'opportunity'",
+        org="'org-1'",
+        columns=redshift_sql.columns(_columns_sql(table), [a.kind for a in table.columns()]),
+        changed_only=not rebuild,
+        slugs="'opportunity', 'contact'",
+        rebuilt="'opportunity'" if rebuild else "",
+        full=rebuild,
+        username='"dl_example"',
+        timestamp_pattern=redshift_sql.TIMESTAMP_PATTERN,
+        values="('opportunity', 'opportunity', 'flag', 'flag', 'boolean', 5, NULL, NULL, 1, 0, "
+        "NULL)",
     )
+
+
+@pytest.mark.parametrize("rebuild", [True, False])
+def test_the_redshift_twins_use_nothing_the_redshift_double_refuses(rebuild):
+    """Every Redshift twin, rendered: nothing PostgreSQL-only (the double's refusals, and forms
+    it does not look for: jsonb, pg_input_is_valid, ON COMMIT DROP, DELETE with an alias)."""
     import sqlparse
 
-    text = "\n".join(sqlparse.format(s, strip_comments=True) for s in sql)
-    for absent in (
-        "jsonb",
-        "ANY(",
-        "ON CONFLICT",
-        "to_regclass",
-        "FILTER (",
-        "pg_input_is_valid",
-        "CREATE INDEX",
-        "ARRAY[",
-        "::text",
-        " text,",
-        " numeric,",
-        "WITH new_runs",
-    ):
-        assert absent.lower() not in text.lower(), absent
-    assert "JSON_PARSE(c.detail)" in text and "UNPIVOT s.d.payload AS v AT attr" in text
-    assert "MERGE INTO datalake_ops.typed_seen_runs USING typed_new_runs" in text
-    assert 'ALTER USER "dl_example" SET search_path TO t_0123456789abcdef, epilot_datalake' in text
-    if rebuild:
-        create = next(s for s in sql if s.startswith("CREATE TABLE t_0123456789abcdef.opportunity"))
-        assert (
-            "flag BOOLEAN" in create
-            and "amount NUMERIC(38,12)" in create
-            and "due TIMESTAMPTZ" in create
-        )
-        assert "count VARCHAR(65535)" in create and "address VARCHAR(65535)" in create
-    assert 's.d.payload."Mixed Case"' in text
-    for statement in sql:  # PartiQL (UNPIVOT, SUPER paths) is beyond sqlglot's Redshift parser
-        if "UNPIVOT" in statement or "s.d.payload" in statement or statement.startswith("SET "):
-            continue
-        sqlglot.parse_one(statement.replace("%(org)s", "'org'"), read="redshift")
+    from datalake.sqlfiles import SQL_ROOT, statements
+    from datalake_dev.redshift_double.statements import check, tokenize
+
+    names = sorted(p.name for p in (SQL_ROOT / "redshift" / "typed").glob("*.sql"))
+    assert {"stage.sql", "insert_rows.sql", "infer.sql", "collect_changes.sql"} <= set(names)
+    for name in names:
+        for statement in statements(_redshift_file(name, rebuild)):
+            check(tokenize(statement), serverless=True)
+            lowered = sqlparse.format(statement, strip_comments=True).lower()
+            for absent in ("jsonb", "pg_input_is_valid", "on commit drop", "::text", " text,"):
+                assert absent not in lowered, (name, absent)
+            assert not re.match(r"\s*delete from [\w.]+ \w+\s+where", lowered), name
+    insert = _redshift_file("insert_rows.sql", rebuild)
+    assert "CAST(MAX(CASE WHEN v.attribute = 'amount' THEN v.value END) AS NUMERIC(38,12))" in (
+        insert
+    )
+    assert "AS BOOLEAN)" not in insert  # Redshift casts no character string to BOOLEAN
+
+
+@pytest.mark.parametrize(
+    ("server_version", "settings_say_redshift", "agrees"),
+    [("8.0.2", True, True), ("16.4", False, True), ("8.0.2", False, False), ("16.4", True, False)],
+)
+def test_the_refresh_refuses_a_server_its_settings_do_not_name(
+    server_version, settings_say_redshift, agrees
+):
+    from types import SimpleNamespace
+
+    from datalake.typed.redshift_sql import check_dialect
+
+    conn = SimpleNamespace(info=SimpleNamespace(parameter_status=lambda name: server_version))
+    if agrees:
+        check_dialect(conn, settings_say_redshift)
+    else:
+        with pytest.raises(ValueError, match="WAREHOUSE_KIND"):
+            check_dialect(conn, settings_say_redshift)
