@@ -3,4 +3,4 @@
 DELETE FROM datalake_ops.typed_pending p
 WHERE p.account = {{ org }}
 {%- if full %}{% if slug %} AND p.entity_schema = {{ slug }}{% endif %}
-{%- else %} AND p.entity_id IN (SELECT entity_id FROM typed_ids){% endif %}
+{%- else %} AND p.entity_id = ANY (ARRAY(SELECT entity_id FROM typed_ids)){% endif %}

@@ -2,9 +2,11 @@
 -- for only in the `candidates` attributes (where the inference saw a relation list, or any
 -- column that can hold one for a table restaged after it). Separate deletes, so that each
 -- finds its rows by the entity_id index.
--- Incremental: the staged entities are the queued ones (typed_ids) and those of rebuilt schemas.
+-- Incremental: the staged entities are the queued ones (typed_ids, as an array: looked up by
+-- the entity_id index, as in delete_rows.sql) and those of rebuilt schemas.
 {%- if changed_only %}
-DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_ids);
+DELETE FROM {{ schema }}._relations r
+WHERE r.entity_id = ANY (ARRAY(SELECT entity_id FROM typed_ids));
 {%- else %}
 DELETE FROM {{ schema }}._relations r WHERE r.entity_id IN (SELECT entity_id FROM typed_stage);
 {%- endif %}
@@ -20,4 +22,10 @@ CROSS JOIN LATERAL jsonb_array_elements(
     CASE WHEN jsonb_typeof(s.p -> k.attribute -> '$relation') = 'array' THEN s.p -> k.attribute -> '$relation'
          ELSE '[]'::jsonb END) rel
 WHERE jsonb_typeof(rel -> 'entity_id') = 'string';
+{%- endif %}
+{%- if not changed_only %}
+-- A build's links are most of the table: its statistics now, so that the next refresh's delete
+-- probes the entity_id index rather than reading every link (autovacuum would analyse the table
+-- only later).
+ANALYZE {{ schema }}._relations;
 {%- endif %}
