@@ -372,6 +372,25 @@ def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflic
     assert json.loads(row["detail"])["payload"]["source"]["title"] == "first"
 
 
+def workflow_conflict(kept: dict, copy: dict, loaded_by: str) -> dict:
+    """The `conflict` of a quarantined workflow copy, hashed as the flattening hashes."""
+    from datalake.workflow.flatten import flatten_workflow_event
+
+    return {
+        "id": kept["id"],
+        "loaded_by": loaded_by,
+        "loaded_hash": flatten_workflow_event(kept).content_hash,
+        "copy_hash": flatten_workflow_event(copy).content_hash,
+    }
+
+
+def task_names(settings, task_id: str) -> list[tuple]:
+    with connect(settings) as conn:
+        return conn.execute(
+            "SELECT name FROM epilot_datalake.WorkflowTasks WHERE id = %s", (task_id,)
+        ).fetchall()
+
+
 def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     clean_platform, airflow_db, warehouse_mode
 ):
@@ -380,8 +399,6 @@ def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     quarantined with both content hashes and the first loaded stays; an id loaded before
     hashes were kept (NULL) has unknown content, so its copies stay plain duplicates."""
     from test_workflow_pipeline import dumps, envelope, execution, step
-
-    from datalake.workflow.flatten import flatten_workflow_event
 
     h1, h2 = HOUR + timedelta(hours=6), HOUR + timedelta(hours=7)
     when = h1 - timedelta(minutes=10)
@@ -405,17 +422,9 @@ def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     (record,) = quarantined(client, bucket, run_key, WORKFLOW)
     assert record.reason == "conflicting_duplicate" and record.raw == dumps(second)
     assert record.source_key == prefix(h2, WORKFLOW) + "b.json" and record.position == 0
-    assert record.conflict == {
-        "id": first["id"],
-        "loaded_by": h1.strftime("%Y%m%d%H"),
-        "loaded_hash": flatten_workflow_event(first).content_hash,
-        "copy_hash": flatten_workflow_event(second).content_hash,
-    }
+    assert record.conflict == workflow_conflict(first, second, h1.strftime("%Y%m%d%H"))
+    assert task_names(clean_platform, "wx-1-a") == [("Call",)]  # the version loaded first stays
     with connect(clean_platform) as conn:
-        names = conn.execute(
-            "SELECT name FROM epilot_datalake.WorkflowTasks WHERE id = 'wx-1-a'"
-        ).fetchall()
-        assert names == [("Call",)]  # the version loaded first stays
         conn.execute(
             "UPDATE datalake_ops.workflow_event_owner SET content_hash = NULL WHERE id = %s",
             (first["id"],),
@@ -490,8 +499,6 @@ def test_workflow_copies_with_different_content_in_one_hour_are_conflicts(
     order is a duplicate, another version under the id is quarantined, the first stays."""
     from test_workflow_pipeline import dumps, envelope, execution, step
 
-    from datalake.workflow.flatten import flatten_workflow_event
-
     hour = HOUR + timedelta(hours=9)
     run_key, when = hour.strftime("%Y%m%d%H"), hour - timedelta(minutes=10)
     client, bucket = s3_client(clean_platform), clean_platform.lake_bucket
@@ -512,19 +519,10 @@ def test_workflow_copies_with_different_content_in_one_hour_are_conflicts(
             dumps(second),
             prefix(hour, WORKFLOW) + "a.json",
             2,
-            {
-                "id": first["id"],
-                "loaded_by": run_key,
-                "loaded_hash": flatten_workflow_event(first).content_hash,
-                "copy_hash": flatten_workflow_event(second).content_hash,
-            },
+            workflow_conflict(first, second, run_key),
         )
     ]
-    with connect(clean_platform) as conn:
-        names = conn.execute(
-            "SELECT name FROM epilot_datalake.WorkflowTasks WHERE id = 'wc-1-a'"
-        ).fetchall()
-    assert names == [("Call",)]
+    assert task_names(clean_platform, "wc-1-a") == [("Call",)]
 
 
 def test_init_adds_the_content_hash_column_to_an_existing_warehouse(mode_settings):
