@@ -338,7 +338,7 @@ def test_two_runs_of_one_hour_at_once_both_succeed(clean_platform, monkeypatch):
 
 
 def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflict(
-    clean_platform, airflow_db
+    clean_platform, airflow_db, warehouse_mode
 ):
     h1, h2 = HOUR + timedelta(hours=4), HOUR + timedelta(hours=5)
     client = s3_client(clean_platform)
@@ -372,6 +372,25 @@ def test_same_id_with_different_content_in_two_hours_is_quarantined_as_a_conflic
     assert json.loads(row["detail"])["payload"]["source"]["title"] == "first"
 
 
+def workflow_conflict(kept: dict, copy: dict, loaded_by: str) -> dict:
+    """The `conflict` of a quarantined workflow copy, hashed as the flattening hashes."""
+    from datalake.workflow.flatten import flatten_workflow_event
+
+    return {
+        "id": kept["id"],
+        "loaded_by": loaded_by,
+        "loaded_hash": flatten_workflow_event(kept).content_hash,
+        "copy_hash": flatten_workflow_event(copy).content_hash,
+    }
+
+
+def task_names(settings, task_id: str) -> list[tuple]:
+    with connect(settings) as conn:
+        return conn.execute(
+            "SELECT name FROM epilot_datalake.WorkflowTasks WHERE id = %s", (task_id,)
+        ).fetchall()
+
+
 def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     clean_platform, airflow_db, warehouse_mode
 ):
@@ -380,8 +399,6 @@ def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     quarantined with both content hashes and the first loaded stays; an id loaded before
     hashes were kept (NULL) has unknown content, so its copies stay plain duplicates."""
     from test_workflow_pipeline import dumps, envelope, execution, step
-
-    from datalake.workflow.flatten import flatten_workflow_event
 
     h1, h2 = HOUR + timedelta(hours=6), HOUR + timedelta(hours=7)
     when = h1 - timedelta(minutes=10)
@@ -405,17 +422,9 @@ def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     (record,) = quarantined(client, bucket, run_key, WORKFLOW)
     assert record.reason == "conflicting_duplicate" and record.raw == dumps(second)
     assert record.source_key == prefix(h2, WORKFLOW) + "b.json" and record.position == 0
-    assert record.conflict == {
-        "id": first["id"],
-        "loaded_by": h1.strftime("%Y%m%d%H"),
-        "loaded_hash": flatten_workflow_event(first).content_hash,
-        "copy_hash": flatten_workflow_event(second).content_hash,
-    }
+    assert record.conflict == workflow_conflict(first, second, h1.strftime("%Y%m%d%H"))
+    assert task_names(clean_platform, "wx-1-a") == [("Call",)]  # the version loaded first stays
     with connect(clean_platform) as conn:
-        names = conn.execute(
-            "SELECT name FROM epilot_datalake.WorkflowTasks WHERE id = 'wx-1-a'"
-        ).fetchall()
-        assert names == [("Call",)]  # the version loaded first stays
         conn.execute(
             "UPDATE datalake_ops.workflow_event_owner SET content_hash = NULL WHERE id = %s",
             (first["id"],),
@@ -425,6 +434,95 @@ def test_workflow_event_id_with_different_content_in_two_hours_is_a_conflict(
     manifest = manifest_of(client, bucket, run_key, WORKFLOW)
     assert manifest["quarantined"] == {} and manifest["duplicates_already_loaded"] == 2
     assert quarantined(client, bucket, run_key, WORKFLOW) == []
+
+
+def _copy_conflicts(client, bucket: str, run_key: str, stream: str) -> list:
+    return sorted(
+        (r.raw, r.source_key, r.position, r.conflict)
+        for r in quarantined(client, bucket, run_key, stream)
+        if r.reason == "conflicting_duplicate"
+    )
+
+
+def test_copies_of_an_id_with_different_content_in_one_hour_are_conflicts(
+    clean_platform, airflow_db, warehouse_mode, monkeypatch
+):
+    """Within one hour the first delivered copy is kept; an identical copy is a duplicate
+    whether the batch sees it (same chunk) or the load does (another chunk), a copy with other
+    content is quarantined against the kept one, and a rerun gives the same verdicts."""
+    from datalake.entity.conflicts import loaded_rows
+    from datalake.hourly.conflicts import content_hash
+
+    monkeypatch.setenv("DATALAKE_CHUNK_ROWS", "2")  # the hour's copies fall in three chunks
+    hour, run_key = HOUR + timedelta(hours=8), (HOUR + timedelta(hours=8)).strftime("%Y%m%d%H")
+    client, bucket = s3_client(clean_platform), clean_platform.lake_bucket
+    when = hour - timedelta(minutes=5)
+    first = event(eid("copied"), "createEntity", when, title="first", event_id=eid("c1"))
+    other = event(eid("other"), "createEntity", when, event_id=eid("c2"))
+    second, third = json.loads(enc(first)), json.loads(enc(first))
+    second["detail"]["payload"]["source"]["title"] = "second"
+    third["detail"]["payload"]["source"]["title"] = "third"
+    # Chunks: [first, second] (the identical copy in between dropped by the batch),
+    # [other, first again] (compared by the load), [third].
+    a = b"\n".join(enc(e) for e in (first, first, second, other))
+    put(client, clean_platform.landing_bucket, hour, "a.json", a)
+    put(client, clean_platform.landing_bucket, hour, "b.json", enc(first) + b"\n" + enc(third))
+
+    verdicts = []
+    for _ in range(2):  # a rerun gives the same verdict and keeps the same copy
+        assert run_hourly("entity_operations_hourly", hour).state == "success"
+        manifest = manifest_of(client, bucket, run_key)
+        assert manifest["quarantined"] == {"conflicting_duplicate": 2}
+        assert (manifest["loaded"], manifest["duplicates_in_batch"]) == (2, 1)
+        assert manifest["duplicates_in_run"] == 1
+        assert_accounted(manifest)
+        (row,) = [r for r in rows(clean_platform) if r["id"] == first["id"]]
+        assert json.loads(row["detail"])["payload"]["source"]["title"] == "first"
+        verdicts.append(_copy_conflicts(client, bucket, run_key, ENTITY))
+    assert verdicts[0] == verdicts[1]
+    with connect(clean_platform) as conn:
+        kept_hash = content_hash(loaded_rows(conn, [first["id"]])[first["id"]])
+    assert [record[:3] for record in verdicts[0]] == sorted(
+        [(enc(second), prefix(hour) + "a.json", 2), (enc(third), prefix(hour) + "b.json", 1)]
+    )
+    conflicts = [record[3] for record in verdicts[0]]
+    assert {(c["id"], c["loaded_by"], c["loaded_hash"]) for c in conflicts} == {
+        (first["id"], run_key, kept_hash)
+    }
+    assert len({kept_hash, *(c["copy_hash"] for c in conflicts)}) == 3
+
+
+def test_workflow_copies_with_different_content_in_one_hour_are_conflicts(
+    clean_platform, airflow_db, warehouse_mode
+):
+    """The workflow stream as the entity stream within one hour: a re-delivery in another key
+    order is a duplicate, another version under the id is quarantined, the first stays."""
+    from test_workflow_pipeline import dumps, envelope, execution, step
+
+    hour = HOUR + timedelta(hours=9)
+    run_key, when = hour.strftime("%Y%m%d%H"), hour - timedelta(minutes=10)
+    client, bucket = s3_client(clean_platform), clean_platform.lake_bucket
+    first = envelope("copied", execution("wc-1", [step("wc-1-a", "Call")], when))
+    second = json.loads(json.dumps(first))
+    second["detail"]["flow"][0]["name"] = "Call back"
+    resent = json.dumps(dict(reversed(list(first.items())))).encode()
+    body = b"\n".join((dumps(first), resent, dumps(second)))
+    put(client, clean_platform.landing_bucket, hour, "a.json", body, WORKFLOW)
+
+    assert run_hourly("workflow_executions_hourly", hour).state == "success"
+    manifest = manifest_of(client, bucket, run_key, WORKFLOW)
+    assert manifest["quarantined"] == {"conflicting_duplicate": 1}
+    assert (manifest["loaded"], manifest["duplicates"]) == (1, 1)
+    assert_accounted(manifest)
+    assert _copy_conflicts(client, bucket, run_key, WORKFLOW) == [
+        (
+            dumps(second),
+            prefix(hour, WORKFLOW) + "a.json",
+            2,
+            workflow_conflict(first, second, run_key),
+        )
+    ]
+    assert task_names(clean_platform, "wc-1-a") == [("Call",)]
 
 
 def test_init_adds_the_content_hash_column_to_an_existing_warehouse(mode_settings):

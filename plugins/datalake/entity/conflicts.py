@@ -1,6 +1,6 @@
 """Conflicting duplicates of the entity stream (what they are and what happens to them:
 hourly/conflicts.py): the staged copies of ids other hours loaded, compared with the rows
-loaded.
+loaded, and the later staged copies of ids staged twice in this run, compared with the first.
 
 Content = the 13 columns of the row, as normalised.
 """
@@ -36,7 +36,8 @@ def loaded_rows(conn, ids: list[str]) -> dict[str, tuple]:
     return rows
 
 
-def staged_rows_redshift(conn, seqs: list[int]) -> dict[int, tuple]:
+def staged_rows_redshift(conn, ids, seqs: list[int]) -> dict[int, tuple]:
+    """As StagedFiles.rows_of, from the stage table (`ids` only narrow the files read)."""
     rows = {}
     for start in range(0, len(seqs), _IN_LIST):
         inline = ", ".join(str(int(seq)) for seq in seqs[start : start + _IN_LIST])
@@ -61,3 +62,21 @@ def find_conflicts(conn, run_key: str, staged_rows) -> list[Conflict]:
         if loaded_hash != copy_hash:
             conflicts.append(Conflict(event_id, seq, owner, loaded_hash, copy_hash))
     return conflicts
+
+
+def find_copy_conflicts(conn, run_key: str, staged_rows) -> list[Conflict]:
+    """The later copies of ids staged more than once in this run whose content differs from
+    the first copy's (`staged_rows` as for find_conflicts). Call before the dedupe drops
+    them."""
+    later = query_file(conn, "entity_operations/later_copies.sql")
+    if not later:
+        return []
+    seqs = sorted({row[1] for row in later} | {row[2] for row in later})
+    hashes = {
+        seq: content_hash(row) for seq, row in staged_rows({r[0] for r in later}, seqs).items()
+    }
+    return [
+        Conflict(event_id, seq, run_key, hashes[first], hashes[seq])
+        for event_id, seq, first in later
+        if hashes[first] != hashes[seq]
+    ]

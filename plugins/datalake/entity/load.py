@@ -20,7 +20,11 @@ from functools import partial
 
 from datalake.config import Settings
 from datalake.entity import DAG_ID, STREAM
-from datalake.entity.conflicts import find_conflicts, staged_rows_redshift
+from datalake.entity.conflicts import (
+    find_conflicts,
+    find_copy_conflicts,
+    staged_rows_redshift,
+)
 from datalake.entity.parquet import SEQ_COLUMN, curated_prefix
 from datalake.entity.staged_files import (
     CuratedFiles,
@@ -167,8 +171,9 @@ class LocalWarehouse:
             raise RuntimeError(f"current_entities: {copied} rows copied for {len(winners)} winners")
         return loaded
 
-    def conflicts(self, conn, run_key: str) -> list:
-        return find_conflicts(conn, run_key, self.staged_files.rows_of)
+    def conflicts(self, conn, run_key: str) -> tuple[list, list]:
+        rows_of = self.staged_files.rows_of
+        return find_copy_conflicts(conn, run_key, rows_of), find_conflicts(conn, run_key, rows_of)
 
     def write_lake(self, conn) -> list[str]:
         lake_files = self._curated.result()
@@ -187,8 +192,9 @@ class RedshiftWarehouse:
     def stage(self, conn) -> int:
         return _copy_staged_redshift(conn, self.settings, self.run_key, self.attempt)
 
-    def conflicts(self, conn, run_key: str) -> list:
-        return find_conflicts(conn, run_key, partial(staged_rows_redshift, conn))
+    def conflicts(self, conn, run_key: str) -> tuple[list, list]:
+        rows_of = partial(staged_rows_redshift, conn)
+        return find_copy_conflicts(conn, run_key, rows_of), find_conflicts(conn, run_key, rows_of)
 
     def insert(self, conn) -> int:
         _, loaded = execute_file(conn, "redshift/insert_entity_operations.sql")
@@ -227,16 +233,16 @@ def load_entity_hour(client, settings: Settings, hour: Hour, batch_counts: list[
                 # line).
                 lock_entity_operations(conn, settings)
                 manifest.staged = warehouse.stage(conn)
-                # Before the dedupe drops them: copies of ids other hours loaded, compared.
+                # Before the dedupe drops them: later copies of ids staged twice in the run and
+                # copies of ids other hours loaded, compared.
                 conflicts = warehouse.conflicts(conn, run_key)
-                in_run, across_runs = execute_file(conn, "entity_operations/dedupe.sql", params)
-                manifest.duplicates_in_run = in_run
+                dropped = execute_file(conn, "entity_operations/dedupe.sql", params)
                 account_conflicts(
                     client,
                     settings.lake_bucket,
                     STREAM,
                     manifest,
-                    across_runs,
+                    tuple(dropped),
                     batch_counts,
                     conflicts,
                 )

@@ -1,5 +1,5 @@
-"""Conflicting duplicates, for both hourly streams: an event id another arrival hour already
-loaded, delivered again with different content.
+"""Conflicting duplicates, for both hourly streams: an event id delivered again with different
+content, whether another arrival hour already loaded it or an earlier copy came in this hour.
 
 At-least-once delivery repeats events byte for byte, and such a copy is a duplicate like any
 other (counted, dropped). A copy whose content differs is not a re-delivery but a second
@@ -7,7 +7,11 @@ version under the same id: which one a reader sees must not depend silently on t
 hours were processed. The first loaded stays (ownership, docs/design.md "Duplicates and
 reruns"); the other is quarantined with reason ``conflicting_duplicate``, its delivered bytes
 and both versions' content hashes, and counted under that reason in the manifest, not among
-the duplicates.
+the duplicates. Within one hour the first delivered copy is kept (lowest _seq, so a rerun
+keeps the same one) and each later copy is compared with it: a batch drops a copy identical to
+the first copy of its id in the same chunk (extract.py) and stages any other, and the load
+compares the later staged copies with the first (entity: later_copies.sql, then the rows
+hashed here; workflow: the staged hashes, later_copies.sql). Only repeated ids are hashed.
 
 Content is what the warehouse stores of an event, as normalised (so key order or whitespace
 in the delivered JSON matter as little as they do there): :func:`content_hash` over those
@@ -30,9 +34,20 @@ SEQ_COLUMN = "_seq"  # both streams' delivery order of a staged record within it
 class Conflict:
     id: str
     seq: int
-    loaded_by: str  # run key of the hour that loaded the id
+    # Run key of the hour that loaded the id; this hour for a copy that differs from the
+    # hour's first copy (then loaded_hash is that first copy's hash).
+    loaded_by: str
     loaded_hash: str
     copy_hash: str
+
+    def fields(self) -> dict:
+        """What the quarantine record says about the conflict."""
+        return {
+            "id": self.id,
+            "loaded_by": self.loaded_by,
+            "loaded_hash": self.loaded_hash,
+            "copy_hash": self.copy_hash,
+        }
 
 
 def content_hash(values) -> str:
@@ -140,12 +155,7 @@ def quarantine_conflicts(
                 position,
                 CONFLICTING_DUPLICATE,
                 raw,
-                conflict={
-                    "id": conflict.id,
-                    "loaded_by": conflict.loaded_by,
-                    "loaded_hash": conflict.loaded_hash,
-                    "copy_hash": conflict.copy_hash,
-                },
+                conflict=conflict.fields(),
             )
         )
     records.sort(key=lambda r: (r.source_key, r.position))
@@ -154,15 +164,26 @@ def quarantine_conflicts(
 
 
 def account_conflicts(
-    client, lake_bucket: str, stream: str, manifest, across_runs: int, counts, conflicts
+    client,
+    lake_bucket: str,
+    stream: str,
+    manifest,
+    dropped: tuple[int, int],
+    counts,
+    conflicts: tuple[list[Conflict], list[Conflict]],
 ) -> None:
-    """The manifest's count of copies of ids other hours loaded (`across_runs`, which the
-    dedupe dropped): the conflicting ones move from the duplicates to the quarantine, with
-    their quarantine file (in the run's attempt)."""
-    manifest.duplicates_already_loaded = across_runs - len(conflicts)
+    """The manifest's counts of the copies the dedupe dropped, `dropped` = (later copies of
+    ids staged twice in this run, copies of ids other hours loaded), with `conflicts` the
+    conflicting ones among each: those move from the duplicates to the quarantine (added to
+    the batches' own), with their quarantine file (in the run's attempt)."""
+    in_run, across_runs = conflicts
+    manifest.duplicates_in_run = dropped[0] - len(in_run)
+    manifest.duplicates_already_loaded = dropped[1] - len(across_runs)
+    conflicts = in_run + across_runs
     if not conflicts:
         return
-    quarantined = {**manifest.quarantined, CONFLICTING_DUPLICATE: len(conflicts)}
+    quarantined = dict(manifest.quarantined)
+    quarantined[CONFLICTING_DUPLICATE] = quarantined.get(CONFLICTING_DUPLICATE, 0) + len(conflicts)
     manifest.quarantined = dict(sorted(quarantined.items()))
     attempt = run_attempt(counts)
     manifest.quarantine_files.append(

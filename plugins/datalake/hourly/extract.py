@@ -91,17 +91,25 @@ def iter_extracted(
     event_id: Callable[[object], str | None],
     shape_errors: tuple[type[Exception], ...],
     chunk_records: int | None = None,
+    content: Callable[[object], str] | None = None,
 ):
-    """Every record of the objects, shaped by `shape`, in delivery order, first copy of each
-    event id within its chunk only, with the raw bytes behind each, as (shaped, sources) chunks
-    of about `chunk_records` records (one chunk when None). A record that does not parse, or
-    that `shape` rejects (one of `shape_errors`, whose message is the reason), is quarantined.
+    """Every record of the objects, shaped by `shape`, in delivery order, with the raw bytes
+    behind each, as (shaped, sources) chunks of about `chunk_records` records (one chunk when
+    None). A record that does not parse, or that `shape` rejects (one of `shape_errors`, whose
+    message is the reason), is quarantined. A later copy of an event id in the same chunk is
+    dropped as a duplicate when its `content` hash is the first copy's (or when no `content`
+    is given); one with other content follows the batch's other records, in extra chunks
+    that hold an id once each (the suites expect an id once per chunk), so the first copy
+    keeps the lowest _seq: the load compares it with the hour's first copy and quarantines
+    it (hourly/conflicts.py). Only repeated ids are hashed here.
     The ids seen are kept per chunk, so memory follows the chunk and not the batch: a copy in
     a later chunk is staged, and the load's dedupe (first delivered copy wins, as here)
-    drops it and counts it with the run's duplicates."""
+    drops it and counts it with the run's duplicates, or quarantines it."""
     shaped: list = []
     sources: list[tuple[str, int, bytes]] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # id -> index of its first copy in `shaped`
+    # id -> its copies whose content differs from the first copy in their chunk
+    other_versions: dict[str, list] = {}
     for key in keys:
         counts.objects += 1
         if key.endswith("/"):
@@ -137,18 +145,33 @@ def iter_extracted(
             counts.parsed += 1
             identity = event_id(item)
             if identity is not None:
-                if identity in seen:
+                first = seen.get(identity)
+                if first is None:
+                    seen[identity] = len(shaped)
+                elif content is None or content(shaped[first]) == content(item):
                     counts.duplicates_in_batch += 1
                     continue
-                seen.add(identity)
+                else:
+                    copy = (item, (key, record.position, record.raw))
+                    other_versions.setdefault(identity, []).append(copy)
+                    continue
             shaped.append(item)
             sources.append((key, record.position, record.raw))
             if chunk_records and len(shaped) >= chunk_records:
                 yield shaped, sources
-                shaped, sources, seen = [], [], set()
+                shaped, sources, seen = [], [], {}
         del body
     if shaped or not chunk_records:
         yield shaped, sources
+    yield from _rounds(other_versions)
+
+
+def _rounds(copies_by_id: dict[str, list]):
+    """The copies as (shaped, sources) chunks, the n-th copy of each id in the n-th chunk, in
+    delivery order."""
+    for n in range(max(map(len, copies_by_id.values()), default=0)):
+        part = [copies[n] for copies in copies_by_id.values() if len(copies) > n]
+        yield [item for item, _ in part], [source for _, source in part]
 
 
 def extract_records(
@@ -160,9 +183,12 @@ def extract_records(
     shape: Callable[[dict], object],
     event_id: Callable[[object], str | None],
     shape_errors: tuple[type[Exception], ...],
+    content: Callable[[object], str] | None = None,
 ):
-    """All of iter_extracted's records at once: (shaped, sources)."""
-    ((shaped, sources),) = iter_extracted(
-        client, bucket, keys, counts, rejects, shape, event_id, shape_errors
+    """iter_extracted's chunks as a list: all records in the first (shaped, sources) but the
+    later copies with other content than their id's first copy, which follow in their own."""
+    return list(
+        iter_extracted(
+            client, bucket, keys, counts, rejects, shape, event_id, shape_errors, content=content
+        )
     )
-    return shaped, sources

@@ -64,8 +64,9 @@ class WorkflowBatchCounts(BatchCounts):
 def extract_flats(
     client, bucket: str, keys: list[str], counts: BatchCounts, rejects: list[QuarantineRecord]
 ):
-    """Flattened events in delivery order, first copy of each event id only, with their raw
-    bytes."""
+    """Flattened events in delivery order with their raw bytes, as (flats, sources) chunks:
+    all events but the later copies of an id with other content than its first copy, which
+    follow in chunks of their own (extract.py; the load decides on them)."""
     return extract_records(
         client,
         bucket,
@@ -75,6 +76,7 @@ def extract_flats(
         flatten_workflow_event,
         lambda flat: flat.event["event_id"],
         (FlattenError,),
+        content=lambda flat: flat.content_hash,
     )
 
 
@@ -100,6 +102,7 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
     import pyarrow as pa
 
     from datalake.validation import data_docs
+    from datalake.validation.runner import merge_expectation_results
     from datalake.workflow.suite import validate_workflow_rows
 
     run_key, keys, batch, attempt = hour.run_key, batch["keys"], batch["batch"], batch["attempt"]
@@ -110,23 +113,29 @@ def process_workflow_batch(client, settings: Settings, hour: Hour, batch: dict) 
         batch=batch, attempt=attempt, source_bucket=settings.landing_bucket
     )
     rejects: list[QuarantineRecord] = []
-    flats, sources = extract_flats(client, settings.landing_bucket, keys, counts, rejects)
-
-    outcome = validate_workflow_rows(
-        flats, now=now, max_future_skew_minutes=max_future_skew_minutes
-    )
-    counts.expectation_results = outcome.expectation_results
+    flats, sources, failed, gx_results = [], [], {}, []
+    results: list[list[dict]] = []
+    # Validated chunk by chunk: the later copies with other content come in their own.
+    for part, part_sources in extract_flats(client, settings.landing_bucket, keys, counts, rejects):
+        outcome = validate_workflow_rows(
+            part, now=now, max_future_skew_minutes=max_future_skew_minutes
+        )
+        failed.update((len(flats) + i, names) for i, names in outcome.failed_events.items())
+        results.append(outcome.expectation_results)
+        gx_results += outcome.gx_results
+        flats += part
+        sources += part_sources
+    counts.expectation_results = merge_expectation_results(results)
     counts.results_key = data_docs.write_results(
         client,
         settings.lake_bucket,
         data_docs.results_key(STREAM, run_key, attempt, batch_file_name(batch)),
-        [data_docs.trimmed_result(result) for result in outcome.gx_results],
+        [data_docs.trimmed_result(result) for result in gx_results],
     )
-    for index, names in outcome.failed_events.items():
+    for index, names in failed.items():
         key, position, raw = sources[index]
         rejects.append(QuarantineRecord(key, position, "failed_expectations", raw, names))
 
-    failed = outcome.failed_events
     kept = [i for i in range(len(flats)) if i not in failed]
     valid = [flats[i] for i in kept]
     seqs = [batch * SEQ_STRIDE + i for i in kept]

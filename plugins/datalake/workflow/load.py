@@ -123,14 +123,20 @@ def load_workflow_hour(client, settings: Settings, hour: Hour, batch_counts: lis
                 staged = _copy_staged_redshift(conn, settings, run_key, attempt)
             manifest.staged = staged[EVENTS_STAGE]
 
-            # Before the dedupe drops them: copies of ids other hours loaded, compared.
-            conflicts = [
-                Conflict(*row) for row in query_file(conn, "workflow/conflicts.sql", params)
-            ]
-            in_run, across_runs = execute_file(conn, "workflow/dedupe.sql", params)
-            manifest.duplicates_in_run = in_run
+            # Before the dedupe drops them: later copies of ids staged twice in the run and
+            # copies of ids other hours loaded, compared.
+            conflicts = (
+                [
+                    Conflict(event_id, seq, run_key, kept_hash, copy_hash)
+                    for event_id, seq, kept_hash, copy_hash in query_file(
+                        conn, "workflow/later_copies.sql"
+                    )
+                ],
+                [Conflict(*row) for row in query_file(conn, "workflow/conflicts.sql", params)],
+            )
+            dropped = tuple(execute_file(conn, "workflow/dedupe.sql", params))
             account_conflicts(
-                client, settings.lake_bucket, STREAM, manifest, across_runs, batch_counts, conflicts
+                client, settings.lake_bucket, STREAM, manifest, dropped, batch_counts, conflicts
             )
             manifest.loaded = query_file(conn, "workflow/stage_count.sql", stage=EVENTS_STAGE)[0][0]
             execute_file(conn, "workflow/winners.sql", params)

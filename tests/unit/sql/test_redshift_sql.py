@@ -116,6 +116,8 @@ def test_conflicting_duplicate_and_migration_sql_parse_as_redshift():
         ),
         ("redshift/staged_rows.sql", {"columns": '"id", "_seq"', "seqs": "1, 2"}),
         ("workflow/conflicts.sql", {}),
+        ("entity_operations/later_copies.sql", {}),
+        ("workflow/later_copies.sql", {}),
         ("warehouse/column_exists.sql", {}),
         ("warehouse/add_column.sql", {"table": "s.t", "column": "c", "kind": "varchar(64)"}),
     ):
