@@ -84,6 +84,7 @@ def generate_postgres(org_id: str, created_by: str | None, settings: Settings) -
     from psycopg import sql
 
     from datalake.scram import scram_sha256_verifier
+    from datalake.typed.refresh import open_typed_schema
     from datalake.warehouse import connect
 
     host, port, database = endpoint_of(settings)
@@ -103,7 +104,7 @@ def generate_postgres(org_id: str, created_by: str | None, settings: Settings) -
             ):
                 conn.execute(statement)
             _apply_tenant_limits(conn, username)
-            _grant_typed_tables(conn, org_id, username)
+            open_typed_schema(conn, org_id, username)
             row = conn.execute(
                 read_sql("credentials/registry_insert.sql"),
                 {"username": username, "org_id": org_id, "created_by": created_by},
@@ -143,17 +144,6 @@ def _apply_tenant_limits(conn, username: str) -> None:
             temp_file_limit=sql.Literal(TENANT_TEMP_FILE_LIMIT),
         ):
             conn.execute(statement)
-
-
-def _grant_typed_tables(conn, org_id: str, username: str) -> None:
-    """The organisation's typed-table schema (created empty when its first build is still to
-    come): readable by the new credential and first on its search path."""
-    from datalake.sqlfiles import execute_file
-    from datalake.typed.refresh import grant_credentials, schema_of
-
-    schema, _ = schema_of(conn, org_id)
-    execute_file(conn, "typed/org_schema.sql", schema=schema)
-    grant_credentials(conn, org_id, schema, [username])
 
 
 def restore_tenant_passwords(conn) -> int:

@@ -175,6 +175,7 @@ def apply_redshift_isolation(conn, iam_role: str | None = None) -> None:
 
 
 def generate_redshift(org_id: str, created_by: str | None, settings: Settings) -> Credential:
+    from datalake.typed.refresh import open_typed_schema
     from datalake.warehouse import connect
 
     host, port, database = endpoint_of(settings)
@@ -184,7 +185,7 @@ def generate_redshift(org_id: str, created_by: str | None, settings: Settings) -
         with conn.transaction():
             for statement in statements(render_redshift_create_user(username, password)):
                 conn.execute(statement)
-            _grant_typed_tables(conn, org_id, username)
+            open_typed_schema(conn, org_id, username)
             conn.execute(
                 read_sql("redshift/credentials/registry_insert.sql"),
                 {"username": username, "org_id": org_id, "created_by": created_by},
@@ -199,18 +200,6 @@ def generate_redshift(org_id: str, created_by: str | None, settings: Settings) -
         created_by=created_by,
         ssl_required=True,
     )
-
-
-def _grant_typed_tables(conn, org_id: str, username: str) -> None:
-    """The organisation's typed-table schema (created empty when its first build is still to
-    come): readable by the new user, and first on its search path (ALTER USER ... SET)."""
-    from datalake.sqlfiles import execute_file
-    from datalake.typed.redshift_sql import sql_file
-    from datalake.typed.refresh import grant_credentials, schema_of
-
-    schema, _ = schema_of(conn, org_id)
-    execute_file(conn, sql_file(conn, "typed/org_schema.sql"), schema=schema)
-    grant_credentials(conn, org_id, schema, [username])
 
 
 def revoke_redshift(username: str, revoked_by: str | None, settings: Settings) -> CredentialRecord:

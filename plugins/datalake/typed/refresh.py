@@ -442,6 +442,15 @@ def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None =
         )
 
 
+def open_typed_schema(conn, org: str, username: str) -> None:
+    """A new credential's view of its organisation's typed tables, in the caller's transaction:
+    the schema (created empty when its first build is still to come), readable by the
+    credential and first on its search path. On Redshift the twins (ALTER USER ... SET)."""
+    schema, _ = schema_of(conn, org)
+    _send(conn, "typed/org_schema.sql", schema=schema)
+    grant_credentials(conn, org, schema, [username])
+
+
 def schema_of(conn, org: str) -> tuple[str, bool]:
     """(schema name, built) of the organisation's typed tables; the name is chosen on first use."""
     cur = _send_batch(

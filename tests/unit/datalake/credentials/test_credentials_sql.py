@@ -295,7 +295,7 @@ def test_redshift_generate_sends_only_the_hash_and_records_no_password(monkeypat
     monkeypatch.setattr("datalake.warehouse.connect", _fake_connect(conn))
     granted = []  # the typed schema's grants run through the Redshift double in the integration
     monkeypatch.setattr(
-        "datalake.credentials.redshift._grant_typed_tables",
+        "datalake.typed.refresh.open_typed_schema",
         lambda conn, org_id, username: granted.append((org_id, username)),
     )
     cred = credentials.generate("739224", created_by="ops", settings=_redshift_settings())
