@@ -14,22 +14,12 @@ import os
 import random
 from datetime import datetime, timedelta, timezone
 
+from datalake.entity_schema import ENTITY_COLUMNS
+
 TABLE = "epilot_datalake.entity_operations"
-COLUMNS = (
-    "id",
-    '"detail-type"',
-    "operation",
-    "source",
-    "account",
-    "time",
-    "region",
-    "activity_id",
-    "entity_id",
-    "detail",
-    "schema",
-    "month",
-    "year",
-)
+# Quoted for the COPY column list ("detail-type" needs it); the names and their order are the
+# table's (datalake.entity_schema), as the floor uses them.
+COLUMNS = tuple(f'"{c}"' for c in ENTITY_COLUMNS)
 SCHEMAS = ("opportunity", "contact", "order", "account", "product")
 SCHEMA_WEIGHTS = (40, 25, 20, 10, 5)
 ORGS = ("739224", "728134")
