@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import errors
+from tenants import login
 
 from datalake import credentials
 from datalake.credentials import TENANT_TABLES, CredentialError
@@ -219,19 +220,6 @@ def creds(platform, data, statement_logging):
     for record in credentials.list_credentials(settings=platform):
         if record.active and record.username in {c.username for c in issued.values()}:
             credentials.revoke(record.username, settings=platform)
-
-
-def login(cred, password=None, **kw):
-    return psycopg.connect(
-        host="127.0.0.1",
-        port=cred.port,
-        user=cred.username,
-        password=password or cred.password,
-        dbname=cred.database,
-        autocommit=True,
-        connect_timeout=5,
-        **kw,
-    )
 
 
 def denied(conn, statement, *args):

@@ -9,6 +9,7 @@ import threading
 import psycopg
 import pytest
 from psycopg import errors
+from tenants import login
 
 from datalake import credentials
 from datalake.credentials import TENANT_TABLES
@@ -47,19 +48,6 @@ def cred(platform):
         for r in credentials.list_credentials(settings=platform)
     ):
         credentials.revoke(issued.username, settings=platform)
-
-
-def login(cred, **kw):
-    return psycopg.connect(
-        host="127.0.0.1",
-        port=cred.port,
-        user=cred.username,
-        password=cred.password,
-        dbname=cred.database,
-        autocommit=True,
-        connect_timeout=5,
-        **kw,
-    )
 
 
 def _attempt(conn, statement, *args) -> str:

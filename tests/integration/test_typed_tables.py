@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+from tenants import login
 
 from datalake import credentials
 from datalake.typed import refresh as typed
@@ -409,18 +410,6 @@ def tenants(wh, platform):
     yield issued
     for cred in issued.values():
         credentials.revoke(cred.username, settings=platform)
-
-
-def login(cred):
-    return psycopg.connect(
-        host="127.0.0.1",
-        port=cred.port,
-        user=cred.username,
-        password=cred.password,
-        dbname=cred.database,
-        autocommit=True,
-        connect_timeout=5,
-    )
 
 
 @POSTGRES_ONLY
