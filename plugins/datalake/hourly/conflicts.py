@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import orjson
+
 from datalake.hourly.lake import run_attempt
 
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
@@ -55,8 +57,6 @@ def content_hash(values) -> str:
     event where it is flattened): NULL distinct from "", timestamps in RFC 3339, what JSON has
     no type for as its str(). What orjson refuses (a lone surrogate, an integer past 64 bits)
     goes through _length_prefixed: the same values always take the same way."""
-    import orjson
-
     values = list(values)
     try:
         data = orjson.dumps(values, default=str)

@@ -15,6 +15,8 @@ refresh); DELETE takes no table alias; the search path is a user setting
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from datalake.sqlfiles import SQL_ROOT
 from datalake.typed.kinds import REDSHIFT_TYPES
 
@@ -48,6 +50,13 @@ def sql_file(conn, relative: str) -> str:
     """include/sql/<relative>, or its Redshift twin under redshift/ on a Redshift session."""
     if not relative.startswith("typed/") or not on_redshift(conn):
         return relative
+    return _twin(relative)
+
+
+@lru_cache(maxsize=None)
+def _twin(relative: str) -> str:
+    """The Redshift twin's path when the file has one: looked up once per file, not once per
+    statement of every organisation."""
     twin = f"redshift/{relative}"
     return twin if (SQL_ROOT / twin).exists() else relative
 
