@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from entity_truth import example_1, example_2, expected_rows
+from query_cli import query_file
 
 from datalake.errors import ConfigurationError
 from datalake.s3 import iter_keys, s3_client
@@ -109,32 +107,14 @@ def test_docs_examples_verbatim_match_an_independent_computation(clean_platform,
     for i in range(hours):
         run(clean_platform, start + timedelta(hours=i))
     truth = expected_rows(objects)
-    datalake = str(Path(sys.executable).parent / "datalake")
-
-    def query(name):
-        out = subprocess.run(
-            [
-                datalake,
-                "query",
-                "--file",
-                str(ROOT / "include/sql/examples" / name),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-            timeout=120,
-        )
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
+    examples = ROOT / "include/sql/examples"
 
     got1 = {
         (r["journey title"], int(r["year_"]), int(r["month_"])): r["count"]
-        for r in query("docs_example_1.sql")
+        for r in query_file(examples / "docs_example_1.sql")
     }
     assert got1 == example_1(truth) and got1
-    got2 = query("docs_example_2.sql")
+    got2 = query_file(examples / "docs_example_2.sql")
     expected2 = example_2(truth, now.year, now.month)
     assert {r["entity_id"] for r in got2} == expected2 and expected2
     assert len(got2) == len(expected2), "an active entity listed twice"

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from query_cli import query_file
 
 from datalake.entity_schema import ENTITY_COLUMNS
 
@@ -80,25 +81,6 @@ def _insert(settings, rows):
                 [[r[c] for c in ENTITY_COLUMNS] for r in rows],
             )
         conn.commit()
-
-
-def _query(path: Path) -> list[dict]:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "datalake"),
-            "query",
-            "--file",
-            str(path),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.fixture
@@ -168,7 +150,7 @@ def test_example_1_counts_creations_per_journey_and_month(sample_rows):
             payload = json.loads(r["detail"])["payload"]
             created = datetime.strptime(payload["_created_at"], "%Y-%m-%dT%H:%M:%S.000Z")
             expected[(payload["source"]["title"], created.year, created.month)] += 1
-    got = _query(EXAMPLES / "docs_example_1.sql")
+    got = query_file(EXAMPLES / "docs_example_1.sql")
     assert {
         (g["journey title"], int(g["year_"]), int(g["month_"])): g["count"] for g in got
     } == dict(expected)
@@ -189,7 +171,7 @@ def test_example_2_lists_active_opportunities_of_this_month(sample_rows):
     expected = {
         e for e, rs in by_entity.items() if not any(r["operation"] == "deleteEntity" for r in rs)
     }
-    got = _query(EXAMPLES / "docs_example_2.sql")
+    got = query_file(EXAMPLES / "docs_example_2.sql")
     assert {g["entity_id"] for g in got} == expected == {"e1", "e3"}
     assert all(json.loads(g["detail"])["payload"]["_schema"] == "opportunity" for g in got)
 

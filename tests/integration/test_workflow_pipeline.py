@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import workflow_truth as truth
 from lakes import lake_digest
+from query_cli import query_file
 
 from datalake.s3 import iter_keys, s3_client
 from datalake.warehouse import connect
@@ -295,25 +293,6 @@ def dump_tables(settings) -> dict[str, set[tuple]]:
         }
 
 
-def query(path: Path) -> list[dict]:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "datalake"),
-            "query",
-            "--file",
-            str(path),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def _empty_platform(settings):
     """What conftest's (function-scoped) clean_platform does, for the module-scoped fixture
     below."""
@@ -499,17 +478,17 @@ def test_reports_match_an_independent_computation(loaded):
     settings, objects, _, _ = loaded
     states = truth.final_states(truth.accepted_events(objects))
 
-    rows = query(REPORTS / "executions_per_status_month.sql")
+    rows = query_file(REPORTS / "executions_per_status_month.sql")
     assert {
         (r["org_id"], r["month"], r["status"]): r["executions"] for r in rows
     } == truth.executions_per_status_month(states)
 
-    rows = query(REPORTS / "closing_reason_counts.sql")
+    rows = query_file(REPORTS / "closing_reason_counts.sql")
     expected = truth.closing_reason_counts(states)
     assert {(r["org_id"], r["closing_reason_title"]): r["executions"] for r in rows} == expected
     assert expected[(ORG, "Preis zu hoch")] == 1
 
-    rows = query(REPORTS / "phase_duration.sql")
+    rows = query_file(REPORTS / "phase_duration.sql")
     expected = truth.phase_durations(states)
     assert {(r["org_id"], r["phase_name"]) for r in rows} == set(expected)
     for r in rows:
@@ -519,14 +498,14 @@ def test_reports_match_an_independent_computation(loaded):
     # x1's phase: 0:20 -> 1:10:30.700 is 3030 whole seconds crossed (Redshift DATEDIFF), not 3031
     assert expected[(ORG, "Lead")][1] == pytest.approx((50 * 60 + 30) / 3600)
 
-    rows = query(REPORTS / "open_tasks_per_assignee.sql")
+    rows = query_file(REPORTS / "open_tasks_per_assignee.sql")
     expected = truth.open_tasks_per_assignee(states)
     assert {(r["org_id"], r["assignee"]): r["open_tasks"] for r in rows} == expected
     assert (
         expected[(ORG, "u2")] == 1 and expected[(ORG, "u1")] == 1
     )  # x1-c is u1's and u2's; x2 is closed
 
-    rows = query(REPORTS / "overdue_tasks.sql")
+    rows = query_file(REPORTS / "overdue_tasks.sql")
     expected = truth.overdue_tasks(states, date.today())
     assert {(r["workflow_execution_id"], r["task_id"]): r["days_overdue"] for r in rows} == expected
     assert (("x1", "x1-c") in expected) and not any(x == "x2" for x, _ in expected)
