@@ -622,8 +622,9 @@ def test_the_working_tables_are_created_once_per_refresh_and_leave_with_it(wh, m
         return real_execute(cur, query, *args, **kwargs)
 
     def noting_commit(c, org, **kwargs):
-        commits.append(c.execute("SHOW synchronous_commit").fetchone()[0])
-        return real_refresh(c, org, **kwargs)
+        result = real_refresh(c, org, **kwargs)
+        commits.append(c.execute("SHOW synchronous_commit").fetchone()[0])  # before the commit
+        return result
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counting)
     monkeypatch.setattr(typed, "refresh_organisation", noting_commit)

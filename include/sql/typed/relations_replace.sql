@@ -26,6 +26,6 @@ WHERE jsonb_typeof(rel -> 'entity_id') = 'string';
 {%- if not changed_only %}
 -- A build's links are most of the table: its statistics now, so that the next refresh's delete
 -- probes the entity_id index rather than reading every link (autovacuum would analyse the table
--- only later).
-ANALYZE {{ schema }}._relations;
+-- only later). Only the column it is probed by: half the cost of every column.
+ANALYZE {{ schema }}._relations (entity_id);
 {%- endif %}

@@ -2,7 +2,7 @@
 -- schemas) for a (re)build, into typed_stage (stage_tables.sql). Rows already staged are not
 -- staged twice.
 INSERT INTO typed_stage (entity_id, entity_schema, event_time, p)
-SELECT c.entity_id, c.schema, c.time, (c.detail::jsonb) -> 'payload'
+SELECT c.entity_id, c.schema, c.time::timestamptz, (c.detail::jsonb) -> 'payload'
 FROM epilot_datalake.current_entities c
 WHERE c.account = {{ org }}
 {%- if changed_only %}

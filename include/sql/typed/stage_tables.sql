@@ -9,6 +9,6 @@ CREATE TEMP TABLE IF NOT EXISTS typed_ids (
 CREATE TEMP TABLE IF NOT EXISTS typed_stage (
     entity_id     varchar(64) NOT NULL,
     entity_schema varchar(128),
-    event_time    varchar(24),
+    event_time    timestamptz,
     p             jsonb
 ) ON COMMIT DELETE ROWS;

@@ -61,13 +61,13 @@ def _twin(relative: str) -> str:
     return twin if (SQL_ROOT / twin).exists() else relative
 
 
-def columns(postgres_columns: list[dict], kinds: list[str]) -> list[dict]:
-    """The templates' column fields (refresh._columns_sql) with Redshift's types, each column's
+def columns(postgres_columns: list, kinds: list[str]) -> list:
+    """The templates' columns (refresh._columns_sql) with Redshift's types, each column's
     kind, and Redshift's test of whether a value fits (TRY_CAST for pg_input_is_valid)."""
+    from dataclasses import replace
+
     return [
-        dict(
-            column, type=REDSHIFT_TYPES[kind], kind=kind, fits=fits(column["name"], column["fits"])
-        )
+        replace(column, type=REDSHIFT_TYPES[kind], kind=kind, fits=fits(column.name, column.fits))
         for column, kind in zip(postgres_columns, kinds, strict=True)
     ]
 

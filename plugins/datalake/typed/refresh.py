@@ -140,11 +140,14 @@ class SchemaTable:
         attr.last_seen = max(filter(None, (attr.last_seen, last)), default=None)
 
 
-def _event_time(value: str | None):
-    """current_entities.time (ISO-8601, 'Z') as an aware datetime."""
+def _event_time(value):
+    """An event time as an aware datetime: PostgreSQL's stage keeps it as a timestamp, the
+    Redshift twin's as current_entities.time's text (ISO-8601, 'Z')."""
     from datetime import datetime
 
-    return datetime.fromisoformat(value) if value else None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value) if value else None
+    return value
 
 
 def new_table(entity_schema: str, taken: set[str]) -> SchemaTable:
@@ -165,8 +168,13 @@ def new_table(entity_schema: str, taken: set[str]) -> SchemaTable:
 
 
 def read_catalog(conn, schema: str) -> dict[str, SchemaTable]:
+    return catalog_tables(_send(conn, "typed/catalog_read.sql", schema=schema).fetchall())
+
+
+def catalog_tables(rows: list[tuple]) -> dict[str, SchemaTable]:
+    """The tables of catalog_read.sql's rows."""
     tables: dict[str, SchemaTable] = {}
-    for row in _send(conn, "typed/catalog_read.sql", schema=schema).fetchall():
+    for row in rows:
         # The query's columns are the catalog row's fields, in order.
         attribute = Attribute(*row)
         table = tables.setdefault(
@@ -187,20 +195,34 @@ class OrgResult:
     columns_widened: list[str] = field(default_factory=list)
 
 
-def _columns_sql(table: SchemaTable) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class TemplateColumn:
+    """What the SQL templates read of one column. Attributes, not a dict: Jinja looks a field
+    up as an attribute first, and a dict's miss (an exception per field, per column, per
+    template) was most of the time it took to render an organisation's statements."""
+
+    name: str
+    type: str
+    key: str  # the payload attribute, as a SQL literal
+    text: bool
+    fits: str | None
+    kind: str | None = None  # Redshift's templates also branch on the kind
+
+
+def _columns_sql(table: SchemaTable) -> list[TemplateColumn]:
     return [
-        {
-            "name": a.column_name,
-            "type": POSTGRES_TYPES[a.kind],
-            "key": quote_literal(a.attribute),
-            "text": POSTGRES_TYPES[a.kind] == "text",
-            "fits": fits_predicate(a),
-        }
+        TemplateColumn(
+            name=a.column_name,
+            type=POSTGRES_TYPES[a.kind],
+            key=quote_literal(a.attribute),
+            text=POSTGRES_TYPES[a.kind] == "text",
+            fits=fits_predicate(a),
+        )
         for a in table.columns()
     ]
 
 
-def _columns(conn, table: SchemaTable) -> list[dict]:
+def _columns(conn, table: SchemaTable) -> list[TemplateColumn]:
     """What the templates need of each column, in the session's warehouse's types."""
     if redshift_sql.on_redshift(conn):
         return redshift_sql.columns(_columns_sql(table), [a.kind for a in table.columns()])
@@ -273,17 +295,27 @@ def _result_rows(cur) -> list[tuple]:
             return rows
 
 
-def _counted(dml: str, columns: list[dict]) -> str:
+def _row_sets(cur):
+    """The rows of each result of a batch that returned rows, in order (statements that return
+    none, such as settings and inserts, are passed over)."""
+    while True:
+        if cur.pgresult is not None and cur.pgresult.nfields:
+            yield cur.fetchall()
+        if not cur.nextset():
+            return
+
+
+def _counted(dml: str, columns: list[TemplateColumn]) -> str:
     """A delete or insert of a table's rows that returns, instead of a row count, the counts
     the catalog keeps over the rows it removed or wrote (column_stats.sql): no second scan."""
     return render_sql("typed/column_stats.sql", dml=dml, columns=columns)
 
 
-def _stats_of(row: tuple, columns: list[dict]) -> dict[str, tuple[int, int]]:
+def _stats_of(row: tuple, columns: list[TemplateColumn]) -> dict[str, tuple[int, int]]:
     """Per column (rows with a value, values not fitting), and under "entity_id" the row
     count, from a column_stats.sql row."""
     # sum() over no rows is NULL.
-    stats = {c["name"]: (row[1 + 2 * i] or 0, row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
+    stats = {c.name: (row[1 + 2 * i] or 0, row[2 + 2 * i] or 0) for i, c in enumerate(columns)}
     stats["entity_id"] = (row[0], 0)
     return stats
 
@@ -457,41 +489,63 @@ def schema_of(conn, org: str) -> tuple[str, bool]:
         conn, _bound(conn, "typed/schema_of.sql", {"org": org, "candidate": new_schema_name()})
     )
     ((name, built),) = _last_rows(cur)
+    return _checked_schema_name(name), built
+
+
+def known_schemas(conn) -> dict[str, tuple[str, bool]]:
+    """Every organisation's (schema name, built) in one query, for a refresh of many: looking
+    each up in its own transaction was two statements and a round-trip per organisation."""
+    return {
+        org: (_checked_schema_name(name), built)
+        for org, name, built in _run(conn, "typed/known_schemas.sql")
+    }
+
+
+def _checked_schema_name(name: str) -> str:
     if not (name.startswith(SCHEMA_PREFIX) and name[len(SCHEMA_PREFIX) :].isalnum()):
         raise ValueError(f"unexpected typed schema name {name!r}")
-    return name, built
+    return name
 
 
-def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = None) -> OrgResult:
+def refresh_organisation(
+    conn,
+    org: str,
+    full: bool = False,
+    slug: str | None = None,
+    known: tuple[str, bool] | None = None,
+) -> OrgResult:
     """Rewrite one organisation's typed tables in the caller's transaction: its queued entities,
     or (full) all its entities, of every schema or of `slug`. The working tables
-    (stage_tables.sql) exist and are empty (`stage_tables`)."""
-    schema, built = schema_of(conn, org)
+    (stage_tables.sql) exist and are empty (`stage_tables`). `known`: its (schema, built) when
+    the caller read them (`known_schemas`); else they are looked up, or chosen."""
+    schema, built = known or schema_of(conn, org)
     if not built:  # the first build: the schema, catalog and link table are created
         full, slug = True, None
-        _send(conn, "typed/org_schema.sql", schema=schema)
-    tables = read_catalog(conn, schema)
+        _send_batch(
+            conn, *_org_settings(conn), _render(conn, "typed/org_schema.sql", schema=schema)
+        )
     result = OrgResult(org, schema, full)
     changed_only = not full
     slugs = literal_list([slug] if slug else None)
-    _send_batch(
-        conn,
-        *_per_org_stage(conn),
-        *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
-        _stage_sql(conn, org, changed_only, [slug] if slug else None),
+    # One round-trip: the catalog, then the staged payloads' kinds and schemas.
+    results = _row_sets(
+        _send_batch(
+            conn,
+            *_org_settings(conn),
+            _render(conn, "typed/catalog_read.sql", schema=schema),
+            *_per_org_stage(conn),
+            *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
+            _stage_sql(conn, org, changed_only, [slug] if slug else None),
+            _render(conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
+            _render(conn, "typed/staged_schemas.sql"),
+            *([_render(conn, "typed/changed_schemas.sql")] if changed_only else []),
+        )
     )
-    cur = _send_batch(
-        conn,
-        _render(conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
-        _render(conn, "typed/staged_schemas.sql"),
-        *([_render(conn, "typed/changed_schemas.sql")] if changed_only else []),
-    )
-    inferred = cur.fetchall()
-    cur.nextset()
-    touched = {row[0] for row in cur.fetchall()}
+    tables = catalog_tables(next(results))
+    inferred = next(results)
+    touched = {row[0] for row in next(results)}
     if changed_only:
-        cur.nextset()
-        touched |= {row[0] for row in cur.fetchall() if row[0] in tables}
+        touched |= {row[0] for row in next(results) if row[0] in tables}
     elif slug is not None and slug in tables:
         touched.add(slug)
     elif slug is None:
@@ -518,8 +572,7 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         _send_batch(conn, _stage_sql(conn, org, False, restage))
     _write_tables(conn, schema, [tables[s] for s in sorted(touched)], result)
     rebuilt = [s for s in sorted(touched) if tables[s].rebuild]
-    _send_batch(
-        conn,
+    links_and_catalog = [
         _render(
             conn,
             "typed/relations_replace.sql",
@@ -530,15 +583,18 @@ def refresh_organisation(conn, org: str, full: bool = False, slug: str | None = 
         ),
         _render(conn, "typed/catalog_clear.sql", schema=schema),
         _catalog_sql(conn, schema, tables),
-    )
-    if rebuilt:  # a new table: the credentials hold SELECT on the tables there were before
-        grant_credentials(conn, org, schema)
-    _send_batch(
-        conn,
+    ]
+    end = [
         _render(conn, "typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
         _bound(conn, "typed/mark_built.sql", {"org": org}),
         *_per_org_stage(conn),
-    )
+    ]
+    if rebuilt:  # a new table: the credentials hold SELECT on the tables there were before
+        _send_batch(conn, *links_and_catalog)
+        grant_credentials(conn, org, schema)
+        _send_batch(conn, *end)
+    else:
+        _send_batch(conn, *links_and_catalog, *end)
     return result
 
 
@@ -546,9 +602,17 @@ def collect_changes(conn) -> bool:
     """Queue the entities of runs loaded since the last refresh (own transaction); True when
     this is the first refresh of the warehouse (every organisation is then built whole)."""
     with conn.transaction():
-        lock_typed_tables(conn, redshift_sql.on_redshift(conn))
+        redshift = redshift_sql.on_redshift(conn)
+        lock_typed_tables(conn, redshift)
         first = not _run(conn, "typed/has_seen_runs.sql")[0][0]
-        _run(conn, "typed/mark_all_runs_seen.sql" if first else "typed/collect_changes.sql")
+        if first:
+            _run(conn, "typed/mark_all_runs_seen.sql")
+        elif redshift:  # no RETURNING: the new runs go through a temporary table there
+            _run(conn, "typed/collect_changes.sql")
+        else:
+            runs = [row[0] for row in _run(conn, "typed/take_new_runs.sql")]
+            if runs:
+                _send(conn, "typed/queue_runs.sql", run_keys=literal_list(runs))
     return first
 
 
@@ -560,12 +624,44 @@ def stage_tables(conn):
     if redshift_sql.on_redshift(conn):
         yield
         return
+    _hold_stage_in_memory(conn)
     _send_batch(conn, read_sql("typed/stage_tables.sql"))
     try:
         yield
     finally:
         if not conn.closed:  # else they went with the session
             _send_batch(conn, read_sql("typed/drop_stage.sql"))
+
+
+# An organisation's stage is read once per table it writes, by the inference and by the links:
+# held in the session's memory rather than read back from the operating system each time (the
+# default, 8MB, holds the stage of about 12k entities; this, some 400k). The memory is taken
+# only as the stage grows, and given back with the session.
+STAGE_MEMORY = "256MB"
+
+
+def _hold_stage_in_memory(conn) -> None:
+    """Let the session keep its temporary tables in memory up to STAGE_MEMORY (autocommit).
+    PostgreSQL takes the setting only before the session's first temporary table; a session
+    that already had one keeps its own (the refresh is as correct, only slower)."""
+    from psycopg import errors
+
+    try:
+        conn.execute(f"SET temp_buffers = '{STAGE_MEMORY}'")
+    except errors.InvalidParameterValue:
+        pass
+
+
+def _org_settings(conn) -> list[str]:
+    """The settings of an organisation's transaction, first in its first batch. A tenant may
+    hold a lock on its own typed tables (an open transaction that read them); adding a column or
+    rebuilding a table then waits. Waiting is bounded, and only that organisation waits for the
+    next run: its queued entities stay queued. Many short statements over tables without
+    statistics yet (temporary, new): the JIT's compile time would cost more than the statements
+    themselves. Redshift has none of these settings."""
+    if redshift_sql.on_redshift(conn):
+        return []
+    return [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; {_ORG_SETTINGS}"]
 
 
 def _per_org_stage(conn) -> list[str]:
@@ -592,22 +688,17 @@ def refresh(conn, org: str | None = None, slug: str | None = None) -> list[OrgRe
         orgs = [row[0] for row in _run(conn, "typed/pending_organisations.sql")]
     from psycopg import errors
 
+    known = known_schemas(conn)
     results, blocked = [], []
     with stage_tables(conn):
         for one in orgs:
             try:
                 with conn.transaction():
                     lock_typed_tables(conn, redshift_sql.on_redshift(conn))
-                    # A tenant may hold a lock on its own typed tables (an open transaction that
-                    # read them); adding a column or rebuilding a table then waits. Waiting is
-                    # bounded, and only that organisation waits for the next run: its queued
-                    # entities stay queued. Many short statements over tables without statistics
-                    # yet (temporary, new): the JIT's compile time would cost more than the
-                    # statements themselves.
-                    if not redshift_sql.on_redshift(conn):  # Redshift has none of these settings
-                        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; {_ORG_SETTINGS}")
                     results.append(
-                        refresh_organisation(conn, one, full=first or rebuild, slug=slug)
+                        refresh_organisation(
+                            conn, one, full=first or rebuild, slug=slug, known=known.get(one)
+                        )
                     )
             except errors.LockNotAvailable:
                 blocked.append(one)
