@@ -236,7 +236,19 @@ def _column_types(conn) -> dict[str, str]:
 def _render(conn, relative: str, **render) -> str:
     """include/sql/<relative> (rendered when given values); its Redshift twin on Redshift."""
     relative = redshift_sql.sql_file(conn, relative)
-    return render_sql(relative, **render) if render else read_sql(relative)
+    if not render:
+        return read_sql(relative)
+    try:
+        return _render_once(relative, tuple(sorted(render.items())))
+    except TypeError:  # a value that is a list (a table's columns): rendered every time
+        return render_sql(relative, **render)
+
+
+@lru_cache(maxsize=256)
+def _render_once(relative: str, render: tuple) -> str:
+    """A template rendered once for the same values: the inference and the stage's queries are
+    the same text for every organisation."""
+    return render_sql(relative, **dict(render))
 
 
 @lru_cache(maxsize=256)
@@ -323,6 +335,9 @@ def _stats_of(row: tuple, columns: list[TemplateColumn]) -> dict[str, tuple[int,
 def literal_list(values: list[str] | None) -> str:
     """Values as a SQL list of literals (Redshift has no array parameters)."""
     return ", ".join(quote_literal(v) for v in values or ())
+
+
+_TIMESTAMP_SHAPES_SQL = literal_list(TIMESTAMP_SHAPES)
 
 
 def _stage_sql(conn, org: str, changed_only: bool, slugs: list[str] | None) -> str:
@@ -536,7 +551,7 @@ def refresh_organisation(
             *_per_org_stage(conn),
             *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
             _stage_sql(conn, org, changed_only, [slug] if slug else None),
-            _render(conn, "typed/infer.sql", slugs=slugs, shapes=literal_list(TIMESTAMP_SHAPES)),
+            _render(conn, "typed/infer.sql", slugs=slugs, shapes=_TIMESTAMP_SHAPES_SQL),
             _render(conn, "typed/staged_schemas.sql"),
             *([_render(conn, "typed/changed_schemas.sql")] if changed_only else []),
         )
