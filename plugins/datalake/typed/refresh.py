@@ -593,6 +593,7 @@ def refresh_organisation(
             "typed/relations_replace.sql",
             schema=schema,
             changed_only=changed_only,
+            whole=full and slug is None,
             rebuilt=literal_list(rebuilt),
             candidates=_relation_candidates(tables.values(), inferred, restage),
         ),
