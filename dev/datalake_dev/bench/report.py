@@ -292,7 +292,8 @@ METHOD = (
   distinct entities is written as the hourly load leaves it, and the refresh that follows is
   timed (`run_refresh`, as the DAG's task: its own connection), at two hour sizes, three times
   each with the sizes alternating; the median of each size is the figure. Then one more
-  refresh with nothing new.
+  refresh with nothing new. A checkpoint comes before the build, the floor and each timed
+  refresh, so that none of them writes out the pages of the step before.
 - **DAG parse**: each file in `dags/` executed in a fresh `python` process after
   `import airflow.sdk` (that import is not timed); median of the runs.
 """

@@ -446,8 +446,8 @@ def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> 
     return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in sorted(pairs))
 
 
-def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> str:
-    """The catalog's rows, all again (after catalog_clear.sql)."""
+def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> list[str]:
+    """The statements that write the catalog's rows, all again."""
     rows = [
         {
             "entity_schema": a.entity_schema,
@@ -466,11 +466,13 @@ def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> str:
         if t.exists or t.rebuild
         for a in t.attributes.values()
     ]
-    if redshift_sql.on_redshift(conn):  # no jsonb: the rows as a list of literals
-        return _render(
-            conn, "typed/catalog_rows.sql", schema=schema, values=redshift_sql.rows_sql(conn, rows)
-        )
-    return _bound(conn, "typed/catalog_rows.sql", {"rows": json.dumps(rows)}, schema=schema)
+    if redshift_sql.on_redshift(conn):  # no jsonb, no ON CONFLICT: cleared, then literals
+        values = redshift_sql.rows_sql(conn, rows)
+        return [
+            _render(conn, "typed/catalog_clear.sql", schema=schema),
+            _render(conn, "typed/catalog_rows.sql", schema=schema, values=values),
+        ]
+    return [_bound(conn, "typed/catalog_rows.sql", {"rows": json.dumps(rows)}, schema=schema)]
 
 
 def grant_credentials(conn, org: str, schema: str, usernames: list[str] | None = None) -> None:
@@ -597,8 +599,7 @@ def refresh_organisation(
             rebuilt=literal_list(rebuilt),
             candidates=_relation_candidates(tables.values(), inferred, restage),
         ),
-        _render(conn, "typed/catalog_clear.sql", schema=schema),
-        _catalog_sql(conn, schema, tables),
+        *_catalog_sql(conn, schema, tables),
     ]
     end = [
         _render(conn, "typed/clear_pending.sql", org=quote_literal(org), full=full, slug=slugs),
