@@ -119,12 +119,20 @@ def _manifest(conn, run_key: str) -> None:
     )
 
 
-def load_hour(conn, n_entities: int, events: int, hour: int, rng: random.Random) -> None:
-    """An hour of `events` events on distinct existing entities: 98% updates, 2% deletes, as the
-    hourly load leaves them (events, owners, current state, manifest); not measured."""
+def load_hour(
+    conn,
+    n_entities: int,
+    events: int,
+    hour: int,
+    rng: random.Random,
+    picked: list[int] | None = None,
+) -> None:
+    """An hour of `events` events on distinct existing entities (`picked`, or drawn at random):
+    98% updates, 2% deletes, as the hourly load leaves them (events, owners, current state,
+    manifest); not measured."""
     when = T0 + timedelta(hours=hour)
     run_key = when.strftime("%Y%m%d%H")
-    picked = rng.sample(range(n_entities), events)
+    picked = picked if picked is not None else rng.sample(range(n_entities), events)
     rows, current, gone = [], [], []
     for k, i in enumerate(picked):
         org, schema, payload = entity_payload(i, when, rng, version=hour)
@@ -205,20 +213,32 @@ def floor(conn) -> tuple[float, int]:
 # Each hour size is timed this many times, the sizes alternating (the tables grow a little with
 # every hour): a single refresh of a few seconds moved by a tenth from one run to the next.
 REFRESH_ROUNDS = 3
+TABLES = ORGS * len(SCHEMAS)
+
+
+def one_per_table(round_: int) -> list[int]:
+    """Entities of one round's 'one per table' hour: entity i belongs to organisation i % 50 and
+    schema (i // 50) % 8, so any 400 consecutive ids starting at a multiple of 400 are one of
+    every (organisation, schema) pair; each round takes other ones."""
+    start = TABLES * (round_ + 1)
+    return list(range(start, start + TABLES))
 
 
 def _timed_refreshes(platform: Platform, conn, n: int, sizes, rng: random.Random) -> list[dict]:
-    """The refresh after an hour of each size, REFRESH_ROUNDS times; per size the median."""
+    """The refresh after an hour of each size, and after an hour of one entity in every table
+    (what a refresh costs however few entities change: every organisation's transaction and
+    every table's statements), REFRESH_ROUNDS times; per size the median."""
     from statistics import median
 
     from datalake.typed import refresh as typed
 
-    samples: dict[int, list[tuple[float, dict]]] = {events: [] for events in sizes}
+    samples: dict[int, list[tuple[float, dict]]] = {TABLES: [], **{events: [] for events in sizes}}
     hour = 0
-    for _ in range(REFRESH_ROUNDS):
-        for events in sizes:
+    for round_ in range(REFRESH_ROUNDS):
+        for events in samples:
             hour += 1
-            load_hour(conn, n, events, hour, rng)
+            picked = one_per_table(round_) if events == TABLES else None
+            load_hour(conn, n, events, hour, rng, picked)
             platform.checkpoint()
             t0 = time.perf_counter()
             summary = typed.run_refresh(platform.settings)
@@ -235,12 +255,20 @@ def _timed_refreshes(platform: Platform, conn, n: int, sizes, rng: random.Random
         refreshes.append(
             {
                 "events": events,
+                "one_per_table": events == TABLES,
                 "seconds": round(seconds, 3),
                 "samples": [round(s, 3) for s, _ in runs],
                 "rows_written": summary["entities_written"],
                 "organisations": summary["organisations"],
                 "ms_per_event": round(1000 * seconds / events, 4),
             }
+        )
+    fixed = refreshes[0]["seconds"]
+    for r in refreshes[1:]:
+        # What each entity more costs than the hour of one entity per table did.
+        more = r["events"] - TABLES
+        r["ms_per_event_beyond_fixed"] = (
+            round(1000 * (r["seconds"] - fixed) / more, 4) if more > 0 else None
         )
     return refreshes
 
