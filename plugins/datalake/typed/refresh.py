@@ -246,8 +246,8 @@ def _render(conn, relative: str, **render) -> str:
 
 @lru_cache(maxsize=256)
 def _render_once(relative: str, render: tuple) -> str:
-    """A template rendered once for the same values: the inference and the stage's queries are
-    the same text for every organisation."""
+    """A template rendered once for the same values: the inference and the queries of the
+    staged schemas are the same text for every organisation."""
     return render_sql(relative, **dict(render))
 
 

@@ -1,6 +1,7 @@
 -- Redshift's form of include/sql/typed/take_new_runs.sql and queue_runs.sql in one file: no
 -- RETURNING and no ON CONFLICT, and MERGE needs a table as its source, so the new runs are a
--- temporary table first. Inside the caller's transaction (Redshift's snapshot covers every statement of it).
+-- temporary table first. Inside the caller's transaction (Redshift's snapshot covers every
+-- statement of it).
 DROP TABLE IF EXISTS typed_new_runs;
 CREATE TEMP TABLE typed_new_runs AS
 SELECT m.run_key, m.loaded_at
