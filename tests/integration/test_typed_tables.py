@@ -658,3 +658,36 @@ def test_a_tenant_reads_a_table_and_a_column_added_by_an_incremental_refresh(wh,
         assert tenant.execute("SELECT tariff FROM opportunity WHERE tariff IS NOT NULL").fetchall()
     with login(tenants[ORG_B]) as other, pytest.raises(psycopg.errors.InsufficientPrivilege):
         other.execute(f"SELECT * FROM {schema_name(wh.conn, ORG_A)}.meter")
+
+
+QUEUE_PLAN_EVENTS = (
+    """INSERT INTO epilot_datalake.entity_operations
+    SELECT %(prefix)s || i, 'EntityOperation', 'updateEntity', 'test', 'typed-org-7400',
+           '2026-11-20T08:00:00.000Z', 'eu-central-1', 'a', %(prefix)s || i, '{}', 'ticket',
+           '11', '2026'
+    FROM generate_series(1, %(n)s) AS i""",
+    """INSERT INTO datalake_ops.entity_event_owner
+    SELECT %(prefix)s || i, %(run)s FROM generate_series(1, %(n)s) AS i""",
+)
+
+
+@POSTGRES_ONLY
+def test_a_small_run_is_queued_by_looking_its_events_up_not_by_reading_them_all(wh):
+    """After a run that holds most events (a warehouse's first), the next hour's few events are
+    found by key: the queueing statement names the new runs' keys, and the planner estimates
+    each from its own statistics. Joined with the new runs, it estimated them from the average
+    run and read the whole event table to find a few events."""
+    from datalake.sqlfiles import render_sql
+
+    conn = wh.conn
+    with conn.transaction(force_rollback=True):
+        for prefix, run, n in (("qp-big-", "2026112099", 20_000), ("qp-small-", "2026112100", 3)):
+            for statement in QUEUE_PLAN_EVENTS:
+                conn.execute(statement, {"prefix": prefix, "run": run, "n": n})
+            if n > 3:  # the statistics as a later autovacuum leaves them: before the new run
+                conn.execute("ANALYZE epilot_datalake.entity_operations")
+                conn.execute("ANALYZE datalake_ops.entity_event_owner")
+        queue = render_sql("typed/queue_runs.sql", run_keys="'2026112100'")
+        plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + queue))
+    assert "Seq Scan on entity_operations" not in plan, plan
+    assert "entity_operations_pk" in plan, plan
