@@ -243,6 +243,14 @@ def _truth(env, hours):
     return expected_rows(objects)
 
 
+def _event_owners(env) -> dict[str, str]:
+    """Each loaded event id and the run key of the hour that loaded it."""
+    return {
+        r["id"]: r["run_key"]
+        for r in _query(env, "SELECT id, run_key FROM datalake_ops.entity_event_owner")
+    }
+
+
 def _wait_out_the_hour_boundary(
     api: Api, last: datetime, margin: timedelta = timedelta(minutes=6)
 ) -> None:
@@ -382,10 +390,7 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
         # The scheduler may have run the latest hour itself before the backfill was created.
         assert sum(r["run_type"] == "backfill" for r in runs.values()) >= SEED_HOURS - 1
     truth = _truth(env, hours)
-    owners = {
-        r["id"]: r["run_key"]
-        for r in _query(env, "SELECT id, run_key FROM datalake_ops.entity_event_owner")
-    }
+    owners = _event_owners(env)
     keys = {h.strftime("%Y%m%d%H") for h in hours}
     loaded = {i for i, key in owners.items() if key in keys}
     assert loaded == set(truth) and truth
@@ -482,10 +487,7 @@ def test_backfills_on_the_scheduler_load_exactly_the_events_and_reprocessing_dou
     )
     for table in ("current_entities", "WorkflowExecution", "WorkflowTasks"):
         assert after[table] == before[table], table
-    owners = {
-        r["id"]: r["run_key"]
-        for r in _query(env, "SELECT id, run_key FROM datalake_ops.entity_event_owner")
-    }
+    owners = _event_owners(env)
     loaded = {
         r["id"]
         for r in _query(

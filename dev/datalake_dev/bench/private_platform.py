@@ -71,27 +71,23 @@ class Platform:
             if tables:
                 conn.execute("TRUNCATE " + ", ".join(f'"{s}"."{t}"' for s, t in tables))
             conn.commit()
-        import psycopg
-
-        from datalake.config import WAREHOUSE_DATABASE
-
-        with psycopg.connect(
-            self.pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True
-        ) as conn:
+        with self._superuser() as conn:
             conn.execute("CHECKPOINT")
             conn.execute("VACUUM ANALYZE")
 
     def checkpoint(self) -> None:
         """Write every dirty page out now, so that the step timed next does not pay for the
         writes of the one before (a checkpoint that falls inside a step slows it by seconds)."""
+        with self._superuser() as conn:
+            conn.execute("CHECKPOINT")
+
+    def _superuser(self):
+        """An autocommit connection of the warehouse's superuser (CHECKPOINT, VACUUM)."""
         import psycopg
 
         from datalake.config import WAREHOUSE_DATABASE
 
-        with psycopg.connect(
-            self.pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True
-        ) as conn:
-            conn.execute("CHECKPOINT")
+        return psycopg.connect(self.pg.superuser_conninfo(WAREHOUSE_DATABASE), autocommit=True)
 
     def postgres_processes(self):
         import psutil

@@ -295,26 +295,22 @@ def _last_rows(cur) -> list[tuple]:
     return cur.fetchall()
 
 
-def _result_rows(cur) -> list[tuple]:
-    """The first row of every result of a batch that returned rows, in order."""
-    rows = []
-    while True:
-        # Whether it has columns, not `description`: that builds a Column object per column of
-        # each result (the catalog's counts are dozens of columns per table).
-        if cur.pgresult is not None and cur.pgresult.nfields:
-            rows.append(cur.fetchone())
-        if not cur.nextset():
-            return rows
-
-
 def _row_sets(cur):
     """The rows of each result of a batch that returned rows, in order (statements that return
     none, such as settings and inserts, are passed over)."""
     while True:
+        # Whether it has columns, not `description`: that builds a Column object per column of
+        # each result (the catalog's counts are dozens of columns per table).
         if cur.pgresult is not None and cur.pgresult.nfields:
             yield cur.fetchall()
         if not cur.nextset():
             return
+
+
+def _result_rows(cur) -> list[tuple]:
+    """The first row of every result of a batch that returned rows, in order (the catalog's
+    counts: one aggregate row each)."""
+    return [rows[0] for rows in _row_sets(cur)]
 
 
 def _counted(dml: str, columns: list[TemplateColumn]) -> str:
@@ -536,11 +532,11 @@ def refresh_organisation(
     (stage_tables.sql) exist and are empty (`stage_tables`). `known`: its (schema, built) when
     the caller read them (`known_schemas`); else they are looked up, or chosen."""
     schema, built = known or schema_of(conn, org)
+    settings = _org_settings(conn)  # sent with the transaction's first batch
     if not built:  # the first build: the schema, catalog and link table are created
         full, slug = True, None
-        _send_batch(
-            conn, *_org_settings(conn), _render(conn, "typed/org_schema.sql", schema=schema)
-        )
+        _send_batch(conn, *settings, _render(conn, "typed/org_schema.sql", schema=schema))
+        settings = []
     result = OrgResult(org, schema, full)
     changed_only = not full
     slugs = literal_list([slug] if slug else None)
@@ -548,7 +544,7 @@ def refresh_organisation(
     results = _row_sets(
         _send_batch(
             conn,
-            *_org_settings(conn),
+            *settings,
             _render(conn, "typed/catalog_read.sql", schema=schema),
             *_per_org_stage(conn),
             *([_bound(conn, "typed/changed_ids.sql", {"org": org})] if changed_only else []),
@@ -670,12 +666,12 @@ def _hold_stage_in_memory(conn) -> None:
 
 
 def _org_settings(conn) -> list[str]:
-    """The settings of an organisation's transaction, first in its first batch. A tenant may
-    hold a lock on its own typed tables (an open transaction that read them); adding a column or
-    rebuilding a table then waits. Waiting is bounded, and only that organisation waits for the
-    next run: its queued entities stay queued. Many short statements over tables without
-    statistics yet (temporary, new): the JIT's compile time would cost more than the statements
-    themselves. Redshift has none of these settings."""
+    """The settings of an organisation's transaction, sent once, first in its first batch. A
+    tenant may hold a lock on its own typed tables (an open transaction that read them); adding
+    a column or rebuilding a table then waits. Waiting is bounded, and only that organisation
+    waits for the next run: its queued entities stay queued. Many short statements over tables
+    without statistics yet (temporary, new): the JIT's compile time would cost more than the
+    statements themselves. Redshift has none of these settings."""
     if redshift_sql.on_redshift(conn):
         return []
     return [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; {_ORG_SETTINGS}"]
