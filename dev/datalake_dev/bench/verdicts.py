@@ -12,8 +12,10 @@ TARGETS = {
     "query_growth": 2.0,  # 10 M / 1 M
     "dag_parse_seconds": 1.0,
     "typed_build_vs_floor": 3.0,  # typed tables built from scratch / CREATE TABLE AS of the same
-    # (s per event at the small hour) / (s per event at the large)
+    # (ms per entity at the small hour) / (at the large), beyond the fixed cost
     "typed_refresh_proportionality": 2.0,
+    # refresh s on the full warehouse / on one SMALLER times smaller, after the same hour
+    "typed_refresh_table_growth": 1.5,
 }
 
 
@@ -76,30 +78,12 @@ def verdicts(results: dict) -> dict:
             "verdict": _verdict(typed["ratio_build_floor"] <= TARGETS["typed_build_vs_floor"]),
         }
         sizes = [r for r in typed["refreshes"] if not r.get("one_per_table")]
-        small, large = sizes[0], sizes[-1]
-        per_event = small["ms_per_event"] / large["ms_per_event"] if large["ms_per_event"] else None
-        out["typed_refresh_proportional"] = {
-            "target": f"hourly typed refresh cost per event at {small['events']:,} events within "
-            f"{TARGETS['typed_refresh_proportionality']}x its cost at {large['events']:,} "
-            "(cost follows the changed entities, not the table size)",
-            "value": {str(r["events"]): f"{r['seconds']} s" for r in sizes},
-            "verdict": _verdict(
-                None if per_event is None else per_event <= TARGETS["typed_refresh_proportionality"]
-            ),
-        }
-        beyond = [r.get("ms_per_event_beyond_fixed") for r in (small, large)]
-        if all(b is not None and b > 0 for b in beyond):
-            out["typed_refresh_beyond_fixed_proportional"] = {
-                "target": f"hourly typed refresh cost per event beyond the fixed cost (the hour "
-                f"of one entity in every table) at {small['events']:,} events within "
-                f"{TARGETS['typed_refresh_proportionality']}x its cost at {large['events']:,}",
-                "value": {
-                    str(r["events"]): f"{b} ms" for r, b in zip((small, large), beyond, strict=True)
-                },
-                "verdict": _verdict(
-                    beyond[0] / beyond[1] <= TARGETS["typed_refresh_proportionality"]
-                ),
-            }
+        out["typed_refresh_proportional"] = _typed_proportional(sizes)
+        smaller = typed.get("smaller_warehouse")
+        if smaller:
+            out["typed_refresh_independent_of_table_size"] = _typed_table_growth(
+                typed, sizes, smaller
+            )
     parse = results.get("dag_parse")
     if parse:
         worst = max(v["median_seconds"] for v in parse.values())
@@ -110,3 +94,50 @@ def verdicts(results: dict) -> dict:
             "verdict": _verdict(worst < TARGETS["dag_parse_seconds"]),
         }
     return out
+
+
+def _typed_proportional(sizes: list[dict]) -> dict:
+    """What a changed entity costs beyond the refresh's fixed cost (the hour of one entity in
+    every table), at the small hour against the large. Per event including the fixed cost is
+    shown too, but is not the target: the fixed cost is most of a small hour, so that ratio
+    would grow if the work per entity got cheaper (bench/NOTES.md, "Typed tables")."""
+    small, large = sizes[0], sizes[-1]
+    beyond = [r.get("ms_per_event_beyond_fixed") for r in (small, large)]
+    known = all(b is not None and b > 0 for b in beyond)
+    per_event = small["ms_per_event"] / large["ms_per_event"] if large["ms_per_event"] else None
+    return {
+        "target": f"hourly typed refresh cost per changed entity, beyond the fixed cost (the hour "
+        f"of one entity in every table), at {small['events']:,} events within "
+        f"{TARGETS['typed_refresh_proportionality']}x its cost at {large['events']:,}",
+        "value": {
+            **{str(r["events"]): f"{r['seconds']} s" for r in sizes},
+            "ms per entity beyond the fixed cost": " / ".join(str(b) for b in beyond),
+            "per event including the fixed cost (not the target)": (
+                None if per_event is None else f"{per_event:.2f}x"
+            ),
+        },
+        "verdict": _verdict(
+            beyond[0] / beyond[1] <= TARGETS["typed_refresh_proportionality"] if known else None
+        ),
+    }
+
+
+def _typed_table_growth(typed: dict, sizes: list[dict], smaller: dict) -> dict:
+    """The same hour's refresh on the full warehouse against one several times smaller."""
+    same = next((r for r in sizes if r["events"] == smaller["events"]), None)
+    growth = same["seconds"] / smaller["seconds"] if same and smaller["seconds"] else None
+    times = typed["entities"] / smaller["entities"]
+    return {
+        "target": f"hourly typed refresh after {smaller['events']:,} events on "
+        f"{typed['entities']:,} entities within {TARGETS['typed_refresh_table_growth']}x its "
+        f"time on {smaller['entities']:,} (a refresh that followed the tables' size would take "
+        f"{times:.0f}x)",
+        "value": {
+            f"{typed['entities']:,} entities": None if same is None else f"{same['seconds']} s",
+            f"{smaller['entities']:,} entities": f"{smaller['seconds']} s",
+            "ratio": None if growth is None else round(growth, 3),
+        },
+        "verdict": _verdict(
+            None if growth is None else growth <= TARGETS["typed_refresh_table_growth"]
+        ),
+    }
