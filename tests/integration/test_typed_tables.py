@@ -660,6 +660,47 @@ def test_a_tenant_reads_a_table_and_a_column_added_by_an_incremental_refresh(wh,
         other.execute(f"SELECT * FROM {schema_name(wh.conn, ORG_A)}.meter")
 
 
+@POSTGRES_ONLY
+def test_a_refresh_writes_only_the_catalog_rows_that_changed(wh):
+    """An hour that changes one entity of one table leaves the catalog rows of the
+    organisation's other tables, and of the attributes the hour neither saw nor counted
+    differently, as they were: not written again (their row versions are the same)."""
+    org, conn = "typed-org-7307", wh.conn
+    t, later = T0 + timedelta(hours=9), T0 + timedelta(hours=10)
+    first = payload("cr-tk-1", "ticket", org, "Ticket 1", t, n=1)
+    second = payload("cr-tk-2", "ticket", org, "Ticket 2", t, n=1, other="z")
+    person = payload("cr-ct-1", "contact", org, "Contact 1", t, email="x@example.com")
+    wh.hour(
+        "2026112019",
+        [
+            (org, "cr-tk-1", "ticket", "createEntity", t, first),
+            (org, "cr-tk-2", "ticket", "createEntity", t, second),
+            (org, "cr-ct-1", "contact", "createEntity", t, person),
+        ],
+    )
+    wh.refresh()
+    s = schema_name(conn, org)
+
+    def versions() -> dict:
+        rows = conn.execute(f"SELECT entity_schema, attribute, xmin::text FROM {s}._attributes")
+        return {(schema, attribute): xmin for schema, attribute, xmin in rows.fetchall()}
+
+    before, catalog_before = versions(), catalog(conn, org)
+    updated = dict(first, n=2, _updated_at=iso(later))
+    wh.hour("2026112020", [(org, "cr-tk-1", "ticket", "updateEntity", later, updated)])
+    wh.refresh()
+    after, catalog_after = versions(), catalog(conn, org)
+    rewritten = {key for key in after if after[key] != before[key]}
+    assert ("ticket", "n") in rewritten and catalog_after[("ticket", "n")]["last_seen"] == later
+    assert catalog_after[("ticket", "n")]["rows_with_value"] == 2
+    unchanged = {("ticket", "other"), ("contact", "email"), ("contact", "_title")}
+    assert unchanged <= set(after) and not unchanged & rewritten, rewritten
+    assert {key: catalog_after[key] for key in unchanged} == {
+        key: catalog_before[key] for key in unchanged
+    }
+    assert row_of(conn, org, "ticket", "cr-tk-1")["n"] == 2
+
+
 QUEUE_PLAN_EVENTS = (
     """INSERT INTO epilot_datalake.entity_operations
     SELECT %(prefix)s || i, 'EntityOperation', 'updateEntity', 'test', 'typed-org-7400',

@@ -1,7 +1,6 @@
--- The catalog's rows in one statement, from a JSON array of them (one parameter): it travels
--- in the same round-trip as the links. Every row is written again (an attribute's counts and
--- last seen change with every refresh of its table, and attributes are never removed), in
--- place: an update of each existing row, rather than a delete and an insert of all of them.
+-- The catalog's rows that changed in one statement, from a JSON array of them (one parameter):
+-- it travels in the same round-trip as the links. New rows are inserted, changed ones updated
+-- in place (attributes are never removed); a row as it was read is not sent.
 INSERT INTO {{ schema }}._attributes (entity_schema, table_name, attribute, column_name,
     type, ordinal, first_seen, last_seen, rows_with_value, values_not_fitting, widened_from)
 SELECT entity_schema, table_name, attribute, column_name, type, ordinal, first_seen, last_seen,

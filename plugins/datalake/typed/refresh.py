@@ -103,6 +103,8 @@ class SchemaTable:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     exists: bool = True
     rebuild: bool = False
+    # The catalog's rows as read, by attribute: only those that changed are written back.
+    stored: dict[str, tuple] = field(default_factory=dict)
 
     def next_ordinal(self) -> int:
         return max((a.ordinal for a in self.attributes.values()), default=0) + 1
@@ -181,6 +183,7 @@ def catalog_tables(rows: list[tuple]) -> dict[str, SchemaTable]:
             attribute.entity_schema, SchemaTable(attribute.entity_schema, attribute.table_name)
         )
         table.attributes[attribute.attribute] = attribute
+        table.stored[attribute.attribute] = tuple(row)
     return tables
 
 
@@ -442,8 +445,27 @@ def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> 
     return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in sorted(pairs))
 
 
+def _catalog_row(table: SchemaTable, a: Attribute) -> tuple:
+    """An attribute's catalog row, as catalog_read.sql reads it."""
+    return (
+        a.entity_schema,
+        table.table_name,
+        a.attribute,
+        a.column_name,
+        a.kind,
+        a.ordinal,
+        a.first_seen,
+        a.last_seen,
+        a.rows_with_value,
+        a.values_not_fitting,
+        a.widened_from,
+    )
+
+
 def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> list[str]:
-    """The statements that write the catalog's rows, all again."""
+    """The statements that write the catalog's rows: on PostgreSQL those that changed (in place),
+    on Redshift all of them again."""
+    redshift = redshift_sql.on_redshift(conn)
     rows = [
         {
             "entity_schema": a.entity_schema,
@@ -461,13 +483,16 @@ def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> list[str]
         for t in tables.values()
         if t.exists or t.rebuild
         for a in t.attributes.values()
+        if redshift or t.stored.get(a.attribute) != _catalog_row(t, a)
     ]
-    if redshift_sql.on_redshift(conn):  # no jsonb, no ON CONFLICT: cleared, then literals
+    if redshift:  # no jsonb, no ON CONFLICT: cleared, then literals
         values = redshift_sql.rows_sql(conn, rows)
         return [
             _render(conn, "typed/catalog_clear.sql", schema=schema),
             _render(conn, "typed/catalog_rows.sql", schema=schema, values=values),
         ]
+    if not rows:
+        return []
     return [_bound(conn, "typed/catalog_rows.sql", {"rows": json.dumps(rows)}, schema=schema)]
 
 
