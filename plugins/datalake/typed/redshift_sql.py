@@ -83,7 +83,7 @@ def fits(column: str, predicate: str | None) -> str | None:
     return predicate
 
 
-# One catalog row as a VALUES tuple (refresh._catalog_sql's row fields, in the table's order).
+# One catalog row as a VALUES tuple (refresh.CATALOG_FIELDS, in the table's order).
 CATALOG_ROW = (
     "(%(entity_schema)s, %(table_name)s, %(attribute)s, %(column_name)s, %(type)s, "
     "%(ordinal)s, %(first_seen)s, %(last_seen)s, %(rows_with_value)s, %(values_not_fitting)s, "

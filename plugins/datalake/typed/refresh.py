@@ -20,6 +20,7 @@ import json
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
 from datalake.locks import lock_typed_tables
@@ -145,8 +146,6 @@ class SchemaTable:
 def _event_time(value):
     """An event time as an aware datetime: PostgreSQL's stage keeps it as a timestamp, the
     Redshift twin's as current_entities.time's text (ISO-8601, 'Z')."""
-    from datetime import datetime
-
     if isinstance(value, str):
         return datetime.fromisoformat(value) if value else None
     return value
@@ -445,8 +444,24 @@ def _relation_candidates(tables, inferred: list[tuple], restaged: list[str]) -> 
     return ", ".join(f"({quote_literal(e)}, {quote_literal(a)})" for e, a in sorted(pairs))
 
 
+# A catalog row's fields: catalog_read.sql's columns, and what the writing statements bind.
+CATALOG_FIELDS = (
+    "entity_schema",
+    "table_name",
+    "attribute",
+    "column_name",
+    "type",
+    "ordinal",
+    "first_seen",
+    "last_seen",
+    "rows_with_value",
+    "values_not_fitting",
+    "widened_from",
+)
+
+
 def _catalog_row(table: SchemaTable, a: Attribute) -> tuple:
-    """An attribute's catalog row, as catalog_read.sql reads it."""
+    """An attribute's catalog row, as catalog_read.sql reads it (CATALOG_FIELDS)."""
     return (
         a.entity_schema,
         table.table_name,
@@ -462,29 +477,25 @@ def _catalog_row(table: SchemaTable, a: Attribute) -> tuple:
     )
 
 
+def _catalog_record(row: tuple) -> dict:
+    """A catalog row by field name, its times as ISO-8601 text, as the statements bind it."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in zip(CATALOG_FIELDS, row, strict=True)
+    }
+
+
 def _catalog_sql(conn, schema: str, tables: dict[str, SchemaTable]) -> list[str]:
     """The statements that write the catalog's rows: on PostgreSQL those that changed (in place),
     on Redshift all of them again."""
     redshift = redshift_sql.on_redshift(conn)
-    rows = [
-        {
-            "entity_schema": a.entity_schema,
-            "table_name": t.table_name,
-            "attribute": a.attribute,
-            "column_name": a.column_name,
-            "type": a.kind,
-            "ordinal": a.ordinal,
-            "first_seen": a.first_seen and a.first_seen.isoformat(),
-            "last_seen": a.last_seen and a.last_seen.isoformat(),
-            "rows_with_value": a.rows_with_value,
-            "values_not_fitting": a.values_not_fitting,
-            "widened_from": a.widened_from,
-        }
-        for t in tables.values()
-        if t.exists or t.rebuild
-        for a in t.attributes.values()
-        if redshift or t.stored.get(a.attribute) != _catalog_row(t, a)
-    ]
+    rows = []
+    for t in tables.values():
+        if t.exists or t.rebuild:
+            for a in t.attributes.values():
+                row = _catalog_row(t, a)
+                if redshift or row != t.stored.get(a.attribute):
+                    rows.append(_catalog_record(row))
     if redshift:  # no jsonb, no ON CONFLICT: cleared, then literals
         values = redshift_sql.rows_sql(conn, rows)
         return [

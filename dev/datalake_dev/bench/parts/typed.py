@@ -225,13 +225,30 @@ def one_per_table(round_: int) -> list[int]:
     return list(range(start, start + TABLES))
 
 
+def _seed(conn, n: int, rng: random.Random) -> None:
+    """A warehouse of n current entities, analysed, and no typed tables yet (not timed)."""
+    drop_typed(conn)
+    seed_current(conn, n, rng)
+    conn.execute("ANALYZE epilot_datalake.current_entities")
+    conn.commit()
+
+
+def _timed_refresh(platform: Platform) -> tuple[float, dict]:
+    """(seconds, summary) of one refresh as the DAG's task runs it (run_refresh: its own
+    connection, one transaction per organisation), after a checkpoint."""
+    from datalake.typed import refresh as typed
+
+    platform.checkpoint()
+    t0 = time.perf_counter()
+    summary = typed.run_refresh(platform.settings)
+    return time.perf_counter() - t0, summary
+
+
 def _timed_refreshes(platform: Platform, conn, n: int, sizes, rng: random.Random) -> list[dict]:
     """The refresh after an hour of each size, and after an hour of one entity in every table
     (what a refresh costs however few entities change: every organisation's transaction and
     every table's statements), REFRESH_ROUNDS times; per size the median."""
     from statistics import median
-
-    from datalake.typed import refresh as typed
 
     samples: dict[int, list[tuple[float, dict]]] = {TABLES: [], **{events: [] for events in sizes}}
     hour = 0
@@ -240,10 +257,7 @@ def _timed_refreshes(platform: Platform, conn, n: int, sizes, rng: random.Random
             hour += 1
             picked = one_per_table(round_) if events == TABLES else None
             load_hour(conn, n, events, hour, rng, picked)
-            platform.checkpoint()
-            t0 = time.perf_counter()
-            summary = typed.run_refresh(platform.settings)
-            seconds = time.perf_counter() - t0
+            seconds, summary = _timed_refresh(platform)
             log(
                 f"  refresh after a {events:,}-event hour {seconds:.2f}s "
                 f"({summary['entities_written']:,} rows written)"
@@ -288,20 +302,14 @@ def _refresh_on_smaller_warehouse(platform: Platform, n: int, events: int, rng) 
 
     platform.reset()
     with platform.connect() as conn:
-        drop_typed(conn)
         log(f"typed tables: a smaller warehouse, {n:,} current entities, built (not timed)")
-        seed_current(conn, n, rng)
-        conn.execute("ANALYZE epilot_datalake.current_entities")
-        conn.commit()
+        _seed(conn, n, rng)
         typed.run_refresh(platform.settings)
         platform.settle()
         samples = []
         for hour in range(1, REFRESH_ROUNDS + 1):
             load_hour(conn, n, events, hour, rng)
-            platform.checkpoint()
-            t0 = time.perf_counter()
-            typed.run_refresh(platform.settings)
-            samples.append(time.perf_counter() - t0)
+            samples.append(_timed_refresh(platform)[0])
             log(f"  refresh after a {events:,}-event hour {samples[-1]:.2f}s ({n:,} entities)")
         drop_typed(conn)
     return {
@@ -320,19 +328,12 @@ def bench_typed(platform: Platform, args) -> dict:
     smaller = _refresh_on_smaller_warehouse(platform, n // SMALLER, args.typed_hours[0], rng)
     platform.reset()
     with platform.connect() as conn:
-        drop_typed(conn)
         log(
             f"typed tables: seeding {n:,} current entities "
             f"({ORGS} organisations x {len(SCHEMAS)} schemas)"
         )
-        seed_current(conn, n, rng)
-        conn.execute("ANALYZE epilot_datalake.current_entities")
-        conn.commit()
-        platform.checkpoint()
-        # What the DAG's task runs: its own connection, one transaction per organisation.
-        t0 = time.perf_counter()
-        summary = typed.run_refresh(platform.settings)
-        build = time.perf_counter() - t0
+        _seed(conn, n, rng)
+        build, summary = _timed_refresh(platform)
         written = summary["entities_written"]
         log(f"  build {build:.1f}s: {written:,} rows in {summary['organisations']} organisations")
         platform.checkpoint()  # the build's pages are not written during the floor
